@@ -1,0 +1,403 @@
+"""The local catalog: SQLite through sqlite-utils, plus the object store beside it.
+
+Settings (DESIGN.md section 1): WAL journal, ``synchronous=FULL``, a busy timeout,
+``BEGIN IMMEDIATE`` for every write (so two app instances queue instead of failing with
+"database is locked"), foreign keys on, ``quick_check`` when opened, FTS5 search over
+models and datasets. Schema changes are named migrations recorded in ``migrations`` and
+mirrored in ``PRAGMA user_version``; a catalog from a newer Baton is refused rather than
+guessed at. One :class:`Catalog` belongs to one thread: the GUI gives it to a single
+worker, as Anki does with its collection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import CatalogError, NotFound, UsageError
+from .objects import ObjectStore
+
+BUSY_TIMEOUT_MS = 30_000
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["models"].create(
+        {
+            "id": str,
+            "name": str,
+            "description": str,
+            "tags": str,
+            "file_name": str,
+            "format": str,
+            "framework": str,
+            "framework_version": str,
+            "estimator": str,
+            "task": str,
+            "classes": str,
+            "features": str,
+            "params": int,
+            "size_bytes": int,
+            "sha256": str,
+            "info": str,
+            "safety": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "format", "sha256", "created_at"},
+    )
+    db["models"].create_index(["name"], unique=True)
+    db["datasets"].create(
+        {
+            "id": str,
+            "name": str,
+            "description": str,
+            "tags": str,
+            "role": str,
+            "file_name": str,
+            "format": str,
+            "sha256": str,
+            "fingerprint": str,
+            "rows": int,
+            "columns": str,
+            "column_names": str,
+            "target": str,
+            "id_column": str,
+            "profile": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "format", "sha256", "fingerprint", "created_at"},
+    )
+    db["datasets"].create_index(["name"], unique=True)
+    db["models"].enable_fts(
+        ["name", "description", "tags", "estimator", "file_name"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61",
+    )
+    db["datasets"].enable_fts(
+        ["name", "description", "tags", "column_names", "file_name"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61",
+    )
+
+
+def _m002_trust_and_handovers(db: sqlite_utils.Database) -> None:
+    db["trusted_keys"].create(
+        {
+            "fingerprint": str,
+            "name": str,
+            "email": str,
+            "public_pem": str,
+            "trusted_at": str,
+            "revoked_at": str,
+            "revoked_reason": str,
+        },
+        pk="fingerprint",
+        not_null={"name", "public_pem", "trusted_at"},
+    )
+    db["handovers"].create(
+        {
+            "id": str,
+            "direction": str,  # "sent" (packed here) or "received" (opened here)
+            "name": str,
+            "version": str,
+            "root_digest": str,
+            "signature_sha256": str,
+            "signer_fingerprint": str,
+            "path": str,
+            "status": str,
+            "contract": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"direction", "name", "version", "root_digest", "created_at"},
+    )
+    db["handovers"].create_index(["direction", "name", "version"])
+    db["reviews"].create(
+        {
+            "id": str,
+            "handover_id": str,
+            "decision": str,
+            "comment": str,
+            "reviewer": str,
+            "reviewer_fingerprint": str,
+            "receipt": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("handover_id", "handovers", "id")],
+        not_null={"handover_id", "decision", "created_at"},
+    )
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial", _m001_initial),
+    Migration(2, "trust_and_handovers", _m002_trust_and_handovers),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+# --- the catalog ------------------------------------------------------------------------
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
+    )
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise CatalogError(f"could not switch {path} to WAL journaling (got {mode})")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Catalog:
+    """The catalog of one Baton home: ``catalog.db`` plus ``objects/``."""
+
+    def __init__(self, home: str | os.PathLike[str], *, migrate_to: int | None = None) -> None:
+        self.home = Path(home)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CatalogError(f"cannot create the Baton home {self.home}: {exc.strerror}") from exc
+        self.path = self.home / "catalog.db"
+        self.objects = ObjectStore(self.home / "objects")
+        try:
+            self.conn = _connect(self.path)
+            self.db = sqlite_utils.Database(self.conn)
+            self._check_integrity()
+            self._migrate(SCHEMA_VERSION if migrate_to is None else migrate_to)
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(
+                f"the catalog {self.path} cannot be opened: {exc}. Move it aside and run "
+                "`baton init` to start a new one."
+            ) from exc
+
+    # -- housekeeping
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_integrity(self) -> None:
+        rows = [r[0] for r in self.conn.execute("PRAGMA quick_check").fetchall()]
+        if rows != ["ok"]:
+            raise CatalogError(
+                f"the catalog {self.path} is damaged ({'; '.join(rows[:3])}). Move it aside "
+                "and run `baton init`; the object store in objects/ is untouched."
+            )
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self, target: int) -> None:
+        current = self.schema_version
+        if current > SCHEMA_VERSION:
+            raise CatalogError(
+                f"the catalog {self.path} was written by a newer Baton (schema {current}, "
+                f"this Baton knows up to {SCHEMA_VERSION}); upgrade Baton to open it"
+            )
+        for migration in MIGRATIONS:
+            if current < migration.version <= target:
+                with self.write():
+                    # Re-read inside the write lock: another process may have migrated.
+                    if self.schema_version >= migration.version:
+                        continue
+                    if "migrations" not in self.db.table_names():
+                        self.db["migrations"].create(
+                            {"version": int, "name": str, "applied_at": str}, pk="version"
+                        )
+                    migration.apply(self.db)
+                    self.db["migrations"].insert(
+                        {"version": migration.version, "name": migration.name, "applied_at": _now()}
+                    )
+                    self.conn.execute(f"PRAGMA user_version={migration.version}")
+
+    def applied_migrations(self) -> list[dict]:
+        if "migrations" not in self.db.table_names():
+            return []
+        return list(self.db["migrations"].rows_where(order_by="version"))
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """A write transaction taken with ``BEGIN IMMEDIATE`` (waits on the busy timeout)."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- models and datasets
+
+    def _check_new_name(self, table: str, name: str) -> None:
+        if not NAME_RE.match(name):
+            raise UsageError(
+                f"{name!r} is not a usable name: use 1 to 64 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
+            )
+        if self.db[table].count_where("name = ?", [name]):
+            kind = table[:-1]
+            raise UsageError(
+                f"a {kind} named {name!r} is already in the catalog; choose another --name"
+            )
+
+    def add_model(self, record: dict[str, Any]) -> dict:
+        """Insert a model record (already introspected; its file already in the store)."""
+        row = _encode(record)
+        row.setdefault("id", uuid.uuid4().hex)
+        row.setdefault("created_at", _now())
+        with self.write() as db:
+            self._check_new_name("models", row["name"])
+            db["models"].insert(row)
+        return self.get_model(row["name"])
+
+    def add_dataset(self, record: dict[str, Any]) -> dict:
+        row = _encode(record)
+        row.setdefault("id", uuid.uuid4().hex)
+        row.setdefault("created_at", _now())
+        row["column_names"] = " ".join(c["name"] for c in record.get("columns", []))
+        with self.write() as db:
+            self._check_new_name("datasets", row["name"])
+            db["datasets"].insert(row)
+        return self.get_dataset(row["name"])
+
+    def _get(self, table: str, name_or_id: str) -> dict:
+        rows = list(
+            self.db[table].rows_where("name = ? OR id = ?", [name_or_id, name_or_id], limit=1)
+        )
+        if not rows:
+            kind = table[:-1]
+            known = [r["name"] for r in self.db[table].rows_where(select="name", limit=20)]
+            hint = (
+                f" Known {table}: {', '.join(known)}."
+                if known
+                else f" The catalog has no {table} yet."
+            )
+            raise NotFound(f"no {kind} named {name_or_id!r} in the catalog.{hint}")
+        return _decode(rows[0])
+
+    def get_model(self, name_or_id: str) -> dict:
+        return self._get("models", name_or_id)
+
+    def get_dataset(self, name_or_id: str) -> dict:
+        return self._get("datasets", name_or_id)
+
+    def list_models(self, limit: int | None = None, offset: int = 0) -> list[dict]:
+        return [
+            _decode(r)
+            for r in self.db["models"].rows_where(
+                order_by="created_at desc, name", limit=limit, offset=offset
+            )
+        ]
+
+    def list_datasets(self, limit: int | None = None, offset: int = 0) -> list[dict]:
+        return [
+            _decode(r)
+            for r in self.db["datasets"].rows_where(
+                order_by="created_at desc, name", limit=limit, offset=offset
+            )
+        ]
+
+    def count(self, table: str) -> int:
+        return self.db[table].count
+
+    def search(self, text: str, limit: int = 50) -> list[dict]:
+        """Full-text search over models and datasets; every word matches as a prefix."""
+        query = fts_query(text)
+        if not query:
+            return []
+        hits: list[dict] = []
+        for table, kind in (("models", "model"), ("datasets", "dataset")):
+            sql = (
+                f"select {table}.*, rank from {table} join {table}_fts "
+                f"on {table}.rowid = {table}_fts.rowid "
+                f"where {table}_fts match ? order by rank limit ?"
+            )
+            cursor = self.db.execute(sql, [query, limit])
+            cols = [d[0] for d in cursor.description]
+            for row in cursor.fetchall():
+                record = _decode(dict(zip(cols, row, strict=True)))
+                record["kind"] = kind
+                hits.append(record)
+        hits.sort(key=lambda r: r.pop("rank"))
+        return hits[:limit]
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user types into a safe FTS5 query: each word quoted, prefix-matched."""
+    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    return " ".join(f'"{w}"*' for w in words)
+
+
+_JSON_FIELDS = (
+    "tags",
+    "classes",
+    "features",
+    "info",
+    "safety",
+    "columns",
+    "profile",
+    "contract",
+    "receipt",
+)
+
+
+def _encode(record: dict[str, Any]) -> dict[str, Any]:
+    row = dict(record)
+    for key in _JSON_FIELDS:
+        if key in row and not isinstance(row[key], str | None):
+            row[key] = json.dumps(row[key], sort_keys=True)
+    return row
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    record = dict(row)
+    for key in _JSON_FIELDS:
+        if isinstance(record.get(key), str):
+            with contextlib.suppress(ValueError):
+                record[key] = json.loads(record[key])
+    record.pop("column_names", None)
+    return record

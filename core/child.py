@@ -1,0 +1,198 @@
+"""Entry point of the child process that runs model code: ``python -m baton.core.child``.
+
+It reads one request written by :mod:`baton.core.runner`, runs the task, prints progress
+as JSON lines on stdout and writes ``{"result": ...}`` or ``{"error": ...}`` to the
+response file. Unexpected exceptions print a traceback (the parent shows its tail as the
+child's last words) and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from .errors import BatonError, ModelError
+from .runner import OOM_EXIT
+
+
+def _progress(done: float | None, total: float | None, message: str) -> None:
+    print(json.dumps({"progress": [done, total, message]}), flush=True)
+
+
+def _frame(params: dict[str, Any]):
+    """The feature frame (and the full table) of the dataset named in a request."""
+    from .datasets import read_table
+
+    table = read_table(params["data"]).table
+    frame = table.to_pandas()
+    drop = [c for c in (params.get("target"), params.get("id_column")) if c]
+    return frame.drop(columns=drop), frame
+
+
+def task_inspect(params: dict[str, Any]) -> dict[str, Any]:
+    from .models import Predictor, child_load_skops, introspect_onnx, introspect_sklearn
+
+    path, fmt = params["path"], params["format"]
+    if fmt == "skops":
+        from .models import skops_allowed_types
+
+        types = skops_allowed_types(path)
+        info = introspect_sklearn(child_load_skops(path))
+        info["safety"] = {
+            "method": "skops allowlist",
+            "allowed_extra_types": types,
+            "verdict": "passed",
+        }
+        return info
+    info = introspect_onnx(path)
+    Predictor(path, fmt, info)  # proves onnxruntime accepts it
+    info["safety"] = {"method": "onnx inline weights", "verdict": "passed"}
+    return info
+
+
+def task_import_pickle(params: dict[str, Any]) -> dict[str, Any]:
+    import joblib
+    import numpy as np
+    import skops.io as sio
+
+    from .models import Predictor, introspect_sklearn
+
+    _progress(0, 3, "loading the pickle")
+    est = joblib.load(params["path"])
+    if not hasattr(est, "predict"):
+        raise ModelError(
+            f"the pickle holds a {type(est).__name__}, not a fitted scikit-learn model"
+        )
+    _progress(1, 3, "re-saving as .skops")
+    try:
+        sio.dump(est, params["out"])
+    except Exception as exc:
+        raise ModelError(
+            f"the model cannot be saved as .skops ({type(exc).__name__}: {exc})"
+        ) from exc
+    info = introspect_sklearn(est)
+    skops_model = Predictor(params["out"], "skops", info)  # applies the allowlist
+    _progress(2, 3, "comparing predictions")
+    X, _ = _frame(params)
+    X = skops_model.select_features(X)
+    before = np.asarray(est.predict(X))
+    after = np.asarray(skops_model.model.predict(X))
+    same = bool(np.array_equal(before, after))
+    differing = int(np.sum(before != after)) if before.shape == after.shape else len(before)
+    if not same:
+        raise ModelError(
+            f"the re-saved .skops model predicts differently from the pickle on {differing} of "
+            f"{len(before)} rows; Baton will not import it"
+        )
+    info["safety"] = {
+        "method": "pickle imported with consent, re-saved as .skops",
+        "verdict": "passed",
+        "checked_rows": len(before),
+        "identical_predictions": True,
+    }
+    _progress(3, 3, "done")
+    return info
+
+
+def task_predict(params: dict[str, Any]) -> dict[str, Any]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .models import Predictor
+
+    _progress(0, 2, "loading the model")
+    model = Predictor(params["path"], params["format"], params["info"])
+    X, full = _frame(params)
+    X = model.select_features(X)
+    _progress(1, 2, f"predicting {len(X)} rows")
+    t0 = time.perf_counter()
+    labels, proba = model.predict(X)
+    seconds = time.perf_counter() - t0
+    columns: dict[str, Any] = {}
+    id_col = params.get("id_column")
+    columns["row_id"] = full[id_col].to_numpy() if id_col else list(range(len(X)))
+    columns["prediction"] = labels
+    if proba is not None:
+        for i, cls in enumerate(model.classes or range(proba.shape[1])):
+            columns[f"proba_{cls}"] = proba[:, i]
+    pq.write_table(pa.table(columns), params["out"], compression="zstd")
+    _progress(2, 2, "done")
+    return {"rows": len(X), "seconds": seconds, "has_proba": proba is not None}
+
+
+def task_profile(params: dict[str, Any]) -> dict[str, Any]:
+    """Memory first (in this fresh process), then latency per batch size."""
+    from . import profiling
+    from .models import Predictor, select_features
+
+    X, _ = _frame(params)
+    loaded: dict[str, Predictor] = {}
+
+    def load():
+        loaded["model"] = Predictor(params["path"], params["format"], params["info"])
+        return loaded["model"].predict_raw
+
+    X = select_features(params["info"], X)
+    memory = profiling.profile_memory(load, X, params.get("memory_batch", 512), progress=_progress)
+    memory["size_on_disk_mb"] = Path(params["path"]).stat().st_size / 2**20
+    latency = profiling.measure_latency(
+        loaded["model"].predict_raw,
+        X,
+        tuple(params.get("batch_sizes", profiling.DEFAULT_BATCH_SIZES)),
+        budget_s=params.get("budget_s", 2.0),
+        progress=_progress,
+    )
+    return {
+        "latency": latency,
+        "memory": memory,
+        "hardware": profiling.hardware_info(),
+        "environment": profiling.environment_info(),
+    }
+
+
+TASKS = {
+    "inspect": task_inspect,
+    "import_pickle": task_import_pickle,
+    "predict": task_predict,
+    "profile": task_profile,
+}
+
+
+def _write(path: str, payload: dict[str, Any]) -> None:
+    tmp = Path(path + ".tmp")
+    tmp.write_text(json.dumps(payload, default=_jsonable))
+    tmp.replace(path)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def main(argv: list[str]) -> int:
+    request = json.loads(Path(argv[1]).read_text())
+    response = request["response"]
+    try:
+        result = TASKS[request["task"]](request["params"])
+    except MemoryError:
+        print("MemoryError: the model needed more memory than the limit allows", file=sys.stderr)
+        return OOM_EXIT
+    except BatonError as exc:
+        _write(response, {"error": {"type": type(exc).__name__, "message": exc.message}})
+        return 0
+    except Exception:
+        traceback.print_exc()
+        return 1
+    _write(response, {"result": result})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,214 @@
+"""Run model code in a child process with a memory limit and a timeout.
+
+The parent never loads model files itself: it writes a request (JSON) to a private
+folder and starts ``python -m baton.core.child`` on it. The child reports progress as
+JSON lines on stdout and writes its answer to ``response.json``. A crash, a hang or a
+memory blow-up becomes a typed :class:`~baton.core.errors.RunnerError` carrying the
+child's last words (the tail of its stderr), and the parent carries on.
+
+Memory is bounded twice: ``RLIMIT_DATA`` in the child (heap and anonymous mappings, so
+numpy and onnxruntime allocations fail with ``MemoryError`` instead of swapping the
+machine), and the parent polls the child's resident set and kills it past the limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Cancelled, RunnerCrashed, RunnerError, RunnerOutOfMemory, RunnerTimeout
+from .progress import CancelToken, ProgressFn
+
+DEFAULT_MEMORY_MB = 4096
+DEFAULT_TIMEOUT_S = 600.0
+POLL_S = 0.05
+OOM_EXIT = 86  # the child's exit code after a MemoryError
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = DEFAULT_MEMORY_MB
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """Limits, overridable with BATON_CHILD_MEMORY_MB and BATON_CHILD_TIMEOUT_S."""
+        return cls(
+            memory_mb=int(os.environ.get("BATON_CHILD_MEMORY_MB", DEFAULT_MEMORY_MB)),
+            timeout_s=float(os.environ.get("BATON_CHILD_TIMEOUT_S", DEFAULT_TIMEOUT_S)),
+        )
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            pages = int(fh.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _preexec(memory_mb: int):  # pragma: no cover - runs in the child before exec
+    def apply() -> None:
+        os.setsid()
+        try:
+            import resource
+
+            limit = memory_mb * 2**20
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        except (ImportError, ValueError, OSError):
+            pass
+
+    return apply
+
+
+def run_task(
+    task: str,
+    params: dict[str, Any],
+    *,
+    limits: Limits | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    what: str = "the model",
+) -> dict[str, Any]:
+    """Run ``task`` in a fresh child process and return its JSON answer.
+
+    ``what`` names the thing being run in error messages ("model.skops").
+    """
+    limits = limits or Limits.from_env()
+    workdir = Path(tempfile.mkdtemp(prefix="baton-child-"))
+    os.chmod(workdir, 0o700)
+    request = workdir / "request.json"
+    response = workdir / "response.json"
+    stderr_path = workdir / "stderr.txt"
+    request.write_text(json.dumps({"task": task, "params": params, "response": str(response)}))
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTHONSTARTUP", None)
+    try:
+        with open(stderr_path, "wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "baton.core.child", str(request)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                env=env,
+                preexec_fn=_preexec(limits.memory_mb) if os.name == "posix" else None,
+            )
+            lines: deque[str] = deque(maxlen=50)
+            reader = threading.Thread(
+                target=_pump, args=(proc, progress, lines), daemon=True, name="baton-child-stdout"
+            )
+            reader.start()
+            outcome = _watch(proc, limits, cancel)
+            reader.join(timeout=5)
+        last_words = _tail(stderr_path)
+        if outcome == "timeout":
+            raise RunnerTimeout(
+                f"{what} did not finish within {limits.timeout_s:g} s and was stopped",
+                last_words=last_words,
+            )
+        if outcome == "memory" or proc.returncode == OOM_EXIT:
+            raise RunnerOutOfMemory(
+                f"{what} used more than the memory limit of {limits.memory_mb} MB and was stopped",
+                last_words=last_words,
+            )
+        if outcome == "cancelled":
+            raise Cancelled("Cancelled by the user.")
+        if proc.returncode != 0 or not response.is_file():
+            raise RunnerCrashed(
+                _crash_message(what, proc.returncode, last_words), last_words=last_words
+            )
+        answer = json.loads(response.read_text())
+        if "error" in answer:
+            error = answer["error"]
+            raise _rebuild_error(error)
+        return answer["result"]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _pump(proc: subprocess.Popen, progress: ProgressFn | None, lines: deque[str]) -> None:
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        line = raw.decode("utf-8", "replace").rstrip()
+        lines.append(line)
+        if progress is None or not line.startswith("{"):
+            continue
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            msg = json.loads(line)["progress"]
+            progress(msg[0], msg[1], msg[2])
+
+
+def _watch(proc: subprocess.Popen, limits: Limits, cancel: CancelToken | None) -> str:
+    deadline = time.monotonic() + limits.timeout_s
+    while True:
+        try:
+            proc.wait(timeout=POLL_S)
+            return "done"
+        except subprocess.TimeoutExpired:
+            pass
+        reason = None
+        if time.monotonic() > deadline:
+            reason = "timeout"
+        elif _rss_mb(proc.pid) > limits.memory_mb:
+            reason = "memory"
+        elif cancel is not None and cancel.cancelled:
+            reason = "cancelled"
+        if reason:
+            _kill(proc)
+            return reason
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    proc.wait()
+
+
+def _tail(path: Path, n: int = 15) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.strip().splitlines()[-n:])
+
+
+def _crash_message(what: str, code: int | None, last_words: str) -> str:
+    if code is not None and code < 0:
+        try:
+            how = f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"was killed by signal {-code}"
+    else:
+        how = f"exited with code {code}"
+    last = last_words.strip().splitlines()[-1] if last_words.strip() else "no error output"
+    return f"the process running {what} crashed: it {how} ({last})"
+
+
+def _rebuild_error(error: dict[str, Any]) -> Exception:
+    """Turn the child's typed error back into the same exception class in the parent."""
+    from . import errors
+
+    cls = getattr(errors, error.get("type", ""), None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.BatonError)):
+        cls = RunnerError
+    if issubclass(cls, RunnerError):
+        return cls(error["message"], last_words=error.get("last_words", ""))
+    return cls(error["message"])

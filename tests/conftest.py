@@ -1,0 +1,33 @@
+"""Shared fixtures: temporary homes and real models and datasets from scikit-learn."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("BATON_HOME", None)
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from baton.core.catalog import Catalog  # noqa: E402
+
+from tests import factories  # noqa: E402
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def catalog(home: Path):
+    cat = Catalog(home)
+    yield cat
+    cat.close()
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory) -> factories.Files:
+    """Breast-cancer CSV/Parquet, wine, diabetes and fitted models in several formats."""
+    return factories.make_files(tmp_path_factory.mktemp("files"))

@@ -1,0 +1,84 @@
+"""The child-process runner: crashes, hangs and memory blow-ups become typed errors.
+
+The hostile models are real pickles imported with consent: unpickling runs their payload
+in the child, exactly as a malicious or broken file would.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from baton.core.errors import RunnerCrashed, RunnerOutOfMemory, RunnerTimeout
+from baton.core.importer import import_model
+from baton.core.runner import Limits
+
+
+class Payload:
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+def _pickle(path, payload):
+    path.write_bytes(pickle.dumps(payload))
+    return path
+
+
+def test_crash_reports_last_words(catalog, files, tmp_path):
+    code = "import sys, os; sys.stderr.write('fatal: weights are corrupt\\n'); sys.stderr.flush(); os._exit(7)"
+    path = _pickle(tmp_path / "crash.pkl", Payload(exec, code))
+    with pytest.raises(
+        RunnerCrashed,
+        match=r"the process running crash.pkl crashed: it exited with code 7 \(fatal: weights are corrupt\)",
+    ) as info:
+        import_model(
+            catalog, path, trust_pickle=True, check_on=str(files.bc_test_csv), target="target"
+        )
+    assert "weights are corrupt" in info.value.last_words
+    assert catalog.count("models") == 0
+
+
+def test_hang_times_out(catalog, files, tmp_path):
+    import time
+
+    path = _pickle(tmp_path / "hang.pkl", Payload(time.sleep, 120))
+    with pytest.raises(RunnerTimeout, match=r"hang.pkl did not finish within 6 s and was stopped"):
+        import_model(
+            catalog,
+            path,
+            trust_pickle=True,
+            check_on=str(files.bc_test_csv),
+            target="target",
+            limits=Limits(timeout_s=6),
+        )
+    assert catalog.count("models") == 0
+
+
+def test_memory_limit(catalog, files, tmp_path):
+    path = _pickle(tmp_path / "greedy.pkl", Payload(bytearray, 16 * 2**30))
+    with pytest.raises(
+        RunnerOutOfMemory,
+        match=r"greedy.pkl used more than the memory limit of 1500 MB and was stopped",
+    ):
+        import_model(
+            catalog,
+            path,
+            trust_pickle=True,
+            check_on=str(files.bc_test_csv),
+            target="target",
+            limits=Limits(memory_mb=1500, timeout_s=60),
+        )
+    assert catalog.count("models") == 0
+
+
+def test_catalog_still_usable_after_failures(catalog, files, tmp_path):
+    path = _pickle(tmp_path / "crash2.pkl", Payload(exec, "import os; os._exit(3)"))
+    with pytest.raises(RunnerCrashed):
+        import_model(
+            catalog, path, trust_pickle=True, check_on=str(files.bc_test_csv), target="target"
+        )
+    record = import_model(catalog, files.lr_skops, name="fine")
+    assert record["name"] == "fine"
