@@ -151,6 +151,55 @@ def _m002_trust_and_handovers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_measurements_and_contracts(db: sqlite_utils.Database) -> None:
+    for table in ("evaluations", "profiles"):
+        db[table].create(
+            {
+                "id": str,
+                "model_id": str,
+                "dataset_id": str,
+                "predictions_sha256": str,
+                "result": str,
+                "created_at": str,
+            },
+            pk="id",
+            foreign_keys=[("model_id", "models", "id"), ("dataset_id", "datasets", "id")],
+            not_null={"model_id", "dataset_id", "result", "created_at"},
+        )
+        db[table].create_index(["model_id", "dataset_id", "created_at"])
+    db["contracts"].create(
+        {
+            "id": str,
+            "name": str,
+            "version": str,
+            "model_id": str,
+            "body": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("model_id", "models", "id")],
+        not_null={"name", "version", "body", "created_at"},
+    )
+    db["contracts"].create_index(["name", "version"], unique=True)
+
+
+def _m004_reproductions(db: sqlite_utils.Database) -> None:
+    db["reproductions"].create(
+        {
+            "id": str,
+            "root_digest": str,
+            "name": str,
+            "version": str,
+            "result": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"root_digest", "result", "created_at"},
+    )
+    db["reproductions"].create_index(["root_digest", "created_at"])
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -161,6 +210,8 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial", _m001_initial),
     Migration(2, "trust_and_handovers", _m002_trust_and_handovers),
+    Migration(3, "measurements_and_contracts", _m003_measurements_and_contracts),
+    Migration(4, "reproductions", _m004_reproductions),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -341,6 +392,38 @@ class Catalog:
             )
         ]
 
+    def add_measurement(
+        self,
+        table: str,
+        model: dict,
+        dataset: dict,
+        result: dict,
+        predictions_sha256: str | None = None,
+    ) -> dict:
+        """Record an evaluation or a profile of ``model`` on ``dataset``."""
+        row = {
+            "id": uuid.uuid4().hex,
+            "model_id": model["id"],
+            "dataset_id": dataset["id"],
+            "predictions_sha256": predictions_sha256,
+            "result": json.dumps(result, sort_keys=True),
+            "created_at": _now(),
+        }
+        with self.write() as db:
+            db[table].insert(row)
+        return _decode(row)
+
+    def latest_measurement(self, table: str, model: dict, dataset: dict) -> dict | None:
+        rows = list(
+            self.db[table].rows_where(
+                "model_id = ? and dataset_id = ?",
+                [model["id"], dataset["id"]],
+                order_by="created_at desc, rowid desc",
+                limit=1,
+            )
+        )
+        return _decode(rows[0]) if rows else None
+
     def count(self, table: str) -> int:
         return self.db[table].count
 
@@ -382,6 +465,8 @@ _JSON_FIELDS = (
     "profile",
     "contract",
     "receipt",
+    "result",
+    "body",
 )
 
 

@@ -130,6 +130,12 @@ def task_profile(params: dict[str, Any]) -> dict[str, Any]:
     from .models import Predictor, select_features
 
     X, _ = _frame(params)
+    # Import the runtime before the baseline so the delta is the model, not the library.
+    if params["format"] == "onnx":
+        import onnxruntime  # noqa: F401
+    else:
+        import sklearn.pipeline  # noqa: F401
+        import skops.io  # noqa: F401
     loaded: dict[str, Predictor] = {}
 
     def load():

@@ -42,6 +42,20 @@ class Context:
             self._catalog = Catalog(self.home)
         return self._catalog
 
+    def passphrase(self, confirm: bool = False) -> str:
+        """From --passphrase-file, BATON_PASSPHRASE, or a hidden prompt on a terminal."""
+        from .keys import resolve_passphrase
+
+        prompt = None
+        if sys.stdin is not None and sys.stdin.isatty():
+            prompt = lambda: click.prompt(
+                "Passphrase for your signing key",
+                hide_input=True,
+                confirmation_prompt=confirm,
+                err=True,
+            )  # noqa: E731
+        return resolve_passphrase(self.passphrase_file, prompt=prompt)
+
     def close(self) -> None:
         if self._catalog is not None:
             self._catalog.close()
@@ -247,7 +261,9 @@ def _dataset_text(d: dict) -> str:
 
 
 def _num(v: Any) -> str:
-    return "" if v is None else f"{v:.4g}"
+    if v is None:
+        return ""
+    return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:.4g}"
 
 
 def _table(rows: list[dict], cols: list[str]) -> str:
@@ -364,6 +380,589 @@ def _model_text(d: dict) -> str:
             f"  inputs      {len(feats)}: {', '.join(names[:12])}{' …' if len(names) > 12 else ''}",
         ]
     )
+
+
+# --- measurement ------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("model_name", metavar="MODEL")
+@click.argument("dataset_name", metavar="DATASET")
+@click.option(
+    "--bootstrap",
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the 95 % intervals (0: none).",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of the bootstrap.")
+@json_option
+@pass_ctx
+@handle_errors
+def evaluate(obj: Context, model_name, dataset_name, bootstrap, seed, as_json) -> None:
+    """Run MODEL on DATASET and compute quality metrics with confidence intervals."""
+    from .measure import evaluate as run_evaluation
+
+    record = run_evaluation(
+        obj.catalog(),
+        model_name,
+        dataset_name,
+        bootstrap=bootstrap,
+        seed=seed,
+        progress=None if as_json else stderr_progress,
+    )
+    emit(record["result"], as_json, _evaluation_text)
+
+
+def _evaluation_text(r: dict) -> str:
+    rows = [
+        {
+            "metric": name,
+            "value": _num(m["value"]),
+            "95% interval": f"{_num(m['ci_low'])} - {_num(m['ci_high'])}"
+            if m.get("ci_low") is not None
+            else "-",
+        }
+        for name, m in r["metrics"].items()
+        if m["value"] is not None
+    ]
+    head = f"{r['model']} on {r['dataset']}: {r['problem_type']}, {r['n_rows']} rows"
+    out = [head, "", _table(rows, ["metric", "value", "95% interval"])]
+    cm = r.get("confusion_matrix")
+    if cm:
+        labels = [str(x) for x in cm["labels"]]
+        out += ["", "confusion matrix (rows: true, columns: predicted)"]
+        out.append(
+            _table(
+                [
+                    {"": lab, **{c: str(v) for c, v in zip(labels, row, strict=True)}}
+                    for lab, row in zip(labels, cm["matrix"], strict=True)
+                ],
+                ["", *labels],
+            )
+        )
+    return "\n".join(out)
+
+
+@cli.command()
+@click.argument("model_name", metavar="MODEL")
+@click.argument("dataset_name", metavar="DATASET")
+@click.option(
+    "--batch-sizes", default="1,8,64,512", show_default=True, help="Comma-separated batch sizes."
+)
+@click.option("--budget", default=2.0, show_default=True, help="Seconds of timing per batch size.")
+@json_option
+@pass_ctx
+@handle_errors
+def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, as_json) -> None:
+    """Measure MODEL's latency per batch size and its memory on rows of DATASET."""
+    from .errors import UsageError
+    from .measure import profile as run_profile
+
+    try:
+        sizes = tuple(int(b) for b in batch_sizes.split(",") if b.strip())
+    except ValueError:
+        raise UsageError(
+            f"--batch-sizes must be integers separated by commas, not {batch_sizes!r}"
+        ) from None
+    if not sizes or min(sizes) < 1:
+        raise UsageError("--batch-sizes must be positive integers")
+    record = run_profile(
+        obj.catalog(),
+        model_name,
+        dataset_name,
+        batch_sizes=sizes,
+        budget_s=budget,
+        progress=None if as_json else stderr_progress,
+    )
+    result = record["result"]
+    if as_json:
+        emit(result, True)
+        return
+    emit(result, False, _profile_text)
+
+
+def _profile_text(r: dict) -> str:
+    rows = [
+        {
+            "batch": lat["batch_size"],
+            "p50 ms": _num(lat["p50_ms"]),
+            "p90 ms": _num(lat["p90_ms"]),
+            "p95 ms": _num(lat["p95_ms"]),
+            "p99 ms": _num(lat["p99_ms"]),
+            "rows/s": _num(lat["throughput_rps"]),
+            "samples": lat["samples"],
+        }
+        for lat in r["latency"]
+    ]
+    mem = r["memory"]
+    hw = r["hardware"]
+    return "\n".join(
+        [
+            f"{r['model']} on {r['dataset']}",
+            "",
+            _table(rows, ["batch", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "rows/s", "samples"]),
+            "",
+            f"memory: {_num(mem.get('resident_delta_mb'))} MB resident after load, peak +{_num(mem.get('peak_during_predict_mb'))} MB while predicting {mem.get('batch_size')} rows, {_num(mem.get('size_on_disk_mb'))} MB on disk",
+            f"hardware: {hw.get('cpu_model')}, {hw.get('cores_logical')} cores, {hw.get('ram_total_gb')} GB RAM, {hw.get('os')}",
+        ]
+    )
+
+
+# --- keys and trust ---------------------------------------------------------------------
+
+
+@cli.group()
+def keys() -> None:
+    """My signing key and the keys I trust."""
+
+
+def _key_out(row: dict) -> dict:
+    from .keys import format_fingerprint
+
+    out = {k: v for k, v in row.items() if k != "public_pem"}
+    out["fingerprint_grouped"] = format_fingerprint(row["fingerprint"])
+    return out
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="Your name, as colleagues know you.")
+@click.option("--email", required=True, help="Your e-mail address.")
+@json_option
+@pass_ctx
+@handle_errors
+def keys_create(obj: Context, name: str, email: str, as_json: bool) -> None:
+    """Make my signing key (ECDSA P-256, passphrase-protected); prints its fingerprint."""
+    from .keys import format_fingerprint
+    from .trust import create_identity
+
+    me = create_identity(obj.catalog(), name, email, obj.passphrase(confirm=True))
+    emit(
+        {**me, "fingerprint_grouped": format_fingerprint(me["fingerprint"])},
+        as_json,
+        lambda d: (
+            f"Created the signing key of {d['name']} <{d['email']}>\nfingerprint {d['fingerprint_grouped']}"
+        ),
+    )
+
+
+@keys.command("export")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write my public key (PEM).",
+)
+@json_option
+@pass_ctx
+@handle_errors
+def keys_export(obj: Context, out: str, as_json: bool) -> None:
+    """Write my public key, to give to colleagues who will verify my bundles."""
+    from .fsutil import atomic_write_bytes
+    from .keys import format_fingerprint
+    from .trust import my_public_pem, require_identity
+
+    me = require_identity(obj.home)
+    atomic_write_bytes(out, my_public_pem(obj.home))
+    emit(
+        {"file": out, "fingerprint": me["fingerprint"]},
+        as_json,
+        f"Wrote {out}\nfingerprint {format_fingerprint(me['fingerprint'])} (read it to whoever imports the file)",
+    )
+
+
+@keys.command("trust")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--name", required=True, help="Whose key this is.")
+@click.option("--email", default=None, help="Their e-mail address.")
+@json_option
+@pass_ctx
+@handle_errors
+def keys_trust(obj: Context, file: str, name: str, email: str | None, as_json: bool) -> None:
+    """Trust a colleague's public key FILE; compare the printed fingerprint with them."""
+    from .trust import trust_key
+
+    row = trust_key(obj.catalog(), file, name, email)
+    emit(
+        _key_out(row),
+        as_json,
+        lambda d: (
+            f"Trusted the key of {d['name']}\nfingerprint {d['fingerprint_grouped']}\nCompare it with {d['name']} by phone or on paper; revoke it if it differs."
+        ),
+    )
+
+
+@keys.command("revoke")
+@click.argument("fingerprint")
+@click.option("--reason", required=True, help="Why the key is no longer trusted.")
+@json_option
+@pass_ctx
+@handle_errors
+def keys_revoke(obj: Context, fingerprint: str, reason: str, as_json: bool) -> None:
+    """Stop trusting a key (bundles it signed then verify with exit code 3)."""
+    from .trust import revoke_key
+
+    row = revoke_key(obj.catalog(), fingerprint, reason)
+    emit(
+        _key_out(row),
+        as_json,
+        lambda d: (
+            f"Revoked the key of {d['name']} ({d['fingerprint_grouped']}): {d['revoked_reason']}"
+        ),
+    )
+
+
+@keys.command("list")
+@json_option
+@pass_ctx
+@handle_errors
+def keys_list(obj: Context, as_json: bool) -> None:
+    """My key and the keys I trust."""
+    from .trust import identity, list_keys
+
+    me = identity(obj.home)
+    rows = [_key_out(r) for r in list_keys(obj.catalog())]
+    for r in rows:
+        r["mine"] = bool(me and me["fingerprint"] == r["fingerprint"])
+        r["status"] = "revoked" if r.get("revoked_at") else "mine" if r["mine"] else "trusted"
+    emit(
+        {"me": me, "keys": rows},
+        as_json,
+        lambda d: (
+            _table(d["keys"], ["name", "email", "status", "fingerprint_grouped"])
+            or "No keys yet: `baton keys create --name NAME --email EMAIL`."
+        ),
+    )
+
+
+# --- bundles ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("model_ref", metavar="MODEL")
+@click.option("--test", required=True, help="Test set: a CSV/Parquet file or a catalog dataset.")
+@click.option("--target", help="Label column of the test set (and of --train/--validation).")
+@click.option("--train", help="Training set (file or catalog dataset); listed by fingerprint.")
+@click.option("--validation", help="Validation set (file or catalog dataset).")
+@click.option(
+    "--leave-out",
+    type=click.Choice(["train", "validation"]),
+    multiple=True,
+    help="List this dataset in the contract by fingerprint but do not ship its rows.",
+)
+@click.option("--id-col", "id_column", help="A column of unique row ids.")
+@click.option("--name", required=True, help="Bundle name (letters, digits, . _ -).")
+@click.option(
+    "--version",
+    "version",
+    required=True,
+    help="Version, higher than any packed before (e.g. 3 or 1.2.0).",
+)
+@click.option(
+    "--require",
+    "requires",
+    multiple=True,
+    help='A target, e.g. "accuracy>=0.95" or "latency_p95_ms@32<=20" (repeatable).',
+)
+@click.option("--intended-use", default="", help="What the model is for, and for whom.")
+@click.option("--limitations", default="", help="Where the model should not be trusted.")
+@click.option(
+    "--trust-pickle",
+    is_flag=True,
+    help="MODEL is a .joblib/.pkl I made myself: convert it to .skops.",
+)
+@click.option(
+    "--budget", default=1.0, show_default=True, help="Seconds of latency timing per batch size."
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The bundle to write (NAME-VERSION.baton).",
+)
+@json_option
+@pass_ctx
+@handle_errors
+def pack(
+    obj: Context,
+    model_ref,
+    test,
+    target,
+    train,
+    validation,
+    leave_out,
+    id_column,
+    name,
+    version,
+    requires,
+    intended_use,
+    limitations,
+    trust_pickle,
+    budget,
+    out,
+    as_json,
+) -> None:
+    """Import, evaluate, profile, write the contract and sign a handover bundle."""
+    from .bundle import pack as pack_bundle
+
+    result = pack_bundle(
+        obj.catalog(),
+        model_ref,
+        test=test,
+        target=target,
+        name=name,
+        version=version,
+        passphrase=obj.passphrase(),
+        out=out,
+        train=train,
+        validation=validation,
+        include=tuple(r for r in ("train", "validation") if r not in leave_out),
+        id_column=id_column,
+        requires=requires,
+        intended_use=intended_use,
+        limitations=limitations,
+        trust_pickle=trust_pickle,
+        budget_s=budget,
+        progress=None if as_json else stderr_progress,
+    ).as_dict()
+    emit(result, as_json, _pack_text)
+    if result["targets_failed"]:
+        sys.exit(1)
+
+
+def _targets_text(targets: list[dict]) -> str:
+    from .targets import Target
+
+    rows = [
+        {
+            "target": Target.from_dict(t).expr(),
+            "measured": _num(t.get("measured")),
+            "verdict": t.get("verdict"),
+        }
+        for t in targets
+    ]
+    return _table(rows, ["target", "measured", "verdict"]) or "(no targets)"
+
+
+def _pack_text(d: dict) -> str:
+    failed = (
+        f"\n{d['targets_failed']} target(s) FAILED: the bundle is signed, but the contract says so."
+        if d["targets_failed"]
+        else ""
+    )
+    return f"Wrote {d['file']} ({d['files']} files, {d['bytes']:,} bytes)\nsigned by {d['signer']}\nroot digest {d['root_digest']}\n\n{_targets_text(d['targets'])}{failed}"
+
+
+def _verified_text(d: dict) -> str:
+    who = d.get("signer_name") or "an untrusted key"
+    status = "VERIFIED" if d["trusted"] else "INTACT BUT UNTRUSTED"
+    lines = [
+        f"{status}: {Path(d['file']).name}",
+        f"  signed by {who} ({d['signer']})",
+        f"  {d['files']} files intact, root digest {d['root_digest'][:16]}…",
+    ]
+    if not d["trusted"]:
+        lines.append(f"  {d['trust_problem']}")
+    if d.get("kind") == "receipt":
+        r = d["review"]
+        lines += [
+            f"  review of {r['bundle']['name']} {r['bundle']['version']}: {r['decision'].upper()} by {r['reviewer']['name']}",
+            f'  "{r["comment"]}"',
+        ]
+        lines += [f"  - {c['target']}: {c['comment']}" for c in r["target_comments"]]
+        if d.get("bound_to"):
+            lines.append(f"  recorded against {d['bound_to']}")
+    else:
+        lines += [
+            f"  {d['name']} {d['version']} ({d['problem_type']}), model {d['model']['file']}",
+            "",
+            _targets_text(d["targets"]),
+        ]
+    return "\n".join(lines)
+
+
+def _exit_untrusted(d: dict) -> None:
+    if not d["trusted"]:
+        sys.exit(3)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+@handle_errors
+def verify(obj: Context, file: str, as_json: bool) -> None:
+    """Verify a bundle or a review receipt: signer, signature and every file."""
+    from .bundle import verify as verify_file
+
+    result = verify_file(obj.catalog(), file, progress=None if as_json else stderr_progress)
+    emit(result, as_json, _verified_text)
+    _exit_untrusted(result)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+@handle_errors
+def inspect(obj: Context, file: str, as_json: bool) -> None:
+    """Show a verified bundle's contract as a model card."""
+    from .bundle import inspect as inspect_bundle
+
+    result = inspect_bundle(obj.catalog(), file)
+    emit(result, as_json, lambda d: _verified_text(d) + "\n\n" + d["card"])
+    _exit_untrusted(result)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--reproduce", is_flag=True, help="Re-run the model here and check every claim.")
+@click.option(
+    "--decision",
+    type=click.Choice(["accept", "changes", "reject"]),
+    help="Countersign this decision.",
+)
+@click.option("--comment", help="Your overall comment (with --decision).")
+@click.option(
+    "--target-comment",
+    "target_comments",
+    multiple=True,
+    metavar="METRIC=TEXT",
+    help="A comment on one target (repeatable).",
+)
+@click.option(
+    "--budget",
+    default=1.0,
+    show_default=True,
+    help="Seconds of latency timing per batch size (with --reproduce).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="The receipt to write (NAME-VERSION.review.baton).",
+)
+@json_option
+@pass_ctx
+@handle_errors
+def review(
+    obj: Context, file, reproduce, decision, comment, target_comments, budget, out, as_json
+) -> None:
+    """Reproduce a bundle's claims here, or countersign a decision on it."""
+    from .errors import UsageError
+    from .review import decide
+    from .review import reproduce as run_reproduce
+
+    if not reproduce and not decision:
+        raise UsageError(
+            "say what to do: --reproduce, or --decision accept|changes|reject --comment TEXT --out FILE"
+        )
+    if reproduce:
+        result = run_reproduce(
+            obj.catalog(), file, budget_s=budget, progress=None if as_json else stderr_progress
+        )
+        if not decision:
+            emit(
+                {k: v for k, v in result.items() if k != "evaluation_here"},
+                as_json,
+                _reproduce_text,
+            )
+            sys.exit(0 if result["verdict"] == "pass" else 1)
+    if not comment or not out:
+        raise UsageError("--decision needs --comment TEXT and --out FILE.review.baton")
+    parsed: dict[str, str] = {}
+    for item in target_comments:
+        metric, sep, text = item.partition("=")
+        if not sep or not metric.strip() or not text.strip():
+            raise UsageError(f"--target-comment must look like METRIC=TEXT, not {item!r}")
+        parsed[metric.strip()] = text.strip()
+    result = decide(
+        obj.catalog(),
+        file,
+        decision=decision,
+        comment=comment,
+        target_comments=parsed,
+        out=out,
+        passphrase=obj.passphrase(),
+    )
+    emit(
+        result,
+        as_json,
+        lambda d: (
+            f"Wrote {d['file']}: {d['decision'].upper()} of {d['bundle']['name']} {d['bundle']['version']}, countersigned by {d['reviewer']['name']}"
+        ),
+    )
+
+
+def _reproduce_text(d: dict) -> str:
+    a = d["agreement"]
+    metric_rows = [
+        {
+            "metric": m["metric"],
+            "claimed": _num(m["claimed"]),
+            "here": _num(m["here"]),
+            "consistent": "yes" if m["consistent"] else "NO",
+        }
+        for m in d["metrics"]
+        if m["claimed"] is not None
+    ]
+    lat_rows = [
+        {
+            "batch": r["batch_size"],
+            "p50 claimed": _num(r["claimed_p50_ms"]),
+            "p50 here": _num(r["here_p50_ms"]),
+            "p95 claimed": _num(r["claimed_p95_ms"]),
+            "p95 here": _num(r["here_p95_ms"]),
+        }
+        for r in d["latency"]
+    ]
+    target_rows = [
+        {
+            "target": t["expr"],
+            "claimed": _num(t["claimed"]),
+            "here": _num(t["here"]),
+            "verdict": t["verdict_here"].upper() if t["verdict_here"] != "pass" else "pass",
+        }
+        for t in d["targets"]
+    ]
+    hw = d["hardware"]["here"]
+    return "\n".join(
+        [
+            f"Reproduced {d['bundle']['name']} {d['bundle']['version']} on {hw.get('cpu_model')} ({hw.get('cores_logical')} cores)",
+            f"prediction agreement: {a['agreeing']} of {a['rows']} rows ({100 * a['rate']:.2f} %)",
+            "",
+            _table(metric_rows, ["metric", "claimed", "here", "consistent"]),
+            "",
+            _table(lat_rows, ["batch", "p50 claimed", "p50 here", "p95 claimed", "p95 here"]),
+            "",
+            _table(target_rows, ["target", "claimed", "here", "verdict"]) or "(no targets)",
+            "",
+            f"overall: {d['verdict'].upper()}",
+        ]
+    )
+
+
+@cli.command()
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+@handle_errors
+def diff(obj: Context, old: str, new: str, as_json: bool) -> None:
+    """Compare two versions of a bundle: contract fields, targets, metrics and files."""
+    from .bundle import diff as diff_bundles
+
+    result = diff_bundles(obj.catalog(), old, new)
+    emit(result, as_json, _diff_text)
+
+
+def _diff_text(d: dict) -> str:
+    lines = [f"{d['name']}: {d['old']['version']} -> {d['new']['version']}", ""]
+    for c in d["changes"]:
+        arrow = f"{c.get('old')!s:.40} -> {c.get('new')!s:.40}"
+        better = {True: " (better)", False: " (worse)"}.get(c.get("better"), "")
+        lines.append(f"  {c['kind']:8} {c['path']}: {arrow}{better}")
+    lines.append("")
+    lines += [f"  file {f['change']}: {f['file']}" for f in d["files"]] or ["  no file changed"]
+    return "\n".join(lines)
 
 
 @cli.command()

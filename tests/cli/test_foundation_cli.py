@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from baton.core.catalog import SCHEMA_VERSION
 from baton.core.cli import cli
 from click.testing import CliRunner
 
@@ -23,7 +24,7 @@ def test_init_reports_home(run, home):
     result = run("init", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["home"] == str(home) and data["schema_version"] == 2
+    assert data["home"] == str(home) and data["schema_version"] == SCHEMA_VERSION
 
 
 def test_datasets_round_trip(run, files):

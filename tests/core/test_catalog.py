@@ -22,7 +22,7 @@ def test_settings_from_design(catalog):
 
 def test_migrations_from_empty_are_recorded(catalog):
     assert catalog.schema_version == SCHEMA_VERSION
-    assert [m["name"] for m in catalog.applied_migrations()] == ["initial", "trust_and_handovers"]
+    assert [m["name"] for m in catalog.applied_migrations()] == ["initial", "trust_and_handovers", "measurements_and_contracts", "reproductions"]
     assert {"models", "datasets", "trusted_keys", "handovers", "reviews", "models_fts"} <= set(
         catalog.db.table_names()
     )

@@ -1,0 +1,157 @@
+"""Evaluation and profiling of a catalog model on a catalog dataset.
+
+Both run the model in a fresh child process (see :mod:`baton.core.runner`). Evaluation
+stores the predictions (with class probabilities and row ids) as Parquet in the object
+store and records the metrics; profiling records latency per batch size, memory, the
+hardware and the package versions. The latest of each is what a contract draws on.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from . import metrics
+from .catalog import Catalog
+from .datasets import read_table
+from .errors import DatasetError, UsageError
+from .importer import dataset_file
+from .profiling import DEFAULT_BATCH_SIZES
+from .progress import CancelToken, ProgressFn
+from .runner import Limits, run_task
+
+
+def _model_file(catalog: Catalog, model: dict[str, Any], folder: Path) -> Path:
+    """A verified copy of the model's stored file, named as the child expects."""
+    target = folder / model["file_name"]
+    catalog.objects.export(model["sha256"], target)
+    return target
+
+
+def _child_params(catalog: Catalog, model: dict, dataset: dict, folder: Path) -> dict[str, Any]:
+    if not dataset.get("target"):
+        raise UsageError(
+            f"dataset {dataset['name']!r} has no target column; add it again with --target COLUMN"
+        )
+    data_path, _ = dataset_file(catalog, dataset["name"])
+    return {
+        "path": str(_model_file(catalog, model, folder)),
+        "format": model["format"],
+        "info": {
+            **(model.get("info") or {}),
+            "features": model.get("features"),
+            "task": model.get("task"),
+            "classes": model.get("classes"),
+        },
+        "data": str(data_path),
+        "target": dataset.get("target"),
+        "id_column": dataset.get("id_column"),
+    }
+
+
+def predictions_frame_to_arrays(
+    path: Path, classes: list | None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Labels, probabilities (ordered as ``classes``) and row ids from a predictions file."""
+    table = pq.read_table(path)
+    pred = table.column("prediction").to_numpy(zero_copy_only=False)
+    proba = None
+    if classes:
+        cols = [f"proba_{c}" for c in classes]
+        if all(c in table.column_names for c in cols):
+            proba = np.column_stack([table.column(c).to_numpy(zero_copy_only=False) for c in cols])
+    return pred, proba, table.column("row_id").to_numpy(zero_copy_only=False)
+
+
+def labels_of(dataset_path: Path, target: str) -> np.ndarray:
+    return read_table(dataset_path).table.column(target).to_numpy(zero_copy_only=False)
+
+
+def evaluate(
+    catalog: Catalog,
+    model_name: str,
+    dataset_name: str,
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    limits: Limits | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Predict ``dataset`` with ``model`` in the child, compute metrics, record both."""
+    model = catalog.get_model(model_name)
+    dataset = catalog.get_dataset(dataset_name)
+    folder = Path(tempfile.mkdtemp(prefix="baton-eval-"))
+    try:
+        params = _child_params(catalog, model, dataset, folder)
+        params["out"] = str(folder / "predictions.parquet")
+        run_task(
+            "predict",
+            params,
+            limits=limits,
+            progress=progress,
+            cancel=cancel,
+            what=model["file_name"],
+        )
+        pred, proba, _ = predictions_frame_to_arrays(Path(params["out"]), model.get("classes"))
+        y_true = labels_of(Path(params["data"]), dataset["target"])
+        if len(pred) != len(y_true):
+            raise DatasetError(f"the model returned {len(pred)} predictions for {len(y_true)} rows")
+        result = metrics.evaluate_predictions(
+            model.get("task") or "regression",
+            y_true,
+            pred,
+            proba,
+            model.get("classes"),
+            bootstrap=bootstrap,
+            seed=seed,
+            progress=progress,
+            cancel=cancel,
+        )
+        result["model"] = model["name"]
+        result["dataset"] = dataset["name"]
+        digest = catalog.objects.put_file(params["out"])
+        result["predictions_sha256"] = digest
+        return catalog.add_measurement(
+            "evaluations", model, dataset, result, predictions_sha256=digest
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def profile(
+    catalog: Catalog,
+    model_name: str,
+    dataset_name: str,
+    *,
+    batch_sizes: tuple[int, ...] = DEFAULT_BATCH_SIZES,
+    budget_s: float = 2.0,
+    limits: Limits | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Latency per batch size and memory of ``model`` on rows of ``dataset``, recorded."""
+    model = catalog.get_model(model_name)
+    dataset = catalog.get_dataset(dataset_name)
+    folder = Path(tempfile.mkdtemp(prefix="baton-profile-"))
+    try:
+        params = _child_params(catalog, model, dataset, folder)
+        params.update(batch_sizes=list(batch_sizes), budget_s=budget_s)
+        result = run_task(
+            "profile",
+            params,
+            limits=limits,
+            progress=progress,
+            cancel=cancel,
+            what=model["file_name"],
+        )
+        result["model"] = model["name"]
+        result["dataset"] = dataset["name"]
+        return catalog.add_measurement("profiles", model, dataset, result)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
