@@ -667,6 +667,14 @@ def _environment(profile: Mapping[str, Any]) -> dict[str, Any]:
     return environment
 
 
+def _author(author: Mapping[str, Any]) -> dict[str, Any]:
+    """Name, email and fingerprint, plus the PEM public key when the signer provides it."""
+    entry = _pick(author, ("name", "email", "fingerprint"))
+    if author.get("public_key"):
+        entry["public_key"] = author["public_key"]
+    return entry
+
+
 def draft_contract(
     name: str,
     version: str,
@@ -730,7 +738,7 @@ def draft_contract(
             "name": name,
             "version": version,
             "created": _timestamp(created),
-            "authors": [_pick(a, ("name", "email", "fingerprint")) for a in authors],
+            "authors": [_author(a) for a in authors],
             "intended_use": intended_use,
             "limitations": limitations,
             "problem_type": problem,

@@ -362,9 +362,10 @@ def measured_value(
     * quality metrics: ``evaluation["metrics"][name]["value"]``;
     * latency and throughput: the ``profile["latency"]`` row whose ``batch_size`` is the
       target's batch (``latency_p95_ms`` reads ``p95_ms``);
-    * ``memory_mb``: ``profile["memory"]["peak_predict_mb"]``, the peak while predicting,
-      which is what a serving host must provision. The resident delta after load is not
-      substituted when the peak is missing: the target is then unmeasured;
+    * ``memory_mb``: the model's footprint, ``rss_delta_after_load_mb + peak_predict_mb``
+      from ``profile["memory"]``: what the model holds once loaded plus the extra it
+      needs at its peak while predicting, i.e. what a serving host must provision. If
+      either figure is missing the target is unmeasured;
     * ``model_size_mb``: ``model_info["size_bytes"] / 2**20``;
     * ``params``: ``model_info["params"]``.
 
@@ -379,7 +380,10 @@ def measured_value(
                 return _number_or_none(row.get(field))
         return None
     if metric == "memory_mb":
-        return _number_or_none(((profile or {}).get("memory") or {}).get("peak_predict_mb"))
+        memory = (profile or {}).get("memory") or {}
+        loaded = _number_or_none(memory.get("rss_delta_after_load_mb"))
+        peak = _number_or_none(memory.get("peak_predict_mb"))
+        return None if loaded is None or peak is None else loaded + peak
     if metric == "model_size_mb":
         size = _number_or_none((model_info or {}).get("size_bytes"))
         return None if size is None else size / 2**20

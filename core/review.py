@@ -1,0 +1,486 @@
+"""The engineer's side: reproduce a bundle's claims here, and countersign a decision.
+
+Reproduce runs the bundled model on the bundled test set in a fresh child process,
+compares its predictions with the data scientist's, recomputes every metric, re-measures
+latency and memory on this machine, and gives each contract target a verdict showing the
+claimed value, the value measured here and the threshold.
+
+A review receipt (``NAME-VERSION.review.baton``) is a ZIP of ``review.json`` and
+``review.sig``: the decision (accept / changes / reject), comments, the reviewer, the
+time and what was reproduced on which hardware, bound to exactly one bundle by its name,
+version, manifest root digest and the SHA-256 of its ``model.sig``, and signed (OMS v1.0)
+with the engineer's key.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import shutil
+import tempfile
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import numpy as np
+
+from . import bundle as bundles
+from . import metrics, oms, safezip, trust
+from .catalog import Catalog, _decode, _encode, _now
+from .errors import UntrustedSigner, UsageError, VerificationError
+from .progress import CancelToken, ProgressFn, no_progress
+from .runner import Limits, run_task
+from .signed_zip import describe_opened, open_signed_zip
+from .targets import Target, evaluate_target, measured_value
+
+REVIEW = "review.json"
+REVIEW_SIG = "review.sig"
+DECISIONS = ("accept", "changes", "reject")
+
+
+def _require_trusted(opened, label: str) -> None:
+    if not opened.trusted:
+        raise UntrustedSigner(
+            f"{label} is intact but {opened.trust_problem or 'its signer is not trusted'}. Compare the "
+            f"fingerprint {opened.signer} with the signer (by phone or on paper) and trust their key "
+            "with `baton keys trust FILE.pub --name NAME` before reproducing or reviewing it"
+        )
+
+
+def _model_info(contract: dict) -> dict[str, Any]:
+    model = contract["model"]
+    return {
+        "features": model.get("features"),
+        "classes": model.get("classes"),
+        "task": contract["identity"]["problem_type"],
+    }
+
+
+def reproduce(
+    catalog: Catalog,
+    path: str | Path,
+    *,
+    budget_s: float = 1.0,
+    bootstrap: int = 1000,
+    limits: Limits | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Re-run a verified, trusted bundle here and check every claim of its contract."""
+    report = progress or no_progress
+    label = Path(path).name
+    report(0, 5, f"Verifying {label}")
+    with bundles.open_bundle(catalog, path, cancel=cancel) as opened:
+        _require_trusted(opened.opened, label)
+        c = opened.contract
+        folder = opened.folder
+        labels_info = c["labels"]
+        params = {
+            "path": str(folder / c["model"]["file"]),
+            "format": c["model"]["format"],
+            "info": _model_info(c),
+            "data": str(folder / labels_info["file"]),
+            "target": labels_info["target"],
+            "id_column": labels_info.get("id_column"),
+        }
+        work = Path(tempfile.mkdtemp(prefix="baton-reproduce-"))
+        try:
+            params["out"] = str(work / "predictions.parquet")
+            report(1, 5, "Predicting the test set")
+            run_task("predict", params, limits=limits, cancel=cancel, what=c["model"]["file"])
+            classes = c["model"].get("classes")
+            here_pred, here_proba, here_ids = bundles.measure.predictions_frame_to_arrays(
+                Path(params["out"]), classes
+            )
+            ds_pred, ds_proba, ds_ids = _ds_predictions(
+                folder / c["predictions"]["file"], classes, label
+            )
+            y_true = bundles.measure.labels_of(folder / labels_info["file"], labels_info["target"])
+            if len(ds_pred) != len(y_true):
+                raise VerificationError(
+                    f"{label}: predictions/test.parquet has {len(ds_pred)} rows but the test labels have {len(y_true)}"
+                )
+            if not np.array_equal(np.asarray(ds_ids).astype(str), np.asarray(here_ids).astype(str)):
+                raise VerificationError(
+                    f"{label}: the row ids of predictions/test.parquet do not match the test set"
+                )
+            problem = c["identity"]["problem_type"]
+            report(2, 5, "Recomputing the metrics")
+            here_eval = metrics.evaluate_predictions(
+                problem, y_true, here_pred, here_proba, classes, bootstrap=bootstrap, cancel=cancel
+            )
+            claimed_from_ds = metrics.evaluate_predictions(
+                problem, y_true, ds_pred, ds_proba, classes, bootstrap=0, cancel=cancel
+            )
+            report(3, 5, "Measuring latency and memory here")
+            batches = [row["batch_size"] for row in c["results"].get("latency") or []] or [
+                1,
+                8,
+                64,
+                512,
+            ]
+            profile = run_task(
+                "profile",
+                {**params, "batch_sizes": batches, "budget_s": budget_s},
+                limits=limits,
+                cancel=cancel,
+                what=c["model"]["file"],
+            )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        report(4, 5, "Judging the targets")
+        result = {
+            "bundle": {
+                "name": opened.name,
+                "version": opened.version,
+                "root_digest": opened.opened.root_digest,
+            },
+            "agreement": _agreement(problem, ds_pred, here_pred, ds_proba, here_proba),
+            "metrics": _metric_rows(
+                c["results"]["metrics"], claimed_from_ds["metrics"], here_eval["metrics"]
+            ),
+            "latency": _latency_rows(c["results"].get("latency") or [], profile["latency"]),
+            "memory": {
+                "claimed": c["results"].get("memory"),
+                "here": _memory_here(profile["memory"]),
+            },
+            "hardware": {"claimed": c["results"].get("hardware"), "here": profile["hardware"]},
+            "environment_here": profile["environment"],
+            "targets": _target_rows(c, here_eval, profile),
+            "evaluation_here": here_eval,
+            "created": _now(),
+        }
+        failed = [t for t in result["targets"] if t["verdict_here"] != "pass"]
+        result["verdict"] = "pass" if not failed and result["agreement"]["rate"] == 1.0 else "fail"
+        with catalog.write() as db:
+            db["reproductions"].insert(
+                {
+                    "id": uuid.uuid4().hex,
+                    "root_digest": opened.opened.root_digest,
+                    "name": opened.name,
+                    "version": opened.version,
+                    "result": json.dumps(result, default=str),
+                    "created_at": _now(),
+                }
+            )
+        report(5, 5, "Reproduced")
+        return result
+
+
+def _ds_predictions(path: Path, classes, label: str):
+    try:
+        return bundles.measure.predictions_frame_to_arrays(path, classes)
+    except (KeyError, ValueError) as exc:
+        raise VerificationError(
+            f"{label}: predictions/test.parquet lacks the prediction or row_id column ({exc})"
+        ) from None
+
+
+def _agreement(problem: str, ds_pred, here_pred, ds_proba, here_proba) -> dict[str, Any]:
+    n = len(ds_pred)
+    if problem == "regression":
+        diff = np.abs(np.asarray(ds_pred, float) - np.asarray(here_pred, float))
+        same = diff <= 1e-9 * np.maximum(1.0, np.abs(np.asarray(ds_pred, float)))
+        out = {
+            "rows": n,
+            "agreeing": int(same.sum()),
+            "rate": float(same.mean()),
+            "max_abs_difference": float(diff.max(initial=0.0)),
+        }
+    else:
+        same = np.asarray(ds_pred).astype(str) == np.asarray(here_pred).astype(str)
+        out = {"rows": n, "agreeing": int(same.sum()), "rate": float(same.mean())}
+        if ds_proba is not None and here_proba is not None and ds_proba.shape == here_proba.shape:
+            out["max_probability_difference"] = float(
+                np.max(np.abs(ds_proba - here_proba), initial=0.0)
+            )
+    return out
+
+
+def _metric_rows(claimed: dict, from_ds: dict, here: dict) -> list[dict[str, Any]]:
+    rows = []
+    for name, entry in claimed.items():
+        value = entry.get("value")
+        here_value = (here.get(name) or {}).get("value")
+        ds_value = (from_ds.get(name) or {}).get("value")
+        rows.append(
+            {
+                "metric": name,
+                "claimed": value,
+                "ci_low": entry.get("ci_low"),
+                "ci_high": entry.get("ci_high"),
+                "recomputed_from_ds_predictions": ds_value,
+                "consistent": value is None
+                or (ds_value is not None and abs(ds_value - value) <= 1e-9),
+                "here": here_value,
+                "delta": None if value is None or here_value is None else here_value - value,
+            }
+        )
+    return rows
+
+
+def _latency_rows(claimed: list[dict], here: list[dict]) -> list[dict[str, Any]]:
+    by_batch = {row["batch_size"]: row for row in here}
+    rows = []
+    for row in claimed:
+        h = by_batch.get(row["batch_size"], {})
+        rows.append(
+            {
+                "batch_size": row["batch_size"],
+                **{
+                    f"claimed_{k}": row.get(k)
+                    for k in ("p50_ms", "p95_ms", "p99_ms", "throughput_rps")
+                },
+                **{f"here_{k}": h.get(k) for k in ("p50_ms", "p95_ms", "p99_ms", "throughput_rps")},
+                "samples_here": h.get("samples"),
+                "raw_ms_here": h.get("raw_ms", [])[:5000],
+            }
+        )
+    return rows
+
+
+def _memory_here(memory: dict) -> dict[str, Any]:
+    return {
+        "rss_delta_after_load_mb": memory.get("resident_delta_mb"),
+        "peak_predict_mb": memory.get("peak_during_predict_mb"),
+        "size_on_disk_mb": memory.get("size_on_disk_mb"),
+    }
+
+
+def _target_rows(contract: dict, here_eval: dict, profile: dict) -> list[dict[str, Any]]:
+    here_profile = {"latency": profile["latency"], "memory": _memory_here(profile["memory"])}
+    rows = []
+    for entry in contract.get("targets") or []:
+        target = Target.from_dict(entry)
+        here = measured_value(target, here_eval, here_profile, contract["model"])
+        rows.append(
+            {
+                "target": target.key,
+                "expr": target.expr(),
+                "metric": target.metric,
+                "op": target.op,
+                "threshold": target.threshold,
+                "tolerance": target.tolerance,
+                "claimed": entry.get("measured"),
+                "verdict_claimed": entry.get("verdict"),
+                "here": here,
+                "verdict_here": evaluate_target(target, here),
+            }
+        )
+    return rows
+
+
+def latest_reproduction(catalog: Catalog, root_digest: str) -> dict[str, Any] | None:
+    rows = list(
+        catalog.db["reproductions"].rows_where(
+            "root_digest = ?", [root_digest], order_by="created_at desc, rowid desc", limit=1
+        )
+    )
+    return _decode(rows[0])["result"] if rows else None
+
+
+# --- receipts ---------------------------------------------------------------------------
+
+
+def _reproduced_summary(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    hw = result["hardware"]["here"]
+    return {
+        "created": result["created"],
+        "verdict": result["verdict"],
+        "agreement": result["agreement"],
+        "targets": [
+            {k: t[k] for k in ("target", "expr", "claimed", "here", "verdict_here")}
+            for t in result["targets"]
+        ],
+        "metrics": [
+            {k: m[k] for k in ("metric", "claimed", "here", "consistent")}
+            for m in result["metrics"]
+        ],
+        "hardware": {
+            k: hw.get(k) for k in ("cpu_model", "cores_logical", "ram_total_gb", "os", "machine")
+        },
+    }
+
+
+def decide(
+    catalog: Catalog,
+    path: str | Path,
+    *,
+    decision: str,
+    comment: str,
+    target_comments: dict[str, str] | None = None,
+    out: str | Path,
+    passphrase: str,
+) -> dict[str, Any]:
+    """Countersign a decision on a verified, trusted bundle; writes the receipt ``out``."""
+    if decision not in DECISIONS:
+        raise UsageError(f"--decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+    if not comment.strip():
+        raise UsageError("--comment must say why (the data scientist reads it)")
+    out = Path(out)
+    if not out.name.endswith(".review.baton"):
+        raise UsageError("--out must end in .review.baton")
+    me = trust.require_identity(catalog.home)
+    key = trust.load_signing_key(catalog.home, passphrase)
+    label = Path(path).name
+    with bundles.open_bundle(catalog, path) as opened:
+        _require_trusted(opened.opened, label)
+        known = {Target.from_dict(t).key: t for t in opened.contract.get("targets") or []}
+        comments = []
+        for target, text in (target_comments or {}).items():
+            key_text = target.replace(" ", "")
+            if key_text not in known and f"{key_text}@1" in known:
+                key_text = f"{key_text}@1"
+            if key_text not in known:
+                raise UsageError(
+                    f"--target-comment names {target!r}, which is not a target of this contract; its targets are: "
+                    + (", ".join(known) or "none")
+                )
+            comments.append({"target": key_text, "comment": text})
+        review = {
+            "schema": "baton.review/v1",
+            "bundle": {
+                "name": opened.name,
+                "version": opened.version,
+                "root_digest": opened.opened.root_digest,
+                "signature_sha256": opened.opened.signature_sha256,
+                "signer_fingerprint": opened.opened.signer_fingerprint,
+            },
+            "decision": decision,
+            "comment": comment,
+            "target_comments": comments,
+            "reviewer": {
+                **{k: me[k] for k in ("name", "email", "fingerprint")},
+                "public_key": trust.my_public_pem(catalog.home).decode(),
+            },
+            "created": _now(),
+            "reproduced": _reproduced_summary(
+                latest_reproduction(catalog, opened.opened.root_digest)
+            ),
+        }
+        _validate_review(review, "review.json")
+        folder = Path(tempfile.mkdtemp(prefix="baton-review-"))
+        try:
+            (folder / REVIEW).write_bytes(
+                json.dumps(review, indent=2, sort_keys=True).encode() + b"\n"
+            )
+            oms.sign_folder(
+                folder, key, REVIEW_SIG, model_name=f"{opened.name}-{opened.version}-review"
+            )
+            safezip.write_bundle_zip(folder, out)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        handover = _handover(catalog, "received", review["bundle"])
+        if handover:
+            _record_review(catalog, handover, review, "received")
+        return {"file": str(out), **review}
+
+
+@functools.cache
+def _review_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(
+        importlib.resources.files("baton.resources")
+        .joinpath("schemas/review.schema.json")
+        .read_text()
+    )
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _validate_review(review: Any, source: str) -> None:
+    errors = sorted(_review_validator().iter_errors(review), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise VerificationError(f"{source}: {where}: {err.message}")
+
+
+def is_receipt(path: str | Path) -> bool:
+    path = Path(path)
+    if path.name.endswith(".review.baton"):
+        return True
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return REVIEW in zf.namelist() and "contract.json" not in zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _handover(catalog: Catalog, direction: str, binding: dict) -> dict | None:
+    rows = list(
+        catalog.db["handovers"].rows_where(
+            "direction = ? and name = ? and version = ? and root_digest = ? and signature_sha256 = ?",
+            [
+                direction,
+                binding["name"],
+                binding["version"],
+                binding["root_digest"],
+                binding["signature_sha256"],
+            ],
+            limit=1,
+        )
+    )
+    return rows[0] if rows else None
+
+
+def _record_review(catalog: Catalog, handover: dict, review: dict, status_prefix: str) -> None:
+    with catalog.write() as db:
+        exists = db["reviews"].count_where(
+            "handover_id = ? and reviewer_fingerprint = ? and created_at = ?",
+            [handover["id"], review["reviewer"]["fingerprint"], review["created"]],
+        )
+        if not exists:
+            db["reviews"].insert(
+                _encode(
+                    {
+                        "id": uuid.uuid4().hex,
+                        "handover_id": handover["id"],
+                        "decision": review["decision"],
+                        "comment": review["comment"],
+                        "reviewer": review["reviewer"]["name"],
+                        "reviewer_fingerprint": review["reviewer"]["fingerprint"],
+                        "receipt": review,
+                        "created_at": review["created"],
+                    }
+                )
+            )
+        db["handovers"].update(handover["id"], {"status": review["decision"]})
+
+
+def verify_receipt(
+    catalog: Catalog,
+    path: str | Path,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Verify a review receipt; if it answers a bundle packed here, record the decision."""
+    label = Path(path).name
+    opened = open_signed_zip(
+        catalog, path, sig_name=REVIEW_SIG, document=REVIEW, progress=progress, cancel=cancel
+    )
+    try:
+        if set(opened.digests) != {REVIEW}:
+            raise VerificationError(
+                f"{label}: a receipt holds review.json and review.sig only, not {', '.join(sorted(opened.digests))}"
+            )
+        review = oms._strict_json(
+            opened.read_json(REVIEW).decode("utf-8", "strict"), f"{label}/{REVIEW}"
+        )
+        _validate_review(review, f"{label}/{REVIEW}")
+        if review["reviewer"]["fingerprint"] != opened.signer_fingerprint:
+            raise VerificationError(
+                f"{label}: review.json names a reviewer whose key did not sign it"
+            )
+        summary = {**describe_opened(opened), "kind": "receipt", "review": review}
+        sent = _handover(catalog, "sent", review["bundle"])
+        summary["bound_to"] = sent["path"] if sent else None
+        if sent and opened.trusted:
+            _record_review(catalog, sent, review, "sent")
+        return summary
+    finally:
+        opened.close()
