@@ -46,15 +46,16 @@ class Context:
         """From --passphrase-file, BATON_PASSPHRASE, or a hidden prompt on a terminal."""
         from .keys import resolve_passphrase
 
-        prompt = None
-        if sys.stdin is not None and sys.stdin.isatty():
-            prompt = lambda: click.prompt(
+        def ask() -> str:
+            return click.prompt(
                 "Passphrase for your signing key",
                 hide_input=True,
                 confirmation_prompt=confirm,
                 err=True,
-            )  # noqa: E731
-        return resolve_passphrase(self.passphrase_file, prompt=prompt)
+            )
+
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+        return resolve_passphrase(self.passphrase_file, prompt=ask if interactive else None)
 
     def close(self) -> None:
         if self._catalog is not None:
@@ -963,6 +964,37 @@ def _diff_text(d: dict) -> str:
     lines.append("")
     lines += [f"  file {f['change']}: {f['file']}" for f in d["files"]] or ["  no file changed"]
     return "\n".join(lines)
+
+
+@cli.command()
+@click.option(
+    "--headless",
+    is_flag=True,
+    help="Run a complete scientist -> engineer -> scientist round trip in temporary homes and print each step.",
+)
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False),
+    help="With --headless: keep the homes and files in this folder.",
+)
+@pass_ctx
+@handle_errors
+def demo(obj: Context, headless: bool, keep: str | None) -> None:
+    """Open the app on a demo workspace built from scikit-learn's bundled datasets."""
+    from .demo import build_workspace, run_headless
+
+    if headless:
+        result = run_headless(click.echo, Path(keep) if keep else None)
+        click.echo(f"Round trip complete: {result['decision'].upper()}")
+        return
+    home = Path(obj.home_option) if obj.home_option else obj.home.parent / "Baton-demo"
+    click.echo(
+        f"Preparing the demo workspace in {home} (first run takes about a minute)…", err=True
+    )
+    build_workspace(home, lambda s: click.echo(f"  {s}", err=True)).close()
+    from baton.gui.app import run  # the one allowed core -> gui edge, imported lazily
+
+    sys.exit(run(home=home))
 
 
 @cli.command()
