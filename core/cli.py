@@ -509,6 +509,279 @@ def _profile_text(r: dict) -> str:
     )
 
 
+# --- contracts --------------------------------------------------------------------------
+
+
+@cli.group()
+def contract() -> None:
+    """Draft, edit, validate, compare and render handover contracts."""
+
+
+def _contract_text(c: dict) -> str:
+    from .card import render_markdown
+
+    return render_markdown(c)
+
+
+@contract.command("new")
+@click.argument("model_name", metavar="MODEL")
+@click.option("--test", required=True, help="Catalog dataset with the test labels.")
+@click.option("--train", help="Catalog dataset the model was trained on.")
+@click.option("--validation", help="Catalog dataset used for validation.")
+@click.option("--name", required=True, help="Handover name.")
+@click.option("--version", "version", required=True, help="Version, e.g. 3 or 1.2.0.")
+@click.option(
+    "--require", "requires", multiple=True, help='A target, e.g. "accuracy>=0.95" (repeatable).'
+)
+@click.option("--intended-use", default="", help="What the model is for, and for whom.")
+@click.option("--limitations", default="", help="Where the model should not be trusted.")
+@json_option
+@pass_ctx
+@handle_errors
+def contract_new(
+    obj: Context,
+    model_name,
+    test,
+    train,
+    validation,
+    name,
+    version,
+    requires,
+    intended_use,
+    limitations,
+    as_json,
+) -> None:
+    """Draft a contract for MODEL from its latest measurements (run now if missing)."""
+    from .drafts import new_draft
+
+    c = new_draft(
+        obj.catalog(),
+        model_name,
+        test=test,
+        train=train,
+        validation=validation,
+        name=name,
+        version=version,
+        requires=requires,
+        intended_use=intended_use,
+        limitations=limitations,
+        progress=None if as_json else stderr_progress,
+    )
+    emit(
+        c, as_json, lambda d: f"Drafted {name}@{version}\n\n" + _targets_text(d.get("targets", []))
+    )
+
+
+@contract.command("show")
+@click.argument("ref", metavar="NAME[@VERSION]|FILE")
+@json_option
+@pass_ctx
+@handle_errors
+def contract_show(obj: Context, ref: str, as_json: bool) -> None:
+    """Show a contract (as its model card, or as JSON)."""
+    from .drafts import load
+
+    emit(load(obj.catalog(), ref), as_json, _contract_text)
+
+
+def _json_or_text(value: str):
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+@contract.command("set")
+@click.argument("ref", metavar="NAME[@VERSION]")
+@click.argument("path")
+@click.argument("value")
+@json_option
+@pass_ctx
+@handle_errors
+def contract_set(obj: Context, ref: str, path: str, value: str, as_json: bool) -> None:
+    """Set one field, e.g. `identity.intended_use "..."` or `targets.0.threshold 0.96`.
+
+    VALUE is read as JSON when it parses (numbers, true, null, lists), else as text.
+    """
+    from .contract import set_field
+    from .drafts import load, save
+
+    catalog = obj.catalog()
+    c = save(catalog, set_field(load(catalog, ref), path, _json_or_text(value)))
+    emit(c, as_json, f"Set {path} of {c['identity']['name']}@{c['identity']['version']}")
+
+
+@contract.command("require")
+@click.argument("ref", metavar="NAME[@VERSION]")
+@click.argument("expr")
+@click.option("--note", default="", help="Why this target, agreed with whom.")
+@json_option
+@pass_ctx
+@handle_errors
+def contract_require(obj: Context, ref: str, expr: str, note: str, as_json: bool) -> None:
+    """Add a target such as "recall>=0.9" or "latency_p99_ms@32<=25±2"."""
+    from .contract import add_target
+    from .drafts import load, save
+    from .targets import parse_target
+
+    catalog = obj.catalog()
+    c = save(catalog, add_target(load(catalog, ref), parse_target(expr, note=note)))
+    emit(c, as_json, lambda d: _targets_text(d["targets"]))
+
+
+@contract.command("drop")
+@click.argument("ref", metavar="NAME[@VERSION]")
+@click.argument("target")
+@json_option
+@pass_ctx
+@handle_errors
+def contract_drop(obj: Context, ref: str, target: str, as_json: bool) -> None:
+    """Remove a target, named like "accuracy" or "latency_p95_ms@32"."""
+    from .contract import remove_target
+    from .drafts import load, save
+
+    catalog = obj.catalog()
+    c = save(catalog, remove_target(load(catalog, ref), target))
+    emit(c, as_json, lambda d: _targets_text(d["targets"]))
+
+
+@contract.command("validate")
+@click.argument("ref", metavar="NAME[@VERSION]|FILE")
+@json_option
+@pass_ctx
+@handle_errors
+def contract_validate(obj: Context, ref: str, as_json: bool) -> None:
+    """Check a contract against the schema and its consistency rules."""
+    from .contract import validate_contract
+    from .drafts import load
+
+    issues = [
+        {"path": i.path, "message": i.message} for i in validate_contract(load(obj.catalog(), ref))
+    ]
+    emit(
+        {"valid": not issues, "issues": issues},
+        as_json,
+        lambda d: (
+            "valid"
+            if d["valid"]
+            else "\n".join(f"{i['path']}: {i['message']}" for i in d["issues"])
+        ),
+    )
+    if issues:
+        sys.exit(1)
+
+
+@contract.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@json_option
+@pass_ctx
+@handle_errors
+def contract_diff(obj: Context, old: str, new: str, as_json: bool) -> None:
+    """Compare two contracts field by field (NAME@VERSION or contract.json files)."""
+    import dataclasses
+
+    from .contract import diff_contracts
+    from .drafts import load
+
+    catalog = obj.catalog()
+    changes = [
+        dataclasses.asdict(c) for c in diff_contracts(load(catalog, old), load(catalog, new))
+    ]
+    emit(
+        {"changes": changes},
+        as_json,
+        lambda d: _diff_text(
+            {
+                "name": "",
+                "old": {"version": old},
+                "new": {"version": new},
+                "changes": d["changes"],
+                "files": [],
+            }
+        ),
+    )
+
+
+@contract.command("card")
+@click.argument("ref", metavar="NAME[@VERSION]|FILE")
+@click.option("--html", "as_html", is_flag=True, help="Self-contained HTML instead of Markdown.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
+)
+@pass_ctx
+@handle_errors
+def contract_card(obj: Context, ref: str, as_html: bool, out: str | None) -> None:
+    """Render the model card of a contract."""
+    from .card import render_html, render_markdown
+    from .drafts import load
+
+    c = load(obj.catalog(), ref)
+    text = render_html(c) if as_html else render_markdown(c)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}", err=True)
+    else:
+        click.echo(text)
+
+
+@contract.command("export")
+@click.argument("ref", metavar="NAME[@VERSION]")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="contract.json to write."
+)
+@pass_ctx
+@handle_errors
+def contract_export(obj: Context, ref: str, out: str) -> None:
+    """Write a stored contract as canonical contract.json."""
+    from .contract import dump_contract
+    from .drafts import load
+    from .fsutil import atomic_write_bytes
+
+    atomic_write_bytes(out, dump_contract(load(obj.catalog(), ref)))
+    click.echo(f"Wrote {out}")
+
+
+@contract.command("pack")
+@click.argument("ref", metavar="NAME[@VERSION]")
+@click.option(
+    "--leave-out",
+    type=click.Choice(["train", "validation"]),
+    multiple=True,
+    help="List this dataset by fingerprint only.",
+)
+@click.option(
+    "--budget", default=1.0, show_default=True, help="Seconds of latency timing per batch size."
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The bundle to write (NAME-VERSION.baton).",
+)
+@json_option
+@pass_ctx
+@handle_errors
+def contract_pack(
+    obj: Context, ref: str, leave_out, budget: float, out: str, as_json: bool
+) -> None:
+    """Sign a drafted contract as a handover bundle (re-measured at packing time)."""
+    from .drafts import pack_draft
+
+    result = pack_draft(
+        obj.catalog(),
+        ref,
+        passphrase=obj.passphrase(),
+        out=out,
+        include=tuple(r for r in ("train", "validation") if r not in leave_out),
+        budget_s=budget,
+        progress=None if as_json else stderr_progress,
+    ).as_dict()
+    emit(result, as_json, _pack_text)
+    if result["targets_failed"]:
+        sys.exit(1)
+
+
 # --- keys and trust ---------------------------------------------------------------------
 
 

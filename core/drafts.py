@@ -1,0 +1,211 @@
+"""Contracts being written: drafted from the catalog's measurements, edited, then packed.
+
+A draft is stored in the catalog (``contracts``) under its name and version. Its
+measured parts (model, datasets, results, environment) come from the latest evaluation
+and profile of the model on the test set, run now if missing; its written parts
+(intended use, limitations, targets with tolerances and notes) are the data
+scientist's. :func:`pack_draft` turns a draft into a signed bundle, re-measuring nothing
+that is already measured.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from . import contract as contracts
+from . import measure, trust
+from .catalog import Catalog, _decode, _now
+from .errors import NotFound, UsageError
+from .importer import model_summary
+from .progress import CancelToken, ProgressFn
+from .targets import Target
+
+
+def _measurement(catalog: Catalog, table: str, model: dict, dataset: dict, run, **kw) -> dict:
+    found = catalog.latest_measurement(table, model, dataset)
+    return found if found is not None else run(catalog, model["name"], dataset["name"], **kw)
+
+
+def _dataset_entry(record: dict, role: str) -> dict:
+    return {
+        "name": record["name"],
+        "role": role,
+        "file": f"data/{role}.parquet",
+        "format": record["format"],
+        "sha256": record["sha256"],
+        "fingerprint": record["fingerprint"],
+        "rows": record["rows"],
+        "columns": record["columns"],
+        "target": record["target"],
+        "id_column": record.get("id_column"),
+    }
+
+
+def new_draft(
+    catalog: Catalog,
+    model_name: str,
+    *,
+    test: str,
+    name: str,
+    version: str,
+    train: str | None = None,
+    validation: str | None = None,
+    requires: tuple[str | Target, ...] = (),
+    intended_use: str = "",
+    limitations: str = "",
+    budget_s: float = 1.0,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Draft a contract for a catalog model and store it; measures what is missing."""
+    model = catalog.get_model(model_name)
+    test_rec = catalog.get_dataset(test)
+    if not test_rec.get("target"):
+        raise UsageError(
+            f"dataset {test!r} has no target column; add it again with --target COLUMN"
+        )
+    entries = [_dataset_entry(test_rec, "test")]
+    for role, ref in (("train", train), ("validation", validation)):
+        if ref:
+            entries.append(_dataset_entry(catalog.get_dataset(ref), role))
+    evaluation = _measurement(
+        catalog, "evaluations", model, test_rec, measure.evaluate, progress=progress, cancel=cancel
+    )
+    profile = _measurement(
+        catalog,
+        "profiles",
+        model,
+        test_rec,
+        measure.profile,
+        budget_s=budget_s,
+        progress=progress,
+        cancel=cancel,
+    )
+    me = trust.identity(catalog.home)
+    authors = [{k: me[k] for k in ("name", "email", "fingerprint")}] if me else []
+    draft = contracts.draft_contract(
+        name,
+        version,
+        model_summary(model),
+        entries,
+        evaluation["result"],
+        profile["result"],
+        authors=authors,
+        intended_use=intended_use,
+        limitations=limitations,
+        targets=requires,
+    )
+    return save(catalog, draft, model)
+
+
+def save(catalog: Catalog, contract: dict, model: dict | None = None) -> dict[str, Any]:
+    """Store (insert or replace) a draft under its name and version."""
+    contracts.check_contract(contract)
+    identity = contract["identity"]
+    rows = list(
+        catalog.db["contracts"].rows_where(
+            "name = ? and version = ?", [identity["name"], identity["version"]], limit=1
+        )
+    )
+    body = json.dumps(contract, sort_keys=True)
+    with catalog.write() as db:
+        if rows:
+            db["contracts"].update(rows[0]["id"], {"body": body, "updated_at": _now()})
+        else:
+            db["contracts"].insert(
+                {
+                    "id": uuid.uuid4().hex,
+                    "name": identity["name"],
+                    "version": identity["version"],
+                    "model_id": model["id"] if model else None,
+                    "body": body,
+                    "created_at": _now(),
+                    "updated_at": _now(),
+                }
+            )
+    return contract
+
+
+def load(catalog: Catalog, ref: str) -> dict[str, Any]:
+    """A contract by ``NAME`` (newest version), ``NAME@VERSION`` or a ``contract.json`` path."""
+    path = Path(ref)
+    if path.suffix == ".json" and path.is_file():
+        return contracts.load_contract(path)
+    name, _, version = ref.partition("@")
+    rows = [_decode(r) for r in catalog.db["contracts"].rows_where("name = ?", [name])]
+    if version:
+        rows = [r for r in rows if r["version"] == version]
+    if not rows:
+        known = sorted(
+            {
+                f"{r['name']}@{r['version']}"
+                for r in catalog.db["contracts"].rows_where(select="name, version")
+            }
+        )
+        hint = (
+            f" Known contracts: {', '.join(known)}."
+            if known
+            else " Draft one with `baton contract new`."
+        )
+        raise NotFound(f"no contract {ref!r} in the catalog.{hint}")
+    rows.sort(key=lambda r: contracts.version_key(r["version"]))
+    return rows[-1]["body"]
+
+
+def model_of(catalog: Catalog, contract: dict) -> dict:
+    rows = list(
+        catalog.db["contracts"].rows_where(
+            "name = ? and version = ?",
+            [contract["identity"]["name"], contract["identity"]["version"]],
+            limit=1,
+        )
+    )
+    if rows and rows[0]["model_id"]:
+        return catalog.get_model(rows[0]["model_id"])
+    sha = contract["model"].get("sha256")
+    found = list(catalog.db["models"].rows_where("sha256 = ?", [sha], limit=1, select="name"))
+    if not found:
+        raise NotFound("the contract's model is not in this catalog")
+    return catalog.get_model(found[0]["name"])
+
+
+def pack_draft(
+    catalog: Catalog,
+    ref: str,
+    *,
+    passphrase: str,
+    out: str | Path,
+    include: tuple[str, ...] = ("train", "validation"),
+    budget_s: float = 1.0,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+):
+    """Sign a stored draft as a bundle: same model, datasets, texts and targets."""
+    from . import bundle
+
+    draft = load(catalog, ref)
+    model = model_of(catalog, draft)
+    by_role = {d["role"]: d["name"] for d in draft["datasets"]}
+    identity = draft["identity"]
+    return bundle.pack(
+        catalog,
+        model["name"],
+        test=by_role["test"],
+        target=None,
+        train=by_role.get("train"),
+        validation=by_role.get("validation"),
+        include=include,
+        name=identity["name"],
+        version=identity["version"],
+        passphrase=passphrase,
+        out=out,
+        requires=tuple(Target.from_dict(t) for t in draft.get("targets") or []),
+        intended_use=identity["intended_use"],
+        limitations=identity["limitations"],
+        budget_s=budget_s,
+        progress=progress,
+        cancel=cancel,
+    )
