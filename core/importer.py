@@ -43,8 +43,11 @@ def import_dataset(
     return catalog.add_dataset(record)
 
 
-def dataset_file(catalog: Catalog, name_or_path: str) -> tuple[Path, dict[str, Any] | None]:
-    """A dataset named in the catalog (verified object) or a file path given directly."""
+def dataset_file(
+    catalog: Catalog, name_or_path: str, folder: Path
+) -> tuple[Path, dict[str, Any] | None]:
+    """A dataset named in the catalog (a verified object, linked into ``folder`` under its
+    file name, since the child reads by extension) or a file path given directly."""
     try:
         record = catalog.get_dataset(name_or_path)
     except NotFound:
@@ -53,9 +56,7 @@ def dataset_file(catalog: Catalog, name_or_path: str) -> tuple[Path, dict[str, A
             return path, None
         raise
     stored = catalog.objects.open_verified(record["sha256"])
-    # The child reads by extension, so give it a name with the right one.
-    link_dir = Path(tempfile.mkdtemp(prefix="baton-data-"))
-    target = link_dir / record["file_name"]
+    target = Path(folder) / record["file_name"]
     try:
         os.link(stored, target)
     except OSError:
@@ -104,7 +105,7 @@ def import_model(
                     f"importing the pickle {path.name} needs --check-on DATASET: Baton re-saves it "
                     "as .skops and checks that both predict the same on that data"
                 )
-            data_path, data_record = dataset_file(catalog, check_on)
+            data_path, data_record = dataset_file(catalog, check_on, Path(tmp))
             if data_record:
                 target = target or data_record.get("target")
                 id_column = id_column or data_record.get("id_column")
@@ -123,8 +124,6 @@ def import_model(
                 cancel=cancel,
                 what=path.name,
             )
-            if data_record:
-                shutil.rmtree(data_path.parent, ignore_errors=True)
             info["safety"]["checked_on"] = check_on
         else:
             if fmt == "skops":

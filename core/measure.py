@@ -38,7 +38,7 @@ def _child_params(catalog: Catalog, model: dict, dataset: dict, folder: Path) ->
         raise UsageError(
             f"dataset {dataset['name']!r} has no target column; add it again with --target COLUMN"
         )
-    data_path, _ = dataset_file(catalog, dataset["name"])
+    data_path, _ = dataset_file(catalog, dataset["name"], folder)
     return {
         "path": str(_model_file(catalog, model, folder)),
         "format": model["format"],

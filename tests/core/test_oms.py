@@ -25,7 +25,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT.parent / "shared" / "reference" / "oms-v1.0"
+# A copy of the OpenSSF Model Signing v1.0 reference (Apache-2.0; see its LICENSE).
+REFERENCE = ROOT / "tests" / "data" / "oms-v1.0"
 VECTORS = REFERENCE / "test-vectors" / "v1.0"
 SCHEMA_COPY = ROOT / "resources" / "schemas" / "oms"
 STOCK = Path(sys.executable).with_name("model_signing")
