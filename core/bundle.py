@@ -164,11 +164,9 @@ def _write_dataset(catalog: Catalog, record: dict, target: Path) -> None:
     """The stored dataset re-serialised as Parquet (its fingerprint does not change)."""
     from .importer import dataset_file
 
-    source, _ = dataset_file(catalog, record["name"])
-    try:
+    with tempfile.TemporaryDirectory(prefix="baton-data-") as tmp:
+        source, _ = dataset_file(catalog, record["name"], Path(tmp))
         table = ds.read_table(source).table
-    finally:
-        shutil.rmtree(source.parent, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, target, compression="zstd")
 
@@ -513,6 +511,11 @@ def _check_contents(opened: OpenedZip, contract: dict, label: str) -> None:
     if opened.digests["predictions/test.parquet"] != contract["predictions"]["sha256"]:
         raise VerificationError(
             f"{label}: predictions/test.parquet is not the file the contract describes"
+        )
+    if opened.digests[model_file] != contract["model"]["sha256"]:
+        raise VerificationError(
+            f"{label}: {model_file} is not the model the contract describes (its SHA-256 differs)",
+            path=model_file,
         )
     folder = opened.staging
     try:
