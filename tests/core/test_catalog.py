@@ -22,7 +22,12 @@ def test_settings_from_design(catalog):
 
 def test_migrations_from_empty_are_recorded(catalog):
     assert catalog.schema_version == SCHEMA_VERSION
-    assert [m["name"] for m in catalog.applied_migrations()] == ["initial", "trust_and_handovers", "measurements_and_contracts", "reproductions"]
+    assert [m["name"] for m in catalog.applied_migrations()] == [
+        "initial",
+        "trust_and_handovers",
+        "measurements_and_contracts",
+        "reproductions",
+    ]
     assert {"models", "datasets", "trusted_keys", "handovers", "reviews", "models_fts"} <= set(
         catalog.db.table_names()
     )
@@ -172,3 +177,49 @@ def test_home_resolution_order(tmp_path, monkeypatch):
     assert resolve_home(tmp_path / "a", env={"BATON_HOME": str(tmp_path / "b")}) == tmp_path / "a"
     assert resolve_home(None, env={"BATON_HOME": str(tmp_path / "b")}) == tmp_path / "b"
     assert "Baton" in str(resolve_home(None, env={}))
+
+
+def _endless_writer(home: str) -> None:
+    cat = Catalog(home)
+    i = 0
+    while True:
+        cat.add_dataset(
+            {
+                "name": f"k{i}",
+                "format": "csv",
+                "sha256": "d" * 64,
+                "fingerprint": "f",
+                "columns": [{"name": "x" * 200}] * 50,
+            }
+        )
+        i += 1
+
+
+def test_killed_mid_write_leaves_a_sound_catalog(home):
+    import os
+    import signal
+    import time
+
+    Catalog(home).close()
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_endless_writer, args=(str(home),))
+    proc.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        probe = sqlite3.connect(home / "catalog.db", timeout=30)
+        n = probe.execute("select count(*) from datasets").fetchone()[0]
+        probe.close()
+        if n >= 20:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    cat = Catalog(home)  # runs quick_check
+    n = cat.count("datasets")
+    assert n >= 20
+    assert len(cat.search("k0")) == 1  # the FTS index agrees with the table
+    assert cat.db.execute("select count(*) from datasets_fts").fetchone()[0] == n
+    cat.add_dataset(
+        {"name": "after", "format": "csv", "sha256": "e" * 64, "fingerprint": "f", "columns": []}
+    )
+    cat.close()
