@@ -101,6 +101,33 @@ def handle_errors(fn: Callable) -> Callable:
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object on stdout."
 )
+leave_out_option = click.option(
+    "--leave-out",
+    type=click.Choice(["train", "validation"]),
+    multiple=True,
+    help="List this dataset in the contract by fingerprint but do not ship its rows.",
+)
+budget_option = click.option(
+    "--budget", default=1.0, show_default=True, help="Seconds of latency timing per batch size."
+)
+bundle_out_option = click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The bundle to write (NAME-VERSION.baton).",
+)
+require_option = click.option(
+    "--require",
+    "requires",
+    multiple=True,
+    help='A target, e.g. "accuracy>=0.95" or "latency_p95_ms@32<=20" (repeatable).',
+)
+intended_use_option = click.option(
+    "--intended-use", default="", help="What the model is for, and for whom."
+)
+limitations_option = click.option(
+    "--limitations", default="", help="Where the model should not be trusted."
+)
 pass_ctx = click.make_pass_decorator(Context)
 
 
@@ -267,12 +294,13 @@ def _num(v: Any) -> str:
     return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:.4g}"
 
 
-def _table(rows: list[dict], cols: list[str]) -> str:
+def _table(rows: list[dict], cols: list[str], full: tuple[str, ...] = ()) -> str:
+    """Rows as aligned text; cells are cut at 40 characters except in the ``full`` columns."""
     if not rows:
         return ""
     cells = [[str(r.get(c) if r.get(c) is not None else "-") for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    widths = [min(w, 40) for w in widths]
+    widths = [w if c in full else min(w, 40) for c, w in zip(cols, widths, strict=True)]
     out = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
     for row in cells:
         out.append("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
@@ -530,11 +558,9 @@ def _contract_text(c: dict) -> str:
 @click.option("--validation", help="Catalog dataset used for validation.")
 @click.option("--name", required=True, help="Handover name.")
 @click.option("--version", "version", required=True, help="Version, e.g. 3 or 1.2.0.")
-@click.option(
-    "--require", "requires", multiple=True, help='A target, e.g. "accuracy>=0.95" (repeatable).'
-)
-@click.option("--intended-use", default="", help="What the model is for, and for whom.")
-@click.option("--limitations", default="", help="Where the model should not be trusted.")
+@require_option
+@intended_use_option
+@limitations_option
 @json_option
 @pass_ctx
 @handle_errors
@@ -744,21 +770,9 @@ def contract_export(obj: Context, ref: str, out: str) -> None:
 
 @contract.command("pack")
 @click.argument("ref", metavar="NAME[@VERSION]")
-@click.option(
-    "--leave-out",
-    type=click.Choice(["train", "validation"]),
-    multiple=True,
-    help="List this dataset by fingerprint only.",
-)
-@click.option(
-    "--budget", default=1.0, show_default=True, help="Seconds of latency timing per batch size."
-)
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The bundle to write (NAME-VERSION.baton).",
-)
+@leave_out_option
+@budget_option
+@bundle_out_option
 @json_option
 @pass_ctx
 @handle_errors
@@ -902,7 +916,11 @@ def keys_list(obj: Context, as_json: bool) -> None:
         {"me": me, "keys": rows},
         as_json,
         lambda d: (
-            _table(d["keys"], ["name", "email", "status", "fingerprint_grouped"])
+            _table(
+                d["keys"],
+                ["name", "email", "status", "fingerprint_grouped"],
+                full=("fingerprint_grouped",),  # a fingerprint is compared whole, never cut
+            )
             or "No keys yet: `baton keys create --name NAME --email EMAIL`."
         ),
     )
@@ -917,12 +935,7 @@ def keys_list(obj: Context, as_json: bool) -> None:
 @click.option("--target", help="Label column of the test set (and of --train/--validation).")
 @click.option("--train", help="Training set (file or catalog dataset); listed by fingerprint.")
 @click.option("--validation", help="Validation set (file or catalog dataset).")
-@click.option(
-    "--leave-out",
-    type=click.Choice(["train", "validation"]),
-    multiple=True,
-    help="List this dataset in the contract by fingerprint but do not ship its rows.",
-)
+@leave_out_option
 @click.option("--id-col", "id_column", help="A column of unique row ids.")
 @click.option("--name", required=True, help="Bundle name (letters, digits, . _ -).")
 @click.option(
@@ -931,28 +944,16 @@ def keys_list(obj: Context, as_json: bool) -> None:
     required=True,
     help="Version, higher than any packed before (e.g. 3 or 1.2.0).",
 )
-@click.option(
-    "--require",
-    "requires",
-    multiple=True,
-    help='A target, e.g. "accuracy>=0.95" or "latency_p95_ms@32<=20" (repeatable).',
-)
-@click.option("--intended-use", default="", help="What the model is for, and for whom.")
-@click.option("--limitations", default="", help="Where the model should not be trusted.")
+@require_option
+@intended_use_option
+@limitations_option
 @click.option(
     "--trust-pickle",
     is_flag=True,
     help="MODEL is a .joblib/.pkl I made myself: convert it to .skops.",
 )
-@click.option(
-    "--budget", default=1.0, show_default=True, help="Seconds of latency timing per batch size."
-)
-@click.option(
-    "--out",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The bundle to write (NAME-VERSION.baton).",
-)
+@budget_option
+@bundle_out_option
 @json_option
 @pass_ctx
 @handle_errors
@@ -1103,12 +1104,7 @@ def inspect(obj: Context, file: str, as_json: bool) -> None:
     metavar="METRIC=TEXT",
     help="A comment on one target (repeatable).",
 )
-@click.option(
-    "--budget",
-    default=1.0,
-    show_default=True,
-    help="Seconds of latency timing per batch size (with --reproduce).",
-)
+@budget_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),

@@ -8,8 +8,10 @@ hardware and the package versions. The latest of each is what a contract draws o
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,20 @@ def _model_file(catalog: Catalog, model: dict[str, Any], folder: Path) -> Path:
     target = folder / model["file_name"]
     catalog.objects.export(model["sha256"], target)
     return target
+
+
+@contextlib.contextmanager
+def _prepared(
+    catalog: Catalog, model_name: str, dataset_name: str
+) -> Iterator[tuple[dict, dict, dict[str, Any], Path]]:
+    """Model and dataset records, the child's parameters and a work folder removed after."""
+    model = catalog.get_model(model_name)
+    dataset = catalog.get_dataset(dataset_name)
+    folder = Path(tempfile.mkdtemp(prefix="baton-measure-"))
+    try:
+        yield model, dataset, _child_params(catalog, model, dataset, folder), folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _child_params(catalog: Catalog, model: dict, dataset: dict, folder: Path) -> dict[str, Any]:
@@ -84,11 +100,7 @@ def evaluate(
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Predict ``dataset`` with ``model`` in the child, compute metrics, record both."""
-    model = catalog.get_model(model_name)
-    dataset = catalog.get_dataset(dataset_name)
-    folder = Path(tempfile.mkdtemp(prefix="baton-eval-"))
-    try:
-        params = _child_params(catalog, model, dataset, folder)
+    with _prepared(catalog, model_name, dataset_name) as (model, dataset, params, folder):
         params["out"] = str(folder / "predictions.parquet")
         run_task(
             "predict",
@@ -120,8 +132,6 @@ def evaluate(
         return catalog.add_measurement(
             "evaluations", model, dataset, result, predictions_sha256=digest
         )
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def profile(
@@ -136,11 +146,7 @@ def profile(
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Latency per batch size and memory of ``model`` on rows of ``dataset``, recorded."""
-    model = catalog.get_model(model_name)
-    dataset = catalog.get_dataset(dataset_name)
-    folder = Path(tempfile.mkdtemp(prefix="baton-profile-"))
-    try:
-        params = _child_params(catalog, model, dataset, folder)
+    with _prepared(catalog, model_name, dataset_name) as (model, dataset, params, _):
         params.update(batch_sizes=list(batch_sizes), budget_s=budget_s)
         result = run_task(
             "profile",
@@ -153,5 +159,3 @@ def profile(
         result["model"] = model["name"]
         result["dataset"] = dataset["name"]
         return catalog.add_measurement("profiles", model, dataset, result)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
