@@ -14,6 +14,7 @@ one version it refuses any root digest but the one it first saw.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import tempfile
 import uuid
@@ -212,8 +213,17 @@ def pack(
     report = progress or no_progress
     me = trust.require_identity(catalog.home)
     private_key = trust.load_signing_key(catalog.home, passphrase)
-    targets = [contracts._as_target(r) for r in requires]  # parse before any long work
-    contracts.version_key(version)
+    try:  # a bad --require, --version or --name is a usage error, found before any long work
+        targets = [contracts._as_target(r) for r in requires]
+        contracts.version_key(version)
+    except ContractError as exc:
+        raise UsageError(str(exc)) from None
+    name_rule = contracts.load_schema()["$defs"]["identity"]["properties"]["name"]
+    if not isinstance(name, str) or not re.fullmatch(name_rule["pattern"], name):
+        raise UsageError(
+            f"--name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter "
+            f"or digit, not {name!r}"
+        )
     if not intended_use.strip():
         raise UsageError(
             "a bundle needs an intended use: pass --intended-use TEXT (what the model is for, and for whom)"
@@ -465,9 +475,9 @@ def open_bundle(
             contracts.check_contract(contract, complete=True, source=f"{label}/{CONTRACT}")
         except ContractError as exc:
             raise VerificationError(str(exc), path=CONTRACT) from None
-        _check_contents(opened, contract, label)
         name, version = contract["identity"]["name"], contract["identity"]["version"]
         check_rollback(catalog, name, version, opened.root_digest, label)
+        _check_contents(opened, contract, label)  # only now parse data and inspect the model
         bundle = OpenedBundle(opened, contract, name, version)
         if record and opened.trusted:
             me = trust.identity(catalog.home)
@@ -528,7 +538,11 @@ def _check_contents(opened: OpenedZip, contract: dict, label: str) -> None:
     for entry in contract["datasets"]:
         if not entry.get("file"):
             continue
-        loaded = ds.read_table(folder / entry["file"])
+        try:
+            loaded = ds.read_table(folder / entry["file"])
+        except BatonError as exc:  # name the member, not the private staging path
+            text = str(exc).replace(str(folder / entry["file"]), entry["file"])
+            raise type(exc)(f"{label}: {entry['file']}: {text}", path=entry["file"]) from None
         if ds.fingerprint(loaded.table) != entry["fingerprint"]:
             raise VerificationError(
                 f"{label}: {entry['file']} does not hold the {entry['role']} data the contract fingerprints"

@@ -30,7 +30,7 @@ import numpy as np
 from . import bundle as bundles
 from . import metrics, oms, safezip, trust
 from .catalog import Catalog, _decode, _encode, _now
-from .errors import UntrustedSigner, UsageError, VerificationError
+from .errors import DatasetError, UntrustedSigner, UsageError, VerificationError
 from .progress import CancelToken, ProgressFn, no_progress
 from .runner import Limits, run_task
 from .signed_zip import describe_opened, open_signed_zip
@@ -112,9 +112,14 @@ def reproduce(
             here_eval = metrics.evaluate_predictions(
                 problem, y_true, here_pred, here_proba, classes, bootstrap=bootstrap, cancel=cancel
             )
-            claimed_from_ds = metrics.evaluate_predictions(
-                problem, y_true, ds_pred, ds_proba, classes, bootstrap=0, cancel=cancel
-            )
+            try:
+                claimed_from_ds = metrics.evaluate_predictions(
+                    problem, y_true, ds_pred, ds_proba, classes, bootstrap=0, cancel=cancel
+                )
+            except DatasetError as exc:
+                raise VerificationError(
+                    f"{label}: predictions/test.parquet: {exc}", path="predictions/test.parquet"
+                ) from None
             report(3, 5, "Measuring latency and memory here")
             batches = [row["batch_size"] for row in c["results"].get("latency") or []] or [
                 1,
@@ -448,7 +453,15 @@ def _record_review(catalog: Catalog, handover: dict, review: dict, status_prefix
                     }
                 )
             )
-        db["handovers"].update(handover["id"], {"status": review["decision"]})
+        # The newest decision wins: replaying an older receipt must not undo a later one.
+        latest = next(
+            db.query(
+                "select decision from reviews where handover_id = ? "
+                "order by created_at desc, rowid desc limit 1",
+                [handover["id"]],
+            )
+        )
+        db["handovers"].update(handover["id"], {"status": latest["decision"]})
 
 
 def verify_receipt(

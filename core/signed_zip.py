@@ -26,7 +26,7 @@ from typing import Any
 
 from . import keys, oms, safezip, trust
 from .catalog import Catalog
-from .errors import BatonError, UntrustedSigner, VerificationError
+from .errors import BatonError, NotFound, UntrustedSigner, UsageError, VerificationError
 from .progress import CancelToken, ProgressFn
 
 
@@ -118,8 +118,10 @@ def open_signed_zip(
     name the signer's public key (``contract.json`` or ``review.json``)."""
     path = Path(path)
     label = path.name
+    if not path.exists():
+        raise NotFound(f"{path}: no such file", path=str(path))
     if not path.is_file():
-        raise VerificationError(f"{path}: no such file")
+        raise UsageError(f"{path} is not a file", path=str(path))
     members = safezip.list_members(path)
     names = {m.name for m in members}
     for required in (sig_name, document):
