@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import card, keys, measure, oms, safezip, trust
@@ -547,6 +548,17 @@ def _check_contents(opened: OpenedZip, contract: dict, label: str) -> None:
             raise VerificationError(
                 f"{label}: {entry['file']} does not hold the {entry['role']} data the contract fingerprints"
             )
+    predictions = folder / "predictions" / "test.parquet"
+    try:
+        rows = pq.ParquetFile(predictions).metadata.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise VerificationError(
+            f"{label}: predictions/test.parquet is not a readable Parquet file ({exc})"
+        ) from None
+    if rows != contract["labels"]["rows"]:
+        raise VerificationError(
+            f"{label}: predictions/test.parquet has {rows} rows but the test labels have {contract['labels']['rows']}"
+        )
 
 
 def check_rollback(catalog: Catalog, name: str, version: str, root: str, label: str) -> None:

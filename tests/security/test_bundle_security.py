@@ -655,8 +655,11 @@ def test_predictions_shorter_than_the_labels(world, private_tmp):
     assert message == (
         "Error: short.baton: predictions/test.parquet has 100 rows but the test labels have 169"
     )
-    # an intact bundle from a trusted key is recorded as received; nothing else changes
-    snap.unchanged(except_tables=["handovers"])
+    # verify alone refuses it too: the row count is checked against the contract
+    verified = run(world.mle, "verify", bad, "--json")
+    assert verified.exit_code == 1
+    assert error_line(verified) == message
+    snap.unchanged()
     assert not world.marker.exists()
 
 
