@@ -625,9 +625,11 @@ def diff(catalog: Catalog, old: str | Path, new: str | Path) -> dict[str, Any]:
                     }
                 )
         return {
-            "old": {"version": a.version, "trusted": a.opened.trusted, "signer": a.opened.signer},
-            "new": {"version": b.version, "trusted": b.opened.trusted, "signer": b.opened.signer},
+            "old": a.summary(),
+            "new": b.summary(),
             "name": a.name,
             "changes": [dataclasses.asdict(c) for c in changes],
+            "old_contract": a.contract,
+            "new_contract": b.contract,
             "files": files,
         }

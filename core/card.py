@@ -24,7 +24,11 @@ from .contract import check_contract
 from .keys import format_fingerprint
 from .targets import BATCHED_METRICS, TARGET_METRICS, Target
 
-VERDICT_LABELS = {"pass": "✅ pass", "fail": "❌ fail", "unmeasured": "— unmeasured"}
+VERDICT_LABELS = {
+    "pass": "✓ pass",
+    "fail": "✗ fail",
+    "unmeasured": "— unmeasured",
+}  # plain marks: render without an emoji font
 METRIC_LABELS = {
     "accuracy": "Accuracy",
     "balanced_accuracy": "Balanced accuracy",

@@ -110,9 +110,15 @@ def trust_key(
     catalog: Catalog, pem_file: str | os.PathLike[str], name: str, email: str | None = None
 ) -> dict[str, Any]:
     """Trust a colleague's public key file; returns the stored row (with its fingerprint)."""
-    pem_path = Path(pem_file)
-    key = keys.load_public_key_file(pem_path)
-    pem = keys.public_pem(key)
+    return trust_pem(catalog, keys.public_pem(keys.load_public_key_file(pem_file)), name, email)
+
+
+def trust_pem(
+    catalog: Catalog, pem: bytes | str, name: str, email: str | None = None
+) -> dict[str, Any]:
+    """Trust a public key given as PEM (e.g. the author key a bundle names, after the user
+    compared its fingerprint with its owner); refuses a revoked key."""
+    pem = keys.public_pem(keys.load_public_pem(pem))
     fp = keys.fingerprint(pem)
     existing = _row(catalog, fp)
     if existing and existing["revoked_at"]:
@@ -124,6 +130,12 @@ def trust_key(
         raise UsageError("--name must not be empty")
     _insert_trusted(catalog, fp, name.strip(), email, pem)
     return _row(catalog, fp)
+
+
+def key_status(catalog: Catalog, fp: str) -> str:
+    """``"trusted"``, ``"revoked"`` or ``"unknown"`` for a fingerprint."""
+    row = _row(catalog, fp)
+    return "unknown" if row is None else "revoked" if row["revoked_at"] else "trusted"
 
 
 def _row(catalog: Catalog, fp: str) -> dict[str, Any] | None:

@@ -63,11 +63,11 @@ def test_markdown_metrics_with_intervals(markdown):
 
 
 def test_markdown_targets_with_verdicts(markdown):
-    assert "| `accuracy>=0.95` | 0.9649 | ✅ pass | agreed with the lab \\| 2025-03 |" in markdown
-    assert "| `latency_p95_ms@64<=1` | 0.543 ms | ✅ pass |  |" in markdown
-    assert "| `latency_p99_ms@512<=1` | 6.03 ms | ❌ fail |  |" in markdown
+    assert "| `accuracy>=0.95` | 0.9649 | ✓ pass | agreed with the lab \\| 2025-03 |" in markdown
+    assert "| `latency_p95_ms@64<=1` | 0.543 ms | ✓ pass |  |" in markdown
+    assert "| `latency_p99_ms@512<=1` | 6.03 ms | ✗ fail |  |" in markdown
     assert "| `f1_macro>=0.9` | — | — unmeasured |  |" in markdown
-    assert "| `memory_mb<=64` | 6.2 MB | ✅ pass |  |" in markdown  # 1.9 resident + 4.25 peak
+    assert "| `memory_mb<=64` | 6.2 MB | ✓ pass |  |" in markdown  # 1.9 resident + 4.25 peak
 
 
 def test_markdown_latency_memory_data_environment(markdown):
@@ -114,8 +114,8 @@ def test_html_is_self_contained_and_has_the_numbers(page):
     assert "http://" not in page and "https://" not in page
     assert "<title>binary-model 1.0.0 — model card</title>" in page
     assert "0.9649 (0.947 – 0.982)" in page
-    assert '<td class="pass">✅ pass</td>' in page
-    assert '<td class="fail">❌ fail</td>' in page
+    assert '<td class="pass">✓ pass</td>' in page
+    assert '<td class="fail">✗ fail</td>' in page
     assert '<td class="unmeasured">— unmeasured</td>' in page
     assert '<td class="num" align="right">169,902</td>' in page
     assert "<code>latency_p95_ms@64&lt;=1</code>" in page
@@ -180,7 +180,7 @@ def test_regression_card():
     assert "| Max error | 155.80 |" in markdown  # no interval for an extreme
     assert "*max_error has no interval: the bootstrap of an extreme is unreliable*" in markdown
     assert "Confusion matrix" not in markdown
-    assert "| `throughput_rps@512>=100000` | 169,902 rows/s | ✅ pass |  |" in markdown
+    assert "| `throughput_rps@512>=100000` | 169,902 rows/s | ✓ pass |  |" in markdown
     assert "1,000 resamples, seed 7." in markdown
     assert "R²" in render_html(c)
 
