@@ -1266,6 +1266,29 @@ def demo(obj: Context, headless: bool, keep: str | None) -> None:
     sys.exit(run(home=home))
 
 
+@cli.command("desktop-install")
+@click.option(
+    "--prefix",
+    type=click.Path(file_okay=False),
+    help="Data folder to install into (default: $XDG_DATA_HOME or ~/.local/share).",
+)
+@json_option
+@handle_errors
+def desktop_install(prefix: str | None, as_json: bool) -> None:
+    """Install the desktop entry and the .baton file type, so bundles open in Baton."""
+    from .desktop import install_desktop_entry
+
+    script = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "baton" else None
+    written = install_desktop_entry(
+        prefix, command=str(script) if script and script.is_file() else None
+    )
+    emit(
+        {"files": [str(p) for p in written]},
+        as_json,
+        lambda d: "Installed:\n" + "\n".join(f"  {f}" for f in d["files"]),
+    )
+
+
 @cli.command()
 @click.argument("text")
 @click.option("--limit", default=50, show_default=True, help="At most this many hits.")

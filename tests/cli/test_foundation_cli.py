@@ -121,3 +121,11 @@ def test_help_on_every_command():
     ):
         result = runner.invoke(cli, args)
         assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_desktop_install(tmp_path):
+    result = CliRunner().invoke(cli, ["desktop-install", "--prefix", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)["files"]
+    assert str(tmp_path / "applications" / "baton.desktop") in files
+    assert "*.baton" in (tmp_path / "mime" / "packages" / "baton-mime.xml").read_text()
