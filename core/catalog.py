@@ -29,7 +29,17 @@ from .errors import CatalogError, NotFound, UsageError
 from .objects import ObjectStore
 
 BUSY_TIMEOUT_MS = 30_000
+# Catalog.search ranks at most this many matches per table: see its docstring.
+SEARCH_RANK_WINDOW = 2_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# What a listing or a search hit carries: enough to show and pick a row, without the large
+# JSON parts (column profiles, introspection) that only a detail view needs.
+SUMMARY_COLUMNS = {
+    "models": "id, name, description, tags, file_name, format, framework, framework_version, "
+    "estimator, task, params, size_bytes, sha256, created_at",
+    "datasets": "id, name, description, tags, file_name, role, format, rows, target, "
+    "id_column, sha256, fingerprint, created_at",
+}
 
 
 def _now() -> str:
@@ -200,6 +210,34 @@ def _m004_reproductions(db: sqlite_utils.Database) -> None:
     db["reproductions"].create_index(["root_digest", "created_at"])
 
 
+def _m005_search_prefixes_and_list_order(db: sqlite_utils.Database) -> None:
+    """Prefix indexes for 1-3 letter prefixes, and indexes for the newest-first lists.
+
+    Without a prefix index FTS5 answers ``"s"*`` by merging the entries of every word that
+    starts with "s"; with 100 k models that alone takes tens of milliseconds per keystroke.
+    FTS5 options cannot be altered, so each full-text table is created again (same name,
+    columns, tokenizer and external content; the triggers that keep it in step refer to it by
+    name and stay as they are) and rebuilt from its table.
+    """
+    for table in ("models", "datasets"):
+        fts = f"{table}_fts"
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info([{fts}])").fetchall()]
+        db.execute(f"DROP TABLE [{fts}]")
+        db.execute(
+            f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 (\n"
+            f"    {', '.join(f'[{c}]' for c in columns)},\n"
+            "    tokenize='unicode61',\n"
+            f"    content=[{table}],\n"
+            "    prefix='1 2 3'\n"
+            ")"
+        )
+        db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES('rebuild')")
+        # list_models / list_datasets: ORDER BY created_at DESC, name, read from an index.
+        db.execute(
+            f"CREATE INDEX [idx_{table}_created_at_desc_name] ON [{table}] (created_at DESC, name)"
+        )
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -212,6 +250,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "trust_and_handovers", _m002_trust_and_handovers),
     Migration(3, "measurements_and_contracts", _m003_measurements_and_contracts),
     Migration(4, "reproductions", _m004_reproductions),
+    Migration(5, "search_prefixes_and_list_order", _m005_search_prefixes_and_list_order),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -376,21 +415,26 @@ class Catalog:
     def get_dataset(self, name_or_id: str) -> dict:
         return self._get("datasets", name_or_id)
 
-    def list_models(self, limit: int | None = None, offset: int = 0) -> list[dict]:
-        return [
-            _decode(r)
-            for r in self.db["models"].rows_where(
-                order_by="created_at desc, name", limit=limit, offset=offset
-            )
-        ]
+    def _list(self, table: str, limit: int | None, offset: int, summary: bool) -> list[dict]:
+        rows = self.db[table].rows_where(
+            select=SUMMARY_COLUMNS[table] if summary else "*",
+            order_by="created_at desc, name",
+            limit=limit,
+            offset=offset,
+        )
+        return [_decode(r) for r in rows]
 
-    def list_datasets(self, limit: int | None = None, offset: int = 0) -> list[dict]:
-        return [
-            _decode(r)
-            for r in self.db["datasets"].rows_where(
-                order_by="created_at desc, name", limit=limit, offset=offset
-            )
-        ]
+    def list_models(
+        self, limit: int | None = None, offset: int = 0, *, summary: bool = False
+    ) -> list[dict]:
+        """Models, newest first; ``summary`` leaves out the large JSON parts."""
+        return self._list("models", limit, offset, summary)
+
+    def list_datasets(
+        self, limit: int | None = None, offset: int = 0, *, summary: bool = False
+    ) -> list[dict]:
+        """Datasets, newest first; ``summary`` leaves out the column profiles."""
+        return self._list("datasets", limit, offset, summary)
 
     def add_measurement(
         self,
@@ -428,25 +472,61 @@ class Catalog:
         return self.db[table].count
 
     def search(self, text: str, limit: int = 50) -> list[dict]:
-        """Full-text search over models and datasets; every word matches as a prefix."""
+        """Full-text search over models and datasets; every word matches as a prefix.
+
+        Hits are ordered by FTS5's ``rank`` (bm25) across both tables. Ranking costs about a
+        microsecond per matching entry, so when a query matches more than
+        ``SEARCH_RANK_WINDOW`` entries of a table (one or two letters typed into the search
+        box match most of a large catalog), only the most recently added
+        ``SEARCH_RANK_WINDOW`` of them are ranked; a query that matches fewer is ranked over
+        all its matches. Hits carry the summary columns (``SUMMARY_COLUMNS``) plus ``kind``;
+        fetch the full record with :meth:`get_model` / :meth:`get_dataset`.
+        """
         query = fts_query(text)
         if not query:
             return []
+        window = max(SEARCH_RANK_WINDOW, limit)
+        candidates: list[tuple[float, str, int]] = []
+        for table in ("models", "datasets"):
+            fts = f"{table}_fts"
+            matches = self.conn.execute(
+                f"select count(*) from (select rowid from {fts} where {fts} match ? limit ?)",
+                [query, window + 1],
+            ).fetchone()[0]
+            if matches <= window:
+                sql = f"select rowid, rank from {fts} where {fts} match ? order by rank limit ?"
+                args: list[Any] = [query, limit]
+            else:
+                sql = (
+                    f"select rowid, r from (select rowid, rank as r from {fts} "
+                    f"where {fts} match ? order by rowid desc limit ?) order by r limit ?"
+                )
+                args = [query, window, limit]
+            candidates += [(rank, table, rowid) for rowid, rank in self.conn.execute(sql, args)]
+        candidates.sort(key=lambda c: c[0])  # stable: models before datasets on equal rank
+        chosen = candidates[:limit]
+        rows: dict[tuple[str, int], dict] = {}
+        for table in ("models", "datasets"):
+            ids = [rowid for _, t, rowid in chosen if t == table]
+            for start in range(0, len(ids), 500):  # well under SQLite's variable limit
+                part = ids[start : start + 500]
+                cursor = self.conn.execute(
+                    f"select rowid, {SUMMARY_COLUMNS[table]} from {table} "
+                    f"where rowid in ({', '.join('?' * len(part))})",
+                    part,
+                )
+                cols = [d[0] for d in cursor.description][1:]
+                for row in cursor.fetchall():
+                    rows[(table, row[0])] = dict(zip(cols, row[1:], strict=True))
         hits: list[dict] = []
-        for table, kind in (("models", "model"), ("datasets", "dataset")):
-            sql = (
-                f"select {table}.*, rank from {table} join {table}_fts "
-                f"on {table}.rowid = {table}_fts.rowid "
-                f"where {table}_fts match ? order by rank limit ?"
-            )
-            cursor = self.db.execute(sql, [query, limit])
-            cols = [d[0] for d in cursor.description]
-            for row in cursor.fetchall():
-                record = _decode(dict(zip(cols, row, strict=True)))
-                record["kind"] = kind
-                hits.append(record)
-        hits.sort(key=lambda r: r.pop("rank"))
-        return hits[:limit]
+        for _, table, rowid in chosen:
+            row = rows.get((table, rowid))
+            if row is None:
+                continue  # not in the table (only if the index and the table disagree)
+            record = _decode(row)
+            record["kind"] = table[:-1]
+            hits.append(record)
+        return hits
 
 
 def fts_query(text: str) -> str:

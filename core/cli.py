@@ -233,12 +233,14 @@ def _dataset_out(record: dict, with_profile: bool = False) -> dict:
 
 
 @dataset.command("list")
+@click.option("--limit", default=100, show_default=True, help="At most this many, newest first.")
+@click.option("--offset", default=0, help="Skip this many first.")
 @json_option
 @pass_ctx
 @handle_errors
-def dataset_list(obj: Context, as_json: bool) -> None:
+def dataset_list(obj: Context, limit: int, offset: int, as_json: bool) -> None:
     """List the datasets in the catalog."""
-    rows = [_dataset_out(r) for r in obj.catalog().list_datasets()]
+    rows = [_dataset_out(r) for r in obj.catalog().list_datasets(limit, offset, summary=True)]
     emit(
         {"datasets": rows},
         as_json,
@@ -362,14 +364,16 @@ def model_add(
 
 
 @model.command("list")
+@click.option("--limit", default=100, show_default=True, help="At most this many, newest first.")
+@click.option("--offset", default=0, help="Skip this many first.")
 @json_option
 @pass_ctx
 @handle_errors
-def model_list(obj: Context, as_json: bool) -> None:
+def model_list(obj: Context, limit: int, offset: int, as_json: bool) -> None:
     """List the models in the catalog."""
     from .importer import model_summary
 
-    rows = [model_summary(r) for r in obj.catalog().list_models()]
+    rows = [model_summary(r) for r in obj.catalog().list_models(limit, offset, summary=True)]
     emit(
         {"models": rows},
         as_json,

@@ -27,6 +27,7 @@ def test_migrations_from_empty_are_recorded(catalog):
         "trust_and_handovers",
         "measurements_and_contracts",
         "reproductions",
+        "search_prefixes_and_list_order",
     ]
     assert {"models", "datasets", "trusted_keys", "handovers", "reviews", "models_fts"} <= set(
         catalog.db.table_names()

@@ -176,3 +176,35 @@ def test_import_records_everything(catalog, files):
         == files.bc_parquet.stat().st_size
     )
     assert catalog.search("medical")[0]["name"] == "bc"
+
+
+def test_empty_text_is_missing_in_csv_and_parquet_alike(tmp_path):
+    df = pd.DataFrame(
+        {"city": ["Lyon", None, "", "Turku"], "note": ["", None, "", None], "y": [0, 1, 0, 1]}
+    )
+    df.to_csv(tmp_path / "t.csv", index=False)
+    df.to_parquet(tmp_path / "t.parquet")
+    a, _ = ds.describe(tmp_path / "t.csv", target="y")
+    b, _ = ds.describe(tmp_path / "t.parquet", target="y")
+    assert a["fingerprint"] == b["fingerprint"]
+    assert a["profile"][0]["missing"] == b["profile"][0]["missing"] == 2
+
+
+def test_huge_integers_and_categoricals(tmp_path):
+    df = pd.DataFrame(
+        {
+            "hashed_id": np.array([2**62 + 1, 2**62 + 3, 5], dtype=np.int64),
+            "colour": pd.Categorical(["red", "blue", "red"]),
+            "y": [0, 1, 0],
+        }
+    )
+    df.to_parquet(tmp_path / "t.parquet")
+    record, _ = ds.describe(tmp_path / "t.parquet", target="y")
+    by_name = {p["name"]: p for p in record["profile"]}
+    assert by_name["hashed_id"]["max"] == pytest.approx(2.0**62)
+    assert by_name["colour"]["distinct"] == 2 and by_name["colour"]["top"][0] == {
+        "value": "red",
+        "count": 2,
+    }
+    df.assign(colour=df["colour"].astype(str)).to_csv(tmp_path / "t.csv", index=False)
+    assert ds.describe(tmp_path / "t.csv", target="y")[0]["fingerprint"] == record["fingerprint"]
