@@ -1,0 +1,1 @@
+"""The Baton desktop app (PySide6 + pyqtgraph): a face of ``baton.core``."""

@@ -1,81 +1,778 @@
-"""The main window: catalog sidebar, search and detail pane."""
+"""The data scientist's desktop: catalog sidebar, search, model and dataset pages.
+
+Threads: the window's :class:`~baton.core.catalog.Catalog` belongs to the GUI thread and
+only reads; every import and measurement runs on :class:`~baton.gui.workers.TaskRunner`
+with its own catalog connection, and the window re-reads when it ends. The status bar
+shows the running task with a progress bar and a Cancel button.
+
+Settings (window geometry, splitter, theme, recent files) live in ``gui.ini`` in the
+Baton home, as an INI file with a schema version, so a test home never touches the
+user's settings and nothing is pickled.
+
+Start-up (``load_in_background=True``, what ``baton gui`` uses) happens in three steps,
+so that the first window is on screen about as fast as an empty QMainWindow:
+
+1. the shell: palette, layout, search box, menu titles — few Qt classes, no core
+   modules, nothing that loads Qt's big enum namespaces;
+2. right after its first paint, the rest: stylesheet, icons, sidebar, menu actions,
+   status bar, task runner;
+3. the catalog module (sqlite-utils pulls in pandas, the largest cost of all) is
+   imported on a helper thread, then the catalog is opened on the GUI thread and listed.
+
+Without ``load_in_background`` (tests, embedding) all three happen in the constructor.
+Pages with charts are built the first time they are needed. Once the long-lived objects
+exist the garbage collector is told to leave them alone (see ``_settle_heap``).
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
-from baton.core.catalog import Catalog
-from baton.core.errors import BatonError
 from baton.core.home import resolve_home
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
-    QMessageBox,
-    QPlainTextEdit,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from . import theme
+
+# Everything else (sidebar, pages, dialogs, workers) is imported when the window is
+# completed: after its first paint when it starts in the background (module docstring).
+
+SETTINGS_VERSION = 1
+MAX_RECENT = 10
+MODEL_FILTER = "Models (*.skops *.onnx *.joblib *.pkl *.pickle)"
+DATASET_FILTER = "Datasets (*.csv *.parquet *.pq)"
+WELCOME = (
+    "Drop a model (.skops, .onnx, .joblib, .pkl) or a dataset (.csv, .parquet) onto this "
+    "window, or use File › Import. Then pick it on the left."
+)
+
+
+def _settle_heap() -> None:
+    """Move what start-up built out of the garbage collector's way.
+
+    The app holds hundreds of thousands of long-lived objects (Qt wrappers, pandas,
+    pyarrow, pyqtgraph). A full collection walks them all and can hold the GUI thread
+    for 100 ms or more, in whichever thread happens to allocate. Freezing them once
+    they exist keeps later collections to the objects that come and go.
+    """
+    import gc
+
+    gc.freeze()
+
+
+def _import_catalog_code(done) -> None:
+    """Import the catalog module on a helper thread (see the module docstring)."""
+    try:
+        import baton.core.catalog  # noqa: F401
+    except Exception as exc:  # reported in the window, never raised on a thread
+        done.emit(f"{type(exc).__name__}: {exc}")
+    else:
+        done.emit("")
+
 
 class MainWindow(QMainWindow):
-    def __init__(self, home: str | Path | None = None) -> None:
+    """The main window on the catalog of one Baton home.
+
+    Public surface used by tests and later editors: ``search`` (the search box),
+    ``sidebar`` and :meth:`listed_items`, ``runner`` (long work), ``banner``,
+    ``undo_stack`` (Edit › Undo / Redo), :meth:`open_path`, :meth:`export_bundle`.
+    """
+
+    catalog_code_loaded = Signal(str)  # "" or why the catalog code could not load
+
+    def __init__(self, home: str | Path | None = None, *, load_in_background: bool = False) -> None:
+        home = resolve_home(home)
+        home.mkdir(parents=True, exist_ok=True)
+        settings = QSettings(str(home / "gui.ini"), QSettings.Format.IniFormat)
+        # The palette goes on before the first widget exists: widgets made earlier keep
+        # the old one until they are re-polished.
+        manager = theme.manager(QApplication.instance())
+        manager.apply(
+            str(settings.value("view/theme", "system")), with_stylesheet=not load_in_background
+        )
         super().__init__()
         self.setWindowTitle("Baton")
-        self.resize(1200, 800)
-        self.home = resolve_home(home)
-        self.catalog = Catalog(self.home)
-
-        self.search = QLineEdit(placeholderText="Search models and datasets…")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.refresh)
-        self.items = QListWidget()
-        self.items.currentItemChanged.connect(self._show_item)
-        left = QWidget()
-        layout = QVBoxLayout(left)
-        layout.addWidget(self.search)
-        layout.addWidget(self.items)
-        self.detail = QPlainTextEdit(readOnly=True)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.detail)
-        splitter.setSizes([350, 850])
-        self.setCentralWidget(splitter)
-        self.statusBar().showMessage(f"Catalog: {self.catalog.path}")
-        self.refresh()
-
-    def refresh(self) -> None:
-        text = self.search.text().strip()
-        self.items.clear()
-        if text:
-            records = self.catalog.search(text)
+        self.setAcceptDrops(True)
+        self.home = home
+        self.settings = settings
+        self.theme = manager
+        self.catalog = None
+        self.catalog_error = ""
+        self.sidebar = None
+        self.import_dialog = None
+        self._pending_paths: list[Path] = []
+        self._pages: dict[str, QWidget] = {}
+        self._loader = None  # the thread importing the catalog code
+        self._complete = False
+        self._background = load_in_background
+        self._check_settings_version()
+        self._build_shell()
+        self._restore_geometry()
+        if load_in_background:
+            # Completed right after the first paint (paintEvent), or soon anyway if the
+            # window is never shown.
+            QTimer.singleShot(500, self._complete_window)
         else:
-            records = [dict(r, kind="model") for r in self.catalog.list_models()] + [
-                dict(r, kind="dataset") for r in self.catalog.list_datasets()
-            ]
-        for record in records:
-            item = QListWidgetItem(f"{record['kind'].title()}: {record['name']}")
-            item.setData(Qt.ItemDataRole.UserRole, record)
-            self.items.addItem(item)
+            self._complete_window()
 
-    def _show_item(self, item: QListWidgetItem | None) -> None:
-        if item is None:
-            self.detail.clear()
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().paintEvent(event)
+        if not self._complete:
+            QTimer.singleShot(0, self._complete_window)
+
+    # -- building
+
+    def _build_shell(self) -> None:
+        """What the first frame shows: the layout, the search box, the menu titles."""
+        side = QWidget()
+        side.setObjectName("Sidebar")
+        self._side_layout = QVBoxLayout(side)
+        self._side_layout.setContentsMargins(8, 10, 6, 8)
+        self._side_layout.setSpacing(8)
+        self.search = QLineEdit()
+        self.search.setObjectName("Search")
+        self.search.setPlaceholderText("Search models and datasets…")
+        self.search.setEnabled(False)  # until the catalog is open
+        self._side_layout.addWidget(self.search)
+        self._opening = QLabel("Opening the catalog…")
+        self._opening.setObjectName("Muted")
+        self._side_layout.addWidget(self._opening)
+        self._side_layout.addStretch(1)
+        side.setMinimumWidth(220)
+
+        right = QWidget()
+        self._right_layout = QVBoxLayout(right)
+        self._right_layout.setContentsMargins(0, 0, 0, 0)
+        self._right_layout.setSpacing(0)
+        self.pages = QStackedWidget()
+        self._right_layout.addWidget(self.pages, 1)
+
+        self.splitter = QSplitter()  # horizontal
+        self.splitter.addWidget(side)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([270, 1010])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.edit_menu = bar.addMenu("&Edit")
+        self.view_menu = bar.addMenu("&View")
+        self.help_menu = bar.addMenu("&Help")
+        self.statusBar().showMessage(f"Catalog: {self.home}")
+
+    def _complete_window(self) -> None:
+        """Build the rest (sidebar, pages, menu actions, stylesheet), then open the catalog."""
+        if self._complete:
             return
-        record = dict(item.data(Qt.ItemDataRole.UserRole))
-        record.pop("profile", None)
-        self.detail.setPlainText(json.dumps(record, indent=2, default=str))
+        self._complete = True
+        from PySide6.QtGui import QUndoStack
 
-    def open_path(self, path: str) -> None:
+        from .sidebar import CatalogSidebar
+        from .status import TaskStatus
+        from .widgets import Banner, EmptyState
+        from .workers import TaskRunner
+
+        if self._background:
+            self.theme.apply(self.theme.mode)  # adds the stylesheet now that the window shows
+        self.setWindowIcon(theme.icon("baton", "#2f6feb"))
+        self.undo_stack = QUndoStack(self)
+        self.runner = TaskRunner(self.home, self)
+        self.runner.task_failed.connect(self._task_failed)
+        self.runner.task_cancelled.connect(lambda title: self.show_status(f"Cancelled: {title}."))
+
+        self._opening.hide()
+        self._side_layout.takeAt(self._side_layout.count() - 1)  # the shell's stretch
+        self.search.setClearButtonEnabled(True)
+        self.search.setAcceptDrops(False)
+        self.search.addAction(
+            theme.icon("search", theme.current_colors()["muted"]),
+            QLineEdit.ActionPosition.LeadingPosition,
+        )
+        self.search.textChanged.connect(self.refresh)
+        self.sidebar = CatalogSidebar()
+        self.sidebar.record_selected.connect(self._show_record)
+        self._side_layout.addWidget(self.sidebar, 1)
+
+        self.banner = Banner()
+        banner_box = QWidget()
+        bl = QVBoxLayout(banner_box)
+        bl.setContentsMargins(12, 8, 12, 0)
+        bl.addWidget(self.banner)
+        self.banner.dismissed.connect(lambda: banner_box.setVisible(False))
+        self._banner_box = banner_box
+        banner_box.hide()
+        self._right_layout.insertWidget(0, banner_box)
+        self.welcome = EmptyState(WELCOME, "drop")
+        self.pages.addWidget(self.welcome)
+
+        self._build_menus()
+        self.task_status = TaskStatus(self.runner)
+        self.statusBar().addPermanentWidget(self.task_status)
+        self.theme.changed.connect(self._retheme)
+
+        if self._background:
+            import threading
+
+            self.catalog_code_loaded.connect(self._catalog_module_loaded)
+            self._loader = threading.Thread(
+                target=_import_catalog_code,
+                args=(self.catalog_code_loaded,),
+                name="baton-catalog-import",
+                daemon=True,
+            )
+            self._loader.start()
+        else:
+            self.open_catalog()
+
+    def _action(
+        self,
+        text: str,
+        icon_name: str | None = None,
+        shortcut: Any = None,
+        slot=None,
+        tip: str = "",
+    ):
+        from PySide6.QtGui import QAction, QKeySequence
+
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(theme.icon(icon_name))
+            action.setProperty("iconName", icon_name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if slot is not None:
+            action.triggered.connect(slot)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        return action
+
+    def _build_menus(self) -> None:
+        from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+        from .contract_view import ARRIVES_WITH_BUNDLES
+
+        file_menu = self.file_menu
+        file_menu.setToolTipsVisible(True)
+        self.action_import_model = self._action(
+            "Import &model…",
+            "import-model",
+            "Ctrl+I",
+            self.choose_model_file,
+            "Add a .skops, .onnx, .joblib or .pkl model to the catalog",
+        )
+        self.action_import_dataset = self._action(
+            "Import &dataset…",
+            "import-dataset",
+            "Ctrl+Shift+I",
+            self.choose_dataset_file,
+            "Add a CSV or Parquet dataset to the catalog",
+        )
+        file_menu.addAction(self.action_import_model)
+        file_menu.addAction(self.action_import_dataset)
+        self.recent_menu = file_menu.addMenu(theme.icon("recent"), "Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        # Placeholders for signed bundles: present, disabled, and saying why.
+        self.action_new_handover = self._action(
+            "&New handover", "new-handover", tip=ARRIVES_WITH_BUNDLES
+        )
+        self.action_open_bundle = self._action(
+            "&Open bundle…", "open-bundle", QKeySequence.StandardKey.Open, tip=ARRIVES_WITH_BUNDLES
+        )
+        self.action_export_bundle = self._action(
+            "&Export bundle…",
+            "export",
+            "Ctrl+Shift+E",
+            self.export_bundle,
+            tip=ARRIVES_WITH_BUNDLES,
+        )
+        for action in (
+            self.action_new_handover,
+            self.action_open_bundle,
+            self.action_export_bundle,
+        ):
+            action.setEnabled(False)
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        self.action_quit = self._action("&Quit", "quit", QKeySequence.StandardKey.Quit, self.close)
+        if self.action_quit.shortcut().isEmpty():  # some platforms define no Quit key
+            self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
+        file_menu.addAction(self.action_quit)
+
+        edit_menu = self.edit_menu
+        self.action_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.action_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.action_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.action_redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addAction(self.action_undo)
+        edit_menu.addAction(self.action_redo)
+        edit_menu.addSeparator()
+        self.action_find = self._action(
+            "&Find in catalog", "search", QKeySequence.StandardKey.Find, self._focus_search
+        )
+        edit_menu.addAction(self.action_find)
+
+        view_menu = self.view_menu
+        theme_menu = view_menu.addMenu(theme.icon("theme"), "&Theme")
+        self.theme_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for mode, label in (
+            ("system", "Follow the &system"),
+            ("light", "&Light"),
+            ("dark", "&Dark"),
+        ):
+            action = QAction(label, self, checkable=True)
+            action.setData(mode)
+            action.triggered.connect(lambda _checked=False, m=mode: self.set_theme(m))
+            group.addAction(action)
+            theme_menu.addAction(action)
+            self.theme_actions[mode] = action
+        self.theme_actions[self.theme.mode].setChecked(True)
+        self.action_toggle_dark = self._action(
+            "Toggle &dark mode", None, "Ctrl+Shift+D", self.toggle_dark
+        )
+        view_menu.addAction(self.action_toggle_dark)
+
+        help_menu = self.help_menu
+        self.action_shortcuts = self._action(
+            "&Keyboard shortcuts", "keyboard", "F1", self.show_shortcuts
+        )
+        self.action_about = self._action("&About Baton", "about", None, self.show_about)
+        self.action_about.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu.addAction(self.action_shortcuts)
+        help_menu.addAction(self.action_about)
+
+    # -- settings
+
+    def _check_settings_version(self) -> None:
+        version = int(self.settings.value("settings/version", 0) or 0)
+        if version > SETTINGS_VERSION:
+            # Written by a newer Baton: read what we know, never rewrite its version.
+            return
+        self.settings.setValue("settings/version", SETTINGS_VERSION)
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(QSize(1280, 820))
+        splitter = self.settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("view/theme", self.theme.mode)
+        self.settings.sync()
+
+    def recent_files(self) -> list[str]:
+        import json
+
+        raw = self.settings.value("recent/files", "[]")
         try:
-            raise BatonError(f"opening {Path(path).name} is not possible yet")
+            files = json.loads(raw) if isinstance(raw, str) else []
+        except ValueError:
+            files = []
+        return [f for f in files if isinstance(f, str)][:MAX_RECENT]
+
+    def add_recent(self, path: str | Path) -> None:
+        import json
+
+        path = str(Path(path).resolve())
+        files = [path] + [f for f in self.recent_files() if f != path]
+        self.settings.setValue("recent/files", json.dumps(files[:MAX_RECENT]))
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = self.recent_files()
+        if not files:
+            empty = menu.addAction("No recent files")
+            empty.setEnabled(False)
+            return
+        for f in files:
+            path = Path(f)
+            action = menu.addAction(f"{path.name}  —  {path.parent}")
+            action.setEnabled(path.is_file())
+            action.triggered.connect(lambda _checked=False, p=f: self.open_path(p))
+        menu.addSeparator()
+        menu.addAction("Clear the list", lambda: self.settings.setValue("recent/files", "[]"))
+
+    # -- the catalog
+
+    def _catalog_module_loaded(self, error: str) -> None:
+        if error:
+            self._catalog_failed(f"Baton cannot load its catalog code: {error}")
+            return
+        self.open_catalog()
+
+    def open_catalog(self) -> None:
+        """Open the catalog on the GUI thread (read-only use) and list it."""
+        from baton.core.catalog import Catalog
+        from baton.core.errors import BatonError
+
+        try:
+            self.catalog = Catalog(self.home)
         except BatonError as exc:
-            QMessageBox.warning(self, "Baton", str(exc))
+            self._catalog_failed(str(exc))
+            return
+        self.search.setEnabled(True)
+        self.refresh()
+        _settle_heap()
+        self.statusBar().showMessage(f"Catalog: {self.catalog.path}", 8000)
+        pending, self._pending_paths = self._pending_paths, []
+        for path in pending:
+            self.open_path(path)
+
+    def _catalog_failed(self, message: str) -> None:
+        self.catalog_error = message
+        self.sidebar.set_loading("The catalog cannot be opened")
+        self.show_message(message, "error")
+        for action in (self.action_import_model, self.action_import_dataset):
+            action.setEnabled(False)
+
+    def refresh(self, *_: object) -> None:
+        """Re-read the catalog into the sidebar (search as you type)."""
+        from .sidebar import load_sections
+
+        if self.catalog is None:
+            return
+        from baton.core.errors import BatonError
+
+        query = self.search.text().strip()
+        try:
+            sections = load_sections(self.catalog, query)
+        except BatonError as exc:
+            self.show_message(str(exc), "error")
+            return
+        self.sidebar.populate(sections, query)
+        model_page = self._pages.get("model")
+        if model_page is not None and model_page.record is not None:
+            model_page.refresh_datasets()
+        if self.pages.currentWidget() is self.welcome:
+            empty = not sections["models"] and not sections["datasets"] and not query
+            self.welcome.setText(("Your catalog is empty. " if empty else "") + WELCOME)
+
+    def listed_items(self, section: str | None = None) -> list[str]:
+        """Names listed in the sidebar: all, or one section ("models", "datasets", …)."""
+        return self.sidebar.listed(section) if self.sidebar is not None else []
+
+    def select_item(self, section: str, name: str) -> bool:
+        """Select ``name`` in a sidebar section ("models" or "datasets") and show its page."""
+        return self.sidebar is not None and self.sidebar.select(section, name)
+
+    # -- pages
+
+    def _page(self, kind: str) -> QWidget:
+        from .record_view import RecordPage
+
+        page = self._pages.get(kind)
+        if page is None:
+            if kind == "model":
+                from .model_view import ModelPage
+
+                page = ModelPage(self)
+            elif kind == "dataset":
+                from .dataset_view import DatasetPage
+
+                page = DatasetPage(self)
+            else:
+                page = RecordPage()
+            self._pages[kind] = page
+            self.pages.addWidget(page)
+            _settle_heap()
+        return page
+
+    @property
+    def model_page(self):
+        return self._page("model")
+
+    @property
+    def dataset_page(self):
+        return self._page("dataset")
+
+    def _show_record(self, kind: str, record: dict) -> None:
+        if kind == "none" or not record:
+            self.pages.setCurrentWidget(self.welcome)
+            return
+        if kind in ("model", "dataset") and self.catalog is not None:
+            # Search hits carry the row as it was; the page shows the full, current record.
+            from baton.core.errors import NotFound
+
+            try:
+                record = (self.catalog.get_model if kind == "model" else self.catalog.get_dataset)(
+                    record["id"]
+                )
+            except NotFound as exc:
+                self.show_message(str(exc), "error")
+                return
+        page = self._page(kind if kind in ("model", "dataset") else "record")
+        if kind in ("model", "dataset"):
+            page.set_record(record)
+        else:
+            page.set_record(kind, record)
+        self.pages.setCurrentWidget(page)
+
+    # -- messages
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """A message where the user looks: the banner above the page."""
+        self.banner.show_message(text, kind)
+        self._banner_box.show()
+
+    def show_status(self, text: str, msecs: int = 8000) -> None:
+        self.statusBar().showMessage(text, msecs)
+
+    def _task_failed(self, title: str, message: str) -> None:
+        self.show_message(f"{title} failed: {message}", "error")
+
+    # -- importing
+
+    def choose_model_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "Import model", self._last_dir(), MODEL_FILTER)
+        if path:
+            self.open_path(path)
+
+    def choose_dataset_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import dataset", self._last_dir(), DATASET_FILTER
+        )
+        if path:
+            self.open_path(path)
+
+    def _last_dir(self) -> str:
+        files = self.recent_files()
+        return str(Path(files[0]).parent) if files else str(Path.home())
+
+    def open_path(self, path: str | Path) -> None:
+        """Open a file given on the command line, dropped, or picked: import it."""
+        self.import_paths([Path(path)])
+
+    def import_paths(self, paths: list[Path]) -> None:
+        """Import dropped or chosen files one after the other, each through its dialog."""
+        from .contract_view import ARRIVES_WITH_BUNDLES
+        from .dialogs import kind_of
+
+        if self.catalog is None:
+            if self.catalog_error:
+                self.show_message(self.catalog_error, "error")
+            else:
+                self._pending_paths.extend(paths)
+            return
+        refused = []
+        for path in paths:
+            if path.suffix.lower() == ".baton":
+                self.show_message(f"Opening the bundle {path.name} {ARRIVES_WITH_BUNDLES}.", "info")
+            elif kind_of(path) is None:
+                refused.append(path.name)
+            else:
+                self._pending_paths.append(path)
+        if refused:
+            self.show_message(
+                f"Baton cannot import {', '.join(refused)}: it takes models (.skops, .onnx, "
+                ".joblib, .pkl) and datasets (.csv, .parquet).",
+                "warning",
+            )
+        if self.import_dialog is None:
+            self._next_import()
+
+    def _next_import(self) -> None:
+        from .dialogs import ImportDatasetDialog, ImportModelDialog, kind_of
+
+        self.import_dialog = None
+        while self._pending_paths:
+            path = self._pending_paths.pop(0)
+            if not path.is_file():
+                self.show_message(f"{path}: no such file.", "error")
+                continue
+            if kind_of(path) == "dataset":
+                dialog = ImportDatasetDialog(path, self.catalog, self)
+            else:
+                datasets = self.catalog.list_datasets(limit=500)
+                dialog = ImportModelDialog(path, self.catalog, datasets, self)
+            dialog.accepted.connect(lambda d=dialog: self._start_import(d))
+            dialog.finished.connect(lambda _result: QTimer.singleShot(0, self._next_import))
+            self.import_dialog = dialog
+            dialog.open()
+            return
+
+    def _start_import(self, dialog) -> None:
+        from . import jobs
+        from .dialogs import ImportDatasetDialog
+
+        values = dialog.values()
+        path = dialog.path
+        if isinstance(dialog, ImportDatasetDialog):
+            job = jobs.import_dataset_job(path, **values)
+            section = "datasets"
+        else:
+            job = jobs.import_model_job(path, **values)
+            section = "models"
+        self.runner.submit(
+            f"Importing {path.name}",
+            job,
+            on_success=lambda record, p=path, s=section: self._imported(p, s, record),
+        )
+
+    def _imported(self, path: Path, section: str, record: dict) -> None:
+        self.add_recent(path)
+        if self.search.text():
+            self.search.clear()  # refreshes
+        else:
+            self.refresh()
+        self.select_item(section, record["name"])
+        kind = "dataset" if section == "datasets" else "model"
+        self.show_status(f"Imported {kind} {record['name']!r} from {path.name}.")
+
+    # -- drag and drop
+
+    @staticmethod
+    def _dropped_paths(mime) -> list[Path]:
+        return (
+            [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+            if mime.hasUrls()
+            else []
+        )
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        from .dialogs import kind_of
+
+        paths = self._dropped_paths(event.mimeData())
+        if paths and any(kind_of(p) or p.suffix.lower() == ".baton" for p in paths):
+            event.acceptProposedAction()
+            self.show_status("Drop to import " + ", ".join(p.name for p in paths[:3]), 3000)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        event.acceptProposedAction() if self._dropped_paths(event.mimeData()) else event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        paths = self._dropped_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_paths(paths)
+
+    # -- bundles (placeholders until signed bundles arrive)
+
+    def export_bundle(self) -> None:
+        """File › Export bundle… — disabled until the contract API lands.
+
+        The contract editor (``baton.gui.contract_view.ContractPage``) will enable
+        ``action_export_bundle`` once a contract is ready and open the export dialog here,
+        running the signing and writing on ``self.runner``.
+        """
+        from .contract_view import ARRIVES_WITH_BUNDLES
+
+        self.show_message(f"Exporting a bundle {ARRIVES_WITH_BUNDLES}.", "info")
+
+    # -- view and help
+
+    def set_theme(self, mode: str) -> None:
+        self.theme.apply(mode)
+        self.theme_actions[self.theme.mode].setChecked(True)
+        self.settings.setValue("view/theme", self.theme.mode)
+
+    def toggle_dark(self) -> None:
+        self.set_theme("light" if self.theme.dark else "dark")
+
+    def _retheme(self) -> None:
+        from PySide6.QtGui import QAction
+
+        for action in self.findChildren(QAction):
+            name = action.property("iconName")
+            if name:
+                action.setIcon(theme.icon(name))
+        self.task_status.cancel_button.setIcon(theme.icon("cancel"))
+        self.search.actions()[0].setIcon(theme.icon("search", theme.current_colors()["muted"]))
+        for kind, page in self._pages.items():
+            if kind in ("model", "dataset"):
+                page.retheme()
+
+    def _focus_search(self) -> None:
+        from PySide6.QtCore import Qt
+
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def all_actions(self) -> list:
+        """Every action with its shortcut, for Help › Keyboard shortcuts."""
+        from PySide6.QtGui import QAction, QKeySequence
+
+        actions = list(self.findChildren(QAction))
+        model_page = self._pages.get("model")
+        if model_page is None:
+            actions += [
+                QAction("Evaluate", self, shortcut=QKeySequence("Ctrl+E")),
+                QAction("Profile", self, shortcut=QKeySequence("Ctrl+P")),
+            ]
+        else:
+            actions += [model_page.action_evaluate, model_page.action_profile]
+        return actions
+
+    def show_shortcuts(self) -> None:
+        from PySide6.QtCore import Qt
+
+        from .dialogs import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.all_actions(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_about(self) -> None:
+        from importlib import metadata
+
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        try:
+            version = metadata.version("baton-handover")
+        except metadata.PackageNotFoundError:
+            version = "development"
+        box = QMessageBox(self)
+        box.setWindowTitle("About Baton")
+        box.setIconPixmap(theme.pixmap("baton", 64, "#2f6feb"))
+        box.setText(f"<b>Baton</b> {version}")
+        box.setInformativeText(
+            "Hands a trained model from the data scientist who built it to the ML engineer "
+            "who will run it, as a signed bundle that proves who signed it and that nothing "
+            "changed.<br><br>Apache License 2.0."
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- closing
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        self.catalog.close()
+        self.save_settings()
+        if self._complete:
+            if self.runner.busy():
+                self.runner.cancel_all()
+            self.runner.wait(15_000)
+        if self._loader is not None:
+            self._loader.join(15)
+        if self.catalog is not None:
+            self.catalog.close()
+            self.catalog = None
         super().closeEvent(event)

@@ -1,37 +1,226 @@
-"""The main window opens on a catalog and searches it as the user types."""
+"""The main window: catalog sidebar, search as you type, menus, settings, drops."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from baton.core.catalog import Catalog
-from baton.gui.main_window import MainWindow
+from baton.gui.dialogs import ImportDatasetDialog, ImportModelDialog
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 
 
-def test_window_shows_catalog_and_searches(qtbot, home):
-    cat = Catalog(home)
-    cat.add_model(
-        {
-            "name": "churn-lr",
-            "format": "skops",
-            "sha256": "a" * 64,
-            "estimator": "LogisticRegression",
-        }
-    )
-    cat.add_dataset(
-        {
-            "name": "customers",
-            "format": "csv",
-            "sha256": "b" * 64,
-            "fingerprint": "f",
-            "columns": [{"name": "tenure"}],
-        }
-    )
-    cat.close()
-    window = MainWindow(home=home)
-    qtbot.addWidget(window)
-    window.show()
+def _seed(home: Path) -> None:
+    with Catalog(home) as cat:
+        cat.add_model(
+            {
+                "name": "churn-lr",
+                "format": "skops",
+                "sha256": "a" * 64,
+                "estimator": "LogisticRegression",
+                "task": "binary",
+            }
+        )
+        cat.add_dataset(
+            {
+                "name": "customers",
+                "format": "csv",
+                "sha256": "b" * 64,
+                "fingerprint": "f",
+                "rows": 10,
+                "columns": [{"name": "tenure"}],
+            }
+        )
+
+
+def test_window_shows_catalog_and_searches(home, window_on, qtbot):
+    _seed(home)
+    window = window_on(home)
     assert window.windowTitle() == "Baton"
-    assert window.items.count() == 2
+    assert window.listed_items() == ["churn-lr", "customers"]
+    assert window.listed_items("models") == ["churn-lr"]
+
     qtbot.keyClicks(window.search, "tenu")
-    assert [window.items.item(i).text() for i in range(window.items.count())] == [
-        "Dataset: customers"
+    assert window.listed_items() == ["customers"]
+    assert window.sidebar.placeholder_texts()["models"] == "No matches"
+
+    window.search.clear()
+    qtbot.keyClicks(window.search, "logistic")
+    assert window.listed_items() == ["churn-lr"]
+
+
+def test_empty_catalog_shows_empty_states(home, window_on):
+    window = window_on(home)
+    empty = window.sidebar.placeholder_texts()
+    assert empty == {
+        "models": "No models yet — drop one here",
+        "datasets": "No datasets yet — drop one here",
+        "handovers": "No handovers yet",
+        "received": "No bundles received yet",
+        "keys": "No trusted keys yet",
+    }
+    assert window.welcome.text().startswith("Your catalog is empty. Drop a model")
+
+
+def test_handovers_received_and_keys_come_from_the_catalog(home, window_on, qtbot):
+    with Catalog(home) as cat, cat.write() as db:
+        db["handovers"].insert_all(
+            [
+                {
+                    "id": "h1",
+                    "direction": "sent",
+                    "name": "churn",
+                    "version": "1.2.0",
+                    "root_digest": "c" * 64,
+                    "status": "exported",
+                    "created_at": "2026-01-02T03:04:05Z",
+                },
+                {
+                    "id": "h2",
+                    "direction": "received",
+                    "name": "fraud",
+                    "version": "0.9.0",
+                    "root_digest": "d" * 64,
+                    "status": "accepted",
+                    "created_at": "2026-01-03T03:04:05Z",
+                },
+            ]
+        )
+        db["trusted_keys"].insert(
+            {
+                "fingerprint": "e" * 64,
+                "name": "Ada",
+                "email": "ada@example.org",
+                "public_pem": "PEM",
+                "trusted_at": "2026-01-01T00:00:00Z",
+            }
+        )
+    window = window_on(home)
+    assert window.listed_items("handovers") == ["churn 1.2.0"]
+    assert window.listed_items("received") == ["fraud 0.9.0"]
+    assert window.listed_items("keys") == ["Ada"]
+
+    window.select_item("keys", "Ada")
+    page = window.pages.currentWidget()
+    assert page.title.text() == "Ada"
+    assert page.fields.value("Fingerprint") == "e" * 64
+
+
+def test_selecting_items_shows_their_pages(measured_home, window_on):
+    window = window_on(measured_home)
+    assert window.select_item("models", "bc-lr")
+    page = window.pages.currentWidget()
+    assert page is window.model_page
+    assert page.title.text() == "bc-lr"
+    assert "scikit-learn" in page.subtitle.text() and "binary classifier" in page.subtitle.text()
+    assert page.safety.text().startswith("Safe to load: every type passed Baton's skops allowlist")
+    assert page.inputs.rowCount() == 30
+    assert page.inputs.item(0, 1).text() == "mean radius"
+    assert page.details.value("Classes") == "0, 1"
+    assert page.details.value("SHA-256") == window.catalog.get_model("bc-lr")["sha256"]
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
+        "Overview",
+        "Evaluation",
+        "Profiling",
+        "Contract",
     ]
+    assert "contract editor arrives with signed bundles" in page.contract.empty.text()
+
+
+def test_menus_and_bundle_placeholders(home, window_on):
+    window = window_on(home)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&Edit", "&View", "&Help"]
+    for action in (
+        window.action_new_handover,
+        window.action_open_bundle,
+        window.action_export_bundle,
+    ):
+        assert not action.isEnabled()
+        assert action.toolTip() == "arrives with signed bundles"
+    assert window.action_import_model.isEnabled() and window.action_import_dataset.isEnabled()
+    assert window.action_undo.text().startswith("&Undo") or "Undo" in window.action_undo.text()
+    assert not window.action_undo.isEnabled()  # nothing to undo yet
+    assert window.theme.mode == "system"
+    assert window.theme_actions["system"].isChecked()
+
+
+def test_theme_toggle_switches_palettes(home, window_on):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    window = window_on(home)
+    window.set_theme("dark")
+    base = QApplication.palette().color(QPalette.ColorRole.Window)
+    assert base.lightness() < 80
+    window.set_theme("light")
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 200
+    window.toggle_dark()
+    assert window.theme.dark and window.theme_actions["dark"].isChecked()
+    window.set_theme("system")
+
+
+def test_geometry_theme_and_recent_files_are_remembered(home, window_on, files):
+    window = window_on(home)
+    window.resize(720, 520)
+    window.set_theme("dark")
+    window.add_recent(files.bc_csv)
+    window.close()
+
+    again = window_on(home)
+    assert (again.width(), again.height()) == (720, 520)
+    assert again.theme.mode == "dark"
+    assert again.recent_files() == [str(files.bc_csv.resolve())]
+    again._fill_recent_menu()
+    assert again.recent_menu.actions()[0].text().startswith("breast_cancer.csv")
+    again.set_theme("system")
+    assert (home / "gui.ini").is_file()
+
+
+def test_catalog_opens_after_the_window_when_loading_in_background(home, window_on, qtbot):
+    _seed(home)
+    window = window_on(home, load_in_background=True)
+    qtbot.waitUntil(lambda: window.listed_items() == ["churn-lr", "customers"], timeout=10_000)
+
+
+def _drop(window, paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    return event
+
+
+def test_dropping_files_opens_their_import_dialogs_in_turn(home, window_on, files, qtbot):
+    window = window_on(home)
+    _drop(window, [files.bc_csv, files.lr_onnx])
+    dialog = window.import_dialog
+    assert isinstance(dialog, ImportDatasetDialog)
+    assert dialog.name.text() == "breast_cancer"
+    assert dialog.target.currentText() == "target"  # guessed from the column names
+    dialog.reject()
+    qtbot.waitUntil(lambda: isinstance(window.import_dialog, ImportModelDialog))
+    assert window.import_dialog.name.text() == "lr"
+    window.import_dialog.reject()
+    qtbot.waitUntil(lambda: window.import_dialog is None)
+
+
+def test_dropping_an_unknown_file_says_what_baton_takes(home, window_on, tmp_path):
+    window = window_on(home)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    _drop(window, [notes])
+    assert window.banner.text() == (
+        "Baton cannot import notes.txt: it takes models (.skops, .onnx, .joblib, .pkl) "
+        "and datasets (.csv, .parquet)."
+    )
+    window.open_path(tmp_path / "handover-1.0.baton")
+    assert (
+        window.banner.text() == "Opening the bundle handover-1.0.baton arrives with signed bundles."
+    )

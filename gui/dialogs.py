@@ -1,0 +1,350 @@
+"""Dialogs: importing a dataset or a model, keyboard shortcuts, about.
+
+The import dialogs only gather what ``baton.core.importer`` needs (name, role, target,
+id column; for pickles the explicit consent and the dataset to check predictions on);
+the import itself runs on a worker. They open with ``open()`` (window-modal, never a
+nested event loop).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import theme
+from .widgets import Banner, fmt_bytes, muted_label, title_label
+
+NO_ROLE = "(no role)"
+NONE = "(none)"
+TARGET_GUESSES = ("target", "label", "y", "class", "outcome")
+
+
+def model_formats() -> dict[str, str]:
+    from baton.core.models import MODEL_FORMATS
+
+    return MODEL_FORMATS
+
+
+def dataset_formats() -> dict[str, str]:
+    from baton.core.datasets import FORMATS
+
+    return FORMATS
+
+
+def kind_of(path: str | Path) -> str | None:
+    """ "model", "dataset" or None, from a file's extension (core's format tables)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in model_formats():
+        return "model"
+    if suffix in dataset_formats():
+        return "dataset"
+    return None
+
+
+def suggested_name(path: str | Path) -> str:
+    """A catalog name from a file name: letters, digits, '.', '_' and '-' only."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(path).stem).strip("-._") or "item"
+    return stem[:64]
+
+
+def peek_columns(path: str | Path) -> list[tuple[str, str]]:
+    """Column names and types from a CSV's first block or a Parquet footer."""
+    path = Path(path)
+    if dataset_formats().get(path.suffix.lower()) == "parquet":
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(path)
+    else:
+        import pyarrow.csv as pacsv
+
+        with pacsv.open_csv(path) as reader:
+            schema = reader.schema
+    return [(f.name, str(f.type)) for f in schema if not f.name.startswith("__index_level_")]
+
+
+def _name_problem(name: str, taken: bool) -> str:
+    from baton.core.catalog import NAME_RE
+
+    if not name:
+        return "Give it a name."
+    if not NAME_RE.match(name):
+        return "Use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit."
+    if taken:
+        return f"The catalog already has an item named {name!r}; choose another name."
+    return ""
+
+
+class _ImportDialog(QDialog):
+    kind = ""
+
+    def __init__(self, path: str | Path, catalog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self.catalog = catalog
+        self.setWindowTitle(f"Import {self.kind}")
+        self.setMinimumWidth(520)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setSpacing(10)
+        heading = title_label(f"Import {self.kind} {self.path.name}", "SectionTitle")
+        self.layout_.addWidget(heading)
+        size = self.path.stat().st_size if self.path.is_file() else None
+        self.layout_.addWidget(
+            muted_label(
+                f"{self.path.parent}" + (f" · {fmt_bytes(size)}" if size is not None else "")
+            )
+        )
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.name = QLineEdit(suggested_name(self.path))
+        self.name.textChanged.connect(self._validate)
+        self.form.addRow("&Name", self.name)
+        self.layout_.addLayout(self.form)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setObjectName("Muted")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button = self.buttons.addButton(
+            "Import", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.import_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+    def _finish_layout(self) -> None:
+        self.layout_.addWidget(self.problem)
+        self.layout_.addWidget(self.buttons)
+        self._validate()
+
+    def _taken(self, name: str) -> bool:
+        if self.catalog is None:
+            return False
+        from baton.core.errors import NotFound
+
+        getter = self.catalog.get_model if self.kind == "model" else self.catalog.get_dataset
+        try:
+            getter(name)
+        except NotFound:
+            return False
+        return True
+
+    def _problem(self) -> str:
+        name = self.name.text().strip()
+        return _name_problem(name, self._taken(name))
+
+    def _validate(self, *_: object) -> None:
+        problem = self._problem()
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        self.import_button.setEnabled(not problem)
+
+    def accept(self) -> None:
+        if self._problem():
+            self._validate()
+            return
+        super().accept()
+
+
+class ImportDatasetDialog(_ImportDialog):
+    """Name, role, target and id column of a CSV or Parquet file."""
+
+    kind = "dataset"
+
+    def __init__(self, path: str | Path, catalog, parent: QWidget | None = None) -> None:
+        super().__init__(path, catalog, parent)
+        self.role = QComboBox()
+        self.role.addItems(["test", "validation", "train", NO_ROLE])
+        self.role.setToolTip(
+            "Which part of the data this is: the test set is what a handover is judged on"
+        )
+        self.target = QComboBox()
+        self.target.setEditable(True)
+        self.id_column = QComboBox()
+        self.id_column.setEditable(True)
+        try:
+            columns = peek_columns(self.path)
+            self.columns_error = ""
+        except Exception as exc:  # the import will explain it fully; say why we cannot list columns
+            columns = []
+            self.columns_error = (
+                f"The columns cannot be listed ({exc}); the import will check the file."
+            )
+        names = [n for n, _ in columns]
+        self.target.addItems([NONE] + names)
+        self.id_column.addItems([NONE] + names)
+        guess = next((n for g in TARGET_GUESSES for n in names if n.lower() == g), None)
+        if guess is None and names:
+            guess = names[-1]
+        if guess:
+            self.target.setCurrentText(guess)
+        self.target.setToolTip("The column holding the true labels or values")
+        self.id_column.setToolTip("Optional: a column of unique row ids, never used as a feature")
+        self.form.addRow("&Role", self.role)
+        self.form.addRow("&Target column", self.target)
+        self.form.addRow("&Id column", self.id_column)
+        if self.columns_error:
+            self.form.addRow(muted_label(self.columns_error))
+        elif columns:
+            self.form.addRow(
+                muted_label(
+                    f"{len(columns)} columns: "
+                    + ", ".join(names[:12])
+                    + (" …" if len(names) > 12 else "")
+                )
+            )
+        self.target.currentTextChanged.connect(self._validate)
+        self.id_column.currentTextChanged.connect(self._validate)
+        self._finish_layout()
+
+    def _problem(self) -> str:
+        problem = super()._problem()
+        if problem:
+            return problem
+        values = self.values()
+        if values["target"] and values["target"] == values["id_column"]:
+            return "The target and the id column must be different columns."
+        return ""
+
+    def values(self) -> dict[str, Any]:
+        def opt(text: str) -> str | None:
+            text = text.strip()
+            return None if not text or text == NONE else text
+
+        role = self.role.currentText()
+        return {
+            "name": self.name.text().strip(),
+            "role": None if role == NO_ROLE else role,
+            "target": opt(self.target.currentText()),
+            "id_column": opt(self.id_column.currentText()),
+        }
+
+
+class ImportModelDialog(_ImportDialog):
+    """Name of a model file; for pickles, the consent and the dataset to check on."""
+
+    kind = "model"
+
+    def __init__(
+        self,
+        path: str | Path,
+        catalog,
+        datasets: Sequence[dict] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(path, catalog, parent)
+        self.format = model_formats().get(self.path.suffix.lower(), "")
+        self.is_pickle = self.format == "pickle"
+        self.consent = QCheckBox("I made this file")
+        self.check_on = QComboBox()
+        self.warning = Banner(closable=False)
+        if self.is_pickle:
+            self.warning.show_message(
+                f"{self.path.name} is a pickle. Loading a pickle can run any code on this "
+                "computer, so import it only if you made this file yourself. Baton unpickles it "
+                "in a separate process, re-saves it as .skops and checks that both predict the "
+                "same on the dataset you choose; bundles never contain the pickle.",
+                "warning",
+            )
+            self.layout_.insertWidget(2, self.warning)
+            for d in datasets:
+                if d.get("target"):
+                    self.check_on.addItem(theme.icon("dataset"), d["name"], d["name"])
+            self.check_on.setToolTip(
+                "Predictions of the pickle and of its .skops copy are compared on this data"
+            )
+            self.form.addRow("", self.consent)
+            self.form.addRow("&Check predictions on", self.check_on)
+            self.consent.toggled.connect(self._validate)
+        else:
+            self.consent.hide()
+            self.check_on.hide()
+            what = {
+                "skops": "a scikit-learn model saved with skops; every type it contains is checked against Baton's allowlist before it is loaded",
+                "onnx": "an ONNX graph; its weights must be inline",
+            }.get(self.format, "")
+            if what:
+                self.layout_.insertWidget(
+                    2,
+                    muted_label(
+                        f"This is {what}. It is loaded in a separate process with a memory limit."
+                    ),
+                )
+        self._finish_layout()
+
+    def _problem(self) -> str:
+        problem = super()._problem()
+        if problem or not self.is_pickle:
+            return problem
+        if self.check_on.count() == 0:
+            return (
+                "Import the dataset this model was trained or tested on first (with its target "
+                "column): the pickle's predictions are checked on it."
+            )
+        if not self.consent.isChecked():
+            return "Tick “I made this file” to import a pickle."
+        return ""
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "name": self.name.text().strip(),
+            "trust_pickle": self.is_pickle and self.consent.isChecked(),
+            "check_on": self.check_on.currentData() if self.is_pickle else None,
+        }
+
+
+class ShortcutsDialog(QDialog):
+    """Every action that has a keyboard shortcut."""
+
+    def __init__(self, actions: Sequence[QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        layout = QVBoxLayout(self)
+        rows = []
+        seen = set()
+        for action in actions:
+            keys = action.shortcut().toString(action.shortcut().SequenceFormat.NativeText)
+            name = action.text().replace("&", "")
+            if keys and (name, keys) not in seen:
+                seen.add((name, keys))
+                rows.append((name, keys))
+        self.table = QTableWidget(len(rows), 2)
+        self.table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setShowGrid(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for r, (name, keys) in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem(name))
+            self.table.setItem(r, 1, QTableWidgetItem(keys))
+        layout.addWidget(self.table)
+        layout.addWidget(
+            muted_label(
+                "Drag model (.skops, .onnx, .joblib, .pkl) and dataset (.csv, .parquet) files onto the window to import them."
+            )
+        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(440, 520)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)

@@ -1,0 +1,103 @@
+"""The long work the desktop starts, as jobs for :class:`baton.gui.workers.TaskRunner`.
+
+Each factory returns ``job(catalog, progress, cancel)``: a thin call into core, run on a
+worker thread with that thread's own catalog. Core modules are imported inside the job,
+so the window starts without them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def import_dataset_job(
+    path: str | Path,
+    *,
+    name: str,
+    role: str | None,
+    target: str | None,
+    id_column: str | None,
+):
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import importer
+
+        progress(None, None, f"Reading and checking {Path(path).name}")
+        cancel.check()
+        return importer.import_dataset(
+            catalog, path, name=name, role=role, target=target, id_column=id_column
+        )
+
+    return job
+
+
+def import_model_job(
+    path: str | Path,
+    *,
+    name: str,
+    trust_pickle: bool = False,
+    check_on: str | None = None,
+):
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import importer
+
+        progress(None, None, f"Checking {Path(path).name}")
+        return importer.import_model(
+            catalog,
+            path,
+            name=name,
+            trust_pickle=trust_pickle,
+            check_on=check_on,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    return job
+
+
+def evaluate_job(model: str, dataset: str, *, bootstrap: int = 1000, seed: int = 0):
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import measure
+
+        return measure.evaluate(
+            catalog,
+            model,
+            dataset,
+            bootstrap=bootstrap,
+            seed=seed,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    return job
+
+
+def profile_job(
+    model: str,
+    dataset: str,
+    *,
+    budget_s: float = 2.0,
+    batch_sizes: tuple[int, ...] | None = None,
+):
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import measure
+
+        kwargs: dict[str, Any] = {"budget_s": budget_s}
+        if batch_sizes:
+            kwargs["batch_sizes"] = tuple(batch_sizes)
+        return measure.profile(catalog, model, dataset, progress=progress, cancel=cancel, **kwargs)
+
+    return job
+
+
+def verify_object_job(home: str | Path, digest: str, what: str):
+    """Hash a stored file against its digest (the file a dataset view is about to read)."""
+
+    def job(_catalog, progress, cancel) -> Path:
+        from baton.core.objects import ObjectStore
+
+        progress(None, None, f"Verifying the stored copy of {what}")
+        cancel.check()
+        return ObjectStore(Path(home) / "objects").open_verified(digest)
+
+    return job

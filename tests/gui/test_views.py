@@ -1,0 +1,194 @@
+"""Evaluation and profiling views render real measurements; charts take plain dicts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from baton.gui import charts
+from baton.gui.widgets import fmt_number
+
+
+def _open(window, qtbot, model, tab):
+    window.select_item("models", model)
+    page = window.model_page
+    view = getattr(page, tab)
+    page.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: not view.rendering)  # charts draw one per event-loop turn
+    return page
+
+
+def test_binary_evaluation_view(measured_home, window_on, qtbot):
+    window = window_on(measured_home)
+    page = _open(window, qtbot, "bc-lr", "evaluation")
+    view = page.evaluation
+    assert view.currentWidget() is view.page
+    result = window.catalog.latest_measurement(
+        "evaluations",
+        window.catalog.get_model("bc-lr"),
+        window.catalog.get_dataset("breast_cancer"),
+    )["result"]
+    rows = view.metrics.cell_texts()
+    assert rows[0][0] == "accuracy"
+    acc = result["metrics"]["accuracy"]
+    assert rows[0][1] == fmt_number(acc["value"])
+    assert rows[0][2] == f"{fmt_number(acc['ci_low'])} – {fmt_number(acc['ci_high'])}"
+    assert view.metrics.horizontalHeaderItem(2).text() == "95 % interval"
+    assert [r[0] for r in rows] == [
+        "accuracy",
+        "balanced_accuracy",
+        "precision",
+        "recall",
+        "specificity",
+        "f1",
+        "f1_macro",
+        "f1_weighted",
+        "roc_auc",
+        "pr_auc",
+        "log_loss",
+        "mcc",
+    ]
+    assert view.summary.text().startswith(
+        "On breast_cancer · 569 rows · binary, positive class 1 · 95 % intervals from 100 bootstrap"
+    )
+
+    assert any(isinstance(i, pg.ImageItem) for i in view.confusion.data_items())
+    matrix = result["confusion_matrix"]["matrix"]
+    assert view.confusion.subtitle.text().startswith(
+        f"{matrix[0][0] + matrix[1][1]:,} of 569 rows on the diagonal"
+    )
+    assert (
+        view.roc.title_label.text()
+        == f"ROC curve · AUC {fmt_number(result['metrics']['roc_auc']['value'])}"
+    )
+    assert len([i for i in view.roc.data_items() if isinstance(i, pg.PlotDataItem)]) == 2
+    assert any(isinstance(i, pg.ScatterPlotItem) for i in view.roc.data_items())  # operating point
+    assert view.roc.subtitle.text().startswith("Operating point at threshold 0.5: TPR")
+    assert view.pr.has_data() and view.calibration.has_data()
+    assert not view.residuals.isVisibleTo(view)
+    assert [r[0] for r in view.per_class.cell_texts()] == ["0", "1"]
+
+
+def test_multiclass_and_regression_evaluation_views(measured_home, window_on, qtbot):
+    window = window_on(measured_home)
+    view = _open(window, qtbot, "wine-lr", "evaluation").evaluation
+    assert view.roc.title_label.text() == "ROC curves, one class against the rest"
+    assert len(view.roc.plots()[0].legend.items) == 3
+    assert view.confusion.has_data() and not view.calibration.isVisibleTo(view)
+    assert len(view.per_class.cell_texts()) == 3
+
+    view = _open(window, qtbot, "diabetes-linreg", "evaluation").evaluation
+    assert [r[0] for r in view.metrics.cell_texts()] == ["mae", "rmse", "r2", "mape", "max_error"]
+    assert view.metrics.cell_texts()[-1][2] == "—"  # no interval for an extreme
+    assert any(isinstance(i, pg.ScatterPlotItem) for i in view.residuals.data_items())
+    assert view.residuals.subtitle.text() == "442 rows shown"
+    assert not view.confusion.isVisibleTo(view)
+    assert (
+        view.notes.text()
+        == "Note: max_error has no interval: the bootstrap of an extreme is unreliable"
+    )
+
+
+def test_profiling_view(measured_home, window_on, qtbot):
+    window = window_on(measured_home)
+    view = _open(window, qtbot, "bc-lr", "profiling").profiling
+    assert view.currentWidget() is view.page
+    table = view.latency_table.cell_texts()
+    assert [r[0] for r in table] == ["1", "8", "64"]
+    assert all(r[2].endswith(("ms", "µs")) for r in table)
+    assert view.latency_chart.has_data()
+    items = view.latency_chart.data_items()
+    assert sum(isinstance(i, pg.FillBetweenItem) for i in items) == 2  # p50-p95, p95-p99 bands
+    ticks = view.latency_chart.plots()[0].getAxis("bottom")._tickLevels[0]
+    assert [label for _, label in ticks] == ["1", "8", "64"]  # log axis, ticks at batch sizes
+    assert view.distribution.subtitle.text().startswith("Batch size 1: ")
+    view.select_batch_size(64)  # drawn at once: one chart
+    assert view.distribution.subtitle.text().startswith("Batch size 64: ")
+    assert any(isinstance(i, pg.PlotCurveItem) for i in view.distribution.data_items())
+    assert any(isinstance(i, pg.BarGraphItem) for i in view.memory.data_items())
+    assert view.hardware.value("CPU") != ""
+    assert view.hardware.value("Python").startswith("CPython 3.")
+
+
+def test_empty_states_when_nothing_is_measured(measured_home, window_on, qtbot):
+    window = window_on(measured_home)
+    page = _open(window, qtbot, "wine-lr", "profiling")
+    assert page.profiling.currentWidget() is page.profiling.empty
+    assert page.profiling.empty.text() == "No profile yet — choose a dataset and press Profile."
+    page.select_dataset("breast_cancer")
+    page.tabs.setCurrentWidget(page.evaluation)
+    qtbot.waitUntil(lambda: not page.evaluation.rendering)
+    assert (
+        page.evaluation.empty.text() == "No evaluation yet — choose a dataset and press Evaluate."
+    )
+    assert page.dataset_choice.currentText() == "breast_cancer · test (columns differ)"
+
+
+def test_charts_take_plain_dicts_and_stay_fast_with_many_points(qtbot):
+    roc = charts.RocChart()
+    qtbot.addWidget(roc)
+    assert not roc.has_data() and roc.empty.text() == "No ROC curve: it needs class probabilities."
+    roc.set_data(
+        roc={"fpr": [0, 0.1, 1], "tpr": [0, 0.8, 1]},
+        operating_point={"fpr": 0.1, "tpr": 0.8, "threshold": 0.5},
+        auc=0.9,
+    )
+    assert roc.has_data() and roc.title_label.text() == "ROC curve · AUC 0.9000"
+    roc.set_data(None)
+    assert not roc.has_data() and roc.stack.currentWidget() is roc.empty
+
+    cm = charts.ConfusionMatrixChart()
+    qtbot.addWidget(cm)
+    cm.set_data({"labels": ["no", "yes"], "matrix": [[50, 5], [10, 35]]})
+    assert cm.subtitle.text().startswith("85 of 100 rows on the diagonal")
+
+    memory = charts.MemoryChart()
+    qtbot.addWidget(memory)
+    memory.set_data(
+        {
+            "resident_delta_mb": 12.5,
+            "peak_during_predict_mb": 3.0,
+            "size_on_disk_mb": 1.0,
+            "batch_size": 32,
+            "peak_reset": False,
+            "peak_method": "ru_maxrss",
+        }
+    )
+    assert memory.subtitle.text() == (
+        "Peak while predicting a batch of 32 rows; measured with ru_maxrss; it could not be "
+        "reset before predicting, so it is an "
+        "upper bound."
+    )
+
+    dist = charts.LatencyDistributionChart()
+    qtbot.addWidget(dist)
+    raw = np.random.default_rng(0).lognormal(0, 0.3, 1_000_000)
+    p50, p95, p99 = np.percentile(raw, [50, 95, 99])
+    dist.set_data(raw, {"p50": p50, "p95": p95, "p99": p99}, batch_size=1)
+    for plot in dist.plots():
+        assert plot.downsampleMode()[1:] == (True, "peak") and plot.clipToViewMode()
+    cdf = [i for i in dist.data_items() if isinstance(i, pg.PlotDataItem)]
+    assert len(cdf) == 1 and len(cdf[0].xData) == 1_000_000
+    assert cdf[0].opts["autoDownsample"] and cdf[0].opts["downsampleMethod"] == "peak"
+    assert cdf[0].opts["clipToView"]
+    assert "1,000,000 samples" in dist.subtitle.text()
+
+    table = charts.MetricsTable()
+    qtbot.addWidget(table)
+    table.set_data({"accuracy": {"value": 0.91234, "ci_low": 0.9, "ci_high": 0.92}})
+    assert table.cell_texts() == [["accuracy", "0.9123", "0.9000 – 0.9200"]]
+
+
+def test_charts_follow_the_theme(measured_home, window_on, qtbot):
+    window = window_on(measured_home)
+    page = _open(window, qtbot, "bc-lr", "profiling")
+    page.tabs.setCurrentWidget(page.evaluation)
+    roc, latency = page.evaluation.roc, page.profiling.latency_chart
+
+    def background(chart):
+        return chart.view.backgroundBrush().color().name()
+
+    window.set_theme("dark")
+    qtbot.waitUntil(lambda: background(roc) == background(latency) == "#15181c")
+    window.set_theme("light")
+    qtbot.waitUntil(lambda: background(roc) == background(latency) == "#ffffff")
+    window.set_theme("system")
