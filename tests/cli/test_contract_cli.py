@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-
 from baton.core.cli import cli
+from click.testing import CliRunner
 
 
 @pytest.fixture
