@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BatonError, ModelError
-from .runner import OOM_EXIT
+from .runner import OOM_EXIT, limit_own_memory
 
 
 def _progress(done: float | None, total: float | None, message: str) -> None:
@@ -184,6 +184,7 @@ def _jsonable(value: Any) -> Any:
 
 def main(argv: list[str]) -> int:
     request = json.loads(Path(argv[1]).read_text())
+    limit_own_memory(request["memory_mb"])
     response = request["response"]
     try:
         result = TASKS[request["task"]](request["params"])

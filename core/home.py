@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 
 def resolve_home(explicit: str | os.PathLike[str] | None = None, env: dict | None = None) -> Path:
     """Return the Baton home folder (not created here)."""
@@ -20,4 +18,6 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None, env: dict | Non
         return Path(explicit).expanduser().resolve()
     if env.get("BATON_HOME"):
         return Path(env["BATON_HOME"]).expanduser().resolve()
+    import platformdirs  # only needed here; kept off the start-up path
+
     return Path(platformdirs.user_data_dir("Baton", appauthor=False))

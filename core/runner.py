@@ -60,18 +60,19 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
-def _preexec(memory_mb: int):  # pragma: no cover - runs in the child before exec
-    def apply() -> None:
-        os.setsid()
-        try:
-            import resource
+def limit_own_memory(memory_mb: int) -> None:
+    """Called first thing in the child: cap its heap and anonymous mappings.
 
-            limit = memory_mb * 2**20
-            resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-        except (ImportError, ValueError, OSError):
-            pass
+    Set by the child itself rather than in a ``preexec_fn``, which would fork the parent
+    (a GUI, say) with the interpreter lock held and freeze it for the fork's duration.
+    """
+    try:
+        import resource
 
-    return apply
+        limit = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this platform: the parent's resident-set watch still applies
 
 
 def run_task(
@@ -93,7 +94,16 @@ def run_task(
     request = workdir / "request.json"
     response = workdir / "response.json"
     stderr_path = workdir / "stderr.txt"
-    request.write_text(json.dumps({"task": task, "params": params, "response": str(response)}))
+    request.write_text(
+        json.dumps(
+            {
+                "task": task,
+                "params": params,
+                "response": str(response),
+                "memory_mb": limits.memory_mb,
+            }
+        )
+    )
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -106,7 +116,8 @@ def run_task(
                 stdout=subprocess.PIPE,
                 stderr=err,
                 env=env,
-                preexec_fn=_preexec(limits.memory_mb) if os.name == "posix" else None,
+                # Its own process group, so a kill reaches anything it started too.
+                process_group=0 if os.name == "posix" else None,
             )
             lines: deque[str] = deque(maxlen=50)
             reader = threading.Thread(
