@@ -566,3 +566,25 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
                 record[key] = json.loads(record[key])
     record.pop("column_names", None)
     return record
+
+
+def sent_handovers(catalog: Catalog, limit: int | None = 500) -> list[dict[str, Any]]:
+    """Bundles packed here, newest first, each with the latest review recorded against it.
+
+    Each row: ``id``, ``name``, ``version``, ``status``, ``path``, ``root_digest``,
+    ``signer_fingerprint``, ``created_at``, and from the newest review (``None`` before
+    any receipt came back): ``decision``, ``reviewer``, ``reviewer_fingerprint``,
+    ``review_comment``, ``decided_at``.
+    """
+    cursor = catalog.conn.execute(
+        "select h.id, h.name, h.version, h.status, h.path, h.root_digest, "
+        "h.signer_fingerprint, h.created_at, r.decision, r.reviewer, "
+        "r.reviewer_fingerprint, r.comment as review_comment, r.created_at as decided_at "
+        "from handovers h left join reviews r on r.id = ("
+        "  select id from reviews where handover_id = h.id "
+        "  order by created_at desc, rowid desc limit 1) "
+        "where h.direction = 'sent' order by h.created_at desc, h.rowid desc limit ?",
+        [-1 if limit is None else limit],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

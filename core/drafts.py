@@ -11,6 +11,7 @@ that is already measured.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,106 @@ def pack_draft(
         progress=progress,
         cancel=cancel,
     )
+
+
+# --- listing drafts (the desktop's contract editor) ---------------------------------------
+
+
+def list_drafts(catalog: Catalog, model: str | None = None) -> list[dict[str, Any]]:
+    """Stored drafts as ``name``, ``version``, ``model_id``, ``created_at``, ``updated_at``.
+
+    The most recently edited name first, its versions newest first. With ``model`` (a
+    catalog model's name or id), only that model's drafts: those stored with it, and
+    those stored without a model (``baton contract set`` under a new version) whose
+    contract names the model's SHA-256.
+    """
+    where, args = None, []
+    if model is not None:
+        record = catalog.get_model(model)
+        where = "model_id = ? or (model_id is null and json_extract(body, '$.model.sha256') = ?)"
+        args = [record["id"], record["sha256"]]
+    rows = list(
+        catalog.db["contracts"].rows_where(
+            where, args, select="name, version, model_id, created_at, updated_at"
+        )
+    )
+    latest: dict[str, str] = {}
+    for row in rows:
+        latest[row["name"]] = max(latest.get(row["name"], ""), row["updated_at"] or "")
+    rows.sort(key=lambda r: contracts.version_key(r["version"]), reverse=True)
+    rows.sort(key=lambda r: (latest[r["name"]], r["name"]), reverse=True)
+    return rows
+
+
+def previous_draft(catalog: Catalog, name: str, version: str) -> dict[str, Any] | None:
+    """The newest stored draft of ``name`` with a lower version than ``version``, or None."""
+    rows = [
+        r
+        for r in catalog.db["contracts"].rows_where("name = ?", [name], select="version, body")
+        if contracts.compare_versions(r["version"], version) < 0
+    ]
+    if not rows:
+        return None
+    rows.sort(key=lambda r: contracts.version_key(r["version"]))
+    return json.loads(rows[-1]["body"])
+
+
+def _versions(catalog: Catalog, name: str) -> tuple[list[str], list[str]]:
+    drafted = [
+        r["version"]
+        for r in catalog.db["contracts"].rows_where("name = ?", [name], select="version")
+    ]
+    packed = [
+        r["version"]
+        for r in catalog.db["handovers"].rows_where(
+            "name = ? and direction = 'sent'", [name], select="version"
+        )
+    ]
+    return drafted, packed
+
+
+def next_version(catalog: Catalog, name: str) -> str:
+    """A version for a new draft of ``name``: one more than any drafted or packed, else "1"."""
+    drafted, packed = _versions(catalog, name)
+    if not drafted + packed:
+        return "1"
+    newest = max(drafted + packed, key=contracts.version_key)
+    return str(contracts.version_key(newest)[0] + 1)
+
+
+def new_draft_issues(catalog: Catalog, name: str, version: str) -> list[contracts.ValidationIssue]:
+    """What stops a new draft under ``name`` and ``version``, as the contract's sentences.
+
+    The name and version rules are the schema's. A version already drafted is refused
+    (drafting would replace that draft), and so is one not above every version packed
+    (the bundle would be refused).
+    """
+    rules = contracts.load_schema()["$defs"]["identity"]["properties"]
+    issues = []
+    for field, value in (("name", name), ("version", version)):
+        rule = rules[field]
+        if not isinstance(value, str) or not re.fullmatch(rule["pattern"], value):
+            where = f"identity.{field}"
+            message = rule["x-message"].format(path=where, value=contracts._show(value))
+            issues.append(contracts.ValidationIssue(where, message))
+    if issues:
+        return issues
+    drafted, packed = _versions(catalog, name)
+    newest_packed = max(packed, key=contracts.version_key) if packed else None
+    if any(contracts.compare_versions(version, v) == 0 for v in drafted):
+        issues.append(
+            contracts.ValidationIssue(
+                "identity.version",
+                f"a draft of {name} version {version} is already stored; open it, or choose "
+                f"another version, such as {next_version(catalog, name)}",
+            )
+        )
+    elif newest_packed is not None and contracts.compare_versions(version, newest_packed) <= 0:
+        issues.append(
+            contracts.ValidationIssue(
+                "identity.version",
+                f"{name} version {newest_packed} was already packed; a new draft needs a higher "
+                f"version, such as {next_version(catalog, name)}",
+            )
+        )
+    return issues

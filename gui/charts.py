@@ -91,9 +91,9 @@ def _style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None
     plot.setClipToView(True)
 
 
-def _legend(plot: pg.PlotItem, bottom: bool = False) -> pg.LegendItem:
+def _legend(plot: pg.PlotItem, bottom: bool = False, left: bool = False) -> pg.LegendItem:
     legend = plot.addLegend(
-        offset=(-8, -8) if bottom else (-8, 8),
+        offset=(8 if left else -8, -8 if bottom else 8),
         brush=pg.mkBrush(_qcolor(_c("base"), 220)),
         pen=_pen(_c("border"), 1),
         labelTextColor=_c("text"),
@@ -633,7 +633,8 @@ class LatencyChart(ChartBase):
         band2 = pg.FillBetweenItem(c95, c99, brush=pg.mkBrush(_qcolor(blue, 40)))
         for item in (band2, band1, c99, c95, c50):
             plot.addItem(item)
-        legend = _legend(plot, bottom=True)
+        # Latency grows with the batch size: the top left corner is where the lines are not.
+        legend = _legend(plot, left=True)
         legend.addItem(c50, "p50")
         legend.addItem(c95, "p95 (band from p50)")
         legend.addItem(c99, "p99 (band from p95)")

@@ -101,3 +101,97 @@ def verify_object_job(home: str | Path, digest: str, what: str):
         return ObjectStore(Path(home) / "objects").open_verified(digest)
 
     return job
+
+
+def new_draft_job(
+    model: str,
+    *,
+    name: str,
+    version: str,
+    test: str,
+    train: str | None = None,
+    validation: str | None = None,
+    intended_use: str = "",
+    budget_s: float = 1.0,
+):
+    """Draft a contract from the model's latest measurements on ``test`` (measuring what is missing)."""
+
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import drafts
+
+        progress(None, None, f"Drafting {name} {version} from the latest measurements")
+        return drafts.new_draft(
+            catalog,
+            model,
+            test=test,
+            name=name,
+            version=version,
+            train=train,
+            validation=validation,
+            intended_use=intended_use,
+            budget_s=budget_s,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    return job
+
+
+def save_draft_job(contract: dict[str, Any], model: str):
+    """Store a draft (insert or replace it under its name and version)."""
+
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import drafts
+
+        return drafts.save(catalog, contract, catalog.get_model(model))
+
+    return job
+
+
+def export_job(
+    contract: dict[str, Any],
+    model: str,
+    *,
+    passphrase: str,
+    out: str | Path,
+    include: tuple[str, ...],
+    budget_s: float,
+):
+    """Store the draft as it is on screen, then sign it as a bundle (``drafts.pack_draft``).
+
+    The passphrase is tried first, so a wrong one writes nothing, not even the draft.
+    """
+
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import drafts, trust
+
+        progress(None, None, "Unlocking the signing key")
+        trust.load_signing_key(catalog.home, passphrase)
+        cancel.check()
+        drafts.save(catalog, contract, catalog.get_model(model))
+        identity = contract["identity"]
+        result = drafts.pack_draft(
+            catalog,
+            f"{identity['name']}@{identity['version']}",
+            passphrase=passphrase,
+            out=out,
+            include=include,
+            budget_s=budget_s,
+            progress=progress,
+            cancel=cancel,
+        )
+        return result.as_dict()
+
+    return job
+
+
+def create_key_job(name: str, email: str, passphrase: str):
+    """Make my signing key (``trust.create_identity``)."""
+
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import trust
+
+        progress(None, None, "Creating the signing key")
+        return trust.create_identity(catalog, name, email, passphrase)
+
+    return job

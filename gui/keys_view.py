@@ -358,6 +358,8 @@ class KeysPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        # Fingerprints on two lines of eight groups: the table fits the page, whole and readable.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -426,14 +428,14 @@ class KeysPage(QWidget):
             cells = (
                 row.get("name") or "",
                 row.get("email") or "",
-                format_fingerprint(row["fingerprint"]),
+                grouped_fingerprint(row["fingerprint"]),
                 fmt_when(row.get("trusted_at")),
                 status,
             )
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, row["fingerprint"])
-                item.setToolTip(text)
+                item.setToolTip(format_fingerprint(row["fingerprint"]) if c == 2 else text)
                 if c == 2:
                     item.setFont(mono_font())
                 if row.get("revoked_at"):
@@ -461,7 +463,7 @@ class KeysPage(QWidget):
         """The table as the user reads it (name, email, fingerprint, trusted at, status)."""
         keys = ("name", "email", "fingerprint", "trusted_at", "status")
         return [
-            {k: self.table.item(r, c).text() for c, k in enumerate(keys)}
+            {k: " ".join(self.table.item(r, c).text().split()) for c, k in enumerate(keys)}
             for r in range(self.table.rowCount())
         ]
 

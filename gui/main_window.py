@@ -83,9 +83,11 @@ def _import_catalog_code(done) -> None:
 class MainWindow(QMainWindow):
     """The main window on the catalog of one Baton home.
 
-    Public surface used by tests and later editors: ``search`` (the search box),
-    ``sidebar`` and :meth:`listed_items`, ``runner`` (long work), ``banner``,
-    ``undo_stack`` (Edit › Undo / Redo), :meth:`open_path`, :meth:`export_bundle`.
+    Public surface used by tests: ``search`` (the search box), ``sidebar`` and
+    :meth:`listed_items`, ``runner`` (long work), ``banner``, ``undo_stack`` (Edit › Undo /
+    Redo), ``documents`` (the tabs of opened bundles, receipts and comparisons; the first
+    tab is the catalog), :meth:`open_path`, :meth:`open_document`, :meth:`compare_bundles`,
+    :meth:`new_handover`, :meth:`export_bundle` (``export_dialog``), :meth:`show_keys`.
     """
 
     catalog_code_loaded = Signal(str)  # "" or why the catalog code could not load
@@ -110,6 +112,9 @@ class MainWindow(QMainWindow):
         self.catalog_error = ""
         self.sidebar = None
         self.import_dialog = None
+        self.export_dialog = None
+        self.documents = None
+        self._key_to_select: str | None = None
         self._pending_paths: list[Path] = []
         self._pages: dict[str, QWidget] = {}
         self._loader = None  # the thread importing the catalog code
@@ -215,6 +220,7 @@ class MainWindow(QMainWindow):
         self._right_layout.insertWidget(0, banner_box)
         self.welcome = EmptyState(WELCOME, "drop")
         self.pages.addWidget(self.welcome)
+        self._build_documents()
 
         self._build_menus()
         self.task_status = TaskStatus(self.runner)
@@ -234,6 +240,30 @@ class MainWindow(QMainWindow):
             self._loader.start()
         else:
             self.open_catalog()
+
+    def _build_documents(self) -> None:
+        """Opened bundles, receipts and comparisons as closable tabs beside the catalog.
+
+        The first tab holds the catalog's pages and cannot be closed; the tab bar shows
+        only while a document is open.
+        """
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QTabBar, QTabWidget
+
+        documents = QTabWidget()
+        documents.setDocumentMode(True)
+        documents.setTabsClosable(True)
+        documents.setMovable(True)
+        documents.setTabBarAutoHide(True)
+        documents.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self._right_layout.removeWidget(self.pages)
+        documents.addTab(self.pages, theme.icon("model"), "Catalog")
+        documents.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)
+        documents.tabBar().setTabButton(0, QTabBar.ButtonPosition.LeftSide, None)
+        documents.tabCloseRequested.connect(self.close_document)
+        documents.tabBar().tabMoved.connect(self._keep_catalog_first)
+        self._right_layout.addWidget(documents, 1)
+        self.documents = documents
 
     def _action(
         self,
@@ -261,8 +291,6 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
-        from .contract_view import ARRIVES_WITH_BUNDLES
-
         file_menu = self.file_menu
         file_menu.setToolTipsVisible(True)
         self.action_import_model = self._action(
@@ -284,26 +312,45 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu(theme.icon("recent"), "Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
-        # Placeholders for signed bundles: present, disabled, and saying why.
         self.action_new_handover = self._action(
-            "&New handover", "new-handover", tip=ARRIVES_WITH_BUNDLES
+            "&New handover…",
+            "new-handover",
+            QKeySequence.StandardKey.New,
+            self.new_handover,
+            "Draft a handover contract for a model of the catalog",
         )
         self.action_open_bundle = self._action(
-            "&Open bundle…", "open-bundle", QKeySequence.StandardKey.Open, tip=ARRIVES_WITH_BUNDLES
+            "&Open bundle…",
+            "open-bundle",
+            QKeySequence.StandardKey.Open,
+            self.choose_bundle_file,
+            "Open a signed bundle (.baton) or a review receipt (.review.baton)",
+        )
+        self.action_compare_bundles = self._action(
+            "&Compare bundles…",
+            "handover",
+            None,
+            self.choose_bundles_to_compare,
+            "Two versions of one model side by side",
         )
         self.action_export_bundle = self._action(
             "&Export bundle…",
             "export",
             "Ctrl+Shift+E",
             self.export_bundle,
-            tip=ARRIVES_WITH_BUNDLES,
+            "Sign the open contract draft and write NAME-VERSION.baton",
+        )
+        self.action_export_bundle.setEnabled(False)
+        self.action_close_document = self._action(
+            "&Close tab", "close", QKeySequence.StandardKey.Close, self.close_current_document
         )
         for action in (
             self.action_new_handover,
             self.action_open_bundle,
+            self.action_compare_bundles,
             self.action_export_bundle,
+            self.action_close_document,
         ):
-            action.setEnabled(False)
             file_menu.addAction(action)
         file_menu.addSeparator()
         self.action_quit = self._action("&Quit", "quit", QKeySequence.StandardKey.Quit, self.close)
@@ -345,6 +392,15 @@ class MainWindow(QMainWindow):
             "Toggle &dark mode", None, "Ctrl+Shift+D", self.toggle_dark
         )
         view_menu.addAction(self.action_toggle_dark)
+        view_menu.addSeparator()
+        self.action_keys = self._action(
+            "My &key and trusted keys",
+            "key",
+            "Ctrl+K",
+            self.show_keys,
+            "Create or export your signing key; trust or revoke colleagues' keys",
+        )
+        view_menu.addAction(self.action_keys)
 
         help_menu = self.help_menu
         self.action_shortcuts = self._action(
@@ -487,6 +543,8 @@ class MainWindow(QMainWindow):
                 from .model_view import ModelPage
 
                 page = ModelPage(self)
+                page.contract.draft_opened.connect(self._draft_state_changed)
+                page.contract.saved.connect(lambda _c: self.refresh())
             elif kind == "dataset":
                 from .dataset_view import DatasetPage
 
@@ -510,6 +568,12 @@ class MainWindow(QMainWindow):
         if kind == "none" or not record:
             self.pages.setCurrentWidget(self.welcome)
             return
+        if kind == "handover":
+            self._open_handover(record)
+            return
+        if kind == "key":
+            self.show_keys(record.get("fingerprint"))
+            return
         if kind in ("model", "dataset") and self.catalog is not None:
             # Search hits carry the row as it was; the page shows the full, current record.
             from baton.core.errors import NotFound
@@ -527,6 +591,151 @@ class MainWindow(QMainWindow):
         else:
             page.set_record(kind, record)
         self.pages.setCurrentWidget(page)
+        self.documents.setCurrentIndex(0)
+
+    def _open_handover(self, record: dict) -> None:
+        """A bundle listed under Handovers or Received: open its file, if it is still there."""
+        path = record.get("path")
+        if path and Path(path).is_file():
+            self.open_document(path)
+            return
+        where = f" at {path}" if path else ""
+        self.show_message(
+            f"The file of {record.get('label') or record.get('name')} is no longer{where}. "
+            "Open it from where it is now with File › Open bundle….",
+            "warning",
+        )
+
+    def show_keys(self, fingerprint: str | None = None):
+        """The keys page (my key, the trust store), with ``fingerprint`` selected if given."""
+        page = self._pages.get("keys")
+        if page is None:
+            from .keys_view import open_keys_page
+
+            page = open_keys_page(self.home, self, runner=self.runner)
+            page.changed.connect(lambda _message: self.refresh())
+            page.loaded.connect(self._keys_loaded)
+            self._pages["keys"] = page
+            self.pages.addWidget(page)
+        else:
+            page.refresh()
+        # Selected now if listed, else once the trust store is read.
+        self._key_to_select = (
+            fingerprint if fingerprint and not page.select_key(fingerprint) else None
+        )
+        self.pages.setCurrentWidget(page)
+        self.documents.setCurrentIndex(0)
+        return page
+
+    def _keys_loaded(self) -> None:
+        if self._key_to_select:
+            self._pages["keys"].select_key(self._key_to_select)
+            self._key_to_select = None
+
+    # -- documents: bundles, receipts, comparisons
+
+    def open_document(self, path: str | Path):
+        """Open a ``.baton`` bundle or ``.review.baton`` receipt in a tab (or show its tab)."""
+        from .review_view import open_file_page
+
+        path = Path(path)
+        if not path.is_file():
+            self.show_message(f"{path}: no such file.", "error")
+            return None
+        key = str(path.resolve())
+        for i in range(1, self.documents.count()):
+            page = self.documents.widget(i)
+            if page.property("documentKey") == key:
+                self.documents.setCurrentIndex(i)
+                return page
+        page = open_file_page(self.home, path, self, runner=self.runner)
+        page.setProperty("documentKey", key)
+        page.catalog_changed.connect(self.refresh)
+        receipt = type(page).__name__ == "ReceiptPage"
+        index = self.documents.addTab(
+            page, theme.icon("handover" if receipt else "received"), path.name
+        )
+        self._add_close_button(page)
+        self.documents.setTabToolTip(index, str(path))
+        self.documents.setCurrentIndex(index)
+        self.add_recent(path)
+        return page
+
+    def compare_bundles(self, old: str | Path, new: str | Path):
+        """Two bundles of one model side by side, in a tab."""
+        from .compare_view import open_compare_page
+
+        page = open_compare_page(self.home, old, new, self, runner=self.runner)
+        index = self.documents.addTab(
+            page, theme.icon("handover"), f"{Path(old).name} → {Path(new).name}"
+        )
+        self._add_close_button(page)
+        self.documents.setTabToolTip(index, f"{old}\n{new}")
+        self.documents.setCurrentIndex(index)
+        return page
+
+    def _add_close_button(self, page: QWidget) -> None:
+        """A themed close button on a document's tab (Qt's own is a red box in Fusion)."""
+        from PySide6.QtWidgets import QTabBar, QToolButton
+
+        button = QToolButton()
+        button.setObjectName("CloseTab")
+        button.setAutoRaise(True)
+        button.setIcon(theme.icon("close"))
+        button.setToolTip("Close this tab (Ctrl+W)")
+        button.clicked.connect(lambda: self.close_document(self.documents.indexOf(page)))
+        index = self.documents.indexOf(page)
+        self.documents.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, button)
+
+    def document_pages(self) -> list[QWidget]:
+        return [self.documents.widget(i) for i in range(1, self.documents.count())]
+
+    def close_document(self, index: int) -> None:
+        """Close a document tab; its page cancels its work first (``shutdown``)."""
+        if index <= 0 or self.documents is None:
+            return
+        page = self.documents.widget(index)
+        self.documents.removeTab(index)
+        if hasattr(page, "shutdown"):
+            page.shutdown()
+        page.deleteLater()
+
+    def close_current_document(self) -> None:
+        self.close_document(self.documents.currentIndex())
+
+    def _keep_catalog_first(self, _from: int, _to: int) -> None:
+        index = self.documents.indexOf(self.pages)
+        if index != 0:
+            self.documents.tabBar().moveTab(index, 0)
+
+    def choose_bundle_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open a bundle or a review receipt",
+            self._last_dir(),
+            "Bundles and receipts (*.baton);;All files (*)",
+        )
+        if path:
+            self.open_path(path)
+
+    def choose_bundles_to_compare(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        old, _ = QFileDialog.getOpenFileName(
+            self, "Compare: the older bundle", self._last_dir(), "Bundles (*.baton)"
+        )
+        if not old:
+            return
+        new, _ = QFileDialog.getOpenFileName(
+            self,
+            f"Compare {Path(old).name} with the newer bundle",
+            str(Path(old).parent),
+            "Bundles (*.baton)",
+        )
+        if new:
+            self.compare_bundles(old, new)
 
     # -- messages
 
@@ -564,12 +773,14 @@ class MainWindow(QMainWindow):
         return str(Path(files[0]).parent) if files else str(Path.home())
 
     def open_path(self, path: str | Path) -> None:
-        """Open a file given on the command line, dropped, or picked: import it."""
+        """Open a file given on the command line, dropped, or picked.
+
+        A ``.baton`` bundle or receipt opens in a tab; a model or dataset is imported.
+        """
         self.import_paths([Path(path)])
 
     def import_paths(self, paths: list[Path]) -> None:
         """Import dropped or chosen files one after the other, each through its dialog."""
-        from .contract_view import ARRIVES_WITH_BUNDLES
         from .dialogs import kind_of
 
         if self.catalog is None:
@@ -581,18 +792,19 @@ class MainWindow(QMainWindow):
         refused = []
         for path in paths:
             if path.suffix.lower() == ".baton":
-                self.show_message(f"Opening the bundle {path.name} {ARRIVES_WITH_BUNDLES}.", "info")
+                self.open_document(path)
             elif kind_of(path) is None:
                 refused.append(path.name)
             else:
                 self._pending_paths.append(path)
         if refused:
             self.show_message(
-                f"Baton cannot import {', '.join(refused)}: it takes models (.skops, .onnx, "
-                ".joblib, .pkl) and datasets (.csv, .parquet).",
+                f"Baton cannot open {', '.join(refused)}: it imports models (.skops, .onnx, "
+                ".joblib, .pkl) and datasets (.csv, .parquet), and opens bundles and review "
+                "receipts (.baton).",
                 "warning",
             )
-        if self.import_dialog is None:
+        if self.import_dialog is None and self._pending_paths:
             self._next_import()
 
     def _next_import(self) -> None:
@@ -674,18 +886,63 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         self.import_paths(paths)
 
-    # -- bundles (placeholders until signed bundles arrive)
+    # -- contracts and bundles
 
-    def export_bundle(self) -> None:
-        """File › Export bundle… — disabled until the contract API lands.
+    def new_handover(self) -> None:
+        """File › New handover: draft a contract for the model shown (or pick one)."""
+        if self.catalog is None:
+            return
+        models = self.catalog.list_models(limit=500)
+        if not models:
+            self.show_message(
+                "Import a model and its test set first (File › Import), then draft its contract.",
+                "info",
+            )
+            return
+        page = self._pages.get("model")
+        current = page.record if page is not None and self.pages.currentWidget() is page else None
+        if current is None:
+            current = models[0]
+            self.search.clear()
+            self.select_item("models", current["name"])
+        page = self.model_page
+        page.tabs.setCurrentWidget(page.contract)
+        self.documents.setCurrentIndex(0)
+        return page.contract.open_new_draft_dialog(models=models)
 
-        The contract editor (``baton.gui.contract_view.ContractPage``) will enable
-        ``action_export_bundle`` once a contract is ready and open the export dialog here,
-        running the signing and writing on ``self.runner``.
-        """
-        from .contract_view import ARRIVES_WITH_BUNDLES
+    def _draft_state_changed(self, open_: bool) -> None:
+        self.action_export_bundle.setEnabled(open_)
 
-        self.show_message(f"Exporting a bundle {ARRIVES_WITH_BUNDLES}.", "info")
+    def export_bundle(self):
+        """File › Export bundle…: sign the open contract draft (:class:`ExportDialog`)."""
+        page = self._pages.get("model")
+        contract_page = page.contract if page is not None else None
+        if contract_page is None or not contract_page.has_draft():
+            self.show_message("Open or draft a contract first (a model's Contract tab).", "info")
+            return None
+        from .export_dialog import ExportDialog
+
+        editor = contract_page.editor
+        errors = editor.error_count()
+        blocking = (
+            f"{errors} field{'s' if errors != 1 else ''} of the contract "
+            f"{'are' if errors != 1 else 'is'} marked red in the editor."
+            if errors
+            else ""
+        )
+        dialog = ExportDialog(self, editor.contract, contract_page.model, self, blocking=blocking)
+        dialog.exported.connect(
+            lambda result, p=contract_page, d=dialog: self._exported(p, d.contract, result)
+        )
+        dialog.key_created.connect(lambda _me: self.refresh())
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _exported(self, contract_page, contract: dict, result: dict) -> None:
+        contract_page.mark_saved(contract)
+        self.refresh()
+        self.show_status(f"Exported {Path(result['file']).name}.")
 
     # -- view and help
 
@@ -709,6 +966,14 @@ class MainWindow(QMainWindow):
         for kind, page in self._pages.items():
             if kind in ("model", "dataset"):
                 page.retheme()
+        if self.documents is not None:
+            from PySide6.QtWidgets import QTabBar
+
+            self.documents.setTabIcon(0, theme.icon("model"))
+            for i in range(1, self.documents.count()):
+                button = self.documents.tabBar().tabButton(i, QTabBar.ButtonPosition.RightSide)
+                if button is not None:
+                    button.setIcon(theme.icon("close"))
 
     def _focus_search(self) -> None:
         from PySide6.QtCore import Qt
@@ -767,6 +1032,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         self.save_settings()
         if self._complete:
+            for page in self.document_pages():
+                if hasattr(page, "shutdown"):
+                    page.shutdown()
+            if "model" in self._pages:
+                self._pages["model"].contract.shutdown()
             if self.runner.busy():
                 self.runner.cancel_all()
             self.runner.wait(15_000)

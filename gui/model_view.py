@@ -145,7 +145,8 @@ class ModelPage(QWidget):
         self.overview = self._overview()
         self.evaluation = EvaluationView()
         self.profiling = ProfilingView()
-        self.contract = ContractPage()
+        self.contract = ContractPage(ctx)
+        self.contract.budget_s = lambda: self.budget.value()
         self.tabs.addTab(self.overview, theme.icon("model"), "Overview")
         self.tabs.addTab(self.evaluation, theme.icon("evaluate"), "Evaluation")
         self.tabs.addTab(self.profiling, theme.icon("profile"), "Profiling")
@@ -328,6 +329,7 @@ class ModelPage(QWidget):
             self.tabs.setTabIcon(i, theme.icon(name))
         self.evaluate_button.setIcon(theme.icon("evaluate", colors["accent_text"]))
         self.profile_button.setIcon(theme.icon("profile", colors["accent_text"]))
+        self.contract.retheme()
         self.action_evaluate.setIcon(theme.icon("evaluate"))
         self.action_profile.setIcon(theme.icon("profile"))
         for i in range(self.dataset_choice.count()):

@@ -18,8 +18,9 @@ a tab. The page is a face of :mod:`baton.core.bundle` and :mod:`baton.core.revie
 
 Nothing here computes what core computes: verdicts, agreement, deltas and consistency are
 core's; the page only lays them out. Every catalog access runs on a worker with its own
-catalog connection (``baton.gui.workers``); :func:`received_rows` is the one function
-that reads a catalog the caller owns (the main window's, on the GUI thread).
+catalog connection (``baton.gui.workers``); :func:`received_rows` (from
+:mod:`baton.gui.handover_rows`) is the one function that reads a catalog the caller owns
+(the main window's, on the GUI thread).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from PySide6.QtWidgets import (
 
 from . import theme
 from .charts import ConfusionMatrixChart, LatencyChart, LatencyTable, MemoryChart, MetricsTable
+from .handover_rows import STATUS_TEXT, received_rows  # noqa: F401 - re-exported
 from .keys_view import TrustKeyDialog
 from .review_worker import shared_runner, submit
 from .widgets import (
@@ -90,12 +92,6 @@ DECISION_HELP = {
     "accept": "The model may go to production as handed over.",
     "changes": "The data scientist should change something and send a new version.",
     "reject": "The model is not fit for the intended use.",
-}
-STATUS_TEXT = {
-    "verified": "verified, no decision yet",
-    "accept": "accepted",
-    "changes": "changes requested",
-    "reject": "rejected",
 }
 VERDICT_TEXT = {"pass": "PASS", "fail": "FAIL", "unmeasured": "NOT MEASURED"}
 VERDICT_KIND = {"pass": "ok", "fail": "error", "unmeasured": "warning"}
@@ -187,8 +183,10 @@ class ReadOnlyTable(QTableWidget):
         numeric: Sequence[int] = (),
         mono: Sequence[int] = (),
         editable: Sequence[int] = (),
+        fit_to_rows: bool = True,
     ) -> None:
         super().__init__(0, len(headers), parent)
+        self.fit_to_rows = fit_to_rows  # False: a scrolling table that takes the room it gets
         self.headers = list(headers)
         self.numeric, self.mono, self.editable = tuple(numeric), tuple(mono), tuple(editable)
         self.setHorizontalHeaderLabels(self.headers)
@@ -208,8 +206,9 @@ class ReadOnlyTable(QTableWidget):
         header.setStretchLastSection(len(headers) - 1 not in self.numeric)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        if fit_to_rows:
+            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.kinds: list[str | None] = []
 
     def set_rows(
@@ -255,6 +254,8 @@ class ReadOnlyTable(QTableWidget):
         self.fit_height()
 
     def fit_height(self) -> None:
+        if not self.fit_to_rows:
+            return
         height = self.horizontalHeader().height() + 2 * self.frameWidth()
         height += sum(self.rowHeight(r) for r in range(self.rowCount()))
         if self.horizontalScrollBar().isVisible() or self.horizontalScrollBar().maximum() > 0:
@@ -1838,43 +1839,6 @@ def open_file_page(
 
         return ReceiptPage(home, path, parent, **kwargs)
     return BundlePage(home, path, parent, **kwargs)
-
-
-def received_rows(catalog) -> list[dict[str, Any]]:
-    """Bundles opened here (newest first) for the main window's "Received" section.
-
-    Each row: ``id``, ``name``, ``version``, ``label``, ``status`` (``verified``,
-    ``accept``, ``changes`` or ``reject``), ``status_text``, ``path``, ``exists`` (the file
-    is still there), ``signer_fingerprint``, ``signer`` (grouped), ``signer_name``,
-    ``root_digest``, ``created_at``.
-    """
-    from baton.core import trust
-    from baton.core.keys import format_fingerprint
-
-    if "handovers" not in catalog.db.table_names():
-        return []
-    rows = catalog.db["handovers"].rows_where(
-        "direction = ?",
-        ["received"],
-        order_by="created_at desc, rowid desc",
-        select="id, name, version, status, path, signer_fingerprint, root_digest, created_at",
-    )
-    out = []
-    for row in rows:
-        status = row.get("status") or "verified"
-        fp = row.get("signer_fingerprint") or ""
-        out.append(
-            {
-                **row,
-                "label": f"{row['name']} {row['version']}",
-                "status": status,
-                "status_text": STATUS_TEXT.get(status, status),
-                "exists": bool(row.get("path")) and Path(row["path"]).is_file(),
-                "signer": format_fingerprint(fp),
-                "signer_name": trust.signer_name(catalog, fp) if fp else None,
-            }
-        )
-    return out
 
 
 __all__ = [

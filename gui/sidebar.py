@@ -1,9 +1,10 @@
 """The catalog sidebar: Models, Datasets, Handovers, Received and Keys.
 
 Models and datasets come from the catalog (``Catalog.search`` while the user types,
-newest first otherwise). Handovers (bundles exported here), Received (bundles opened
-here) and Keys (trusted colleagues) are read from the catalog's ``handovers`` and
-``trusted_keys`` tables; until signed bundles arrive they show their empty state.
+newest first otherwise). Handovers are the bundles packed here, each with the decision
+its reviewer sent back; Received are the bundles opened here, with their status
+(:mod:`baton.gui.handover_rows`); Keys are the colleagues' keys in the trust store. A
+handover whose file has moved is shown in italics: its page cannot open.
 """
 
 from __future__ import annotations
@@ -72,16 +73,22 @@ def load_sections(catalog, query: str = "") -> dict[str, list[dict]]:
     else:
         models = catalog.list_models(limit=LIMIT)
         datasets = catalog.list_datasets(limit=LIMIT)
-    sent = _rows(catalog, "handovers", "direction = ?", ["sent"], "created_at desc")
-    received = _rows(catalog, "handovers", "direction = ?", ["received"], "created_at desc")
+    from .handover_rows import received_rows, sent_rows
+
+    sent = sent_rows(catalog)[:LIMIT]
+    received = received_rows(catalog)[:LIMIT]
     keys = _rows(catalog, "trusted_keys", None, [], "name")
     if query:
         # These tables have no full-text index yet: match every word against the fields.
         sent = [
-            r for r in sent if _matches(query, r.get("name"), r.get("version"), r.get("status"))
+            r
+            for r in sent
+            if _matches(query, r.get("name"), r.get("version"), r.get("status_text"))
         ]
         received = [
-            r for r in received if _matches(query, r.get("name"), r.get("version"), r.get("status"))
+            r
+            for r in received
+            if _matches(query, r.get("name"), r.get("version"), r.get("status_text"))
         ]
         keys = [
             r for r in keys if _matches(query, r.get("name"), r.get("email"), r.get("fingerprint"))
@@ -110,13 +117,36 @@ def item_text(section: str, record: dict) -> tuple[str, str]:
         return record["name"], " · ".join(str(b) for b in bits if b)
     if section in ("handovers", "received"):
         label = f"{record.get('name')} {record.get('version') or ''}".strip()
-        return label, " · ".join(
-            str(b) for b in (record.get("status"), record.get("created_at")) if b
+        status = record.get("status_text") or record.get("status")
+        if status:
+            label += f" — {status}"
+        where = record.get("path")
+        if where and record.get("exists") is False:
+            where = f"no longer at {where}"
+        who = (
+            f"signed by {record.get('signer_name') or record.get('signer')}"
+            if section == "received" and (record.get("signer_name") or record.get("signer"))
+            else f"decided by {record['decided_by']}"
+            if record.get("decided_by")
+            else None
+        )
+        comment = f"“{record['review_comment']}”" if record.get("review_comment") else None
+        return label, "\n".join(
+            str(b) for b in (status, who, comment, where, record.get("created_at")) if b
         )
     name = record.get("name") or record.get("fingerprint", "")[:16]
     if record.get("revoked_at"):
         name += " (revoked)"
     return name, f"{record.get('email') or ''} {record.get('fingerprint', '')[:16]}…".strip()
+
+
+def _status_color(record: dict) -> str | None:
+    """A decision's colour for its handover's icon: green accepted, amber changes, red rejected."""
+    from .handover_rows import STATUS_KIND
+
+    kind = STATUS_KIND.get(record.get("status") or "")
+    key = {"ok": "ok_text", "warning": "warn_text", "error": "err_text"}.get(kind or "")
+    return theme.current_colors()[key] if key else None
 
 
 class CatalogSidebar(QTreeWidget):
@@ -192,6 +222,10 @@ class CatalogSidebar(QTreeWidget):
                     item = QTreeWidgetItem([text])
                     item.setIcon(0, theme.icon(icon_name))
                     item.setToolTip(0, tip or text)
+                    if record.get("exists") is False:
+                        font = QFont(item.font(0))
+                        font.setItalic(True)
+                        item.setFont(0, font)
                     item.setData(0, ROLE_KIND, KIND_OF_SECTION[key])
                     item.setData(0, ROLE_RECORD, record)
                     section.addChild(item)
@@ -266,7 +300,10 @@ class CatalogSidebar(QTreeWidget):
                 else:
                     section_key = section.data(0, ROLE_RECORD)
                     icon_name = next(n for k, _, n in SECTIONS if k == section_key)
-                    child.setIcon(0, theme.icon(icon_name))
+                    record = child.data(0, ROLE_RECORD) or {}
+                    child.setIcon(0, theme.icon(icon_name, _status_color(record)))
+                    if record.get("exists") is False:
+                        child.setForeground(0, muted)
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().changeEvent(event)

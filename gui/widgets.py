@@ -363,6 +363,7 @@ class KeyValueGrid(QWidget):
     def set_rows(self, rows: Iterable[tuple[str, Any]], mono: Sequence[str] = ()) -> None:
         if self._body is not None:
             self._outer.removeWidget(self._body)
+            self._body.hide()  # until it is deleted, it would still paint under the new one
             self._body.deleteLater()
         self._values.clear()
         body = QWidget()
@@ -403,6 +404,7 @@ class KeyValueGrid(QWidget):
             for r, (key, value) in enumerate(hashes):
                 grid.addWidget(muted_label(key, wrap=False), r, 0)
                 field = QLineEdit(str(value))
+                field.setObjectName("HashField")
                 field.setReadOnly(True)
                 field.setFrame(False)
                 field.setFont(mono_font())

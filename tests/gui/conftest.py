@@ -9,6 +9,8 @@ import pytest
 from baton.core import importer, measure
 from baton.core.catalog import Catalog
 
+from tests.gui.world import Homes, World, build_world
+
 QUICK_BATCHES = (1, 8, 64)
 
 
@@ -106,3 +108,19 @@ def window_on(qtbot):
     yield open_window
     for window in windows:
         window.close()
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory) -> World:
+    """The session's handover (see :mod:`tests.gui.world`; about 25 s, built once)."""
+    return build_world(tmp_path_factory.mktemp("handover"))
+
+
+@pytest.fixture
+def homes(world: World, tmp_path: Path) -> Homes:
+    """Fresh copies of the three homes for one test."""
+    copies = {}
+    for name in ("scientist", "engineer", "stranger"):
+        copies[name] = tmp_path / name
+        shutil.copytree(world.root / name, copies[name])
+    return Homes(copies["scientist"], copies["engineer"], copies["stranger"])

@@ -1,20 +1,16 @@
 """The engineer's desktop: verify, trust, reproduce, countersign; receipts, compare, keys.
 
-One handover is built per session with the demo's round trip (a data scientist and an
-engineer with their own keys, a signed bundle, a reproduction and an accepted receipt),
+One handover is built per session (``tests/gui/world.py``): a data scientist and an
+engineer with their own keys, a signed bundle, a reproduction and an accepted receipt,
 plus a second version of the bundle, a tampered copy and a stranger's home that trusts
 nobody. Each test works on copies of the homes, so it may trust, revoke and decide freely.
 """
 
 from __future__ import annotations
 
-import shutil
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-from baton.core import bundle, demo, trust
+from baton.core import demo, trust
 from baton.core.catalog import Catalog
 from baton.core.cli import cli
 from baton.core.keys import format_fingerprint
@@ -33,90 +29,6 @@ from PySide6.QtCore import Qt
 PASSPHRASE = demo.DEMO_PASSPHRASE
 WAIT_MS = 30_000
 TARGETS = ["accuracy", "roc_auc", "latency_p95_ms@1", "memory_mb"]
-
-
-@dataclass
-class World:
-    root: Path
-    bundle: Path  # version 1, signed by Dana
-    bundle_v2: Path  # version 2: another model, stricter targets
-    tampered: Path  # version 1 with one byte of the model flipped
-    receipt: Path  # Eli's "accept" of version 1
-    dana: dict
-    eli: dict
-
-
-def _flip_a_byte(src: Path, dst: Path, member: str) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == member:
-                data = bytearray(data)
-                data[len(data) // 2] ^= 0x01
-                data = bytes(data)
-            zout.writestr(info, data)
-
-
-def build_world(root: Path) -> World:
-    """The session's handover (about 25 s): see the module docstring."""
-    result = demo.round_trip(root, echo=lambda s: None, budget_s=0.05)
-    ds = Catalog(root / "scientist")
-    try:
-        v2 = root / "breast-cancer-lr-2.baton"
-        bundle.pack(
-            ds,
-            str(root / "inputs" / "breast_cancer_mlp.onnx"),
-            test=str(root / "inputs" / "breast_cancer_test.csv"),
-            target="target",
-            id_column="patient_id",
-            name="breast-cancer-lr",
-            version="2",
-            passphrase=PASSPHRASE,
-            out=v2,
-            requires=("accuracy>=0.95", "roc_auc>=0.97", "latency_p95_ms@1<=20", "f1>=0.9"),
-            budget_s=0.05,
-            intended_use="Second reader for breast-cancer biopsies; a pathologist decides.",
-        )
-        dana = trust.identity(root / "scientist")
-    finally:
-        ds.close()
-    stranger = Catalog(root / "stranger")
-    trust.create_identity(stranger, "Sam Stranger", "sam@example.org", PASSPHRASE)
-    stranger.close()
-    tampered = root / "tampered" / "breast-cancer-lr-1.baton"
-    _flip_a_byte(Path(result["bundle"]), tampered, "model/model.skops")
-    return World(
-        root=root,
-        bundle=Path(result["bundle"]),
-        bundle_v2=v2,
-        tampered=tampered,
-        receipt=Path(result["receipt"]),
-        dana=dana,
-        eli=trust.identity(root / "engineer"),
-    )
-
-
-@pytest.fixture(scope="session")
-def world(tmp_path_factory) -> World:
-    return build_world(tmp_path_factory.mktemp("handover"))
-
-
-@dataclass
-class Homes:
-    ds: Path
-    mle: Path
-    stranger: Path
-
-
-@pytest.fixture
-def homes(world: World, tmp_path: Path) -> Homes:
-    """Fresh copies of the three homes for one test."""
-    copies = {}
-    for name in ("scientist", "engineer", "stranger"):
-        copies[name] = tmp_path / name
-        shutil.copytree(world.root / name, copies[name])
-    return Homes(copies["scientist"], copies["engineer"], copies["stranger"])
 
 
 def opened(qtbot, page, state: str):

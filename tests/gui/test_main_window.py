@@ -6,6 +6,7 @@ from pathlib import Path
 
 from baton.core.catalog import Catalog
 from baton.gui.dialogs import ImportDatasetDialog, ImportModelDialog
+from baton.gui.keys_view import KeysPage
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -72,7 +73,7 @@ def test_handovers_received_and_keys_come_from_the_catalog(home, window_on, qtbo
                     "name": "churn",
                     "version": "1.2.0",
                     "root_digest": "c" * 64,
-                    "status": "exported",
+                    "status": "packed",
                     "created_at": "2026-01-02T03:04:05Z",
                 },
                 {
@@ -81,7 +82,7 @@ def test_handovers_received_and_keys_come_from_the_catalog(home, window_on, qtbo
                     "name": "fraud",
                     "version": "0.9.0",
                     "root_digest": "d" * 64,
-                    "status": "accepted",
+                    "status": "accept",
                     "created_at": "2026-01-03T03:04:05Z",
                 },
             ]
@@ -95,15 +96,30 @@ def test_handovers_received_and_keys_come_from_the_catalog(home, window_on, qtbo
                 "trusted_at": "2026-01-01T00:00:00Z",
             }
         )
+    with Catalog(home) as cat, cat.write() as db:
+        db["reviews"].insert(
+            {
+                "id": "r1",
+                "handover_id": "h1",
+                "decision": "changes",
+                "comment": "Latency at batch 32, please",
+                "reviewer": "Eli",
+                "created_at": "2026-01-04T03:04:05Z",
+            }
+        )
     window = window_on(home)
-    assert window.listed_items("handovers") == ["churn 1.2.0"]
-    assert window.listed_items("received") == ["fraud 0.9.0"]
+    assert window.listed_items("handovers") == ["churn 1.2.0 — changes requested"]
+    tip = window.sidebar.sections["handovers"].child(0).toolTip(0)
+    assert "decided by Eli" in tip and "“Latency at batch 32, please”" in tip
+    assert window.listed_items("received") == ["fraud 0.9.0 — accepted"]
     assert window.listed_items("keys") == ["Ada"]
 
+    # A key opens the keys page with it selected.
     window.select_item("keys", "Ada")
     page = window.pages.currentWidget()
-    assert page.title.text() == "Ada"
-    assert page.fields.value("Fingerprint") == "e" * 64
+    assert isinstance(page, KeysPage)
+    qtbot.waitUntil(lambda: (page.selected_key() or {}).get("name") == "Ada", timeout=10_000)
+    assert page.rows()[0]["fingerprint"].replace(" ", "").lower() == "e" * 64
 
 
 def test_selecting_items_shows_their_pages(measured_home, window_on):
@@ -124,20 +140,31 @@ def test_selecting_items_shows_their_pages(measured_home, window_on):
         "Profiling",
         "Contract",
     ]
-    assert "contract editor arrives with signed bundles" in page.contract.empty.text()
+    assert page.contract.stack.currentWidget() is page.contract.start
+    assert page.contract.start_text.text().startswith("No contract for bc-lr yet.")
 
 
-def test_menus_and_bundle_placeholders(home, window_on):
+def test_menus(home, window_on):
     window = window_on(home)
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&File", "&Edit", "&View", "&Help"]
-    for action in (
-        window.action_new_handover,
-        window.action_open_bundle,
-        window.action_export_bundle,
-    ):
-        assert not action.isEnabled()
-        assert action.toolTip() == "arrives with signed bundles"
+    file_menu = [a.text() for a in window.file_menu.actions() if a.text()]
+    assert file_menu == [
+        "Import &model…",
+        "Import &dataset…",
+        "Open &recent",
+        "&New handover…",
+        "&Open bundle…",
+        "&Compare bundles…",
+        "&Export bundle…",
+        "&Close tab",
+        "&Quit",
+    ]
+    assert window.action_new_handover.isEnabled() and window.action_open_bundle.isEnabled()
+    assert not window.action_export_bundle.isEnabled()  # until a contract draft is open
+    # An empty catalog: New handover says what to do first.
+    window.new_handover()
+    assert window.banner.text().startswith("Import a model and its test set first")
     assert window.action_import_model.isEnabled() and window.action_import_dataset.isEnabled()
     assert window.action_undo.text().startswith("&Undo") or "Undo" in window.action_undo.text()
     assert not window.action_undo.isEnabled()  # nothing to undo yet
@@ -217,10 +244,8 @@ def test_dropping_an_unknown_file_says_what_baton_takes(home, window_on, tmp_pat
     notes.write_text("hello")
     _drop(window, [notes])
     assert window.banner.text() == (
-        "Baton cannot import notes.txt: it takes models (.skops, .onnx, .joblib, .pkl) "
-        "and datasets (.csv, .parquet)."
+        "Baton cannot open notes.txt: it imports models (.skops, .onnx, .joblib, .pkl) "
+        "and datasets (.csv, .parquet), and opens bundles and review receipts (.baton)."
     )
     window.open_path(tmp_path / "handover-1.0.baton")
-    assert (
-        window.banner.text() == "Opening the bundle handover-1.0.baton arrives with signed bundles."
-    )
+    assert window.banner.text() == f"{tmp_path / 'handover-1.0.baton'}: no such file."
