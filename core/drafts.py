@@ -4,8 +4,10 @@ A draft is stored in the catalog (``contracts``) under its name and version. Its
 measured parts (model, datasets, results, environment) come from the latest evaluation
 and profile of the model on the test set, run now if missing; its written parts
 (intended use, limitations, targets with tolerances and notes) are the data
-scientist's. :func:`pack_draft` turns a draft into a signed bundle, re-measuring nothing
-that is already measured.
+scientist's. :func:`pack_draft` turns a draft into a signed bundle with the same model,
+datasets, texts and targets; packing evaluates and profiles once more, so the signed
+figures are those measured at signing time (latency may differ a little from the
+draft's).
 """
 
 from __future__ import annotations

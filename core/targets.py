@@ -237,7 +237,8 @@ def _check_range(metric: str, threshold: float, expr: str | None) -> None:
             span = f"at most {format_number(high)}"  # type: ignore[arg-type]
         hint = ""
         if (low, high) == _UNIT_INTERVAL and 1 < threshold <= 100:
-            hint = f"; write {format_number(threshold / 100)} for {format_number(threshold)} %"
+            # round() drops binary noise: 99.9 / 100 is 0.9990000000000001
+            hint = f"; write {format_number(round(threshold / 100, 12))} for {format_number(threshold)} %"
         raise ContractError(
             f"threshold {format_number(threshold)} is outside the range of {metric} "
             f"({span}){_where(expr)}{hint}"
