@@ -158,44 +158,44 @@ def build_workspace(home: Path, echo: Echo = lambda s: None, *, budget_s: float 
         return catalog
     inputs = make_inputs(home / "demo-inputs")
     echo("Importing datasets")
-    import_dataset(
-        catalog,
-        inputs["bc_train"],
-        name="breast-cancer-train",
-        role="train",
-        target="target",
-        id_column="patient_id",
-        description="Wisconsin breast-cancer biopsies, 70 % split",
-        tags=["medical", "demo"],
-    )
-    import_dataset(
-        catalog,
-        inputs["bc_test"],
-        name="breast-cancer-test",
-        role="test",
-        target="target",
-        id_column="patient_id",
-        description="Wisconsin breast-cancer biopsies, 30 % held out",
-        tags=["medical", "demo"],
-    )
-    import_dataset(
-        catalog,
-        inputs["wine_test"],
-        name="wine-test",
-        role="test",
-        target="target",
-        description="Wine cultivars, held out",
-        tags=["demo"],
-    )
-    import_dataset(
-        catalog,
-        inputs["diabetes_test"],
-        name="diabetes-test",
-        role="test",
-        target="target",
-        description="Diabetes progression, held out",
-        tags=["medical", "demo"],
-    )
+    demo_datasets = [
+        (
+            "breast-cancer-train",
+            "bc_train",
+            "train",
+            "patient_id",
+            "Wisconsin breast-cancer biopsies, 70 % split",
+            ["medical", "demo"],
+        ),
+        (
+            "breast-cancer-test",
+            "bc_test",
+            "test",
+            "patient_id",
+            "Wisconsin breast-cancer biopsies, 30 % held out",
+            ["medical", "demo"],
+        ),
+        ("wine-test", "wine_test", "test", None, "Wine cultivars, held out", ["demo"]),
+        (
+            "diabetes-test",
+            "diabetes_test",
+            "test",
+            None,
+            "Diabetes progression, held out",
+            ["medical", "demo"],
+        ),
+    ]
+    for name, key, role, id_column, description, tags in demo_datasets:
+        import_dataset(
+            catalog,
+            inputs[key],
+            name=name,
+            role=role,
+            target="target",
+            id_column=id_column,
+            description=description,
+            tags=tags,
+        )
     echo("Importing models")
     models = [
         ("breast-cancer-lr", inputs["bc_lr"], "breast-cancer-test", "Scaled logistic regression"),
