@@ -195,12 +195,9 @@ class ComparePage(QWidget):
 
     def compare(self) -> None:
         self.state = "comparing"
-        self.banner.show_state(
-            "info",
-            f"Verifying and comparing {self.old_path.name} and {self.new_path.name}…",
-            busy=True,
+        self.banner.show_busy(
+            f"Verifying and comparing {self.old_path.name} and {self.new_path.name}…"
         )
-        self.banner.set_progress(None, None)
         self._worker = self.runner.submit(
             f"Comparing {self.old_path.name} and {self.new_path.name}",
             compare_job(self.old_path, self.new_path),
@@ -215,10 +212,7 @@ class ComparePage(QWidget):
             self._worker.cancel()
 
     def _progress(self, done: Any, total: Any, message: str) -> None:
-        self.banner.set_progress(done, total)
-        if message:
-            self.banner.detail.setText(message)
-            self.banner.detail.show()
+        self.banner.show_progress(done, total, message)
 
     def _crashed(self, message: str) -> None:
         self._done({"state": "refused", "message": message})

@@ -67,6 +67,7 @@ from .review_view import (
     ReadOnlyTable,
     fmt_target_value,
     kind_colors,
+    model_rows,
     scroll_page,
 )
 from .widgets import (
@@ -75,7 +76,6 @@ from .widgets import (
     FlowLayout,
     KeyValueGrid,
     card,
-    fmt_bytes,
     fmt_number,
     fmt_when,
     group,
@@ -819,24 +819,7 @@ class ContractEditor(QWidget):
 
         c = self.contract
         model = c["model"]
-        framework = " ".join(
-            str(model[k]) for k in ("framework", "framework_version") if model.get(k)
-        )
-        classes = model.get("classes")
-        self.model_grid.set_rows(
-            [
-                ("File in the bundle", model.get("file")),
-                ("Format", model.get("format")),
-                ("Framework", framework or None),
-                ("Estimator", model.get("estimator")),
-                ("Parameters", fmt_number(model.get("params"))),
-                ("Size", fmt_bytes(model.get("size_bytes"))),
-                ("Classes", ", ".join(map(str, classes)) if classes else None),
-                ("Opset", model.get("opset")),
-                ("SHA-256", model.get("sha256")),
-            ],
-            mono=("SHA-256",),
-        )
+        self.model_grid.set_rows(model_rows(model, "File in the bundle"), mono=("SHA-256",))
         features = model.get("features") or []
         self.features.setText(
             f"{len(features)} input features: "

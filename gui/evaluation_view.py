@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from baton.core.metrics import METRIC_NAMES_CLASSIFICATION, METRIC_NAMES_REGRESSION
+from PySide6.QtWidgets import QWidget
 
 from .charts import (
     CalibrationChart,
@@ -24,29 +24,18 @@ from .charts import (
     ResidualChart,
     RocChart,
 )
-from .widgets import EmptyState, ResponsiveGrid, StepQueue, card, fmt_when, muted_label
+from .widgets import (
+    MeasurementStack,
+    ResponsiveGrid,
+    card,
+    fmt_when,
+    muted_label,
+)
 
 NO_EVALUATION = "No evaluation yet — choose a dataset and press Evaluate."
 
-METRIC_ORDER = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "specificity",
-    "f1",
-    "f1_macro",
-    "f1_weighted",
-    "roc_auc",
-    "pr_auc",
-    "log_loss",
-    "mcc",
-    "mae",
-    "rmse",
-    "r2",
-    "mape",
-    "max_error",
-)  # the order of baton.core.metrics' METRIC_NAMES_*; any other name follows
+#: The order of the metrics table: core's metric names, then any other name sorted.
+METRIC_ORDER = METRIC_NAMES_CLASSIFICATION + METRIC_NAMES_REGRESSION
 
 
 def ordered_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,21 +43,12 @@ def ordered_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
     return {m: metrics[m] for m in known + sorted(set(metrics) - set(known))}
 
 
-class EvaluationView(QStackedWidget):
+class EvaluationView(MeasurementStack):
     """Shows one evaluation; an empty state when there is none."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.empty = EmptyState(NO_EVALUATION, "evaluate")
-        self.addWidget(self.empty)
-
-        content = QWidget()
-        outer = QVBoxLayout(content)
-        outer.setContentsMargins(12, 12, 12, 12)
-        outer.setSpacing(10)
-        self.summary = muted_label()
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.summary)
+        super().__init__(NO_EVALUATION, "evaluate", parent)
+        outer = self.outer
 
         self.metrics = MetricsTable()
         self.confusion = ConfusionMatrixChart()
@@ -93,33 +73,7 @@ class EvaluationView(QStackedWidget):
         outer.addWidget(self.notes)
         outer.addStretch(1)
 
-        scroll = QScrollArea()
-        scroll.setObjectName("Page")
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        self.page = scroll
-        self.addWidget(scroll)
-        self.result: dict[str, Any] | None = None
-        self.steps = StepQueue(self)
-        self.setCurrentWidget(self.empty)
-
-    @property
-    def rendering(self) -> bool:
-        """Charts are still being drawn (one per turn of the event loop)."""
-        return self.steps.busy
-
-    def show_empty(self, text: str = NO_EVALUATION) -> None:
-        self.result = None
-        self.steps.replace([])
-        self.empty.setText(text)
-        self.setCurrentWidget(self.empty)
-
-    def set_measurement(self, measurement: Mapping[str, Any] | None) -> None:
-        """A catalog measurement row (``result`` plus ``created_at``) or ``None``."""
-        if not measurement:
-            self.show_empty()
-            return
-        self.set_result(measurement["result"], created_at=measurement.get("created_at"))
+        self._add_page()
 
     def set_result(self, result: Mapping[str, Any], created_at: str | None = None) -> None:
         self.result = dict(result)

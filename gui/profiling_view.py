@@ -11,23 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from .charts import LatencyChart, LatencyDistributionChart, LatencyTable, MemoryChart
 from .widgets import (
-    EmptyState,
     KeyValueGrid,
+    MeasurementStack,
     ResponsiveGrid,
-    StepQueue,
     card,
     fmt_bytes,
     fmt_when,
@@ -74,21 +69,12 @@ def hardware_rows(
     return rows
 
 
-class ProfilingView(QStackedWidget):
+class ProfilingView(MeasurementStack):
     """Shows one profile; an empty state when there is none."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.empty = EmptyState(NO_PROFILE, "profile")
-        self.addWidget(self.empty)
-
-        content = QWidget()
-        outer = QVBoxLayout(content)
-        outer.setContentsMargins(12, 12, 12, 12)
-        outer.setSpacing(10)
-        self.summary = muted_label()
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.summary)
+        super().__init__(NO_PROFILE, "profile", parent)
+        outer = self.outer
 
         self.latency_chart = LatencyChart()
         self.latency_table = LatencyTable()
@@ -123,32 +109,7 @@ class ProfilingView(QStackedWidget):
         outer.addWidget(self.notes)
         outer.addStretch(1)
 
-        scroll = QScrollArea()
-        scroll.setObjectName("Page")
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        self.page = scroll
-        self.addWidget(scroll)
-        self.result: dict[str, Any] | None = None
-        self.steps = StepQueue(self)
-        self.setCurrentWidget(self.empty)
-
-    @property
-    def rendering(self) -> bool:
-        """Charts are still being drawn (one per turn of the event loop)."""
-        return self.steps.busy
-
-    def show_empty(self, text: str = NO_PROFILE) -> None:
-        self.result = None
-        self.steps.replace([])
-        self.empty.setText(text)
-        self.setCurrentWidget(self.empty)
-
-    def set_measurement(self, measurement: Mapping[str, Any] | None) -> None:
-        if not measurement:
-            self.show_empty()
-            return
-        self.set_result(measurement["result"], created_at=measurement.get("created_at"))
+        self._add_page()
 
     def set_result(self, result: Mapping[str, Any], created_at: str | None = None) -> None:
         self.result = dict(result)

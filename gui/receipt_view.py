@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from . import theme
 from .keys_view import FingerprintLabel, TrustKeyDialog
@@ -33,7 +33,15 @@ from .review_view import (
     scroll_page,
 )
 from .review_worker import shared_runner
-from .widgets import KeyValueGrid, card, fmt_number, fmt_when, muted_label, title_label
+from .widgets import (
+    KeyValueGrid,
+    card,
+    expanding_filler,
+    fmt_number,
+    fmt_when,
+    muted_label,
+    title_label,
+)
 from .workers import TaskRunner
 
 DECISION_HEADLINE = {
@@ -175,8 +183,7 @@ class ReceiptPage(QWidget):
         self.body = scroll_page(body)
         outer.addWidget(self.body, 1)
         self.body.hide()
-        self.filler = QWidget()  # keeps a refused banner compact
-        self.filler.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.filler = expanding_filler()  # keeps a refused banner compact
         outer.addWidget(self.filler, 1)
         self.verify()
 
@@ -184,14 +191,11 @@ class ReceiptPage(QWidget):
 
     def verify(self) -> None:
         self.state = "verifying"
-        self.banner.show_state(
-            "info",
+        self.banner.show_busy(
             f"Verifying {self.path.name}…",
             "Checking the reviewer's signature.",
             f"File: {self.path}",
-            busy=True,
         )
-        self.banner.set_progress(None, None)
         self._worker = self.runner.submit(
             f"Verifying {self.path.name}",
             verify_receipt_job(self.path),

@@ -70,6 +70,7 @@ from .widgets import (
     Banner,
     KeyValueGrid,
     card,
+    expanding_filler,
     fmt_bytes,
     fmt_mb,
     fmt_ms,
@@ -363,9 +364,38 @@ class VerificationBanner(QFrame):
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(max(0.0, min(1.0, float(done) / float(total))) * 1000))
 
+    def show_busy(self, headline: str, detail: str = "", file: str = "") -> None:
+        """The blue running state with an indeterminate progress bar."""
+        self.show_state("info", headline, detail, file, busy=True)
+        self.set_progress(None, None)
+
+    def show_progress(self, done: Any, total: Any, message: str) -> None:
+        """A worker's progress report: the bar, and its message (if any) as the detail."""
+        self.set_progress(done, total)
+        if message:
+            self.detail.setText(message)
+            self.detail.show()
+
     def text(self) -> str:
         """Headline and detail as the user reads them."""
         return "\n".join(t for t in (self.headline.text(), self.detail.text()) if t)
+
+
+def model_rows(model: Mapping[str, Any], file_label: str = "File") -> list[tuple[str, Any]]:
+    """The rows of a contract's ``model`` section, as the model grids show them."""
+    framework = " ".join(str(model[k]) for k in ("framework", "framework_version") if model.get(k))
+    classes = model.get("classes")
+    return [
+        (file_label, model.get("file")),
+        ("Format", model.get("format")),
+        ("Framework", framework or None),
+        ("Estimator", model.get("estimator")),
+        ("Parameters", fmt_number(model.get("params"))),
+        ("Size", fmt_bytes(model.get("size_bytes"))),
+        ("Classes", ", ".join(map(str, classes)) if classes else None),
+        ("Opset", model.get("opset")),
+        ("SHA-256", model.get("sha256")),
+    ]
 
 
 def scroll_page(content: QWidget) -> QScrollArea:
@@ -712,24 +742,7 @@ class ContractView(QWidget):
         )
 
         model = contract["model"]
-        framework = " ".join(
-            str(model[k]) for k in ("framework", "framework_version") if model.get(k)
-        )
-        classes = model.get("classes")
-        self.model.set_rows(
-            [
-                ("File", model.get("file")),
-                ("Format", model.get("format")),
-                ("Framework", framework or None),
-                ("Estimator", model.get("estimator")),
-                ("Parameters", fmt_number(model.get("params"))),
-                ("Size", fmt_bytes(model.get("size_bytes"))),
-                ("Classes", ", ".join(map(str, classes)) if classes else None),
-                ("Opset", model.get("opset")),
-                ("SHA-256", model.get("sha256")),
-            ],
-            mono=("SHA-256",),
-        )
+        self.model.set_rows(model_rows(model), mono=("SHA-256",))
         features = model.get("features") or []
         self.features.setText(
             f"{len(features)} input features: "
@@ -1550,8 +1563,7 @@ class BundlePage(QWidget):
             "can be relied on. Ask the data scientist to send it again."
         )
         layout.addWidget(self.refused_note)
-        self.filler = QWidget()  # takes the room the tabs leave when nothing can be shown
-        self.filler.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.filler = expanding_filler()  # takes the room the tabs leave when nothing is shown
         layout.addWidget(self.filler, 1)
         self.tabs.hide()
         self.refused_note.hide()
@@ -1562,14 +1574,11 @@ class BundlePage(QWidget):
     def verify(self) -> None:
         """(Re)verify the bundle on a worker; ends in :attr:`banner`'s green/amber/red."""
         self.state = "verifying"
-        self.banner.show_state(
-            "info",
+        self.banner.show_busy(
             f"Verifying {self.path.name}…",
             "Checking the signature and every file.",
             f"File: {self.path}",
-            busy=True,
         )
-        self.banner.set_progress(None, None)
         self._verify_worker = self.runner.submit(
             f"Verifying {self.path.name}",
             verify_bundle_job(self.path),
@@ -1584,10 +1593,7 @@ class BundlePage(QWidget):
             self._verify_worker.cancel()
 
     def _verify_progress(self, done: Any, total: Any, message: str) -> None:
-        self.banner.set_progress(done, total)
-        if message:
-            self.banner.detail.setText(message)
-            self.banner.detail.show()
+        self.banner.show_progress(done, total, message)
 
     def _verify_crashed(self, message: str) -> None:
         self._verified({"state": "refused", "message": message, "member": None})

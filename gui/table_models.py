@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,16 +42,16 @@ MAX_CELL_CHARS = 200
 Index = QModelIndex | QPersistentModelIndex
 
 
-class RowSource:
+class RowSource(ABC):
     """Rows of a table, addressed by position; subclasses decide how they are read."""
 
     names: list[str]
     types: list[Any]  # pyarrow DataTypes
     total_rows: int  # rows in the whole dataset (may exceed available() while streaming)
 
+    @abstractmethod
     def available(self) -> int:
         """Rows that can be addressed now."""
-        raise NotImplementedError
 
     def can_load_more(self) -> bool:
         return False
@@ -59,13 +60,13 @@ class RowSource:
         """Make up to ``rows`` more rows available; returns how many were added."""
         return 0
 
+    @abstractmethod
     def column_slice(self, col: int, start: int, length: int) -> list[Any]:
         """Python values of ``col`` for rows ``start .. start+length`` (clipped)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def held_rows(self) -> int:
         """Rows currently held in memory as Arrow data (for tests and the status line)."""
-        raise NotImplementedError
 
 
 class ArrowSource(RowSource):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
     QLayout,
     QLayoutItem,
     QLineEdit,
+    QScrollArea,
     QSizePolicy,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -498,3 +500,64 @@ def card(*widgets: QWidget, title: str | None = None, margins: int = 10) -> QFra
         layout.addWidget(widget)
     layout.addStretch(1)  # a card taller than its content keeps it at the top
     return frame
+
+
+def expanding_filler() -> QWidget:
+    """An empty widget that takes the vertical room its siblings leave."""
+    filler = QWidget()
+    filler.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+    return filler
+
+
+class MeasurementStack(QStackedWidget):
+    """One measurement's page, or an empty state when there is none.
+
+    A subclass adds its charts to :attr:`outer` below :attr:`summary`, calls
+    :meth:`_add_page` at the end of its ``__init__`` and implements ``set_result``.
+    """
+
+    def __init__(self, empty_text: str, icon_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.empty_text = empty_text
+        self.empty = EmptyState(empty_text, icon_name)
+        self.addWidget(self.empty)
+
+        self.content = QWidget()
+        self.outer = QVBoxLayout(self.content)
+        self.outer.setContentsMargins(12, 12, 12, 12)
+        self.outer.setSpacing(10)
+        self.summary = muted_label()
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.outer.addWidget(self.summary)
+        self.result: dict[str, Any] | None = None
+        self.steps = StepQueue(self)
+
+    def _add_page(self) -> None:
+        scroll = QScrollArea()
+        scroll.setObjectName("Page")
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.content)
+        self.page = scroll
+        self.addWidget(scroll)
+        self.setCurrentWidget(self.empty)
+
+    @property
+    def rendering(self) -> bool:
+        """Charts are still being drawn (one per turn of the event loop)."""
+        return self.steps.busy
+
+    def show_empty(self, text: str | None = None) -> None:
+        self.result = None
+        self.steps.replace([])
+        self.empty.setText(self.empty_text if text is None else text)
+        self.setCurrentWidget(self.empty)
+
+    def set_measurement(self, measurement: Mapping[str, Any] | None) -> None:
+        """A catalog measurement row (``result`` plus ``created_at``) or ``None``."""
+        if not measurement:
+            self.show_empty()
+            return
+        self.set_result(measurement["result"], created_at=measurement.get("created_at"))
+
+    def set_result(self, result: Mapping[str, Any], created_at: str | None = None) -> None:
+        raise NotImplementedError
