@@ -173,21 +173,6 @@ def _write_dataset(catalog: Catalog, record: dict, target: Path) -> None:
     pq.write_table(table, target, compression="zstd")
 
 
-def _contract_dataset(record: dict, role: str, file: str | None) -> dict:
-    return {
-        "name": record["name"],
-        "role": role,
-        "file": file,
-        "format": record["format"],
-        "sha256": record["sha256"],
-        "fingerprint": record["fingerprint"],
-        "rows": record["rows"],
-        "columns": record["columns"],
-        "target": record["target"],
-        "id_column": record.get("id_column"),
-    }
-
-
 def pack(
     catalog: Catalog,
     model: str,
@@ -275,12 +260,12 @@ def pack(
         (folder / "model").mkdir(parents=True)
         catalog.objects.export(model_rec["sha256"], folder / "model" / f"model.{fmt}")
         _write_dataset(catalog, test_rec, folder / "data" / "test.parquet")
-        dataset_entries = [_contract_dataset(test_rec, "test", "data/test.parquet")]
+        dataset_entries = [contracts.dataset_entry(test_rec, "test", "data/test.parquet")]
         for role, rec in others.items():
             file = f"data/{role}.parquet" if role in include else None
             if file:
                 _write_dataset(catalog, rec, folder / file)
-            dataset_entries.append(_contract_dataset(rec, role, file))
+            dataset_entries.append(contracts.dataset_entry(rec, role, file))
         pred_path = folder / "predictions" / "test.parquet"
         pred_path.parent.mkdir()
         catalog.objects.export(evaluation["predictions_sha256"], pred_path)

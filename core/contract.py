@@ -667,6 +667,17 @@ def _environment(profile: Mapping[str, Any]) -> dict[str, Any]:
     return environment
 
 
+def dataset_entry(record: Mapping[str, Any], role: str, file: str | None) -> dict[str, Any]:
+    """A catalog dataset record as the contract lists it (``file`` None: left out)."""
+    keys = ("name", "format", "sha256", "fingerprint", "rows", "columns", "target")
+    return {
+        **{k: record[k] for k in keys},
+        "role": role,
+        "file": file,
+        "id_column": record.get("id_column"),
+    }
+
+
 def _author(author: Mapping[str, Any]) -> dict[str, Any]:
     """Name, email and fingerprint, plus the PEM public key when the signer provides it."""
     entry = _pick(author, ("name", "email", "fingerprint"))

@@ -32,21 +32,6 @@ def _measurement(catalog: Catalog, table: str, model: dict, dataset: dict, run, 
     return found if found is not None else run(catalog, model["name"], dataset["name"], **kw)
 
 
-def _dataset_entry(record: dict, role: str) -> dict:
-    return {
-        "name": record["name"],
-        "role": role,
-        "file": f"data/{role}.parquet",
-        "format": record["format"],
-        "sha256": record["sha256"],
-        "fingerprint": record["fingerprint"],
-        "rows": record["rows"],
-        "columns": record["columns"],
-        "target": record["target"],
-        "id_column": record.get("id_column"),
-    }
-
-
 def new_draft(
     catalog: Catalog,
     model_name: str,
@@ -70,10 +55,12 @@ def new_draft(
         raise UsageError(
             f"dataset {test!r} has no target column; add it again with --target COLUMN"
         )
-    entries = [_dataset_entry(test_rec, "test")]
+    entries = [contracts.dataset_entry(test_rec, "test", "data/test.parquet")]
     for role, ref in (("train", train), ("validation", validation)):
         if ref:
-            entries.append(_dataset_entry(catalog.get_dataset(ref), role))
+            entries.append(
+                contracts.dataset_entry(catalog.get_dataset(ref), role, f"data/{role}.parquet")
+            )
     evaluation = _measurement(
         catalog, "evaluations", model, test_rec, measure.evaluate, progress=progress, cancel=cancel
     )

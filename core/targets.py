@@ -38,28 +38,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .errors import ContractError
+from .metrics import METRIC_NAMES_CLASSIFICATION, METRIC_NAMES_REGRESSION
 
 Verdict = Literal["pass", "fail", "unmeasured"]
 Direction = Literal["higher", "lower"]
 
 #: Every name a target may use, in the order of DESIGN.md section 4.
 TARGET_METRICS: tuple[str, ...] = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "specificity",
-    "f1",
-    "f1_macro",
-    "f1_weighted",
-    "roc_auc",
-    "pr_auc",
-    "log_loss",
-    "mcc",
-    "mae",
-    "rmse",
-    "r2",
-    "mape",
+    *METRIC_NAMES_CLASSIFICATION,
+    # max_error gets no target: a single worst row is not a contractual figure.
+    *(m for m in METRIC_NAMES_REGRESSION if m != "max_error"),
     "latency_p50_ms",
     "latency_p90_ms",
     "latency_p95_ms",
@@ -71,8 +59,8 @@ TARGET_METRICS: tuple[str, ...] = (
 )
 
 #: Quality metrics that only make sense for a classifier / for a regressor.
-CLASSIFICATION_METRICS = frozenset(TARGET_METRICS[:12])
-REGRESSION_METRICS = frozenset(("mae", "rmse", "r2", "mape"))
+CLASSIFICATION_METRICS = frozenset(METRIC_NAMES_CLASSIFICATION)
+REGRESSION_METRICS = frozenset(METRIC_NAMES_REGRESSION) - {"max_error"}
 
 LATENCY_METRICS = frozenset(
     ("latency_p50_ms", "latency_p90_ms", "latency_p95_ms", "latency_p99_ms")
