@@ -28,9 +28,10 @@ import pyarrow.parquet as pq
 from . import card, keys, measure, oms, safezip, trust
 from . import contract as contracts
 from . import datasets as ds
-from .catalog import Catalog, _now
+from .catalog import Catalog, _encode, _now
 from .errors import BatonError, ContractError, NotFound, UsageError, VerificationError
-from .importer import import_dataset, import_model
+from .fsutil import sha256_file
+from .importer import dataset_file, import_dataset, import_model, model_summary
 from .models import load_onnx_checked, skops_allowed_types
 from .progress import CancelToken, ProgressFn, no_progress
 from .signed_zip import OpenedZip, describe_opened, open_signed_zip
@@ -63,8 +64,6 @@ def ensure_model(
     except NotFound:
         if not Path(model).is_file():
             raise
-    from .fsutil import sha256_file
-
     existing = _find_by_sha(catalog, "models", sha256_file(model))
     if existing:
         return catalog.get_model(existing)
@@ -88,8 +87,6 @@ def ensure_dataset(
     except NotFound:
         if not Path(data).is_file():
             raise
-        from .fsutil import sha256_file
-
         sha = sha256_file(data)
         rows = list(
             catalog.db["datasets"].rows_where(
@@ -164,8 +161,6 @@ def check_new_version(catalog: Catalog, name: str, version: str, direction: str 
 
 def _write_dataset(catalog: Catalog, record: dict, target: Path) -> None:
     """The stored dataset re-serialised as Parquet (its fingerprint does not change)."""
-    from .importer import dataset_file
-
     with tempfile.TemporaryDirectory(prefix="baton-data-") as tmp:
         source, _ = dataset_file(catalog, record["name"], Path(tmp))
         table = ds.read_table(source).table
@@ -270,14 +265,10 @@ def pack(
         pred_path.parent.mkdir()
         catalog.objects.export(evaluation["predictions_sha256"], pred_path)
         pred_table = pq.read_table(pred_path)
-        from .fsutil import sha256_file
-
         author = {
             **{k: me[k] for k in ("name", "email", "fingerprint")},
             "public_key": trust.my_public_pem(catalog.home).decode(),
         }
-        from .importer import model_summary
-
         draft = contracts.draft_contract(
             name,
             version,
@@ -309,7 +300,7 @@ def pack(
             name,
             version,
             verified.root_digest,
-            _sha(folder / SIG),
+            sha256_file(folder / SIG),
             me["fingerprint"],
             out,
             "packed",
@@ -328,12 +319,6 @@ def pack(
         )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _sha(path: Path) -> str:
-    from .fsutil import sha256_file
-
-    return sha256_file(path)
 
 
 def _record(
@@ -361,8 +346,6 @@ def _record(
         "contract": contract,
         "created_at": _now(),
     }
-    from .catalog import _encode
-
     with catalog.write() as db:
         existing = list(
             db["handovers"].rows_where(
