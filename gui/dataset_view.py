@@ -17,9 +17,7 @@ from PySide6.QtCore import QModelIndex, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
-    QLabel,
     QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -31,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from . import jobs, theme
 from .table_models import ArrowTableModel, ColumnProfileModel
-from .widgets import EmptyState, KeyValueGrid, card, fmt_when, muted_label, title_label
+from .widgets import EmptyState, KeyValueGrid, card, fmt_when, muted_label, page_header
 
 
 class SparklineDelegate(QStyledItemDelegate):
@@ -82,18 +80,7 @@ class DatasetPage(QWidget):
         layout.setContentsMargins(16, 14, 16, 10)
         layout.setSpacing(8)
 
-        head = QHBoxLayout()
-        self.icon = QLabel()
-        self.icon.setFixedSize(36, 36)
-        head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        self.title = title_label()
-        self.subtitle = muted_label()
-        titles.addWidget(self.title)
-        titles.addWidget(self.subtitle)
-        head.addLayout(titles, 1)
-        layout.addLayout(head)
+        page_header(self, layout)
 
         self.identity = KeyValueGrid(columns=2)
         layout.addWidget(card(self.identity))

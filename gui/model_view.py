@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -45,7 +44,7 @@ from .widgets import (
     fmt_when,
     group,
     muted_label,
-    title_label,
+    page_header,
 )
 
 TASK_NAMES = {
@@ -122,19 +121,8 @@ class ModelPage(QWidget):
         layout.setContentsMargins(16, 14, 16, 10)
         layout.setSpacing(8)
 
-        head = QHBoxLayout()
-        self.icon = QLabel()
-        self.icon.setFixedSize(36, 36)
-        head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        self.title = title_label()
-        self.subtitle = muted_label()
+        page_header(self, layout)
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        titles.addWidget(self.title)
-        titles.addWidget(self.subtitle)
-        head.addLayout(titles, 1)
-        layout.addLayout(head)
 
         self.safety = Banner(closable=False)
         layout.addWidget(self.safety)

@@ -487,6 +487,25 @@ class ResponsiveGrid(QWidget):
         self._lay_out()
 
 
+def page_header(page: QWidget, layout: QVBoxLayout) -> None:
+    """The record pages' header: a 36 px icon beside a title and a muted subtitle.
+
+    Sets ``page.icon``, ``page.title`` and ``page.subtitle`` and adds the row to ``layout``.
+    """
+    head = QHBoxLayout()
+    page.icon = QLabel()
+    page.icon.setFixedSize(36, 36)
+    head.addWidget(page.icon, 0, Qt.AlignmentFlag.AlignTop)
+    titles = QVBoxLayout()
+    titles.setSpacing(2)
+    page.title = title_label()
+    page.subtitle = muted_label()
+    titles.addWidget(page.title)
+    titles.addWidget(page.subtitle)
+    head.addLayout(titles, 1)
+    layout.addLayout(head)
+
+
 def card(*widgets: QWidget, title: str | None = None, margins: int = 10) -> QFrame:
     """A framed panel holding ``widgets`` under an optional section title."""
     frame = QFrame()
