@@ -6,9 +6,16 @@ Signing v1.0 verifier accepts as it stands (DESIGN.md section 3)::
     contract.json  card.md  model/model.skops|onnx  data/test.parquet
     [data/train.parquet  data/validation.parquet]  predictions/test.parquet  model.sig
 
-Rollback protection: the catalog remembers every bundle it has packed or opened. For
-one bundle name it refuses an older version than the newest it has received, and for
-one version it refuses any root digest but the one it first saw.
+Who may sign: the signer must be one of the authors the contract names (by key
+fingerprint); a trusted colleague's valid signature over someone else's contract is refused.
+
+Rollback protection: the catalog remembers every bundle it has packed or opened, with its
+signer. A bundle is checked against the history of its own authors' keys only: for one
+bundle name it refuses an older version than the newest received from them, and for one
+version any root digest but the one first seen. Names compare after case folding and NFC,
+versions by the contract's ordering (``"2" == "2.0"``). Bundles of the same name from
+other authors are a *name collision*: reported, never a reason to refuse the genuine
+author's versions.
 """
 
 from __future__ import annotations
@@ -146,17 +153,35 @@ class PackResult:
         }
 
 
+def bundle_file_name(name: str, version: str) -> str:
+    """``NAME-VERSION.baton`` from the name and version as Baton compares them, so two
+    spellings of one handover ("Churn" 2.0, "churn" 2) suggest one file, not two."""
+    return f"{contracts.name_key(name)}-{contracts.canonical_version(version)}.baton"
+
+
+def receipt_file_name(name: str, version: str) -> str:
+    """``NAME-VERSION.review.baton`` for a receipt, spelled as :func:`bundle_file_name`."""
+    return bundle_file_name(name, version).removesuffix(".baton") + ".review.baton"
+
+
 def check_new_version(catalog: Catalog, name: str, version: str, direction: str = "sent") -> None:
-    """Refuse to pack a version that is not newer than every version packed before."""
-    rows = list(catalog.db["handovers"].rows_where("name = ? and direction = ?", [name, direction]))
-    for row in rows:
+    """Refuse to pack a version that is not newer than every version packed before under
+    this name (names and versions compared as :mod:`baton.core.contract` says)."""
+    for row in catalog.handover_history():
+        if row["direction"] != direction or not contracts.same_name(name, row["name"]):
+            continue
         cmp = contracts.compare_versions(version, row["version"])
-        if cmp <= 0:
-            raise UsageError(
-                f"{name} version {row['version']} was already packed; a new bundle needs a higher --version than {row['version']}"
-                if cmp == 0
-                else f"{name} version {row['version']} was already packed; {version} is older — use a higher --version"
-            )
+        if cmp > 0:
+            continue
+        asked = (name, version) != (row["name"], row["version"])
+        known = f"{row['name']} version {row['version']} was already packed" + (
+            f" (you asked for {name} {version})" if cmp == 0 and asked else ""
+        )
+        raise UsageError(
+            f"{known}; a new bundle needs a higher --version than {row['version']}"
+            if cmp == 0
+            else f"{known}; {version} is older — use a higher --version"
+        )
 
 
 def _write_dataset(catalog: Catalog, record: dict, target: Path) -> None:
@@ -212,7 +237,7 @@ def pack(
     check_new_version(catalog, name, version)
     out = Path(out)
     if out.suffix != ".baton":
-        raise UsageError(f"--out must end in .baton, e.g. {name}-{version}.baton")
+        raise UsageError(f"--out must end in .baton, e.g. {bundle_file_name(name, version)}")
 
     report(0, 6, "Importing the test set")
     test_rec = ensure_dataset(
@@ -372,6 +397,7 @@ class OpenedBundle:
     contract: dict
     name: str
     version: str
+    name_collision: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -416,6 +442,7 @@ class OpenedBundle:
             ],
             "targets": c.get("targets", []),
             "members": self.opened.members,
+            "name_collision": self.name_collision,
         }
 
 
@@ -445,9 +472,12 @@ def open_bundle(
         except ContractError as exc:
             raise VerificationError(str(exc), path=CONTRACT) from None
         name, version = contract["identity"]["name"], contract["identity"]["version"]
-        check_rollback(catalog, name, version, opened.root_digest, label)
+        authors = _check_signer_is_author(opened, contract, label)
+        collision = check_rollback(
+            catalog, name, version, opened.root_digest, label, authors=authors, opened=opened
+        )
         _check_contents(opened, contract, label)  # only now parse data and inspect the model
-        bundle = OpenedBundle(opened, contract, name, version)
+        bundle = OpenedBundle(opened, contract, name, version, collision)
         if record and opened.trusted:
             me = trust.identity(catalog.home)
             direction = (
@@ -529,20 +559,81 @@ def _check_contents(opened: OpenedZip, contract: dict, label: str) -> None:
         )
 
 
-def check_rollback(catalog: Catalog, name: str, version: str, root: str, label: str) -> None:
-    for row in catalog.db["handovers"].rows_where("name = ?", [name]):
-        if row["version"] == version and row["root_digest"] != root:
+def _check_signer_is_author(opened: OpenedZip, contract: dict, label: str) -> frozenset[str]:
+    """The contract's author fingerprints, once the signer is shown to be one of them.
+
+    A valid signature only says who signed; without this rule a trusted colleague could
+    sign a contract that names someone else as its author, and the card would say so.
+    """
+    authors = contract["identity"]["authors"]
+    fingerprints = frozenset(a["fingerprint"] for a in authors)
+    if opened.signer_fingerprint not in fingerprints:
+        named = " and ".join(trust.key_label(a["name"], a["fingerprint"]) for a in authors)
+        signer = trust.key_label(opened.signer_name, opened.signer_fingerprint)
+        raise VerificationError(
+            f"{label}: signed by {signer}, but the contract names {named} as its "
+            f"author{'s' if len(authors) > 1 else ''}",
+            path=SIG,
+        )
+    return fingerprints
+
+
+def _spelled(row: dict, name: str, version: str) -> str:
+    """How the history wrote this name and version, when it wrote them otherwise."""
+    if row["name"] != name:
+        return f" as {row['name']} version {row['version']}"
+    return f" as version {row['version']}" if row["version"] != version else ""
+
+
+def check_rollback(
+    catalog: Catalog,
+    name: str,
+    version: str,
+    root: str,
+    label: str,
+    *,
+    authors: frozenset[str],
+    opened: OpenedZip,
+) -> str | None:
+    """Refuse an older version, or other content under a known version, of this name
+    from these authors' keys; return a note when other keys sent bundles of this name.
+
+    History is kept per (name, author key): a trusted colleague who sends "churn"
+    version 99 must not lock the genuine author of "churn" out of their own versions,
+    nor make their version 2 look like a rollback.
+    """
+    others: list[str] = []
+    newest: dict | None = None
+    for row in catalog.handover_history():
+        if not contracts.same_name(name, row["name"]):
+            continue
+        if row["signer_fingerprint"] not in authors:
+            if row["signer_fingerprint"] not in others:
+                others.append(row["signer_fingerprint"])
+            continue
+        cmp = contracts.compare_versions(version, row["version"])
+        if cmp == 0 and row["root_digest"] != root:
             raise VerificationError(
-                f"{label}: {name} version {version} was seen before with different content "
+                f"{label}: {name} version {version} was seen before{_spelled(row, name, version)} with different content "
                 f"(root digest {row['root_digest'][:16]}…, now {root[:16]}…); refusing a changed bundle under a known version"
             )
-        if (
-            row["direction"] == "received"
-            and contracts.compare_versions(version, row["version"]) < 0
+        if row["direction"] == "received" and (
+            newest is None or contracts.compare_versions(row["version"], newest["version"]) > 0
         ):
-            raise VerificationError(
-                f"{label}: {name} version {version} is older than version {row['version']} already received; refusing a rollback"
-            )
+            newest = row
+    if newest is not None and contracts.compare_versions(version, newest["version"]) < 0:
+        seen = "" if newest["name"] == name else f" (as {newest['name']})"
+        raise VerificationError(
+            f"{label}: {name} version {version} is older than version {newest['version']} already received{seen}; refusing a rollback"
+        )
+    if not others:
+        return None
+    elsewhere = " and ".join(trust.label_of(catalog, fp) for fp in others)
+    signer = trust.key_label(opened.signer_name, opened.signer_fingerprint)
+    return (
+        f"name collision: bundles named {name} also came from {elsewhere}; this one is from "
+        f"{signer} and is checked against that author's versions only"
+    )
 
 
 def verify(
@@ -573,7 +664,7 @@ def inspect(catalog: Catalog, path: str | Path) -> dict[str, Any]:
 def diff(catalog: Catalog, old: str | Path, new: str | Path) -> dict[str, Any]:
     """Two verified bundles compared: contract fields, targets, metric deltas, files."""
     with open_bundle(catalog, old, record=False) as a, open_bundle(catalog, new, record=False) as b:
-        if a.name != b.name:
+        if not contracts.same_name(a.name, b.name):
             raise UsageError(
                 f"these are bundles of two different models ({a.name} and {b.name}); diff compares versions of one"
             )

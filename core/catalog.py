@@ -468,6 +468,16 @@ class Catalog:
         )
         return _decode(rows[0]) if rows else None
 
+    def handover_history(self) -> list[dict]:
+        """Every bundle packed or received here, oldest first: direction, name, version,
+        root digest and signer fingerprint (what the rollback check compares with)."""
+        return list(
+            self.db["handovers"].rows_where(
+                select="direction, name, version, root_digest, signer_fingerprint",
+                order_by="created_at, rowid",
+            )
+        )
+
     def count(self, table: str) -> int:
         return self.db[table].count
 

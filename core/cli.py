@@ -1041,6 +1041,8 @@ def _verified_text(d: dict) -> str:
     ]
     if not d["trusted"]:
         lines.append(f"  {d['trust_problem']}")
+    if d.get("name_collision"):
+        lines.append(f"  {d['name_collision']}")
     if d.get("kind") == "receipt":
         r = d["review"]
         lines += [

@@ -15,7 +15,10 @@ Decisions worth knowing:
   hardware and memory. Curves are left out: they follow from the bundled predictions.
 * Versions: one to four dot-separated whole numbers, compared number by number, a missing
   number counting as 0 (``"1.10" > "1.9"``, ``"1.0" == "1.0.0"``); see
-  :func:`compare_versions`.
+  :func:`compare_versions`. Wherever Baton asks whether two versions are the same, it asks
+  :func:`compare_versions`, never string equality: ``"2"`` and ``"2.0"`` are one version.
+* Names: compared after Unicode case folding and NFC (:func:`name_key`), so ``"Churn"``
+  and ``"churn"`` are one bundle name.
 * Files are UTF-8 JSON with sorted keys, two-space indent and a final newline, so the same
   contract always gives the same bytes. Loading is strict: duplicate keys, NaN, Infinity and
   numbers too large for a double are refused.
@@ -33,6 +36,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -975,6 +979,32 @@ def compare_versions(a: str, b: str) -> int:
     """
     ka, kb = version_key(a), version_key(b)
     return (ka > kb) - (ka < kb)
+
+
+def canonical_version(version: str) -> str:
+    """The shortest spelling of a version (``"2.0.0"`` -> ``"2"``), for file names: two
+    spellings of one version must never name two different files."""
+    return ".".join(map(str, version_key(version)))
+
+
+# --------------------------------------------------------------------------- names
+
+
+def name_key(name: str) -> str:
+    """A bundle name as Baton compares it: Unicode's canonical caseless form.
+
+    Case folding (not ``lower()``: ``"STRASSE"`` matches ``"straße"``) between two
+    normalisations, so ``"Churn"`` and ``"churn"``, or a composed and a decomposed
+    ``"é"``, are one name for the rollback history and for file names. Otherwise a
+    bundle could slip past the history of its own name, or two handovers share one
+    file on a case-insensitive disk.
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two bundle names are one name (see :func:`name_key`)."""
+    return name_key(a) == name_key(b)
 
 
 # --------------------------------------------------------------------------- diff

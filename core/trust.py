@@ -192,3 +192,14 @@ def lookup(catalog: Catalog):
 def signer_name(catalog: Catalog, fp: str) -> str | None:
     row = _row(catalog, fp)
     return row["name"] if row else None
+
+
+def key_label(name: str | None, fp: str) -> str:
+    """A person as the user should check them: a name and the full fingerprint. The name
+    alone proves nothing (anyone can claim "Dana"); the fingerprint is the identity."""
+    return f"{name or 'an unknown key'} ({keys.format_fingerprint(fp)})"
+
+
+def label_of(catalog: Catalog, fp: str) -> str:
+    """:func:`key_label` with the name this trust store gave the key."""
+    return key_label(signer_name(catalog, fp), fp)

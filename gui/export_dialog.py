@@ -58,7 +58,13 @@ def default_destination(settings, contract: Mapping[str, Any]) -> Path:
     ident = contract["identity"]
     folder = settings.value(LAST_DIR_KEY) if settings is not None else None
     folder = Path(folder) if folder and Path(folder).is_dir() else Path.home()
-    return folder / f"{ident['name']}-{ident['version']}.baton"
+    from baton.core.bundle import bundle_file_name
+    from baton.core.errors import ContractError
+
+    try:
+        return folder / bundle_file_name(ident["name"], ident["version"])
+    except (ContractError, TypeError):  # not a version yet: the export itself will say why
+        return folder / f"{ident['name']}-{ident['version']}.baton"
 
 
 class ExportDialog(QDialog):

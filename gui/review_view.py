@@ -1742,8 +1742,10 @@ class BundlePage(QWidget):
 
     def default_receipt_path(self) -> Path:
         if self.summary:
+            from baton.core.bundle import receipt_file_name
+
             return self.path.with_name(
-                f"{self.summary['name']}-{self.summary['version']}.review.baton"
+                receipt_file_name(self.summary["name"], self.summary["version"])
             )
         return self.path.with_name(self.path.stem + ".review.baton")
 
