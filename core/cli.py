@@ -1050,8 +1050,10 @@ def _verified_text(d: dict) -> str:
             f'  "{r["comment"]}"',
         ]
         lines += [f"  - {c['target']}: {c['comment']}" for c in r["target_comments"]]
-        if d.get("bound_to"):
+        if d.get("recorded"):
             lines.append(f"  recorded against {d['bound_to']}")
+        elif d.get("not_recorded"):
+            lines.append(f"  {d['not_recorded']}")
     else:
         lines += [
             f"  {d['name']} {d['version']} ({d['problem_type']}), model {d['model']['file']}",

@@ -10,6 +10,11 @@ A review receipt (``NAME-VERSION.review.baton``) is a ZIP of ``review.json`` and
 time and what was reproduced on which hardware, bound to exactly one bundle by its name,
 version, manifest root digest and the SHA-256 of its ``model.sig``, and signed (OMS v1.0)
 with the engineer's key.
+
+Nobody approves their own handover: a receipt signed by one of the bundle's authors is
+refused, whether its author tries to write it (:func:`decide`) or it arrives
+(:func:`verify_receipt`). A receipt is recorded against a bundle packed here only when its
+reviewer's key is trusted; otherwise the summary says it was not recorded.
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ def _require_trusted(opened, label: str) -> None:
             f"fingerprint {opened.signer} with the signer (by phone or on paper) and trust their key "
             "with `baton keys trust FILE.pub --name NAME` before reproducing or reviewing it"
         )
+
+
+# A decision signed with one of the bundle's author keys is no review, whatever it says.
+SELF_REVIEW = "a handover cannot be approved by its author"
 
 
 def _model_info(contract: dict) -> dict[str, Any]:
@@ -335,6 +344,12 @@ def decide(
     label = Path(path).name
     with bundles.open_bundle(catalog, path) as opened:
         _require_trusted(opened.opened, label)
+        if me["fingerprint"] in {a["fingerprint"] for a in opened.contract["identity"]["authors"]}:
+            me_label = trust.key_label(me["name"], me["fingerprint"])
+            raise VerificationError(
+                f"{label}: {SELF_REVIEW}: you sign as {me_label}, an author of "
+                f"{opened.name} {opened.version}; another engineer must review it"
+            )
         known = {Target.from_dict(t).key: t for t in opened.contract.get("targets") or []}
         comments = []
         for target, text in (target_comments or {}).items():
@@ -432,6 +447,18 @@ def _handover(catalog: Catalog, direction: str, binding: dict) -> dict | None:
     return rows[0] if rows else None
 
 
+def _bundle_authors(catalog: Catalog, binding: dict) -> set[str]:
+    """The keys that authored the bundle a receipt answers: its signer as the receipt
+    states it, and the authors of its contract when this catalog knows the bundle."""
+    authors = {binding["signer_fingerprint"]}
+    for direction in ("sent", "received"):
+        row = _handover(catalog, direction, binding)
+        if row:
+            contract = _decode(row)["contract"]
+            authors |= {a["fingerprint"] for a in contract["identity"]["authors"]}
+    return authors
+
+
 def _record_review(catalog: Catalog, handover: dict, review: dict, status_prefix: str) -> None:
     with catalog.write() as db:
         exists = db["reviews"].count_where(
@@ -489,11 +516,29 @@ def verify_receipt(
             raise VerificationError(
                 f"{label}: review.json names a reviewer whose key did not sign it"
             )
+        binding = review["bundle"]
+        if opened.signer_fingerprint in _bundle_authors(catalog, binding):
+            signer = trust.key_label(opened.signer_name, opened.signer_fingerprint)
+            raise VerificationError(
+                f"{label}: {SELF_REVIEW}: signed by {signer}, an author of "
+                f"{binding['name']} {binding['version']}; not recorded"
+            )
+        sent = _handover(catalog, "sent", binding)
         summary = {**describe_opened(opened), "kind": "receipt", "review": review}
-        sent = _handover(catalog, "sent", review["bundle"])
         summary["bound_to"] = sent["path"] if sent else None
-        if sent and opened.trusted:
+        summary["recorded"], summary["not_recorded"] = False, None
+        if not opened.trusted:
+            summary["not_recorded"] = (
+                "not recorded: the reviewer's key is not trusted here, "
+                "so the handover's status is unchanged"
+            )
+        elif sent is None:
+            summary["not_recorded"] = (
+                "not recorded: it answers a bundle that was not packed in this catalog"
+            )
+        else:
             _record_review(catalog, sent, review, "sent")
+            summary["recorded"] = True
         return summary
     finally:
         opened.close()

@@ -10,6 +10,7 @@ the user sees and what the catalog recorded.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from pathlib import Path
 
@@ -22,7 +23,9 @@ from baton.core.keys import format_fingerprint
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
 from tests.handover import (  # noqa: E402
+    BUNDLE,
     INTENDED_USE,
+    NAME,
     Snapshot,
     as_json,
     contract_of,
@@ -259,3 +262,80 @@ def test_pack_hint_names_the_canonical_file(world, files):
                  "--intended-use", INTENDED_USE, "--out", world.path("churn.zip"), "--json")  # fmt: skip
     assert result.exit_code == 2
     assert error_line(result) == "Error: --out must end in .baton, e.g. churn-2.baton"
+
+
+# --- 4. nobody approves their own handover ------------------------------------------------------
+
+
+def test_an_author_cannot_countersign_their_own_bundle(world, private_tmp):
+    out = world.path(f"{NAME}-1.review.baton")
+    for decision in ("accept", "reject"):
+        message = refused(world, private_tmp, world.ds,
+                          ("review", str(world.bundle), "--decision", decision,
+                           "--comment", "looks good to me", "--out", str(out), "--json"), 1)  # fmt: skip
+        assert message == (
+            f"Error: {BUNDLE}: a handover cannot be approved by its author: you sign as "
+            f"{who('Dana', world.base.dana_fp)}, an author of bc-lr 1; another engineer must review it"
+        )
+        assert not out.exists()
+
+
+@pytest.fixture
+def receipt(world) -> Path:
+    out = world.path(f"{NAME}-1.review.baton")
+    ok(run(world.mle, "review", world.bundle, "--decision", "reject", "--comment", "too slow",
+           "--out", out))  # fmt: skip
+    return out
+
+
+def _resigned_receipt(world, receipt: Path, file: str, key, reviewer: dict) -> Path:
+    def edit(members):
+        review = json.loads(members["review.json"])
+        review["reviewer"] = reviewer
+        review["decision"], review["comment"] = "accept", "Approved."
+        members["review.json"] = json.dumps(review, indent=2, sort_keys=True).encode() + b"\n"
+
+    return rewrite(receipt, world.path(file), edit, resign=key, sig="review.sig")
+
+
+def test_a_receipt_signed_by_the_author_is_refused(world, private_tmp, receipt):
+    """Dana turns Eli's "reject" into her own "accept", signed with her own (trusted) key."""
+    dana = {"name": "Dana", "email": "dana@example.org", "fingerprint": world.base.dana_fp,
+            "public_key": public_pem(world.dana_key)}  # fmt: skip
+    own = _resigned_receipt(world, receipt, "own.review.baton", world.dana_key, dana)
+    expected = (
+        f"Error: own.review.baton: a handover cannot be approved by its author: signed by "
+        f"{who('Dana', world.base.dana_fp)}, an author of bc-lr 1; not recorded"
+    )
+    assert refused(world, private_tmp, world.ds, ("verify", str(own), "--json"), 1) == expected
+    text = run(world.ds, "verify", own)
+    assert text.exit_code == 1 and text.stderr.strip().splitlines()[-1] == expected
+    assert [r["status"] for r in handover_rows(world.ds, "sent")] == ["packed"]
+    # the engineer's catalog, where Dana's key is trusted too, refuses it the same way
+    refused(world, private_tmp, world.mle, ("verify", str(own), "--json"), 1,
+            "a handover cannot be approved by its author")  # fmt: skip
+
+
+def test_a_receipt_from_an_untrusted_key_says_it_was_not_recorded(world, private_tmp, receipt):
+    stranger = {"name": "Eli", "email": "eli@example.org", "fingerprint": world.base.mallory_fp,
+                "public_key": public_pem(world.mallory_key)}  # fmt: skip
+    forged = _resigned_receipt(world, receipt, "forged.review.baton", world.mallory_key, stranger)
+    snap = Snapshot([world.ds], [world.root], private_tmp)
+    result = verify(world.ds, forged)
+    assert result.exit_code == 3, result.stderr
+    data = as_json(result)
+    assert data["trusted"] is False and data["recorded"] is False
+    assert data["not_recorded"] == (
+        "not recorded: the reviewer's key is not trusted here, so the handover's status is unchanged"
+    )
+    text = run(world.ds, "verify", forged)
+    assert text.exit_code == 3
+    assert text.stdout.startswith("INTACT BUT UNTRUSTED: forged.review.baton\n")
+    assert f"  {data['not_recorded']}\n" in text.stdout
+    assert "recorded against" not in text.stdout
+    snap.unchanged()
+    assert [r["status"] for r in handover_rows(world.ds, "sent")] == ["packed"]
+    # the genuine receipt is still recorded
+    data = as_json(ok(verify(world.ds, receipt)))
+    assert data["recorded"] is True and data["not_recorded"] is None
+    assert [r["status"] for r in handover_rows(world.ds, "sent")] == ["reject"]
