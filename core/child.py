@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import BatonError, ModelError
 from .runner import OOM_EXIT, limit_own_memory
+from .sandbox import isolate_network
 
 
 def _progress(done: float | None, total: float | None, message: str) -> None:
@@ -183,6 +184,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def main(argv: list[str]) -> int:
+    isolate_network()  # first, while this process has a single thread
     request = json.loads(Path(argv[1]).read_text())
     limit_own_memory(request["memory_mb"])
     response = request["response"]

@@ -53,7 +53,7 @@ def dataset_file(
     except NotFound:
         path = Path(name_or_path)
         if path.is_file():
-            return path, None
+            return path.absolute(), None  # the child works in a folder of its own
         raise
     stored = catalog.objects.open_verified(record["sha256"])
     target = Path(folder) / record["file_name"]
@@ -113,7 +113,7 @@ def import_model(
             info = run_task(
                 "import_pickle",
                 {
-                    "path": str(path),
+                    "path": str(path.absolute()),
                     "out": str(stored_file),
                     "data": str(data_path),
                     "target": target,
@@ -133,7 +133,7 @@ def import_model(
             stored_file = path
             info = run_task(
                 "inspect",
-                {"path": str(path), "format": fmt},
+                {"path": str(path.absolute()), "format": fmt},
                 limits=limits,
                 progress=progress,
                 cancel=cancel,

@@ -39,6 +39,7 @@ import numpy as np
 
 from .errors import BatonError, ModelError, UsageError
 from .progress import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+from .sandbox import THREAD_ENV_VARS, network_isolation
 
 __all__ = [
     "DEFAULT_BATCH_SIZES",
@@ -85,14 +86,6 @@ PACKAGES: tuple[str, ...] = (
     "onnx",
     "onnxruntime",
     "skops",
-)
-
-_THREAD_ENV_VARS = (
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
 )
 
 
@@ -790,7 +783,8 @@ def environment_info(packages: Iterable[str] = PACKAGES) -> dict[str, Any]:
     """Python and package versions (None for a package that is not installed).
 
     ``threads_env`` lists the thread-count variables (OMP_NUM_THREADS and friends) that
-    are set, since they change latency.
+    are set, since they change latency. ``network_isolation`` says whether the model
+    child measuring this had the network cut (None outside the child).
     """
     from . import __version__
 
@@ -799,5 +793,6 @@ def environment_info(packages: Iterable[str] = PACKAGES) -> dict[str, Any]:
         "python_implementation": platform.python_implementation(),
         "packages": {name: _version(name) for name in packages},
         "baton_version": _version("baton-handover") or __version__,
-        "threads_env": {k: os.environ[k] for k in _THREAD_ENV_VARS if k in os.environ},
+        "threads_env": {k: os.environ[k] for k in THREAD_ENV_VARS if k in os.environ},
+        "network_isolation": network_isolation(),
     }

@@ -1,7 +1,7 @@
 """Run model code in a child process with a memory limit and a timeout.
 
 The parent never loads model files itself: it writes a request (JSON) to a private
-folder and starts ``python -m baton.core.child`` on it. The child reports progress as
+folder and starts ``python -I -m baton.core.child`` on it. The child reports progress as
 JSON lines on stdout and writes its answer to ``response.json``. A crash, a hang or a
 memory blow-up becomes a typed :class:`~baton.core.errors.RunnerError` carrying the
 child's last words (the tail of its stderr), and the parent carries on.
@@ -9,6 +9,12 @@ child's last words (the tail of its stderr), and the parent carries on.
 Memory is bounded twice: ``RLIMIT_DATA`` in the child (heap and anonymous mappings, so
 numpy and onnxruntime allocations fail with ``MemoryError`` instead of swapping the
 machine), and the parent polls the child's resident set and kills it past the limit.
+
+The child cannot steal what the parent holds. Its interpreter is isolated (``-I``: no
+working folder, user site-packages or PYTHONPATH on ``sys.path``, so a ``numpy.py`` where
+the user runs Baton is never imported), its environment is the short list of
+:mod:`baton.core.sandbox` (no passphrase, no credentials), it works in an empty private
+staging folder removed afterwards, and on Linux it leaves the network as it starts.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any
 
 from .errors import Cancelled, RunnerCrashed, RunnerError, RunnerOutOfMemory, RunnerTimeout
 from .progress import CancelToken, ProgressFn
+from .sandbox import child_environment
 
 DEFAULT_MEMORY_MB = 4096
 DEFAULT_TIMEOUT_S = 600.0
@@ -91,6 +98,8 @@ def run_task(
     limits = limits or Limits.from_env()
     workdir = Path(tempfile.mkdtemp(prefix="baton-child-"))
     os.chmod(workdir, 0o700)
+    staging = workdir / "staging"  # the child's working folder, empty and private
+    staging.mkdir(mode=0o700)
     request = workdir / "request.json"
     response = workdir / "response.json"
     stderr_path = workdir / "stderr.txt"
@@ -104,18 +113,16 @@ def run_task(
             }
         )
     )
-    env = dict(os.environ)
-    env.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.pop("PYTHONSTARTUP", None)
     try:
         with open(stderr_path, "wb") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "baton.core.child", str(request)],
+                # -B: no .pyc files written into the installation (-I ignores the variable).
+                [sys.executable, "-I", "-B", "-m", "baton.core.child", str(request)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=err,
-                env=env,
+                cwd=staging,
+                env=child_environment(staging),
                 # Its own process group, so a kill reaches anything it started too.
                 process_group=0 if os.name == "posix" else None,
             )
