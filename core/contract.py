@@ -1181,7 +1181,9 @@ def diff_contracts(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Chang
 
 def parse_contract(data: bytes, *, source: str = "contract.json") -> dict[str, Any]:
     """Strictly parse and validate contract bytes (e.g. a bundle member)."""
-    contract = jsonsafe.loads(data, source=source, error=ContractError, max_bytes=MAX_CONTRACT_BYTES)
+    contract = jsonsafe.loads(
+        data, source=source, error=ContractError, max_bytes=MAX_CONTRACT_BYTES
+    )
     check_contract(contract, source=source)
     return contract
 

@@ -284,7 +284,7 @@ def latest_reproduction(catalog: Catalog, root_digest: str) -> dict[str, Any] | 
             "root_digest = ?", [root_digest], order_by="created_at desc, rowid desc", limit=1
         )
     )
-    return _decode(rows[0])["result"] if rows else None
+    return _decode(rows[0], "reproductions")["result"] if rows else None
 
 
 # --- receipts ---------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def test_newer_catalog_is_refused(home):
 def test_garbage_file_is_refused_with_advice(home):
     home.mkdir(parents=True)
     (home / "catalog.db").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(CatalogError, match="cannot be opened.*baton init"):
+    with pytest.raises(CatalogError, match="is damaged.*baton init"):
         Catalog(home)
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +27,7 @@ from baton.core import bundle as bundles
 from baton.core import contract as contracts
 from baton.core import jsonsafe, review, trust
 from baton.core.catalog import Catalog
-from baton.core.errors import ContractError, KeyError_, VerificationError
+from baton.core.errors import CatalogError, ContractError, KeyError_, VerificationError
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
@@ -153,9 +155,11 @@ def test_one_parser_for_every_document():
         lambda: oms.parse_signature(DEEP_ARRAY),
         lambda: contracts.parse_contract(DEEP_ARRAY),
     ):
-        with mock.patch.object(jsonsafe, "loads", side_effect=RuntimeError("used")):
-            with pytest.raises(RuntimeError, match="used"):
-                call()
+        with (
+            mock.patch.object(jsonsafe, "loads", side_effect=RuntimeError("used")),
+            pytest.raises(RuntimeError, match="used"),
+        ):
+            call()
 
 
 # --- contract.json and review.json under a valid, trusted signature -----------------------
@@ -171,7 +175,10 @@ def test_hostile_contract_in_a_signed_bundle(world, private_tmp, mangle, reason)
     line = one_line(run(world.mle, "verify", bad, "--json"), 1)
     assert line.startswith(f"Error: hostile.baton/contract.json {reason}"), line
     snap.unchanged()
-    with Catalog(world.mle) as catalog, pytest.raises(VerificationError, match=re.escape(reason[:20])):
+    with (
+        Catalog(world.mle) as catalog,
+        pytest.raises(VerificationError, match=re.escape(reason[:20])),
+    ):
         bundles.verify(catalog, bad)
 
 
@@ -201,7 +208,10 @@ def test_hostile_review_in_a_signed_receipt(world, private_tmp, receipt, mangle,
     line = one_line(run(world.ds, "verify", bad, "--json"), 1)
     assert line.startswith(f"Error: hostile.review.baton/review.json {reason}"), line
     snap.unchanged()
-    with Catalog(world.ds) as catalog, pytest.raises(VerificationError, match=re.escape(reason[:20])):
+    with (
+        Catalog(world.ds) as catalog,
+        pytest.raises(VerificationError, match=re.escape(reason[:20])),
+    ):
         review.verify_receipt(catalog, bad)
 
 
@@ -278,3 +288,155 @@ def test_damaged_identity_in_core_and_a_real_process(world):
         trust.identity(world.ds)
     assert_one_clean_line(baton_process(world.ds, "keys", "list"), 1, str(path),
                           identity_hint(world.ds))  # fmt: skip
+
+
+# --- the catalog's JSON columns ---------------------------------------------------------------
+
+CATALOG_HINT = (
+    "the catalog is damaged: restore catalog.db from a backup, or move it aside and run "
+    "`baton init` to start a new one"
+)
+
+
+def set_column(home: Path, table: str, column: str, value, where: str = "1 = 1") -> str:
+    """Write ``value`` straight into the database, as damage would; returns the row id."""
+    conn = sqlite3.connect(home / "catalog.db")
+    try:
+        with conn:
+            conn.execute(f"update {table} set [{column}] = ? where {where}", [value])  # noqa: S608
+        return conn.execute(f"select id from {table} where {where}").fetchone()[0]  # noqa: S608
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "command", "reason"),
+    [
+        ("datasets", "columns", '"radius"', ("dataset", "show", "bc-lr-test"),
+         "columns is not a JSON array but a string"),
+        ("datasets", "profile", DEEP_ARRAY.decode(), ("dataset", "show", "bc-lr-test"),
+         "profile is nested too deeply (more than 64 levels)"),
+        ("datasets", "tags", "[1, 2", ("dataset", "list"), "tags is not valid JSON (truncated?)"),
+        ("models", "features", "{}", ("model", "show", "bc-lr"),
+         "features is not a JSON array but an object"),
+        ("models", "info", b"\xff\xfe{\x00}\x00", ("model", "show", "bc-lr"),
+         "info holds bytes where JSON text belongs"),
+        ("models", "params", "many", ("model", "list"), "params holds text where a number belongs"),
+        ("models", "safety", '{"allowed": NaN}', ("model", "show", "bc-lr"),
+         "safety contains NaN, which JSON does not allow"),
+    ],
+    ids=["string-for-list", "deep", "truncated", "object-for-list", "bytes", "text-for-int",
+         "nan"],
+)  # fmt: skip
+def test_damaged_catalog_column(world, table, column, value, command, reason):
+    name = "bc-lr-test" if table == "datasets" else "bc-lr"
+    row_id = set_column(world.ds, table, column, value, f"name = '{name}'")
+    line = one_line(run(world.ds, *command, "--json"), 1)
+    assert line.startswith(f"Error: the catalog's {table} row {name!r} (id {row_id}): {reason}"), (
+        line
+    )
+    assert line.endswith(CATALOG_HINT), line
+    with Catalog(world.ds) as catalog, pytest.raises(CatalogError, match=re.escape(reason[:20])):
+        (catalog.get_dataset if table == "datasets" else catalog.get_model)(name)
+
+
+def flip_bit(path: Path, offset: int, bit: int = 0) -> None:
+    with open(path, "r+b") as fh:
+        fh.seek(offset)
+        byte = fh.read(1)[0]
+        fh.seek(offset)
+        fh.write(bytes([byte ^ (1 << bit)]))
+
+
+def checkpoint(home: Path) -> Path:
+    """Fold the WAL into catalog.db, so that the file on disk holds every row."""
+    db = home / "catalog.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return db
+
+
+def test_flipped_bit_in_a_json_column(world):
+    db = checkpoint(world.ds)
+    conn = sqlite3.connect(db)
+    value, row_id = conn.execute("select columns, id from datasets").fetchone()
+    conn.close()
+    data, stored = db.read_bytes(), value.encode()
+    at = data.find(stored)
+    assert at > 0
+    while at >= 0:  # the live row, and any stale copy SQLite left in a free page
+        flip_bit(db, at)  # "[" becomes "Z"
+        at = data.find(stored, at + 1)
+    line = one_line(run(world.ds, "dataset", "show", "bc-lr-test", "--json"), 1)
+    assert line.startswith(
+        f"Error: the catalog's datasets row 'bc-lr-test' (id {row_id}): columns is not valid JSON"
+    ), line
+    assert line.endswith(CATALOG_HINT), line
+    assert_one_clean_line(baton_process(world.ds, "dataset", "show", "bc-lr-test"), 1,
+                          "the catalog's datasets row 'bc-lr-test'", CATALOG_HINT)  # fmt: skip
+
+
+def test_flipped_bit_in_a_table_page(world):
+    db = checkpoint(world.ds)
+    conn = sqlite3.connect(db)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("select rootpage from sqlite_master where name = 'datasets'").fetchone()[0]
+    conn.close()
+    flip_bit(db, (root - 1) * page_size, bit=3)  # the b-tree page type: no longer a table page
+    line = one_line(run(world.ds, "dataset", "list", "--json"), 1)
+    assert line.startswith(f"Error: the catalog {db} is damaged"), line
+    assert "restore it from a backup, or move it aside and run `baton init`" in line, line
+
+
+def test_flipped_bit_in_the_file_header(world):
+    db = checkpoint(world.ds)
+    flip_bit(db, 0)
+    assert_one_clean_line(baton_process(world.ds, "model", "list"), 1, f"the catalog {db}",
+                          "move it aside and run `baton init`")  # fmt: skip
+
+
+COMMANDS = [
+    ("dataset", "list", "--json"),
+    ("dataset", "show", "bc-lr-test", "--json"),
+    ("model", "list", "--json"),
+    ("model", "show", "bc-lr", "--json"),
+    ("search", "cancer", "--json"),
+    ("keys", "list", "--json"),
+]
+
+
+def test_random_bit_flips_never_end_in_a_traceback(world, tmp_path):
+    """Wherever a bit flips in a page of rows, each command works or says one line."""
+    db = checkpoint(world.ds)
+    pristine = db.read_bytes()
+    conn = sqlite3.connect(db)
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    try:  # the pages that hold rows of the tables commands read (dbstat may be missing)
+        pages = [p for (p,) in conn.execute(
+            "select pageno from dbstat where name in ('datasets', 'models', 'trusted_keys')"
+        )]  # fmt: skip
+    except sqlite3.OperationalError:
+        pages = [1 + pristine.index(v.encode()) // page for (v,) in conn.execute(
+            "select columns from datasets union all select features from models"
+        )]  # fmt: skip
+    conn.close()
+    rng = random.Random(9)
+    outcomes = {"ok": 0, "refused": 0}
+    for n in range(60):
+        home = tmp_path / f"flip{n}"
+        (home / "keys").mkdir(parents=True)
+        for f in (world.ds / "keys").iterdir():
+            (home / "keys" / f.name).write_bytes(f.read_bytes())
+        offset = max(100, (rng.choice(pages) - 1) * page + rng.randrange(page))
+        (home / "catalog.db").write_bytes(pristine)
+        flip_bit(home / "catalog.db", offset, rng.randrange(8))
+        for command in COMMANDS:
+            result = run(home, *command)  # an unexpected exception fails the test here
+            if result.exit_code == 0:
+                outcomes["ok"] += 1
+                continue
+            assert result.exit_code in (1, 2), (offset, command, result.stderr)
+            error_line(result)  # exactly one line, nothing on stdout
+            outcomes["refused"] += 1
+    assert outcomes["ok"] and outcomes["refused"], outcomes
