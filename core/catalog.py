@@ -27,9 +27,12 @@ import sqlite_utils
 
 from . import jsonsafe
 from .errors import CatalogError, NotFound, UsageError
+from .fsutil import sweep_temps
 from .objects import ObjectStore
 
 BUSY_TIMEOUT_MS = 30_000
+# A sent handover's status while its bundle is being renamed into place, and after.
+PACKING, PACKED = "packing", "packed"
 # The catalog's JSON columns are Baton's own writing, so their cap only keeps damage from
 # exhausting memory; a profile of a very wide dataset stays well under it.
 MAX_JSON_COLUMN_CHARS = 256 * 2**20
@@ -295,6 +298,8 @@ class Catalog:
             self.db = sqlite_utils.Database(self.conn)
             self._check_integrity()
             self._migrate(SCHEMA_VERSION if migrate_to is None else migrate_to)
+            self.objects.sweep()
+            self._settle_interrupted_packs()
         except sqlite3.DatabaseError as exc:
             with contextlib.suppress(sqlite3.Error, AttributeError):
                 self.conn.close()
@@ -315,6 +320,36 @@ class Catalog:
         rows = [r[0] for r in self.conn.execute("PRAGMA quick_check").fetchall()]
         if rows != ["ok"]:
             raise CatalogError(_damaged(self.path, "; ".join(map(str, rows[:3]))))
+
+    def _settle_interrupted_packs(self) -> None:
+        """Finish the books of packs that died between recording a bundle and renaming it.
+
+        ``pack`` records its bundle as ``packing`` before the bundle file may appear, then
+        marks it ``packed``. A ``packing`` row whose temp file nobody holds any more
+        belongs to a run that died: if its file made it into place the catalog keeps it
+        (``packed``), otherwise the row goes, and so do the run's temp files.
+        """
+        if "handovers" not in self.db.table_names():
+            return
+        rows = self.conn.execute(
+            "select id, path from handovers where status = ?", [PACKING]
+        ).fetchall()
+        for row_id, path in rows:
+            out = Path(path)
+            if sweep_temps(out.parent, out.name):
+                continue  # a live pack is still writing it
+            self.settle_pack(row_id, placed=out.exists())
+
+    def settle_pack(self, row_id: str, *, placed: bool) -> None:
+        """A ``packing`` handover becomes ``packed`` if its bundle is in place, else goes."""
+        with self.write() as db:
+            if placed:
+                db.execute(
+                    "update handovers set status = ? where id = ? and status = ?",
+                    [PACKED, row_id, PACKING],
+                )
+            else:
+                db.execute("delete from handovers where id = ? and status = ?", [row_id, PACKING])
 
     @property
     def schema_version(self) -> int:

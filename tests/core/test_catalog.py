@@ -167,7 +167,7 @@ def test_object_store_is_atomic_and_verified(tmp_path):
     path = store.path_for(digest)
     assert path.parent.name == digest[:2] and path.name == digest[2:]
     assert store.open_verified(digest) == path
-    assert not list((tmp_path / "objects" / "sha256" / "incoming").iterdir())
+    assert not list((tmp_path / "objects" / "tmp").iterdir())
     path.chmod(0o644)
     path.write_bytes(b"y" * 100_000)
     with pytest.raises(CatalogError, match="is damaged"):
