@@ -21,6 +21,7 @@ author's versions.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import tempfile
@@ -35,9 +36,9 @@ import pyarrow.parquet as pq
 from . import card, keys, measure, oms, safezip, trust
 from . import contract as contracts
 from . import datasets as ds
-from .catalog import Catalog, _encode, _now
+from .catalog import PACKING, Catalog, _encode, _now
 from .errors import BatonError, ContractError, NotFound, UsageError, VerificationError
-from .fsutil import sha256_file
+from .fsutil import sha256_file, sweep_temps
 from .importer import dataset_file, import_dataset, import_model, model_summary
 from .models import load_onnx_checked, skops_allowed_types
 from .progress import CancelToken, ProgressFn, no_progress
@@ -238,6 +239,8 @@ def pack(
     out = Path(out)
     if out.suffix != ".baton":
         raise UsageError(f"--out must end in .baton, e.g. {bundle_file_name(name, version)}")
+    sweep_temps(out.parent)  # what packs that died here left behind
+    _check_free(out)
 
     report(0, 6, "Importing the test set")
     test_rec = ensure_dataset(
@@ -317,20 +320,16 @@ def pack(
         (folder / "card.md").write_text(card.render_markdown(draft), encoding="utf-8")
         report(5, 6, "Signing")
         oms.sign_folder(folder, private_key, SIG, model_name=f"{name}-{version}", cancel=cancel)
-        written = safezip.write_bundle_zip(folder, out, cancel=cancel)
         verified = oms.verify_folder(folder, private_key.public_key(), strict=True)
-        _record(
-            catalog,
-            "sent",
-            name,
-            version,
-            verified.root_digest,
-            sha256_file(folder / SIG),
-            me["fingerprint"],
-            out,
-            "packed",
-            draft,
-        )
+        handover = {
+            "name": name,
+            "version": version,
+            "root": verified.root_digest,
+            "sig_sha": sha256_file(folder / SIG),
+            "signer": me["fingerprint"],
+            "contract": draft,
+        }
+        written = _write_recorded(catalog, folder, out, handover, cancel)
         report(6, 6, f"Wrote {out.name}")
         return PackResult(
             out,
@@ -344,6 +343,70 @@ def pack(
         )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_free(out: Path) -> None:
+    if os.path.lexists(out):
+        raise UsageError(
+            f"{out} already exists; Baton never replaces a bundle, since someone may already "
+            "hold that copy: move it away or choose another --out"
+        )
+
+
+def _write_recorded(
+    catalog: Catalog, folder: Path, out: Path, handover: dict[str, Any], cancel: CancelToken | None
+) -> list[safezip.Member]:
+    """Zip ``folder`` to ``out`` so that a crash at any moment leaves no bundle the catalog
+    does not know.
+
+    The handover is recorded as ``packing`` once the ZIP is complete in its temp file and
+    before that file is renamed to ``out``; then it is marked ``packed``. A run killed in
+    between leaves a ``packing`` row that the next opening of the catalog settles (see
+    ``Catalog._settle_interrupted_packs``). Recording first means the catalog may briefly
+    know a bundle that is not on disk, never the reverse: a bundle on disk that the
+    catalog does not know could be handed over without rollback protection.
+    """
+    recorded: dict[str, Any] = {}
+
+    def record(tmp: Path) -> None:
+        stat = tmp.stat()
+        with catalog.write():  # the checks and the row in one transaction
+            check_new_version(catalog, handover["name"], handover["version"])
+            _check_free(out)
+            recorded["row"] = _record(
+                catalog,
+                "sent",
+                handover["name"],
+                handover["version"],
+                handover["root"],
+                handover["sig_sha"],
+                handover["signer"],
+                out,
+                PACKING,
+                handover["contract"],
+            )
+        recorded["file"] = (stat.st_dev, stat.st_ino)
+
+    try:
+        written = safezip.write_bundle_zip(
+            folder, out, cancel=cancel, replace=False, before_commit=record
+        )
+    except BaseException as exc:
+        if "row" in recorded:
+            catalog.settle_pack(recorded["row"]["id"], placed=_same_file(out, recorded["file"]))
+        if isinstance(exc.__cause__, FileExistsError):  # created meanwhile by someone else
+            _check_free(out)
+        raise
+    catalog.settle_pack(recorded["row"]["id"], placed=True)
+    return written
+
+
+def _same_file(path: Path, identity: tuple[int, int]) -> bool:
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return (stat.st_dev, stat.st_ino) == identity
 
 
 def _record(

@@ -25,10 +25,21 @@ from typing import Any
 
 import sqlite_utils
 
+from . import jsonsafe
 from .errors import CatalogError, NotFound, UsageError
+from .fsutil import sweep_temps
 from .objects import ObjectStore
 
 BUSY_TIMEOUT_MS = 30_000
+# A sent handover's status while its bundle is being renamed into place, and after.
+PACKING, PACKED = "packing", "packed"
+# The catalog's JSON columns are Baton's own writing, so their cap only keeps damage from
+# exhausting memory; a profile of a very wide dataset stays well under it.
+MAX_JSON_COLUMN_CHARS = 256 * 2**20
+DAMAGED_HINT = (
+    "the catalog is damaged: restore catalog.db from a backup, or move it aside and run "
+    "`baton init` to start a new one"
+)
 # Catalog.search ranks at most this many matches per table: see its docstring.
 SEARCH_RANK_WINDOW = 2_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -287,11 +298,12 @@ class Catalog:
             self.db = sqlite_utils.Database(self.conn)
             self._check_integrity()
             self._migrate(SCHEMA_VERSION if migrate_to is None else migrate_to)
+            self.objects.sweep()
+            self._settle_interrupted_packs()
         except sqlite3.DatabaseError as exc:
-            raise CatalogError(
-                f"the catalog {self.path} cannot be opened: {exc}. Move it aside and run "
-                "`baton init` to start a new one."
-            ) from exc
+            with contextlib.suppress(sqlite3.Error, AttributeError):
+                self.conn.close()
+            raise database_error(self.path, exc) from exc
 
     # -- housekeeping
 
@@ -307,10 +319,37 @@ class Catalog:
     def _check_integrity(self) -> None:
         rows = [r[0] for r in self.conn.execute("PRAGMA quick_check").fetchall()]
         if rows != ["ok"]:
-            raise CatalogError(
-                f"the catalog {self.path} is damaged ({'; '.join(rows[:3])}). Move it aside "
-                "and run `baton init`; the object store in objects/ is untouched."
-            )
+            raise CatalogError(_damaged(self.path, "; ".join(map(str, rows[:3]))))
+
+    def _settle_interrupted_packs(self) -> None:
+        """Finish the books of packs that died between recording a bundle and renaming it.
+
+        ``pack`` records its bundle as ``packing`` before the bundle file may appear, then
+        marks it ``packed``. A ``packing`` row whose temp file nobody holds any more
+        belongs to a run that died: if its file made it into place the catalog keeps it
+        (``packed``), otherwise the row goes, and so do the run's temp files.
+        """
+        if "handovers" not in self.db.table_names():
+            return
+        rows = self.conn.execute(
+            "select id, path from handovers where status = ?", [PACKING]
+        ).fetchall()
+        for row_id, path in rows:
+            out = Path(path)
+            if sweep_temps(out.parent, out.name):
+                continue  # a live pack is still writing it
+            self.settle_pack(row_id, placed=out.exists())
+
+    def settle_pack(self, row_id: str, *, placed: bool) -> None:
+        """A ``packing`` handover becomes ``packed`` if its bundle is in place, else goes."""
+        with self.write() as db:
+            if placed:
+                db.execute(
+                    "update handovers set status = ? where id = ? and status = ?",
+                    [PACKED, row_id, PACKING],
+                )
+            else:
+                db.execute("delete from handovers where id = ? and status = ?", [row_id, PACKING])
 
     @property
     def schema_version(self) -> int:
@@ -351,14 +390,17 @@ class Catalog:
             with self.db.atomic():
                 yield self.db
             return
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back already
+                    self.conn.execute("ROLLBACK")
+                raise
             self.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise database_error(self.path, exc) from exc
 
     # -- models and datasets
 
@@ -407,7 +449,7 @@ class Catalog:
                 else f" The catalog has no {table} yet."
             )
             raise NotFound(f"no {kind} named {name_or_id!r} in the catalog.{hint}")
-        return _decode(rows[0])
+        return _decode(rows[0], table)
 
     def get_model(self, name_or_id: str) -> dict:
         return self._get("models", name_or_id)
@@ -422,7 +464,7 @@ class Catalog:
             limit=limit,
             offset=offset,
         )
-        return [_decode(r) for r in rows]
+        return [_decode(r, table) for r in rows]
 
     def list_models(
         self, limit: int | None = None, offset: int = 0, *, summary: bool = False
@@ -455,7 +497,7 @@ class Catalog:
         }
         with self.write() as db:
             db[table].insert(row)
-        return _decode(row)
+        return _decode(row, table)
 
     def latest_measurement(self, table: str, model: dict, dataset: dict) -> dict | None:
         rows = list(
@@ -466,7 +508,7 @@ class Catalog:
                 limit=1,
             )
         )
-        return _decode(rows[0]) if rows else None
+        return _decode(rows[0], table) if rows else None
 
     def handover_history(self) -> list[dict]:
         """Every bundle packed or received here, oldest first: direction, name, version,
@@ -533,7 +575,7 @@ class Catalog:
             row = rows.get((table, rowid))
             if row is None:
                 continue  # not in the table (only if the index and the table disagree)
-            record = _decode(row)
+            record = _decode(row, table)
             record["kind"] = table[:-1]
             hits.append(record)
         return hits
@@ -545,19 +587,22 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
-_JSON_FIELDS = (
-    "tags",
-    "classes",
-    "features",
-    "info",
-    "safety",
-    "columns",
-    "profile",
-    "contract",
-    "receipt",
-    "result",
-    "body",
-)
+# Each JSON column and the type its value has; None stands for SQL NULL, never decoded.
+_JSON_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "tags": list,
+    "classes": (list, type(None)),
+    "features": list,
+    "info": dict,
+    "safety": dict,
+    "columns": list,
+    "profile": list,
+    "contract": dict,
+    "receipt": dict,
+    "result": dict,
+    "body": dict,
+}
+_INTEGER_COLUMNS = frozenset({"params", "size_bytes", "rows"})
+_STORED = {str: "text", bytes: "bytes", int: "a number", float: "a decimal number"}
 
 
 def _encode(record: dict[str, Any]) -> dict[str, Any]:
@@ -568,14 +613,74 @@ def _encode(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _decode(row: dict[str, Any]) -> dict[str, Any]:
+def _row_label(table: str, row: dict[str, Any]) -> str:
+    name, row_id = row.get("name"), row.get("id")
+    ident = f"(id {jsonsafe.visible(str(row_id), 64)})" if row_id is not None else ""
+    if isinstance(name, str):
+        return f"the catalog's {table} row {name[:64]!r} {ident}".rstrip()
+    return f"the catalog's {table} row {ident}".rstrip()
+
+
+def _decode(row: dict[str, Any], table: str) -> dict[str, Any]:
+    """A catalog row as Python values, its JSON columns parsed and every column's type
+    checked, so damage on disk is one :class:`CatalogError` naming the row and column."""
     record = dict(row)
-    for key in _JSON_FIELDS:
-        if isinstance(record.get(key), str):
-            with contextlib.suppress(ValueError):
-                record[key] = json.loads(record[key])
+    for key, value in row.items():
+        if value is None:
+            continue
+        expected = str if key not in _INTEGER_COLUMNS else int
+        if type(value) is not expected:
+            wanted = "JSON text" if key in _JSON_FIELDS else _STORED[expected]
+            raise CatalogError(
+                f"{_row_label(table, row)}: {key} holds "
+                f"{_STORED.get(type(value), type(value).__name__)} where {wanted} belongs; "
+                f"{DAMAGED_HINT}"
+            )
+        if key in _JSON_FIELDS:
+            record[key] = jsonsafe.loads(
+                value,
+                source=f"{_row_label(table, row)}: {key}",
+                error=CatalogError,
+                expect=_JSON_FIELDS[key],
+                max_bytes=MAX_JSON_COLUMN_CHARS,
+                hint=DAMAGED_HINT,
+                path=table,
+            )
     record.pop("column_names", None)
     return record
+
+
+def _damaged(path: Path, reason: str) -> str:
+    return (
+        f"the catalog {path} is damaged ({jsonsafe.visible(reason, 120)}): restore it from a "
+        "backup, or move it aside and run `baton init` to start a new one; the object store "
+        "in objects/ is untouched"
+    )
+
+
+def database_error(path: Path, exc: sqlite3.Error) -> CatalogError:
+    """What an SQLite failure on the catalog at ``path`` means for the user."""
+    code = getattr(exc, "sqlite_errorname", None) or ""
+    text = str(exc)
+    if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or text.startswith(
+        "Could not decode to UTF-8"  # a text value whose bytes were damaged
+    ):
+        message = _damaged(path, text)
+    elif code.startswith("SQLITE_FULL"):
+        message = (
+            f"no space left on device while writing the catalog {path}; free space and try again"
+        )
+    elif code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        message = (
+            f"the catalog {path} stayed locked by another Baton for {BUSY_TIMEOUT_MS // 1000} s; "
+            "try again when it has finished"
+        )
+    else:
+        message = (
+            f"the catalog {path} cannot be used ({jsonsafe.visible(text, 120)}); check that its "
+            "folder is writable and its disk is healthy"
+        )
+    return CatalogError(message, path=str(path))
 
 
 def sent_handovers(catalog: Catalog, limit: int | None = 500) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -85,7 +86,10 @@ def handle_errors(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.DatabaseError as exc:  # damage found by a query, after opening
+                raise _catalog_failure(exc) from exc
         except BatonError as exc:
             click.echo(f"Error: {exc}", err=True)
             last_words = getattr(exc, "last_words", "")
@@ -96,6 +100,14 @@ def handle_errors(fn: Callable) -> Callable:
             sys.exit(exc.exit_code)
 
     return wrapper
+
+
+def _catalog_failure(exc: sqlite3.DatabaseError) -> BatonError:
+    from .catalog import database_error
+
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Context) if ctx else None
+    return database_error(obj.home / "catalog.db" if obj else Path("catalog.db"), exc)
 
 
 json_option = click.option(

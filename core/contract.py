@@ -45,6 +45,7 @@ from typing import Any, Literal
 
 import jsonschema
 
+from . import jsonsafe
 from .errors import ContractError, ContractInvalid
 from .targets import (
     BATCHED_METRICS,
@@ -1208,58 +1209,11 @@ def diff_contracts(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Chang
 # --------------------------------------------------------------------------- files
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ContractError(f"the key {key!r} appears twice in one object")
-        result[key] = value
-    return result
-
-
-def _no_constant(name: str) -> Any:
-    raise ContractError(f"{name} is not a number JSON allows")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ContractError(f"the number {text} is too large")
-    return value
-
-
 def parse_contract(data: bytes, *, source: str = "contract.json") -> dict[str, Any]:
     """Strictly parse and validate contract bytes (e.g. a bundle member)."""
-    if len(data) > MAX_CONTRACT_BYTES:
-        raise ContractError(
-            f"{source} is too large: {len(data)} bytes, at most {MAX_CONTRACT_BYTES}", path=source
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContractError(
-            f"{source} is not UTF-8 text (bad byte at offset {exc.start})", path=source
-        ) from None
-    if text.startswith("\ufeff"):
-        raise ContractError(
-            f"{source} starts with a byte-order mark; save it as UTF-8 without BOM", path=source
-        )
-    try:
-        contract = json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_no_constant,
-            parse_float=_finite_float,
-        )
-    except json.JSONDecodeError as exc:
-        raise ContractError(
-            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-            path=source,
-        ) from None
-    except ContractError as exc:
-        raise ContractError(f"{source} is refused: {exc}", path=source) from None
-    except (RecursionError, ValueError) as exc:
-        raise ContractError(f"{source} is refused: {exc}", path=source) from None
+    contract = jsonsafe.loads(
+        data, source=source, error=ContractError, max_bytes=MAX_CONTRACT_BYTES
+    )
     check_contract(contract, source=source)
     return contract
 
@@ -1267,17 +1221,11 @@ def parse_contract(data: bytes, *, source: str = "contract.json") -> dict[str, A
 def load_contract(path: str | Path) -> dict[str, Any]:
     """Read, strictly parse and validate a ``contract.json``."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_CONTRACT_BYTES:
-            raise ContractError(
-                f"{path.name} is too large: {size} bytes, at most {MAX_CONTRACT_BYTES}",
-                path=str(path),
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ContractError(f"cannot read {path}: {exc.strerror or exc}", path=str(path)) from None
-    return parse_contract(data, source=path.name)
+    contract = jsonsafe.load_file(
+        path, source=path.name, error=ContractError, max_bytes=MAX_CONTRACT_BYTES, path=str(path)
+    )
+    check_contract(contract, source=path.name)
+    return contract
 
 
 def dump_contract(contract: Mapping[str, Any]) -> bytes:

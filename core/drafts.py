@@ -125,7 +125,7 @@ def load(catalog: Catalog, ref: str) -> dict[str, Any]:
     if path.suffix == ".json" and path.is_file():
         return contracts.load_contract(path)
     name, _, version = ref.partition("@")
-    rows = [_decode(r) for r in catalog.db["contracts"].rows_where("name = ?", [name])]
+    rows = [_decode(r, "contracts") for r in catalog.db["contracts"].rows_where("name = ?", [name])]
     if version:
         rows = [r for r in rows if r["version"] == version]
     if not rows:
@@ -234,13 +234,15 @@ def previous_draft(catalog: Catalog, name: str, version: str) -> dict[str, Any] 
     """The newest stored draft of ``name`` with a lower version than ``version``, or None."""
     rows = [
         r
-        for r in catalog.db["contracts"].rows_where("name = ?", [name], select="version, body")
+        for r in catalog.db["contracts"].rows_where(
+            "name = ?", [name], select="id, name, version, body"
+        )
         if contracts.compare_versions(r["version"], version) < 0
     ]
     if not rows:
         return None
     rows.sort(key=lambda r: contracts.version_key(r["version"]))
-    return json.loads(rows[-1]["body"])
+    return _decode(rows[-1], "contracts")["body"]
 
 
 def _versions(catalog: Catalog, name: str) -> tuple[list[str], list[str]]:

@@ -65,6 +65,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from . import jsonsafe
 from .errors import (
     BatonError,
     KeyError_,
@@ -574,48 +575,6 @@ def sign_folder(
 # --------------------------------------------------------------------------- parsing
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-class _NonFinite(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
-
-
-def _refuse_constant(name: str) -> Any:
-    raise _NonFinite(name)
-
-
-def _strict_json(text: str, what: str) -> Any:
-    """Parse JSON refusing duplicate keys and NaN/Infinity; errors name ``what``."""
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
-    except _DuplicateKey as err:
-        raise VerificationError(f"{what} repeats the JSON key {_clip(str(err), 60)!r}") from None
-    except _NonFinite as err:
-        raise VerificationError(f"{what} contains {err}, which JSON does not allow") from None
-    except json.JSONDecodeError as err:
-        # The scanner reports an unterminated string where it starts, not at the end.
-        cut = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string")
-        hint = " (truncated?)" if cut else ""
-        raise VerificationError(
-            f"{what} is not valid JSON{hint}: {err.msg} (line {err.lineno}, column {err.colno})"
-        ) from None
-    except RecursionError:
-        raise VerificationError(f"{what} is nested too deeply") from None
-    except ValueError as err:  # e.g. an integer with too many digits
-        raise VerificationError(f"{what} is not valid JSON: {_clip(str(err), 80)}") from None
-
-
 def _b64decode(text: Any, what: str) -> bytes:
     """Strict base64: standard or URL-safe alphabet (DSSE allows both), padded, nothing else."""
     if not isinstance(text, str) or not text.isascii():
@@ -702,15 +661,7 @@ def parse_signature(
             f"{source} is too large ({len(data):,} bytes; a signature is at most {max_bytes:,})",
             path=source,
         )
-    if not data.strip():
-        raise VerificationError(f"{source} is empty", path=source)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise VerificationError(f"{source} is not UTF-8 text", path=source) from None
-    bundle = _strict_json(text, source)
-    if not isinstance(bundle, dict):
-        raise VerificationError(f"{source} is not a JSON object", path=source)
+    bundle = jsonsafe.loads(data, source=source, max_bytes=max_bytes)
     problem = _schema_problem(_validator("bundle"), bundle)
     if problem:
         raise VerificationError(f"{source} is not a valid OMS signature: {problem}", path=source)
@@ -757,17 +708,7 @@ def parse_signature(
         )
     signature = _b64decode(envelope["signatures"][0]["sig"], f"{source}: the signature")
     payload = _b64decode(envelope["payload"], f"{source}: the DSSE payload")
-    try:
-        payload_text = payload.decode("utf-8")
-    except UnicodeDecodeError:
-        raise VerificationError(
-            f"{source}: the signed statement is not UTF-8 text", path=source
-        ) from None
-    statement = _strict_json(payload_text, f"the signed statement in {source}")
-    if not isinstance(statement, dict):
-        raise VerificationError(
-            f"the signed statement in {source} is not a JSON object", path=source
-        )
+    statement = jsonsafe.loads(payload, source=f"the signed statement in {source}", path=source)
     for key, expected in (("_type", STATEMENT_TYPE), ("predicateType", PREDICATE_TYPE)):
         found = statement.get(key)
         if found != expected:

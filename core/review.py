@@ -33,7 +33,7 @@ import jsonschema
 import numpy as np
 
 from . import bundle as bundles
-from . import metrics, oms, safezip, trust
+from . import jsonsafe, metrics, oms, safezip, trust
 from .catalog import Catalog, _decode, _encode, _now
 from .errors import DatasetError, UntrustedSigner, UsageError, VerificationError
 from .progress import CancelToken, ProgressFn, no_progress
@@ -293,7 +293,7 @@ def latest_reproduction(catalog: Catalog, root_digest: str) -> dict[str, Any] | 
             "root_digest = ?", [root_digest], order_by="created_at desc, rowid desc", limit=1
         )
     )
-    return _decode(rows[0])["result"] if rows else None
+    return _decode(rows[0], "reproductions")["result"] if rows else None
 
 
 # --- receipts ---------------------------------------------------------------------------
@@ -508,9 +508,7 @@ def verify_receipt(
             raise VerificationError(
                 f"{label}: a receipt holds review.json and review.sig only, not {', '.join(sorted(opened.digests))}"
             )
-        review = oms._strict_json(
-            opened.read_json(REVIEW).decode("utf-8", "strict"), f"{label}/{REVIEW}"
-        )
+        review = jsonsafe.loads(opened.read_json(REVIEW), source=f"{label}/{REVIEW}", path=REVIEW)
         _validate_review(review, f"{label}/{REVIEW}")
         if review["reviewer"]["fingerprint"] != opened.signer_fingerprint:
             raise VerificationError(

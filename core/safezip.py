@@ -1155,6 +1155,8 @@ def write_bundle_zip(
     limits: Limits = Limits(),  # noqa: B008
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    replace: bool = True,
+    before_commit: Callable[[Path], None] | None = None,
 ) -> list[Member]:
     """Pack the regular files under ``folder`` into the ZIP ``out_path``, atomically.
 
@@ -1167,7 +1169,9 @@ def write_bundle_zip(
     Baton never writes a bundle it would not open.
 
     A crash, an error or a cancel leaves the previous ``out_path`` (or none) and no
-    temporary file. Returns the members with the SHA-256 of the bytes actually packed,
+    temporary file (one from a crash is swept later, see :mod:`baton.core.fsutil`);
+    ``replace`` and ``before_commit`` are those of :func:`~baton.core.fsutil.atomic_writer`.
+    Returns the members with the SHA-256 of the bytes actually packed,
     which the caller can compare with what it signed.
     """
     folder = Path(folder)
@@ -1208,7 +1212,10 @@ def write_bundle_zip(
     done = 0
     report(0, total, f"Packing {out_path.name}")
     try:
-        with atomic_writer(out_path) as out, zipfile.ZipFile(out, "w", allowZip64=True) as zf:
+        with (
+            atomic_writer(out_path, replace=replace, before_commit=before_commit) as out,
+            zipfile.ZipFile(out, "w", allowZip64=True) as zf,
+        ):
             for name, src_path in files:
                 cancel.check()
                 member = _pack_file(

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import keys, oms, safezip, trust
+from . import jsonsafe, keys, oms, safezip, trust
 from .catalog import Catalog
 from .errors import BatonError, NotFound, UntrustedSigner, UsageError, VerificationError
 from .progress import CancelToken, ProgressFn
@@ -83,7 +82,7 @@ def _embedded_key(zf: zipfile.ZipFile, doc_name: str, fp: str, label: str) -> by
     document itself is covered by the signature checked with that very key.
     """
     try:
-        doc = json.loads(_read_member(zf, doc_name, 16 * 2**20, label))
+        doc = jsonsafe.loads(_read_member(zf, doc_name, 16 * 2**20, label), source=doc_name)
     except (KeyError, ValueError, BatonError):
         return None
     people = []

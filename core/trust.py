@@ -13,18 +13,27 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import keys
+from . import jsonsafe, keys
 from .catalog import Catalog, _now
 from .errors import KeyError_, NotFound, UntrustedSigner, UsageError
 from .fsutil import atomic_write_bytes
 
 KEY_FILE = "signing-key.pem"
 IDENTITY_FILE = "identity.json"
+_MAX_IDENTITY_BYTES = 64 * 1024
+# What the rest of Baton reads from identity.json, and the shape it relies on.
+_IDENTITY_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "name": lambda v: isinstance(v, str) and bool(v.strip()),
+    "email": lambda v: isinstance(v, str),
+    "fingerprint": lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None,
+}
 
 
 def key_dir(home: Path) -> Path:
@@ -32,11 +41,31 @@ def key_dir(home: Path) -> Path:
 
 
 def identity(home: Path) -> dict[str, Any] | None:
-    """My name, email and fingerprint, or None before ``baton keys create``."""
-    path = key_dir(home) / IDENTITY_FILE
+    """My name, email and fingerprint, or None before ``baton keys create``.
+
+    A damaged file is a :class:`KeyError_` that names it and says how to recover.
+    """
+    folder = key_dir(home)
+    path = folder / IDENTITY_FILE
     if not path.is_file():
         return None
-    return json.loads(path.read_text())
+    source = f"the identity file {path}"
+    hint = (
+        f"restore it from your backup, or move {folder} aside and run "
+        "`baton keys create` to make a new key"
+    )
+    me = jsonsafe.load_file(
+        path,
+        source=source,
+        error=KeyError_,
+        max_bytes=_MAX_IDENTITY_BYTES,
+        hint=hint,
+        path=str(path),
+    )
+    for field, valid in _IDENTITY_FIELDS.items():
+        if not valid(me.get(field)):
+            raise KeyError_(f"{source} has no valid {field}; {hint}", path=str(path))
+    return me
 
 
 def require_identity(home: Path) -> dict[str, Any]:

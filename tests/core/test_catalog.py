@@ -68,7 +68,7 @@ def test_newer_catalog_is_refused(home):
 def test_garbage_file_is_refused_with_advice(home):
     home.mkdir(parents=True)
     (home / "catalog.db").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(CatalogError, match="cannot be opened.*baton init"):
+    with pytest.raises(CatalogError, match="is damaged.*baton init"):
         Catalog(home)
 
 
@@ -167,7 +167,7 @@ def test_object_store_is_atomic_and_verified(tmp_path):
     path = store.path_for(digest)
     assert path.parent.name == digest[:2] and path.name == digest[2:]
     assert store.open_verified(digest) == path
-    assert not list((tmp_path / "objects" / "sha256" / "incoming").iterdir())
+    assert not list((tmp_path / "objects" / "tmp").iterdir())
     path.chmod(0o644)
     path.write_bytes(b"y" * 100_000)
     with pytest.raises(CatalogError, match="is damaged"):

@@ -1023,21 +1023,21 @@ def test_dump_refuses_an_invalid_contract(contract):
             lambda t: t.replace(
                 '"schema": "baton.contract/v1"', '"schema": "baton.contract/v1", "schema": "x"'
             ),
-            "contract.json is refused: the key 'schema' appears twice in one object",
+            "contract.json repeats the JSON key 'schema'",
         ),
         (
             lambda t: t.replace('"threshold": 0.95', '"threshold": NaN'),
-            "contract.json is refused: NaN is not a number JSON allows",
+            "contract.json contains NaN, which JSON does not allow",
         ),
         (
             lambda t: t.replace('"threshold": 0.95', '"threshold": -Infinity'),
-            "contract.json is refused: -Infinity is not a number JSON allows",
+            "contract.json contains -Infinity, which JSON does not allow",
         ),
         (
             lambda t: t.replace('"threshold": 0.95', '"threshold": 1e999'),
-            "contract.json is refused: the number 1e999 is too large",
+            "contract.json contains the number 1e999, which is out of range",
         ),
-        (lambda t: t[:-10], "contract.json is not valid JSON: "),
+        (lambda t: t[:-10], "contract.json is not valid JSON (truncated?): "),
         (lambda t: "\ufeff" + t, "contract.json starts with a byte-order mark"),
         (
             lambda t: t.replace('"schema": "baton.contract/v1"', '"schema": "baton.contract/v0"'),
@@ -1059,14 +1059,16 @@ def test_loading_refuses_bad_bytes(tmp_path):
     ):
         parse_contract(b"{\xff}")
     with pytest.raises(
-        ContractError, match="review.json is not valid JSON: Expecting value at line 1, column 1"
+        ContractError, match="review.json is not valid JSON: Expecting value at line 2, column 3"
     ):
+        parse_contract(b"\n  x", source="review.json")
+    with pytest.raises(ContractError, match="^review.json is empty$"):
         parse_contract(b"", source="review.json")
     with pytest.raises(ContractError, match="contract.json is too large"):
         parse_contract(b" " * (16 * 2**20 + 1))
     with pytest.raises(ContractError, match="cannot read .*missing.json"):
         load_contract(tmp_path / "missing.json")
-    with pytest.raises(ContractError, match="contract.json is refused: "):
+    with pytest.raises(ContractError, match=r"contract.json is nested too deeply \(more than 64"):
         parse_contract(b"[" * 100_000 + b"]" * 100_000)
 
 

@@ -601,8 +601,9 @@ def test_oversized_refused(good_sig, tmp_path):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"\xff\xfe{}", "model.sig is not UTF-8 text"),
-        (b"[]", "model.sig is not a JSON object"),
+        (b"\xff\xfe{}", "model.sig is not UTF-8 text (it is UTF-16); save it as UTF-8"),
+        (b"{\xff}", "model.sig is not UTF-8 text (bad byte at offset 1)"),
+        (b"[]", "model.sig is not a JSON object but an array"),
         (b"   \n", "model.sig is empty"),
         (b'{"a": 1}', "model.sig is not a valid OMS signature: 'mediaType' is missing"),
     ],
