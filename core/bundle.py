@@ -316,8 +316,10 @@ def pack(
             },
         )
         contracts.check_contract(draft, complete=True)
-        (folder / CONTRACT).write_bytes(contracts.dump_contract(draft))
-        (folder / "card.md").write_text(card.render_markdown(draft), encoding="utf-8")
+        contract_bytes = contracts.dump_contract(draft)
+        (folder / CONTRACT).write_bytes(contract_bytes)
+        # Rendered from the bytes a verifier will read, which is what it compares against.
+        (folder / card.CARD).write_bytes(card.card_bytes(contracts.parse_contract(contract_bytes)))
         report(5, 6, "Signing")
         oms.sign_folder(folder, private_key, SIG, model_name=f"{name}-{version}", cancel=cancel)
         verified = oms.verify_folder(folder, private_key.public_key(), strict=True)
@@ -534,6 +536,7 @@ def open_bundle(
             contracts.check_contract(contract, complete=True, source=f"{label}/{CONTRACT}")
         except ContractError as exc:
             raise VerificationError(str(exc), path=CONTRACT) from None
+        card.check_card(opened.staging, contract, label)
         name, version = contract["identity"]["name"], contract["identity"]["version"]
         authors = _check_signer_is_author(opened, contract, label)
         collision = check_rollback(
@@ -720,7 +723,7 @@ def inspect(catalog: Catalog, path: str | Path) -> dict[str, Any]:
     with open_bundle(catalog, path, record=False) as bundle:
         out = bundle.summary()
         out["contract"] = bundle.contract
-        out["card"] = (bundle.folder / "card.md").read_text(encoding="utf-8")
+        out["card"] = card.render_markdown(bundle.contract)  # card.md was checked equal to it
         return out
 
 

@@ -4,8 +4,14 @@ Both renderers walk the same list of blocks built by :func:`_blocks`, so the two
 always say the same thing. Everything that comes from a user (names, intended use,
 limitations, notes, column names) is escaped: HTML-escaped in the HTML card, and in the
 Markdown card stripped of what a Markdown viewer would turn into HTML, links or
-formatting. The HTML card is one self-contained page (inline CSS, no scripts, and a
-Content-Security-Policy that forbids loading anything).
+formatting. In both, control and invisible formatting characters (escape sequences, bidi
+overrides) are shown as ``\\u`` escapes (:func:`baton.core.safetext.visible`), so the card
+can be printed on a terminal as it is. The HTML card is one self-contained page (inline
+CSS, no scripts, and a Content-Security-Policy that forbids loading anything).
+
+The card is a function of the contract alone: no clock, locale or machine enters it, and
+no dictionary order either, so the ``card.md`` a bundle carries can be checked byte for
+byte against Baton's own rendering of the signed ``contract.json`` (:func:`check_card`).
 
 Numbers: quality metrics show four decimals and their interval three
 (``0.9649 (0.947 – 0.982)``); latencies in milliseconds; memory and sizes in MB of 2**20
@@ -18,11 +24,16 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .contract import check_contract
+from .errors import VerificationError
 from .keys import format_fingerprint
+from .safetext import visible
 from .targets import BATCHED_METRICS, TARGET_METRICS, Target
+
+CARD = "card.md"
 
 VERDICT_LABELS = {
     "pass": "✓ pass",
@@ -321,7 +332,7 @@ def _quality(c: Mapping[str, Any], blocks: list[Block]) -> None:
 
     per_class = results.get("per_class")
     if per_class:
-        columns = list(per_class[0])
+        columns = _per_class_columns(per_class[0])
         blocks.append(Block("h3", "Per class"))
         rows = [
             [_per_class_cell(row.get(col), col in _LABEL_KEYS) for col in columns]
@@ -331,6 +342,14 @@ def _quality(c: Mapping[str, Any], blocks: list[Block]) -> None:
 
 
 _LABEL_KEYS = ("label", "class")
+_PER_CLASS_ORDER = (*_LABEL_KEYS, "precision", "recall", "f1", "support", "specificity")
+
+
+def _per_class_columns(row: Mapping[str, Any]) -> list[str]:
+    """Known columns in reading order, then any others by name: never the JSON key order,
+    which differs between a contract in memory and the same contract read back."""
+    known = [k for k in _PER_CLASS_ORDER if k in row]
+    return known + sorted(k for k in row if k not in _PER_CLASS_ORDER)
 
 
 def _per_class_cell(value: Any, is_label: bool) -> Cell:
@@ -461,7 +480,7 @@ def _environment(env: Mapping[str, Any], blocks: list[Block]) -> None:
     if env.get("baton_version"):
         facts.append(("Baton", Cell(env["baton_version"])))
     blocks.append(Block("facts", facts=facts))
-    packages = sorted(env["packages"].items(), key=lambda kv: kv[0].lower())
+    packages = sorted(env["packages"].items(), key=lambda kv: (kv[0].lower(), kv[0]))
     if packages:
         rows = [
             [Cell(name, "code"), Cell(version or "not installed")] for name, version in packages
@@ -477,8 +496,10 @@ _MD_LINE_START = re.compile(r"^(\s*)([#=+-]|\d+(?=[.)]))", re.MULTILINE)
 
 
 def md_inline(text: str) -> str:
-    """Text shown as is inside a Markdown line: no HTML, links, code or emphasis."""
-    return _MD_INLINE.sub(r"\\\1", text)
+    """Text shown as is inside a Markdown line: no HTML, links, code or emphasis, and no
+    control character but the newline (made visible after escaping, so its backslash is
+    not doubled)."""
+    return visible(_MD_INLINE.sub(r"\\\1", text), lines=True)
 
 
 def md_escape(text: str) -> str:
@@ -493,7 +514,7 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 
 def _md_code(text: str) -> str:
-    text = text.replace("\n", " ")
+    text = visible(text.replace("\n", " "))
     ticks = "`"
     while ticks in text:
         ticks += "`"
@@ -543,6 +564,39 @@ def render_markdown(contract: Mapping[str, Any]) -> str:
     return "\n\n".join(_md_block(b) for b in _blocks(contract)) + "\n"
 
 
+def card_bytes(contract: Mapping[str, Any]) -> bytes:
+    """``card.md`` exactly as a bundle carries it: UTF-8, ``\\n`` line ends on every system."""
+    return render_markdown(contract).encode("utf-8")
+
+
+def check_card(folder: Path, contract: Mapping[str, Any], label: str) -> None:
+    """Refuse a bundle whose ``card.md`` is not Baton's own rendering of its contract.
+
+    A reader trusts the card as much as the signature under it; a card that says
+    something else than the checked contract (a phishing note, other targets) would turn
+    that trust against them. A missing card is left to the check of the file list.
+    """
+    path = Path(folder) / CARD
+    if not path.is_file():
+        return
+    try:
+        expected = card_bytes(contract)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise VerificationError(
+            f"{label}: contract.json cannot be rendered as a model card ({type(exc).__name__})",
+            path="contract.json",
+        ) from None
+    with path.open("rb") as fh:
+        actual = fh.read(len(expected) + 1)  # a longer card differs: no need to read it all
+    if actual != expected:
+        raise VerificationError(
+            f"{label}: card.md does not match the contract: a bundle's model card must be "
+            "Baton's own rendering of its contract.json; ask its author to pack the bundle "
+            "again with Baton",
+            path=CARD,
+        )
+
+
 # --------------------------------------------------------------------------- HTML
 
 _CSS = """
@@ -568,7 +622,7 @@ td.unmeasured { color: #59636e; white-space: nowrap; }
 
 
 def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html.escape(visible(text, lines=True), quote=True)
 
 
 def _html_value(cell: Cell) -> str:
@@ -604,12 +658,18 @@ def _html_cell(cell: Cell) -> str:
     return f'<td class="{_esc(cell.kind)}"{align}>{_html_value(cell)}</td>'
 
 
+def render_html_fragment(contract: Mapping[str, Any]) -> str:
+    """The card's body as HTML without page or style: what an app's rich-text viewer shows
+    in its own colours. Every string from the contract in it is HTML-escaped."""
+    check_contract(contract)
+    return "\n".join(_html_block(b) for b in _blocks(contract))
+
+
 def render_html(contract: Mapping[str, Any]) -> str:
     """The contract as one self-contained HTML page; raises :class:`ContractError` if invalid."""
-    check_contract(contract)
+    body = render_html_fragment(contract)
     ident = contract["identity"]
     title = _esc(f"{ident['name']} {ident['version']} — model card")
-    body = "\n".join(_html_block(b) for b in _blocks(contract))
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

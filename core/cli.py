@@ -4,6 +4,13 @@ Each command opens the catalog, calls one or two core functions and prints the r
 as text or, with ``--json``, as one JSON object on stdout. Expected failures become one
 line on stderr and an exit code (DESIGN.md section 5): 1 a check failed, 2 usage, 3 the
 signer is not trusted or is revoked.
+
+Much of what is printed was written by someone else (a contract's text, a reviewer's
+comment, a member or file name). Every line leaves through :func:`echo`, which shows
+control characters as ``\\u`` escapes (:func:`baton.core.safetext.visible`), and the
+text formatters pass each one-line field through :func:`_one_line` so that a newline in
+it cannot start a line of its own. ``--json`` output is ASCII-only JSON, where such
+characters are escaped by JSON itself.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import click
 
 from . import __version__
 from .errors import BatonError
+from .safetext import visible
 
 # --- plumbing ---------------------------------------------------------------------------
 
@@ -63,21 +71,32 @@ class Context:
             self._catalog.close()
 
 
+def echo(text: str, err: bool = False) -> None:
+    """Print lines of text with every control character but the newline made visible."""
+    click.echo(visible(text, lines=True), err=err)
+
+
+def _one_line(value: Any) -> str:
+    """A field printed inside a line: newlines and tabs shown as escapes too."""
+    return visible("" if value is None else value)
+
+
 def emit(data: Any, as_json: bool, text: Callable[[Any], str] | str | None = None) -> None:
     """Print ``data`` as one JSON object (``--json``) or as human-readable text."""
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+        # ensure_ascii: no raw control, bidi or other non-ASCII character can reach stdout
+        click.echo(json.dumps(data, indent=2, sort_keys=True, default=str, ensure_ascii=True))
     elif callable(text):
-        click.echo(text(data))
+        echo(text(data))
     elif text is not None:
-        click.echo(text)
+        echo(text)
 
 
 def stderr_progress(done: float | None, total: float | None, message: str) -> None:
     if total:
-        click.echo(f"  [{int(100 * (done or 0) / total):3d}%] {message}", err=True)
+        echo(f"  [{int(100 * (done or 0) / total):3d}%] {_one_line(message)}", err=True)
     else:
-        click.echo(f"  … {message}", err=True)
+        echo(f"  … {_one_line(message)}", err=True)
 
 
 def handle_errors(fn: Callable) -> Callable:
@@ -91,12 +110,10 @@ def handle_errors(fn: Callable) -> Callable:
             except sqlite3.DatabaseError as exc:  # damage found by a query, after opening
                 raise _catalog_failure(exc) from exc
         except BatonError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            echo(f"Error: {_one_line(exc)}", err=True)
             last_words = getattr(exc, "last_words", "")
             if last_words:
-                click.echo(
-                    "The model process said:\n  " + last_words.replace("\n", "\n  "), err=True
-                )
+                echo("The model process said:\n  " + last_words.replace("\n", "\n  "), err=True)
             sys.exit(exc.exit_code)
 
     return wrapper
@@ -312,7 +329,7 @@ def _table(rows: list[dict], cols: list[str], full: tuple[str, ...] = ()) -> str
     """Rows as aligned text; cells are cut at 40 characters except in the ``full`` columns."""
     if not rows:
         return ""
-    cells = [[str(r.get(c) if r.get(c) is not None else "-") for c in cols] for r in rows]
+    cells = [[_one_line(r.get(c) if r.get(c) is not None else "-") for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     widths = [w if c in full else min(w, 40) for c, w in zip(cols, widths, strict=True)]
     out = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
@@ -762,9 +779,9 @@ def contract_card(obj: Context, ref: str, as_html: bool, out: str | None) -> Non
     text = render_html(c) if as_html else render_markdown(c)
     if out:
         Path(out).write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {out}", err=True)
+        echo(f"Wrote {out}", err=True)
     else:
-        click.echo(text)
+        echo(text)
 
 
 @contract.command("export")
@@ -890,7 +907,8 @@ def keys_trust(obj: Context, file: str, name: str, email: str | None, as_json: b
         _key_out(row),
         as_json,
         lambda d: (
-            f"Trusted the key of {d['name']}\nfingerprint {d['fingerprint_grouped']}\nCompare it with {d['name']} by phone or on paper; revoke it if it differs."
+            f"Trusted the key of {_one_line(d['name'])}\nfingerprint {d['fingerprint_grouped']}\n"
+            f"Compare it with {_one_line(d['name'])} by phone or on paper; revoke it if it differs."
         ),
     )
 
@@ -910,7 +928,7 @@ def keys_revoke(obj: Context, fingerprint: str, reason: str, as_json: bool) -> N
         _key_out(row),
         as_json,
         lambda d: (
-            f"Revoked the key of {d['name']} ({d['fingerprint_grouped']}): {d['revoked_reason']}"
+            f"Revoked the key of {_one_line(d['name'])} ({d['fingerprint_grouped']}): {_one_line(d['revoked_reason'])}"
         ),
     )
 
@@ -1044,31 +1062,34 @@ def _pack_text(d: dict) -> str:
 
 
 def _verified_text(d: dict) -> str:
-    who = d.get("signer_name") or "an untrusted key"
+    who = _one_line(d.get("signer_name") or "an untrusted key")
     status = "VERIFIED" if d["trusted"] else "INTACT BUT UNTRUSTED"
     lines = [
-        f"{status}: {Path(d['file']).name}",
+        f"{status}: {_one_line(Path(d['file']).name)}",
         f"  signed by {who} ({d['signer']})",
         f"  {d['files']} files intact, root digest {d['root_digest'][:16]}…",
     ]
     if not d["trusted"]:
-        lines.append(f"  {d['trust_problem']}")
+        lines.append(f"  {_one_line(d['trust_problem'])}")
     if d.get("name_collision"):
-        lines.append(f"  {d['name_collision']}")
+        lines.append(f"  {_one_line(d['name_collision'])}")
     if d.get("kind") == "receipt":
         r = d["review"]
+        b, reviewer = r["bundle"], _one_line(r["reviewer"]["name"])
         lines += [
-            f"  review of {r['bundle']['name']} {r['bundle']['version']}: {r['decision'].upper()} by {r['reviewer']['name']}",
-            f'  "{r["comment"]}"',
+            f"  review of {_one_line(b['name'])} {_one_line(b['version'])}: {r['decision'].upper()} by {reviewer}",
+            f'  "{_one_line(r["comment"])}"',
         ]
-        lines += [f"  - {c['target']}: {c['comment']}" for c in r["target_comments"]]
+        lines += [
+            f"  - {_one_line(c['target'])}: {_one_line(c['comment'])}" for c in r["target_comments"]
+        ]
         if d.get("recorded"):
-            lines.append(f"  recorded against {d['bound_to']}")
+            lines.append(f"  recorded against {_one_line(d['bound_to'])}")
         elif d.get("not_recorded"):
-            lines.append(f"  {d['not_recorded']}")
+            lines.append(f"  {_one_line(d['not_recorded'])}")
     else:
         lines += [
-            f"  {d['name']} {d['version']} ({d['problem_type']}), model {d['model']['file']}",
+            f"  {_one_line(d['name'])} {_one_line(d['version'])} ({d['problem_type']}), model {_one_line(d['model']['file'])}",
             "",
             _targets_text(d["targets"]),
         ]
@@ -1177,7 +1198,8 @@ def review(
         result,
         as_json,
         lambda d: (
-            f"Wrote {d['file']}: {d['decision'].upper()} of {d['bundle']['name']} {d['bundle']['version']}, countersigned by {d['reviewer']['name']}"
+            f"Wrote {_one_line(d['file'])}: {d['decision'].upper()} of {_one_line(d['bundle']['name'])} "
+            f"{_one_line(d['bundle']['version'])}, countersigned by {_one_line(d['reviewer']['name'])}"
         ),
     )
 
@@ -1216,7 +1238,7 @@ def _reproduce_text(d: dict) -> str:
     hw = d["hardware"]["here"]
     return "\n".join(
         [
-            f"Reproduced {d['bundle']['name']} {d['bundle']['version']} on {hw.get('cpu_model')} ({hw.get('cores_logical')} cores)",
+            f"Reproduced {_one_line(d['bundle']['name'])} {_one_line(d['bundle']['version'])} on {_one_line(hw.get('cpu_model'))} ({hw.get('cores_logical')} cores)",
             f"prediction agreement: {a['agreeing']} of {a['rows']} rows ({100 * a['rate']:.2f} %)",
             "",
             _table(metric_rows, ["metric", "claimed", "here", "consistent"]),
@@ -1245,13 +1267,16 @@ def diff(obj: Context, old: str, new: str, as_json: bool) -> None:
 
 
 def _diff_text(d: dict) -> str:
-    lines = [f"{d['name']}: {d['old']['version']} -> {d['new']['version']}", ""]
+    versions = f"{_one_line(d['old']['version'])} -> {_one_line(d['new']['version'])}"
+    lines = [f"{_one_line(d['name'])}: {versions}", ""]
     for c in d["changes"]:
-        arrow = f"{c.get('old')!s:.40} -> {c.get('new')!s:.40}"
+        arrow = f"{_one_line(str(c.get('old'))[:40])} -> {_one_line(str(c.get('new'))[:40])}"
         better = {True: " (better)", False: " (worse)"}.get(c.get("better"), "")
-        lines.append(f"  {c['kind']:8} {c['path']}: {arrow}{better}")
+        lines.append(f"  {c['kind']:8} {_one_line(c['path'])}: {arrow}{better}")
     lines.append("")
-    lines += [f"  file {f['change']}: {f['file']}" for f in d["files"]] or ["  no file changed"]
+    lines += [f"  file {f['change']}: {_one_line(f['file'])}" for f in d["files"]] or [
+        "  no file changed"
+    ]
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ in scrolling pages, where the wheel should scroll the page.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -38,7 +39,15 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
-from .widgets import fmt_mb, fmt_ms, fmt_number, muted_label, title_label
+from .widgets import (
+    fmt_mb,
+    fmt_ms,
+    fmt_number,
+    muted_label,
+    plain_text,
+    plain_tooltip,
+    title_label,
+)
 
 pg.setConfigOptions(antialias=True)
 
@@ -363,7 +372,9 @@ class RocChart(ChartBase):
             for i, curve in enumerate(per_class or []):
                 item = pg.PlotDataItem(curve["fpr"], curve["tpr"], pen=_pen(series_color(i), 2))
                 plot.addItem(item)
-                legend.addItem(item, f"{curve['label']} (AUC {fmt_number(curve.get('auc'))})")
+                # escaped: pyqtgraph renders legend names as HTML, and class labels are data
+                name = f"{curve['label']} (AUC {fmt_number(curve.get('auc'))})"
+                legend.addItem(item, html.escape(name))
             self.title_label.setText("ROC curves, one class against the rest")
         if operating_point and operating_point.get("fpr") is not None:
             _mark_point(plot, operating_point["fpr"], operating_point["tpr"], operating_point)
@@ -456,7 +467,9 @@ class PrChart(ChartBase):
                     curve["recall"], curve["precision"], pen=_pen(series_color(i), 2)
                 )
                 plot.addItem(item)
-                legend.addItem(item, f"{curve['label']} (AP {fmt_number(curve.get('ap'))})")
+                # escaped: pyqtgraph renders legend names as HTML, and class labels are data
+                name = f"{curve['label']} (AP {fmt_number(curve.get('ap'))})"
+                legend.addItem(item, html.escape(name))
             self.title_label.setText("Precision-recall curves, one class against the rest")
         if operating_point and operating_point.get("recall") is not None:
             _mark_point(
@@ -823,13 +836,13 @@ class _Table(QTableWidget):
         self.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
-                item = QTableWidgetItem(str(value))
+                item = QTableWidgetItem(plain_text(value))
                 if c in self.NUMERIC:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 if r < len(tooltips) and tooltips[r]:
-                    item.setToolTip(tooltips[r])
+                    item.setToolTip(plain_tooltip(tooltips[r]))
                 self.setItem(r, c, item)
         self.resizeColumnsToContents()
         # Never narrower than its columns: a cramped page scrolls instead of cutting cells.

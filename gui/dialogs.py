@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QTableWidget,
     QTableWidgetItem,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
-from .widgets import Banner, fmt_bytes, muted_label, title_label
+from .widgets import Banner, PlainLabel, fmt_bytes, muted_label, title_label
 
 NO_ROLE = "(no role)"
 NONE = "(none)"
@@ -119,7 +118,7 @@ class _ImportDialog(QDialog):
         self.name.textChanged.connect(self._validate)
         self.form.addRow("&Name", self.name)
         self.layout_.addLayout(self.form)
-        self.problem = QLabel()
+        self.problem = PlainLabel()
         self.problem.setWordWrap(True)
         self.problem.setObjectName("Muted")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

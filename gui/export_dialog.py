@@ -46,7 +46,15 @@ from .review_view import (
     scroll_page,
     target_key,
 )
-from .widgets import Banner, KeyValueGrid, card, fmt_bytes, muted_label, title_label
+from .widgets import (
+    Banner,
+    KeyValueGrid,
+    PlainLabel,
+    card,
+    fmt_bytes,
+    muted_label,
+    title_label,
+)
 
 BUNDLE_FILTER = "Baton bundles (*.baton)"
 LAST_DIR_KEY = "export/last_dir"
@@ -152,7 +160,7 @@ class ExportDialog(QDialog):
             )
 
         # My key
-        self.key_name = QLabel()
+        self.key_name = PlainLabel()
         self.key_name.setWordWrap(True)
         self.key_fingerprint = FingerprintLabel("", 12.0)
         self.create_key_button = QPushButton(theme.icon("key"), "Create my key…")
@@ -320,9 +328,7 @@ class ExportDialog(QDialog):
         self.key_fingerprint.setVisible(has)
         self.passphrase.setEnabled(has)
         if has:
-            self.key_name.setText(
-                f"<b>{_esc(self.me['name'])}</b> &lt;{_esc(self.me['email'])}&gt;"
-            )
+            self.key_name.setText(f"{self.me['name']} <{self.me['email']}>")
             self.key_fingerprint.set_fingerprint(self.me["fingerprint"])
             self.key_message.clear()
         else:
@@ -553,8 +559,3 @@ class ExportDialog(QDialog):
         folder = Path(self.result["file"]).parent
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
-
-def _esc(text: Any) -> str:
-    from html import escape
-
-    return escape(str(text))

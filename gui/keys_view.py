@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -39,7 +38,17 @@ from PySide6.QtWidgets import (
 
 from . import theme
 from .review_worker import shared_runner, submit
-from .widgets import Banner, card, fmt_when, mono_font, muted_label, title_label
+from .widgets import (
+    Banner,
+    PlainLabel,
+    card,
+    fmt_when,
+    mono_font,
+    muted_label,
+    plain_text,
+    plain_tooltip,
+    title_label,
+)
 from .workers import TaskRunner
 
 PUBLIC_KEY_FILTER = "Public keys (*.pub *.pem);;All files (*)"
@@ -58,11 +67,11 @@ def grouped_fingerprint(fingerprint: str) -> str:
     return "\n".join(" ".join(groups[i : i + 8]) for i in range(0, len(groups), 8))
 
 
-class FingerprintLabel(QLabel):
+class FingerprintLabel(PlainLabel):
     """A fingerprint in large monospace groups, selectable."""
 
     def __init__(self, fingerprint: str = "", size: float = 15.0, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("", parent)
         font = mono_font()
         font.setPointSizeF(size)
         font.setWeight(QFont.Weight.DemiBold)
@@ -103,7 +112,7 @@ class TrustKeyDialog(QDialog):
         layout.addWidget(title_label(f"Trust {who}'s key?", "SectionTitle"))
         if source:
             layout.addWidget(muted_label(source))
-        advice = QLabel(COMPARE_ADVICE.format(who=who))
+        advice = PlainLabel(COMPARE_ADVICE.format(who=who))
         advice.setWordWrap(True)
         layout.addWidget(advice)
         self.fingerprint_label = FingerprintLabel(fingerprint, 17.0)
@@ -329,7 +338,7 @@ class KeysPage(QWidget):
         layout.addWidget(self.banner)
 
         # my key
-        self.my_name = QLabel()
+        self.my_name = PlainLabel()
         self.my_name.setWordWrap(True)
         self.my_name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.my_fingerprint = FingerprintLabel("", 13.0)
@@ -411,7 +420,7 @@ class KeysPage(QWidget):
         self.export_button.setVisible(has)
         self.my_fingerprint.setVisible(has)
         if has:
-            self.my_name.setText(f"<b>{_esc(me['name'])}</b> &lt;{_esc(me['email'])}&gt;")
+            self.my_name.setText(f"{me['name']} <{me['email']}>")
             self.my_fingerprint.set_fingerprint(me["fingerprint"])
         else:
             self.my_name.setText(
@@ -433,9 +442,11 @@ class KeysPage(QWidget):
                 status,
             )
             for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+                item = QTableWidgetItem(plain_text(text))
                 item.setData(Qt.ItemDataRole.UserRole, row["fingerprint"])
-                item.setToolTip(format_fingerprint(row["fingerprint"]) if c == 2 else text)
+                item.setToolTip(
+                    format_fingerprint(row["fingerprint"]) if c == 2 else plain_tooltip(text)
+                )
                 if c == 2:
                     item.setFont(mono_font())
                 if row.get("revoked_at"):
@@ -630,12 +641,6 @@ class KeysPage(QWidget):
     def _failed(self, message: str) -> None:
         self.banner.show_message(message, "error")
         self.failed.emit(message)
-
-
-def _esc(text: Any) -> str:
-    from html import escape
-
-    return escape(str(text))
 
 
 def _slug(text: str) -> str:

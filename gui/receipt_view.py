@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from . import theme
 from .keys_view import FingerprintLabel, TrustKeyDialog
@@ -35,6 +35,7 @@ from .review_view import (
 from .review_worker import shared_runner
 from .widgets import (
     KeyValueGrid,
+    PlainLabel,
     card,
     expanding_filler,
     fmt_number,
@@ -130,21 +131,21 @@ class ReceiptPage(QWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 4, 0, 4)
         layout.setSpacing(12)
-        self.decision = QLabel()
+        self.decision = PlainLabel()
         self.decision.setObjectName("Decision")
         font = self.decision.font()
         font.setPointSizeF(font.pointSizeF() + 12)
         font.setBold(True)
         self.decision.setFont(font)
         self.decided_by = muted_label()
-        self.comment = QLabel()
+        self.comment = PlainLabel()
         self.comment.setWordWrap(True)
         self.comment.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         comment_font = self.comment.font()
         comment_font.setPointSizeF(comment_font.pointSizeF() + 1)
         self.comment.setFont(comment_font)
         layout.addWidget(card(self.decision, self.decided_by, self.comment, margins=14))
-        self.recorded = QLabel()
+        self.recorded = PlainLabel()
         self.recorded.setWordWrap(True)
         self.recorded.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.recorded)
@@ -163,7 +164,7 @@ class ReceiptPage(QWidget):
                 card(self.bundle, title="The bundle it answers"),
             )
         )
-        self.reproduced = QLabel()
+        self.reproduced = PlainLabel()
         self.reproduced.setWordWrap(True)
         self.reproduced_targets = ReadOnlyTable(
             ("Target", "Claimed", "Measured by the reviewer", "Verdict"), numeric=(1, 2)
@@ -324,13 +325,14 @@ class ReceiptPage(QWidget):
                 w.hide()
             return
         a = rep.get("agreement") or {}
-        verdict_color = c["ok_text"] if rep.get("verdict") == "pass" else c["err_text"]
+        passed = rep.get("verdict") == "pass"
         self.reproduced.setText(
             f"Reproduced {fmt_when(rep.get('created'))}: "
-            f"<b style='color:{verdict_color}'>{'every claim reproduced' if rep.get('verdict') == 'pass' else 'some claims did not reproduce'}</b>; "
+            f"{'every claim reproduced' if passed else 'some claims did not reproduce'}; "
             f"prediction agreement {fmt_rate(a.get('rate'))} "
             f"({fmt_number(a.get('agreeing'))} of {fmt_number(a.get('rows'))} rows)."
         )
+        self.reproduced.setStyleSheet(f"color: {c['ok_text'] if passed else c['err_text']};")
         targets = rep.get("targets") or []
         self.reproduced_targets.set_rows(
             [

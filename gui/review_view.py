@@ -25,7 +25,6 @@ catalog connection (``baton.gui.workers``); :func:`received_rows` (from
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +68,7 @@ from .review_worker import shared_runner, submit
 from .widgets import (
     Banner,
     KeyValueGrid,
+    PlainLabel,
     card,
     expanding_filler,
     fmt_bytes,
@@ -78,6 +78,8 @@ from .widgets import (
     fmt_when,
     mono_font,
     muted_label,
+    plain_text,
+    plain_tooltip,
     title_label,
 )
 from .workers import TaskRunner
@@ -140,10 +142,6 @@ def target_expr(entry: Mapping[str, Any]) -> str:
     from baton.core.targets import Target
 
     return Target.from_dict(entry).expr()
-
-
-def _esc(text: Any) -> str:
-    return html.escape(str(text))
 
 
 def kind_colors(kind: str | None) -> tuple[QColor, QColor] | None:
@@ -227,7 +225,7 @@ class ReadOnlyTable(QTableWidget):
         for r, row in enumerate(rows):
             colors = kind_colors(self.kinds[r])
             for c, value in enumerate(row):
-                item = QTableWidgetItem("" if value is None else str(value))
+                item = QTableWidgetItem(plain_text(value))
                 flags = item.flags()
                 if c not in self.editable:
                     item.setFlags(flags & ~Qt.ItemFlag.ItemIsEditable)
@@ -249,7 +247,7 @@ class ReadOnlyTable(QTableWidget):
                         item.setForeground(fg)
                     item.setIcon(theme.icon(KIND_ICONS[self.kinds[r]], fg.name()))
                 if r < len(tooltips) and tooltips[r]:
-                    item.setToolTip(tooltips[r])
+                    item.setToolTip(plain_tooltip(tooltips[r]))
                 self.setItem(r, c, item)
         self.resizeColumnsToContents()
         self.fit_height()
@@ -297,18 +295,17 @@ class VerificationBanner(QFrame):
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         texts = QVBoxLayout()
         texts.setSpacing(3)
-        self.headline = QLabel()
+        self.headline = PlainLabel()
         self.headline.setObjectName("BannerHeadline")
         font = self.headline.font()
         font.setPointSizeF(font.pointSizeF() + 2)
         font.setBold(True)
         self.headline.setFont(font)
-        self.detail = QLabel()
-        self.file = QLabel()
+        self.detail = PlainLabel()
+        self.file = PlainLabel()
         for label in (self.headline, self.detail, self.file):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setTextFormat(Qt.TextFormat.PlainText)
             texts.addWidget(label)
         self.progress = QProgressBar()
         self.progress.setMaximumHeight(12)
@@ -438,6 +435,7 @@ class PlotPanel(QWidget):
         layout.setSpacing(2)
         layout.addWidget(title_label(self.title, "SectionTitle"))
         self.subtitle = muted_label()
+        # app-owned: the legend's coloured marks; it never holds text from a bundle
         self.subtitle.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.subtitle)
         self.plot_widget = pg.PlotWidget()
@@ -658,8 +656,8 @@ class ContractView(QWidget):
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(12)
         self.identity = KeyValueGrid(columns=2)
-        self.use = QLabel()
-        self.limitations = QLabel()
+        self.use = PlainLabel()
+        self.limitations = PlainLabel()
         for label in (self.use, self.limitations):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -715,13 +713,7 @@ class ContractView(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         for author in ident.get("authors") or []:
-            line = QLabel(
-                f"Author: <b>{_esc(author.get('name'))}</b> &lt;{_esc(author.get('email'))}&gt; "
-                f"<span style='font-family:monospace'>{_esc(format_fingerprint(author.get('fingerprint', '')))}</span>"
-            )
-            line.setWordWrap(True)
-            line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.authors.addWidget(line)
+            self.authors.addWidget(author_line(author))
         self.use.setText(ident.get("intended_use") or "—")
         self.limitations.setText(ident.get("limitations") or "None stated.")
 
@@ -795,6 +787,30 @@ class ContractView(QWidget):
         self.memory_chart.set_data(memory_for_chart(results.get("memory")))
         self.confusion.set_data(results.get("confusion_matrix"))
         self.confusion.setVisible(bool(results.get("confusion_matrix")))
+
+
+def author_line(author: Mapping[str, Any]) -> QWidget:
+    """"Author: NAME <EMAIL> FINGERPRINT", each part a plain label (the name in bold)."""
+    from baton.core.keys import format_fingerprint
+
+    line = QWidget()
+    row = QHBoxLayout(line)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    name = PlainLabel(author.get("name") or "")
+    bold = name.font()
+    bold.setBold(True)
+    name.setFont(bold)
+    email = PlainLabel(f"<{author.get('email') or ''}>")
+    fingerprint = PlainLabel(format_fingerprint(author.get("fingerprint") or ""))
+    fingerprint.setFont(mono_font())
+    row.addWidget(PlainLabel("Author:"))
+    for label in (name, email, fingerprint):
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(label)
+    email.setWordWrap(True)
+    row.addStretch(1)
+    return line
 
 
 # --- reproduce -----------------------------------------------------------------------------
@@ -898,7 +914,7 @@ class ReproduceView(QWidget):
         rl = QVBoxLayout(self.results)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.setSpacing(12)
-        self.verdict = QLabel()
+        self.verdict = PlainLabel()
         self.verdict.setObjectName("Verdict")
         self.verdict.setWordWrap(True)
         font = self.verdict.font()
@@ -906,7 +922,7 @@ class ReproduceView(QWidget):
         font.setBold(True)
         self.verdict.setFont(font)
         self.when = muted_label()
-        self.agreement = QLabel()
+        self.agreement = PlainLabel()
         self.agreement.setWordWrap(True)
         self.agreement.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         rl.addWidget(card(self.verdict, self.when, self.agreement))
@@ -993,7 +1009,7 @@ class ReproduceView(QWidget):
         self.when.setText(f"Reproduced {fmt_when(result.get('created'))}")
         a = result.get("agreement") or {}
         text = (
-            f"<b>Prediction agreement: {fmt_rate(a.get('rate'))}</b> — "
+            f"Prediction agreement: {fmt_rate(a.get('rate'))} — "
             f"{fmt_number(a.get('agreeing'))} of {fmt_number(a.get('rows'))} test rows predicted "
             "the same here as by the data scientist"
         )
@@ -1177,10 +1193,15 @@ class DecisionView(QWidget):
         layout.setSpacing(12)
         self.banner = Banner(closable=False)
         layout.addWidget(self.banner)
-        self.result = QLabel()
+        self.result_decision = PlainLabel()
+        font = self.result_decision.font()
+        font.setPointSizeF(font.pointSizeF() + 3)
+        font.setBold(True)
+        self.result_decision.setFont(font)
+        self.result = PlainLabel()
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.result_card = card(self.result, title="Countersigned")
+        self.result_card = card(self.result_decision, self.result, title="Countersigned")
         self.result_card.hide()
         layout.addWidget(self.result_card)
         self.group = QButtonGroup(self)
@@ -1300,18 +1321,20 @@ class DecisionView(QWidget):
             review["decision"]
         ]
         reproduced = review.get("reproduced")
+        decision = DECISION_TEXT[review["decision"]]
+        self.result_decision.setText(decision)
+        self.result_decision.setStyleSheet(f"color: {color};")
         self.result.setText(
-            f"<span style='font-size:14pt; font-weight:600; color:{color}'>"
-            f"{_esc(DECISION_TEXT[review['decision']])}</span><br>"
-            f"Receipt written to <b>{_esc(review['file'])}</b><br>"
-            f"Signed by {_esc(review['reviewer']['name'])} on {_esc(fmt_when(review.get('created')))}; "
+            f"{decision}: receipt written to {review['file']}\n"
+            f"Signed by {review['reviewer']['name']} on {fmt_when(review.get('created'))}; "
             + (
-                f"it records the reproduction of {_esc(fmt_when(reproduced.get('created')))} "
-                f"(verdict {_esc(reproduced.get('verdict'))})."
+                f"it records the reproduction of {fmt_when(reproduced.get('created'))} "
+                f"(verdict {reproduced.get('verdict')})."
                 if reproduced
                 else "it records no reproduction (none was run here)."
             )
-            + "<br>Send the receipt to the data scientist; <i>baton verify</i> or Baton's window shows it to them."
+            + "\nSend the receipt to the data scientist; `baton verify` or Baton's window "
+            "shows it to them."
         )
         self.result_card.show()
 
@@ -1324,6 +1347,7 @@ def verify_bundle_job(path: Path) -> Callable:
 
     def job(catalog, progress, cancel) -> dict[str, Any]:
         from baton.core import bundle, review, trust
+        from baton.core.card import render_html_fragment
         from baton.core.errors import BatonError, Cancelled
 
         try:
@@ -1343,14 +1367,14 @@ def verify_bundle_job(path: Path) -> Callable:
                     if trust.key_status(catalog, o.signer_fingerprint) == "revoked"
                     else None
                 )
-                card_path = opened.folder / "card.md"
                 return {
                     "state": "verified" if o.trusted else "untrusted",
                     "summary": opened.summary(),
                     "contract": contract,
                     "author": author,
                     "revoked": revoked,
-                    "card": card_path.read_text(encoding="utf-8") if card_path.is_file() else "",
+                    # Baton's own rendering of the verified contract (which card.md had to equal)
+                    "card": render_html_fragment(contract),
                     "reproduction": review.latest_reproduction(catalog, o.root_digest)
                     if o.trusted
                     else None,
@@ -1552,6 +1576,7 @@ class BundlePage(QWidget):
         self.decision_view = DecisionView()
         self.decision_view.countersign_requested.connect(self.open_countersign_dialog)
         self.card_view = QTextBrowser()
+        self.card_view.setOpenLinks(False)  # the card has no links; nothing may navigate
         self.card_view.setOpenExternalLinks(False)
         self.tabs.addTab(scroll_page(self.contract_view), theme.icon("contract"), "Contract")
         self.tabs.addTab(scroll_page(self.reproduce_view), theme.icon("evaluate"), "Reproduce")
@@ -1630,7 +1655,8 @@ class BundlePage(QWidget):
         self.filler.hide()
         self.tabs.show()
         self.contract_view.set_contract(self.contract)
-        self.card_view.setMarkdown(outcome.get("card") or "")
+        # escaped: core's HTML card, every string from the contract in it HTML-escaped
+        self.card_view.setHtml(outcome.get("card") or "")
         if self.state == "verified":
             self.banner.show_state("ok", verified_headline(self.summary), "", file_line)
             self.banner.trust_button.hide()

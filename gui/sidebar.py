@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
 from . import theme
+from .widgets import plain_text, plain_tooltip
 
 SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("models", "Models", "model"),
@@ -189,13 +190,13 @@ class CatalogSidebar(QTreeWidget):
         self._retheme()
 
     def _placeholder(self, text: str) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([text])
+        item = QTreeWidgetItem([plain_text(text)])
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         item.setData(0, ROLE_KIND, "empty")
         font = QFont(item.font(0))
         font.setItalic(True)
         item.setFont(0, font)
-        item.setToolTip(0, text)
+        item.setToolTip(0, plain_tooltip(text))
         return item
 
     def populate(self, sections: dict[str, list[dict]], query: str = "") -> None:
@@ -214,14 +215,14 @@ class CatalogSidebar(QTreeWidget):
                 if not records:
                     placeholder = self._placeholder(NO_MATCH if query else EMPTY[key])
                     if not query:
-                        placeholder.setToolTip(0, EMPTY_TIPS[key])
+                        placeholder.setToolTip(0, plain_tooltip(EMPTY_TIPS[key]))
                     section.addChild(placeholder)
                     continue
                 for record in records:
                     text, tip = item_text(key, record)
-                    item = QTreeWidgetItem([text])
+                    item = QTreeWidgetItem([plain_text(text)])
                     item.setIcon(0, theme.icon(icon_name))
-                    item.setToolTip(0, tip or text)
+                    item.setToolTip(0, plain_tooltip(tip or text))
                     if record.get("exists") is False:
                         font = QFont(item.font(0))
                         font.setItalic(True)

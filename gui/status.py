@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
 
 from . import theme
+from .widgets import PlainLabel, plain_tooltip
 from .workers import TaskRunner
 
 
@@ -18,7 +19,7 @@ class TaskStatus(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 4, 0)
         layout.setSpacing(6)
-        self.label = QLabel()
+        self.label = PlainLabel()
         self.label.setMinimumWidth(120)
         self.bar = QProgressBar()
         self.bar.setFixedWidth(160)
@@ -61,7 +62,7 @@ class TaskStatus(QWidget):
             text = f"{worker.title} (waiting)"
         if len(active) > 1:
             text += f"  (+{len(active) - 1} queued)"
-        self.label.setToolTip(text)
+        self.label.setToolTip(plain_tooltip(text))
         metrics = self.label.fontMetrics()
         self.label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, 460))
         if worker.last_fraction is None:

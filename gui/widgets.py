@@ -2,15 +2,25 @@
 
 Also the display formatting of numbers, sizes and times, so every view writes them the
 same way (sizes use 1 MB = 2**20 bytes, as core does).
+
+Text is plain: Qt renders a label or tooltip as HTML whenever its text looks like HTML,
+and much of what Baton shows was written by someone else (a contract, a receipt, a file
+name). :class:`PlainLabel` and :func:`plain_tooltip` show any text exactly as written,
+with control and invisible formatting characters made visible as on the terminal; every
+label built here is one. A view that wants rich text sets it on an app-owned label and
+says so where it does.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from baton.core.safetext import visible
+from PySide6 import QtGui
 from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -105,6 +115,40 @@ def mono_font():
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
 
+# --- plain text -------------------------------------------------------------------------
+
+
+class PlainLabel(QLabel):
+    """A label that shows its text as written: never as HTML (``Qt.PlainText``), with
+    control and invisible formatting characters (bidi overrides...) shown as escapes."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        super().setText(visible(text, lines=True))
+
+
+def plain_text(value: Any) -> str:
+    """A value as a table cell or plain label shows it (see :class:`PlainLabel`)."""
+    return visible("" if value is None else value, lines=True)
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` as a tooltip that shows it literally.
+
+    Qt shows a tooltip as rich text whenever it looks like HTML (``Qt.mightBeRichText``)
+    and has no plain-text switch for tooltips, so such text is escaped and wrapped in an
+    app-owned paragraph that keeps its line breaks.
+    """
+    text = plain_text(text)
+    if not QtGui.Qt.mightBeRichText(text):
+        return text
+    return f"<p style='white-space:pre-wrap'>{html.escape(text, quote=False)}</p>"
+
+
 # --- widgets ----------------------------------------------------------------------------
 
 
@@ -149,7 +193,7 @@ class StepQueue(QObject):
 
 
 def title_label(text: str = "", name: str = "PageTitle") -> QLabel:
-    label = QLabel(text)
+    label = PlainLabel(text)
     label.setObjectName(name)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -157,7 +201,7 @@ def title_label(text: str = "", name: str = "PageTitle") -> QLabel:
 
 
 def muted_label(text: str = "", wrap: bool = True) -> QLabel:
-    label = QLabel(text)
+    label = PlainLabel(text)
     label.setObjectName("Muted")
     label.setWordWrap(wrap)
     return label
@@ -177,7 +221,7 @@ class Banner(QFrame):
         layout.setSpacing(8)
         self._icon = QLabel()
         self._icon.setFixedSize(18, 18)
-        self.label = QLabel()
+        self.label = PlainLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -241,7 +285,7 @@ class EmptyState(QWidget):
         self.icon = QLabel()
         self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.icon)
-        self.label = QLabel(text)
+        self.label = PlainLabel(text)
         self.label.setObjectName("EmptyState")
         self.label.setWordWrap(True)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -388,7 +432,7 @@ class KeyValueGrid(QWidget):
             for r, (key, value) in enumerate(chunk):
                 name = muted_label(key, wrap=False)
                 name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-                text = QLabel(str(value))
+                text = PlainLabel(str(value))
                 text.setWordWrap(True)
                 text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -405,13 +449,13 @@ class KeyValueGrid(QWidget):
             grid.setVerticalSpacing(4)
             for r, (key, value) in enumerate(hashes):
                 grid.addWidget(muted_label(key, wrap=False), r, 0)
-                field = QLineEdit(str(value))
+                field = QLineEdit(plain_text(value))
                 field.setObjectName("HashField")
                 field.setReadOnly(True)
                 field.setFrame(False)
                 field.setFont(mono_font())
                 field.setCursorPosition(0)
-                field.setToolTip(f"{key}: {value}")
+                field.setToolTip(plain_tooltip(f"{key}: {value}"))
                 field.setStyleSheet("background: transparent;")
                 grid.addWidget(field, r, 1)
                 self._values[key] = field

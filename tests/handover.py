@@ -14,6 +14,7 @@ wrote nothing outside its staging folder and left every catalog table as it was.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import pickle
 import shutil
@@ -27,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from baton.core import keys, oms
+from baton.core import card, keys, oms
 from baton.core.cli import cli
+from baton.core.errors import BatonError
 from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -369,7 +371,12 @@ def contract_of(members: dict[str, bytes]) -> dict[str, Any]:
 
 
 def with_contract(members: dict[str, bytes], contract: dict[str, Any]) -> dict[str, bytes]:
+    """``members`` holding ``contract``, and ``card.md`` rendered from it as ``pack`` would
+    (a bundle's card must be Baton's rendering of its contract). A contract that cannot be
+    rendered (a test of a broken contract) keeps the old card."""
     members["contract.json"] = json.dumps(contract, indent=2, sort_keys=True).encode() + b"\n"
+    with contextlib.suppress(BatonError, KeyError, TypeError, ValueError, IndexError):
+        members["card.md"] = card.card_bytes(json.loads(members["contract.json"]))
     return members
 
 
