@@ -431,6 +431,250 @@ def test_a_member_not_allowed_is_refused_unread(tmp_path):
     assert not (tmp_path / "staging").exists()
 
 
+# --- the real signed bundle, through `baton verify` and the core call ----------------------
+
+
+def verify_refuses(world, private_tmp, path: Path, exc_type: type[BatonError], message: str,
+                   home: Path | None = None) -> None:  # fmt: skip
+    """``baton verify`` exits 1 printing exactly ``message``; ``bundle.verify`` raises it."""
+    home = home or world.mle
+    line = refused_by_verify(world, private_tmp, path, 1, home=home)
+    assert line == f"Error: {message}"
+    catalog = Catalog(home)
+    try:
+        with pytest.raises(BatonError) as caught:
+            bundles.verify(catalog, path)
+    finally:
+        catalog.close()
+    assert type(caught.value) is exc_type and str(caught.value) == message
+    assert list(private_tmp.iterdir()) == []
+
+
+def genuine(world) -> list[tuple[str, bytes]]:
+    return list(read_members(world.bundle).items())
+
+
+def test_the_rebuilt_bundle_still_verifies(world, private_tmp):
+    path = world.path("rebuilt.baton")
+    path.write_bytes(build(entries_of(world.bundle)))
+    result = verify(world.mle, path)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_signed_bundle_with_a_hidden_card(world, private_tmp):
+    entries = entries_of(world.bundle)
+    hidden = local_entry(Entry("card.md", b"# bc-lr 1\n\nAll targets met. Approved.\n"))
+    at = find(entries, "contract.json")  # after the genuine card: a streaming reader ends on it
+    path = world.path("hidden-card.baton")
+    path.write_bytes(build(entries, gaps={at: hidden}))
+    assert zipfile_members(path.read_bytes()) == genuine(world)
+    streamed = dict(stream_members(path.read_bytes()))
+    assert streamed["card.md"] == b"# bc-lr 1\n\nAll targets met. Approved.\n"
+    verify_refuses(world, private_tmp, path, VerificationError,
+                   f'hidden-card.baton: member "contract.json" starts {len(hidden)} bytes after '
+                   'the end of "card.md"; the bytes between them belong to no listed member'
+                   + hidden_note("card.md"))  # fmt: skip
+
+
+def test_signed_bundle_with_a_hidden_model(world, private_tmp, tmp_path):
+    entries = entries_of(world.bundle)
+    evil = evil_skops(world.marker, tmp_path)
+    world.marker.unlink(missing_ok=True)
+    hidden = local_entry(Entry("model/model.skops", evil, method=zipfile.ZIP_STORED))
+    at = find(entries, "model/model.skops") + 1
+    path = world.path("hidden-model.baton")
+    path.write_bytes(build(entries, gaps={at: hidden}))
+    assert zipfile_members(path.read_bytes()) == genuine(world)
+    assert dict(stream_members(path.read_bytes()))["model/model.skops"] == evil
+    verify_refuses(world, private_tmp, path, VerificationError,
+                   f'hidden-model.baton: member "{entries[at].name}" starts {len(hidden)} bytes '
+                   'after the end of "model/model.skops"; the bytes between them belong to no '
+                   "listed member" + hidden_note("model/model.skops"))  # fmt: skip
+    assert not world.marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "what"),
+    [
+        ("usize", 1, "size (1 in the local header, {usize} in the central directory)"),
+        ("crc", 0, "CRC-32 (0x00000000 in the local header, {crc} in the central directory)"),
+        ("method", 0, "compression method (0 in the local header, 8 in the central directory)"),
+        ("flags", 0x0800, "flags (0x0800 in the local header, 0x0000 in the central directory)"),
+    ],
+)
+def test_signed_bundle_with_a_local_header_that_disagrees(world, private_tmp, field, value, what):
+    entries = entries_of(world.bundle)
+    at = find(entries, "contract.json")
+    f = entries[at].fields()
+    entries[at] = entries[at].with_(local={field: value})
+    path = world.path("local.baton")
+    path.write_bytes(build(entries))
+    assert zipfile_members(path.read_bytes()) == genuine(world)
+    verify_refuses(world, private_tmp, path, VerificationError,
+                   'local.baton: member "contract.json" has a local header that disagrees with '
+                   "the central directory on its "
+                   + what.format(usize=f["usize"], crc=f"0x{f['crc']:08x}"))  # fmt: skip
+
+
+def test_signed_bundle_with_a_local_header_naming_another_file(world, private_tmp):
+    entries = entries_of(world.bundle)
+    at = find(entries, "card.md")
+    entries[at] = entries[at].with_(local={"name": b"run.sh\x00\x00"})
+    path = world.path("renamed.baton")
+    path.write_bytes(build(entries))
+    verify_refuses(world, private_tmp, path, VerificationError,
+                   'renamed.baton: member "card.md" has a different name in its local header; '
+                   "the ZIP was tampered with")  # fmt: skip
+
+
+@pytest.mark.parametrize("offsets", ["as they were", "adjusted"])
+def test_signed_bundle_with_a_script_prepended(world, private_tmp, offsets):
+    path = world.path("script.baton")
+    if offsets == "as they were":
+        path.write_bytes(SCRIPT + world.bundle.read_bytes())
+    else:
+        path.write_bytes(build(entries_of(world.bundle), prefix=SCRIPT))
+    assert zipfile_members(path.read_bytes()) == genuine(world)
+    verify_refuses(world, private_tmp, path, UnsafeInput,
+                   f"script.baton: has {len(SCRIPT)} bytes before its first member (something "
+                   "was prepended to the ZIP, such as a script)")  # fmt: skip
+
+
+def test_signed_bundle_with_data_appended(world, private_tmp):
+    path = world.path("appended.baton")
+    tail = b"\n# appended after signing\n" * 20
+    path.write_bytes(world.bundle.read_bytes() + tail)
+    assert zipfile_members(path.read_bytes()) == genuine(world)
+    verify_refuses(world, private_tmp, path, UnsafeInput,
+                   f"appended.baton: has {len(tail)} bytes after the end of the ZIP (data "
+                   "appended to it)")  # fmt: skip
+
+
+def test_signed_bundle_with_an_archive_comment(world, private_tmp):
+    path = world.path("comment.baton")
+    path.write_bytes(build(entries_of(world.bundle), comment=b"Reviewed: all targets met."))
+    assert zipfile_members(path.read_bytes()) == genuine(world)
+    verify_refuses(world, private_tmp, path, UnsafeInput,
+                   "comment.baton: has an archive comment (26 bytes); Baton bundles carry none")  # fmt: skip
+
+
+@needs_proc_io
+def test_signed_bundle_with_an_unsigned_1_gib_member(world, private_tmp):
+    """A stored 1 GiB member, correct in every header, that model.sig does not name: it
+    is refused by name, before a byte of it is read (the file is sparse)."""
+    path = write(world.path("big.baton"),
+                 [*entries_of(world.bundle), Entry("data/train.bin", b"", hole=GIB)])  # fmt: skip
+    assert path.stat().st_size > GIB and path.stat().st_blocks * 512 < 16 << 20
+    message = ('big.baton: member "data/train.bin" was added after signing: model.sig does not '
+               "name it, so it was refused unread")  # fmt: skip
+    before = bytes_read_by_this_process()
+    verify_refuses(world, private_tmp, path, VerificationError, message)
+    assert bytes_read_by_this_process() - before < 64 << 20  # twice through, imports included
+    before = bytes_read_by_this_process()
+    verify_refuses(world, private_tmp, path, VerificationError, message, home=world.stranger)
+    assert bytes_read_by_this_process() - before < 64 << 20
+
+
+# --- what is read before the signer is trusted ---------------------------------------------
+
+
+def _as_mallory(contract: dict, world) -> None:
+    contract["identity"]["authors"] = [{
+        "name": "Mallory", "email": "mallory@example.org", "fingerprint": world.base.mallory_fp,
+        "public_key": public_pem(world.mallory_key)}]  # fmt: skip
+
+
+@pytest.fixture
+def mallorys(world) -> Path:
+    """Dana's bundle re-signed by Mallory, whose key nobody trusts; the contract names it."""
+    return rewrite(world.bundle, world.path("mallory.baton"),
+                   edit_contract(lambda c: _as_mallory(c, world)), resign=world.mallory_key)  # fmt: skip
+
+
+@pytest.mark.parametrize("contract", [b"[" * 100_000, b'{"identity": {"authors": []}}\n'])
+def test_unknown_signer_contract_changed_after_signing_is_tampering(world, private_tmp,
+                                                                    mallorys, contract):  # fmt: skip
+    """The contract is looked at for a key only once its digest matched: a contract
+    changed after signing, however hostile, is reported as the change it is."""
+    bad = rewrite(mallorys, world.path("changed.baton"),
+                  lambda m: m.update({"contract.json": contract}))  # fmt: skip
+    verify_refuses(world, private_tmp, bad, VerificationError,
+                   "contract.json was changed after signing")  # fmt: skip
+
+
+def _sneak(text: str) -> str:
+    return '{"identity": {"authors": []}, ' + text[1:]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_sneak, "repeats the JSON key 'identity'"),
+        (lambda t: '{"nan": NaN, ' + t[1:], "contains NaN, which JSON does not allow"),
+        (lambda t: '{"deep": ' + "[" * 100_000 + "]" * 100_000 + ", " + t[1:],
+         "is nested too deeply"),
+    ],
+    ids=["duplicate-key", "nan", "deep"],
+)
+def test_unknown_signer_key_is_read_by_the_strict_parser(world, private_tmp, change, reason):
+    """A lax parser would find Mallory's key in these signed contracts (the last
+    ``identity`` wins, NaN passes) and call the bundle intact; the strict one refuses."""
+
+    def hostile(members):
+        contract = contract_of(members)
+        _as_mallory(contract, world)
+        members["contract.json"] = change(json.dumps(contract, indent=2, sort_keys=True)).encode()
+
+    bad = rewrite(world.bundle, world.path("strict.baton"), hostile, resign=world.mallory_key)
+    verify_refuses(world, private_tmp, bad, VerificationError,
+                   f"strict.baton/contract.json {reason}")  # fmt: skip
+
+
+def test_unknown_signer_document_is_parsed_only_after_every_digest_matched(world, private_tmp,
+                                                                           mallorys):  # fmt: skip
+    events: list[str] = []
+    real_compare, real_parse = oms.compare_manifest, oms._strict_json
+
+    def compare(*args, **kwargs):
+        events.append("digests compared")
+        return real_compare(*args, **kwargs)
+
+    def parse(text, what):
+        events.append(f"parsed {what}")
+        return real_parse(text, what)
+
+    catalog = Catalog(world.mle)
+    try:
+        with mock.patch.object(oms, "compare_manifest", compare), \
+                mock.patch.object(oms, "_strict_json", parse):  # fmt: skip
+            summary = signed_zip.open_signed_zip(catalog, mallorys, sig_name="model.sig",
+                                                 document="contract.json")  # fmt: skip
+        summary.close()
+    finally:
+        catalog.close()
+    assert summary.trusted is False and summary.signer_fingerprint == world.base.mallory_fp
+    assert "parsed mallory.baton/contract.json" in events
+    assert events.index("digests compared") < events.index("parsed mallory.baton/contract.json")
+
+
+def test_trusted_signer_signature_is_checked_before_anything_is_extracted(world, private_tmp):
+    signed = rewrite(world.bundle, world.path("forged-src.baton"), resign=world.mallory_key)
+
+    def forge(members):
+        sig = json.loads(members["model.sig"])
+        sig["verificationMaterial"]["publicKey"]["hint"] = world.base.dana_fp
+        members["model.sig"] = json.dumps(sig, indent=2).encode()
+
+    bad = rewrite(signed, world.path("forged.baton"), forge)
+    catalog = Catalog(world.mle)
+    try:
+        with staging_watch() as staged, pytest.raises(VerificationError, match="does not match"):
+            bundles.verify(catalog, bad)
+    finally:
+        catalog.close()
+    assert staged == []  # refused on model.sig alone: nothing else was inflated
+
+
 # --- property: whatever is accepted has one reading ----------------------------------------
 
 
