@@ -4,17 +4,37 @@ A bundle (``NAME-VERSION.baton``) and a review receipt are ZIPs of regular files
 (DESIGN.md sections 3 and 6). This module is the one place that turns such a ZIP into
 files on disk, and it does so in two phases:
 
-1. **Structure, before a single byte is extracted** (:func:`list_members`): the central
-   directory is parsed, every local header is read and compared with it, and every
-   member is checked for a safe, portable name, a plain file type, no encryption, a
-   supported compression method, sizes and a compression ratio within :class:`Limits`,
-   and a name that is not a pickle's. Members must not overlap and must lie inside the
-   file.
-2. **Streaming** (:func:`safe_extract`): each member is decompressed by this module
-   (not by :mod:`zipfile`) into a private staging folder, with the output capped at the
-   size the central directory declares, the CRC-32 checked, the SHA-256 computed on the
-   way, and the first bytes sniffed for a pickle. Any failure empties the staging folder
-   again.
+1. **Structure, before a single byte is extracted** (:func:`open_archive`,
+   :func:`list_members`): the file must be exactly one ZIP, with one reading whether a
+   tool starts from the central directory (as :mod:`zipfile` does) or walks local
+   headers from offset 0 (as streaming extractors do):
+
+   - the end record ends the file: no archive comment, nothing appended;
+   - a ZIP64 end record and locator only right before it, agreeing with every
+     end-record field not marked as ZIP64 (``0xFFFF`` / ``0xFFFFFFFF``); per member, a
+     ZIP64 extra field exactly where a field is so marked, holding exactly those values;
+   - the central directory holds exactly the members the end record counts and ends
+     where the ZIP64 end record or the end record starts;
+   - local entries are contiguous from offset 0 (nothing prepended, such as a script),
+     in central-directory order, up to the central directory: no gap where a hidden
+     entry could sit, no overlap;
+   - each local header repeats its central record: name bytes, flags, method, time,
+     date, CRC-32 and both sizes (from its ZIP64 field when marked); no data
+     descriptors, no flags beyond UTF-8 names and deflate levels, no "version needed"
+     beyond 4.5, no member comments, no second disk.
+
+   Every member is also checked for a safe, portable name, a plain file type, no
+   encryption, a supported compression method, sizes and a compression ratio within
+   :class:`Limits`, and a name that is not a pickle's. The central directory is parsed
+   here, not by :mod:`zipfile`, so that nothing is read twice by two parsers.
+2. **Streaming** (:meth:`Archive.read`, :meth:`Archive.extract`, :func:`safe_extract`):
+   each member is decompressed by this module (not by :mod:`zipfile`), from the same
+   open file that was checked, into memory (a small member) or a private staging folder,
+   with the output capped at the size the central directory declares, the CRC-32
+   checked, the SHA-256 computed on the way, and the first bytes sniffed for a pickle.
+   A caller that knows every name a member may have (the signed manifest) passes them
+   as ``allowed``: any other member is refused by name before a byte of it is inflated.
+   Any failure empties the staging folder again.
 
 Policy decisions worth knowing:
 
@@ -34,10 +54,12 @@ Policy decisions worth knowing:
   2-5 header), and inside a nested ZIP (a member that is itself a ZIP, as PyTorch's
   ``archive/data.pkl`` format is). Nested ZIPs are inspected one level deep.
 - *Error types.* A damaged or malformed ZIP (not a ZIP, truncated, bad CRC, sizes that
-  lie, local headers that disagree, overlapping members) raises
-  :class:`~baton.core.errors.VerificationError`; input refused on purpose (hostile
-  names, types, sizes, ratio, encryption, pickles) raises
-  :class:`~baton.core.errors.UnsafeInput`. Both name the ZIP, the member and the reason.
+  lie, local headers that disagree, gaps, overlapping members, inconsistent ZIP64
+  records, a member not allowed) raises :class:`~baton.core.errors.VerificationError`;
+  input refused on purpose (hostile names, types, sizes, ratio, encryption, pickles,
+  bytes before or after the ZIP, comments, ZIP features Baton does not read) raises
+  :class:`~baton.core.errors.UnsafeInput`. Both name the ZIP, the member (if one is to
+  blame) and the reason.
 
 :func:`write_bundle_zip` writes a bundle that this reader accepts: deterministic bytes
 (sorted names, 1980-01-01 timestamps, mode 0644), written atomically, each file either
@@ -47,6 +69,7 @@ deflated or stored depending on whether a sample of it compresses.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -58,7 +81,7 @@ import threading
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -71,12 +94,14 @@ from .progress import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 
 __all__ = [
     "PICKLE_REFUSAL",
+    "Archive",
     "Limits",
     "Member",
     "MemberCallback",
     "is_pickle_name",
     "list_members",
     "looks_like_pickle",
+    "open_archive",
     "private_staging",
     "private_staging_dir",
     "safe_extract",
@@ -286,12 +311,43 @@ class _NameSet:
 
 # --------------------------------------------------------------------------------------
 # Reading the structure
+#
+# The central directory is parsed here, not by :mod:`zipfile`, whose reader forgives
+# what a second reader would read differently: it skips bytes before the first member
+# (and shifts every offset to match), looks for the end record anywhere in the last
+# 64 KiB, ignores the member count, and never looks at local headers.
 
 _LOCAL_SIG = b"PK\x03\x04"
-_LOCAL_LEN = 30
+_CENTRAL_SIG = b"PK\x01\x02"
+_END_SIG = b"PK\x05\x06"
+_ZIP64_END_SIG = b"PK\x06\x06"
+_ZIP64_LOCATOR_SIG = b"PK\x06\x07"
+# sig, version needed, flags, method, time, date, crc, compressed size, size, name
+# length, extra length
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+# sig, made by, version needed, flags, method, time, date, crc, compressed size, size,
+# name length, extra length, comment length, disk, internal attributes, external
+# attributes, local header offset
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+# sig, disk, disk of the directory, members on this disk, members, directory size,
+# directory offset, comment length
+_END = struct.Struct("<4sHHHHIIH")
+# sig, size of the rest of the record, made by, version needed, disk, disk of the
+# directory, members on this disk, members, directory size, directory offset
+_ZIP64_END = struct.Struct("<4sQHHIIQQQQ")
+# sig, disk of the ZIP64 end record, its offset, number of disks
+_ZIP64_LOCATOR = struct.Struct("<4sIQI")
+_MAX16, _MAX32 = 0xFFFF, 0xFFFF_FFFF  # "the real value is in a ZIP64 record"
+_ZIP64_TAG = 0x0001
+# Stored, deflated and ZIP64 need ZIP 4.5 at most; a higher "version needed" is a
+# feature this reader does not have (and zipfile refuses past 6.3).
+_MAX_VERSION_NEEDED = 45
+
 _FLAG_ENCRYPTED = 0x01
+_FLAG_DATA_DESCRIPTOR = 0x08
 _FLAG_STRONG_ENCRYPTION = 0x40
 _FLAG_UTF8 = 0x800
+_FLAGS_KNOWN = _FLAG_UTF8 | 0x06  # 0x06: the deflate level a writer used; changes nothing
 _UNICODE_EXTRAS = (0x7075, 0x6375)  # Info-ZIP Unicode path / comment
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 _METHOD_NAMES = {
@@ -321,6 +377,7 @@ class _Reader:
         self._fh = fh
         self._fd = fh.fileno()
         self._lock = threading.Lock()
+        self.size = os.fstat(self._fd).st_size
 
     def read_at(self, offset: int, n: int) -> bytes:
         if not _HAS_PREAD:
@@ -336,6 +393,28 @@ class _Reader:
             offset += len(got)
             n -= len(got)
         return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One central-directory record as read, its sizes and offset taken from ZIP64
+    where it says so."""
+
+    name: str
+    raw_name: bytes
+    version: int
+    flags: int
+    method: int
+    time: int
+    date: int
+    crc: int
+    compressed_size: int
+    size: int
+    extra: bytes
+    comment: bytes
+    disk: int
+    external_attr: int
+    header_offset: int
 
 
 @dataclass(frozen=True)
@@ -355,38 +434,270 @@ class _Entry:
         return Member(self.name, self.size, self.compressed_size, _METHODS[self.method], sha256)
 
 
-def _extra_ids(extra: bytes) -> list[int] | None:
-    ids = []
+def _extra_fields(extra: bytes) -> dict[int, bytes] | None:
+    """The extra field's blocks by tag; ``None`` if it is damaged or repeats a tag."""
+    fields: dict[int, bytes] = {}
     while len(extra) >= 4:
         tag, length = struct.unpack("<HH", extra[:4])
-        if length + 4 > len(extra):
+        if length + 4 > len(extra) or tag in fields:
             return None
-        ids.append(tag)
+        fields[tag] = extra[4 : 4 + length]
         extra = extra[4 + length :]
-    return ids if not extra else None
+    return fields if not extra else None
 
 
-def _entry_problem(info: zipfile.ZipInfo, limits: Limits) -> _Refusal | None:
+def _unreadable(label: str, path: str, why: str) -> VerificationError:
+    return VerificationError(
+        f"{label}: is not a readable ZIP file; it is truncated or damaged ({why})", path=path
+    )
+
+
+def _hidden_entry(reader: _Reader, start: int, length: int) -> str:
+    """Words for unlisted bytes that hold a local entry: the name a streaming reader sees."""
+    head = reader.read_at(start, min(length, _LOCAL.size))
+    if len(head) < _LOCAL.size or head[:4] != _LOCAL_SIG:
+        return ""
+    (flags,) = struct.unpack_from("<H", head, 6)
+    (name_len,) = struct.unpack_from("<H", head, 26)
+    if _LOCAL.size + name_len > length:
+        return ""
+    raw = reader.read_at(start + _LOCAL.size, name_len)
+    name = raw.decode("utf-8" if flags & _FLAG_UTF8 else "cp437", "replace")
+    return f" (they hold a hidden local entry for {_show(name)})"
+
+
+def _prefix_error(reader: _Reader, length: int, label: str, path: str) -> BatonError:
+    hidden = _hidden_entry(reader, 0, length)
+    if hidden:
+        return VerificationError(
+            f"{label}: has {length} bytes before its first member{hidden}", path=path
+        )
+    return UnsafeInput(
+        f"{label}: has {length} bytes before its first member (something was prepended to "
+        "the ZIP, such as a script)",
+        path=path,
+    )
+
+
+@dataclass(frozen=True)
+class _Directory:
+    count: int
+    offset: int
+    size: int
+    end: int  # where the ZIP64 end record or the end record starts
+
+
+def _find_directory(reader: _Reader, label: str, path: str, limits: Limits) -> _Directory:
+    """The end record, last in the file, and what it says of the central directory."""
+    size = reader.size
+    if size < _END.size:
+        raise _unreadable(label, path, "it is too short to be a ZIP")
+    window = min(size, _END.size + _MAX16)
+    tail = reader.read_at(size - window, window)
+    at = tail.rfind(_END_SIG, 0, window - _END.size + 4)
+    if at < 0:
+        raise _unreadable(label, path, "it has no end-of-central-directory record")
+    end_at = size - window + at
+    _, disk, directory_disk, here, count, dsize, doffset, comment = _END.unpack_from(tail, at)
+    after = size - end_at - _END.size
+    if after and comment == after:
+        raise UnsafeInput(
+            f"{label}: has an archive comment ({comment} bytes); Baton bundles carry none",
+            path=path,
+        )
+    if comment > after:
+        raise _unreadable(label, path, "its end record promises a comment that is not there")
+    if after:
+        raise UnsafeInput(
+            f"{label}: has {after - comment} bytes after the end of the ZIP (data appended to it)",
+            path=path,
+        )
+    if disk or directory_disk or here != count:
+        raise UnsafeInput(
+            f"{label}: is one part of a split ZIP; Baton reads single-file ZIPs only", path=path
+        )
+
+    directory_end = end_at
+    locator_at = end_at - _ZIP64_LOCATOR.size
+    locator = reader.read_at(locator_at, _ZIP64_LOCATOR.size) if locator_at >= 0 else b""
+    if locator[:4] == _ZIP64_LOCATOR_SIG:
+        directory_end = locator_at - _ZIP64_END.size
+        count, dsize, doffset = _zip64_end(
+            reader, locator, directory_end, (count, dsize, doffset), label, path
+        )
+    elif count == _MAX16 or _MAX32 in (dsize, doffset):
+        raise VerificationError(
+            f"{label}: its end record calls for a ZIP64 end record that is not there; "
+            "the ZIP is truncated or damaged",
+            path=path,
+        )
+    if count > limits.max_members:
+        raise UnsafeInput(
+            f"{label}: has {count} members, over the limit of {limits.max_members}", path=path
+        )
+    if doffset + dsize != directory_end:
+        shift = directory_end - dsize - doffset
+        if shift > 0 and (not count or reader.read_at(doffset + shift, 4) == _CENTRAL_SIG):
+            # `cat script bundle.zip`: every offset is short by the script's length
+            raise _prefix_error(reader, shift, label, path)
+        if shift > 0 and (not count or reader.read_at(doffset, 4) == _CENTRAL_SIG):
+            raise VerificationError(
+                f"{label}: has {shift} bytes between its central directory and its end "
+                "record; the ZIP is malformed",
+                path=path,
+            )
+        raise _unreadable(label, path, "its central directory is not where its end record says")
+    return _Directory(count, doffset, dsize, directory_end)
+
+
+def _zip64_end(
+    reader: _Reader,
+    locator: bytes,
+    record_at: int,
+    values: tuple[int, int, int],
+    label: str,
+    path: str,
+) -> tuple[int, int, int]:
+    """Members, directory size and offset from the ZIP64 end record, which must sit right
+    before its locator and agree with every end-record field not marked as ZIP64."""
+    _, record_disk, pointer, disks = _ZIP64_LOCATOR.unpack(locator)
+    record = reader.read_at(record_at, _ZIP64_END.size) if record_at >= 0 else b""
+    damaged = VerificationError(
+        f"{label}: has a damaged ZIP64 end record; the ZIP is malformed", path=path
+    )
+    if record_disk or disks != 1 or pointer != record_at or len(record) != _ZIP64_END.size:
+        raise damaged
+    sig, rest, _, _, disk, directory_disk, here, count, dsize, doffset = _ZIP64_END.unpack(record)
+    if sig != _ZIP64_END_SIG or rest != _ZIP64_END.size - 12 or disk or directory_disk:
+        raise damaged
+    if here != count:
+        raise UnsafeInput(
+            f"{label}: is one part of a split ZIP; Baton reads single-file ZIPs only", path=path
+        )
+    fields = (
+        "the number of members",
+        "the size of the central directory",
+        "where the central directory starts",
+    )
+    for what, small, big, marker in zip(
+        fields,
+        values,
+        (count, dsize, doffset),
+        (_MAX16, _MAX32, _MAX32),
+        strict=True,
+    ):
+        if small not in (marker, big):
+            raise VerificationError(
+                f"{label}: its ZIP64 end record and its end record disagree on {what} "
+                f"({big} and {small}); the ZIP is malformed",
+                path=path,
+            )
+    return count, dsize, doffset
+
+
+def _read_directory(
+    reader: _Reader, directory: _Directory, label: str, path: str
+) -> list[_Record]:
+    """Exactly ``directory.count`` records, filling the directory to its last byte."""
+    data = reader.read_at(directory.offset, directory.size)
+    miscounted = VerificationError(
+        f"{label}: its central directory does not hold exactly the {directory.count} members "
+        "its end record counts; the ZIP is malformed",
+        path=path,
+    )
+    records = []
+    at = 0
+    for _ in range(directory.count):
+        if at + _CENTRAL.size > len(data) or data[at : at + 4] != _CENTRAL_SIG:
+            raise miscounted
+        (_, _, version, flags, method, time, date, crc, csize, size, name_len, extra_len,
+         comment_len, disk, _, external_attr, offset) = _CENTRAL.unpack_from(data, at)  # fmt: skip
+        at += _CENTRAL.size
+        raw_name = data[at : at + name_len]
+        extra = data[at + name_len : at + name_len + extra_len]
+        comment = data[at + name_len + extra_len : at + name_len + extra_len + comment_len]
+        at += name_len + extra_len + comment_len
+        if at > len(data):
+            raise miscounted
+        # Without the UTF-8 flag a name is CP437 (as zipfile reads it); such a name is
+        # refused later unless it is ASCII, where both readings agree.
+        if flags & _FLAG_UTF8:
+            name = raw_name.decode("utf-8", "surrogateescape")
+        else:
+            name = raw_name.decode("cp437")
+        csize, size, offset = _central_zip64(name, extra, (size, csize, offset), label, path)
+        records.append(
+            _Record(name, raw_name, version, flags, method, time, date, crc, csize, size,
+                    extra, comment, disk, external_attr, offset)  # fmt: skip
+        )
+    if at != len(data):
+        raise miscounted
+    return records
+
+
+def _central_zip64(
+    name: str, extra: bytes, values: tuple[int, int, int], label: str, path: str
+) -> tuple[int, int, int]:
+    """Compressed size, size and offset, from the ZIP64 extra field exactly where the
+    record marks them, in the order the format fixes (size, compressed size, offset)."""
+    fields = _extra_fields(extra)
+    if fields is None:
+        damaged = "has a damaged extra field in the central directory"
+        raise _member_error(VerificationError, label, name, damaged, path)
+    marked = [i for i, v in enumerate(values) if v == _MAX32]
+    block = fields.get(_ZIP64_TAG)
+    problem = None
+    if block is None and marked:
+        problem = "marks a field as ZIP64 but has no ZIP64 extra field in its central record"
+    elif block is not None and not marked:
+        problem = "has a ZIP64 extra field in its central record that none of its fields calls for"
+    elif block is not None and len(block) != 8 * len(marked):
+        problem = (
+            f"has a ZIP64 extra field in its central record of {len(block)} bytes, where its "
+            f"fields call for {8 * len(marked)}"
+        )
+    if problem:
+        raise _member_error(VerificationError, label, name, problem, path)
+    real = list(values)
+    for i, value in zip(marked, struct.unpack(f"<{len(marked)}Q", block or b""), strict=True):
+        real[i] = value
+    size, csize, offset = real
+    return csize, size, offset
+
+
+def _version_problem(version: int) -> str:
+    return (
+        f"needs ZIP version {version // 10}.{version % 10} to be read; Baton reads ZIP 4.5 "
+        "(stored, deflated and ZIP64 members)"
+    )
+
+
+def _entry_problem(record: _Record, limits: Limits) -> _Refusal | None:
     """Everything about one central-directory record that needs no other record."""
-    name = info.orig_filename
+    name = record.name
     problem = _name_problem(name, limits)
     if problem:
         return _Refusal(UnsafeInput, problem)
-    if not info.flag_bits & _FLAG_UTF8 and not name.isascii():
+    if not record.flags & _FLAG_UTF8 and not record.raw_name.isascii():
         return _Refusal(
             UnsafeInput,
             "has a non-ASCII name not marked as UTF-8; other tools could read it differently",
         )
-    ids = _extra_ids(info.extra)
-    if ids is None:
-        return _Refusal(VerificationError, "has a damaged extra field in the central directory")
-    if any(tag in _UNICODE_EXTRAS for tag in ids):
+    fields = _extra_fields(record.extra) or {}
+    if any(tag in _UNICODE_EXTRAS for tag in fields):
         return _Refusal(
             UnsafeInput,
             "carries a second, Unicode name in an extra field; other tools could read it differently",
         )
+    if record.comment:
+        return _Refusal(UnsafeInput, "has a comment; Baton bundles carry none")
+    if record.disk:
+        return _Refusal(
+            UnsafeInput,
+            f"is on disk {record.disk + 1} of a split ZIP; Baton reads single-file ZIPs only",
+        )
 
-    ftype = stat.S_IFMT(info.external_attr >> 16)
+    ftype = stat.S_IFMT(record.external_attr >> 16)
     kinds = {
         stat.S_IFLNK: "a symbolic link",
         stat.S_IFCHR: "a character device",
@@ -403,37 +714,50 @@ def _entry_problem(info: zipfile.ZipInfo, limits: Limits) -> _Refusal | None:
     if name.endswith("/"):
         if ftype == stat.S_IFREG:
             return _Refusal(UnsafeInput, "is named like a folder but marked as a file")
-        if info.file_size or info.compress_size > 2:
+        if record.size or record.compressed_size > 2:
             return _Refusal(UnsafeInput, "is a folder entry that carries data")
-    elif ftype == stat.S_IFDIR or info.external_attr & 0x10:
+    elif ftype == stat.S_IFDIR or record.external_attr & 0x10:
         return _Refusal(UnsafeInput, 'is marked as a folder but its name does not end in "/"')
 
-    if info.flag_bits & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION):
+    if record.flags & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION):
         return _Refusal(UnsafeInput, "is encrypted; Baton does not accept encrypted bundles")
-    if info.compress_type not in _METHODS:
-        what = _METHOD_NAMES.get(info.compress_type, "unknown")
+    if record.flags & _FLAG_DATA_DESCRIPTOR:
         return _Refusal(
             UnsafeInput,
-            f"uses compression method {info.compress_type} ({what}); only stored and deflated are accepted",
+            "has its sizes after its data (a data descriptor); Baton refuses those, since "
+            "readers can disagree on where such a member ends",
         )
-    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+    if record.flags & ~_FLAGS_KNOWN:
+        return _Refusal(
+            UnsafeInput,
+            f"uses ZIP features Baton does not read (general-purpose flags 0x{record.flags & ~_FLAGS_KNOWN:04x})",
+        )
+    if record.method not in _METHODS:
+        what = _METHOD_NAMES.get(record.method, "unknown")
+        return _Refusal(
+            UnsafeInput,
+            f"uses compression method {record.method} ({what}); only stored and deflated are accepted",
+        )
+    if record.version > _MAX_VERSION_NEEDED:
+        return _Refusal(UnsafeInput, _version_problem(record.version))
+    if record.method == zipfile.ZIP_STORED and record.compressed_size != record.size:
         return _Refusal(
             VerificationError, "is stored uncompressed but declares two different sizes"
         )
-    if info.file_size > limits.max_member_size:
+    if record.size > limits.max_member_size:
         return _Refusal(
             UnsafeInput,
-            f"unpacks to {_human(info.file_size)}, over the limit of {_human(limits.max_member_size)} per member",
+            f"unpacks to {_human(record.size)}, over the limit of {_human(limits.max_member_size)} per member",
         )
-    if info.file_size > limits.ratio_min_size and (
-        info.compress_size == 0 or info.file_size / info.compress_size > limits.max_ratio
+    if record.size > limits.ratio_min_size and (
+        record.compressed_size == 0 or record.size / record.compressed_size > limits.max_ratio
     ):
-        ratio = info.file_size / max(info.compress_size, 1)
+        ratio = record.size / max(record.compressed_size, 1)
         return _Refusal(
             UnsafeInput,
             f"compresses {ratio:.0f}:1, over the limit of {limits.max_ratio:.0f}:1 (a likely ZIP bomb)",
         )
-    if info.file_size and not info.compress_size:
+    if record.size and not record.compressed_size:
         return _Refusal(VerificationError, "declares content but stores no data")
     if not name.endswith("/") and is_pickle_name(name):
         return _Refusal(UnsafeInput, PICKLE_REFUSAL)
@@ -457,118 +781,194 @@ def _open_zip_file(zip_path: str | os.PathLike[str]) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def _check_structure(fh: BinaryIO, label: str, path: str, limits: Limits) -> list[_Entry]:
+def _check_structure(reader: _Reader, label: str, path: str, limits: Limits) -> list[_Entry]:
     """Every check that needs no decompression; returns all entries, folders included."""
-    file_size = os.fstat(fh.fileno()).st_size
-    try:
-        zf = zipfile.ZipFile(fh)
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        NotImplementedError,
-        ValueError,
-        struct.error,
-        EOFError,
-        OSError,
-    ) as exc:
-        raise VerificationError(
-            f"{label}: is not a readable ZIP file; it is truncated or damaged ({exc})", path=path
-        ) from None
-    infos = zf.infolist()
-    if len(infos) > limits.max_members:
-        raise UnsafeInput(
-            f"{label}: has {len(infos)} members, over the limit of {limits.max_members}", path=path
-        )
-
+    directory = _find_directory(reader, label, path, limits)
+    records = _read_directory(reader, directory, label, path)
     names = _NameSet()
     total = 0
-    for info in infos:
-        name = info.orig_filename
-        refusal = _entry_problem(info, limits)
+    for record in records:
+        refusal = _entry_problem(record, limits)
         if refusal is None:
-            collision = names.add(name)
+            collision = names.add(record.name)
             refusal = _Refusal(UnsafeInput, collision) if collision else None
         if refusal is not None:
-            raise _member_error(refusal.cls, label, name, refusal.reason, path)
-        total += info.file_size
+            raise _member_error(refusal.cls, label, record.name, refusal.reason, path)
+        total += record.size
         if total > limits.max_total_size:
             raise _member_error(
                 UnsafeInput,
                 label,
-                name,
+                record.name,
                 f"brings the unpacked total to {_human(total)}, over the limit of {_human(limits.max_total_size)}",
                 path,
             )
+    _check_order(records, label, path)
+    return _check_local_entries(reader, records, directory.offset, label, path)
 
-    reader = _Reader(fh)
-    entries: list[_Entry] = []
-    for info in infos:
-        name = info.orig_filename
 
-        def fail(reason: str, name: str = name) -> BatonError:
-            return _member_error(VerificationError, label, name, reason, path)
-
-        if info.header_offset < 0 or info.header_offset + _LOCAL_LEN > file_size:
-            raise fail("starts outside the file; the ZIP is truncated or damaged")
-        header = reader.read_at(info.header_offset, _LOCAL_LEN)
-        if header[:4] != _LOCAL_SIG:
-            raise fail("has no local header where the central directory points")
-        flags, method, name_len, extra_len = struct.unpack("<2xHH16xHH", header[4:])
-        local_name = reader.read_at(info.header_offset + _LOCAL_LEN, name_len)
-        local_extra = reader.read_at(info.header_offset + _LOCAL_LEN + name_len, extra_len)
-        encoding = "utf-8" if info.flag_bits & _FLAG_UTF8 else "cp437"
-        if local_name != name.encode(encoding, "surrogatepass"):
-            raise fail("has a different name in its local header; the ZIP was tampered with")
-        if method != info.compress_type or (flags ^ info.flag_bits) & _FLAG_ENCRYPTED:
-            raise fail("has a local header that disagrees with the central directory")
-        local_ids = _extra_ids(local_extra)
-        if local_ids is None or len(local_extra) != extra_len:
-            raise fail("has a damaged local header")
-        if any(tag in _UNICODE_EXTRAS for tag in local_ids):
-            raise _member_error(
-                UnsafeInput,
-                label,
-                name,
-                "carries a second, Unicode name in an extra field; other tools could read it differently",
-                path,
-            )
-        data_offset = info.header_offset + _LOCAL_LEN + name_len + extra_len
-        if data_offset + info.compress_size > file_size:
-            raise fail("ends after the end of the file; the ZIP is truncated")
-        entries.append(
-            _Entry(
-                name,
-                name.endswith("/"),
-                info.compress_type,
-                info.CRC,
-                info.file_size,
-                info.compress_size,
-                info.header_offset,
-                data_offset,
-            )
-        )
-
-    # Members must not share bytes (overlapping members are how a "non-recursive" ZIP
-    # bomb multiplies one compressed block), nor reach into the central directory.
-    ordered = sorted(entries, key=lambda e: e.header_offset)
-    for here, after in zip(ordered, ordered[1:], strict=False):
-        if here.data_offset + here.compressed_size > after.header_offset:
+def _check_order(records: list[_Record], label: str, path: str) -> None:
+    """Local entries must lie in the central directory's order, one per record."""
+    for before, after in zip(records, records[1:], strict=False):
+        if after.header_offset < before.header_offset:
             raise _member_error(
                 VerificationError,
                 label,
                 after.name,
-                f"overlaps member {_show(here.name)}; the ZIP is malformed",
+                f"is listed after {_show(before.name)} in the central directory but stored "
+                "before it; local entries must follow the central directory's order",
                 path,
             )
-    if ordered and ordered[-1].data_offset + ordered[-1].compressed_size > zf.start_dir:
-        raise _member_error(
-            VerificationError,
-            label,
-            ordered[-1].name,
-            "runs into the central directory; the ZIP is malformed",
-            path,
+        if after.header_offset == before.header_offset:
+            raise _member_error(
+                VerificationError,
+                label,
+                after.name,
+                f"overlaps member {_show(before.name)}; the ZIP is malformed",
+                path,
+            )
+
+
+def _check_local_entries(
+    reader: _Reader, records: list[_Record], directory_at: int, label: str, path: str
+) -> list[_Entry]:
+    """Walk the local entries from offset 0 to the central directory: each must start
+    where the previous one ends and repeat its central record, so that a reader of local
+    headers sees exactly the members the central directory lists (nothing hides in a gap,
+    nothing overlaps)."""
+    entries: list[_Entry] = []
+    at = 0
+    previous: _Record | None = None
+    for record in records:
+        if record.header_offset > at:
+            gap = record.header_offset - at
+            if previous is None:
+                raise _prefix_error(reader, gap, label, path)
+            raise _member_error(
+                VerificationError,
+                label,
+                record.name,
+                f"starts {gap} bytes after the end of {_show(previous.name)}; the bytes "
+                f"between them belong to no listed member{_hidden_entry(reader, at, gap)}",
+                path,
+            )
+        if record.header_offset < at:
+            assert previous is not None  # the first record cannot start before offset 0
+            raise _member_error(
+                VerificationError,
+                label,
+                record.name,
+                f"overlaps member {_show(previous.name)}; the ZIP is malformed",
+                path,
+            )
+        try:
+            data_offset = _check_local_header(reader, record, label, path)
+        except _Refusal as refusal:
+            raise _member_error(refusal.cls, label, record.name, refusal.reason, path) from None
+        end = data_offset + record.compressed_size
+        if end > reader.size:
+            raise _member_error(
+                VerificationError,
+                label,
+                record.name,
+                "ends after the end of the file; the ZIP is truncated",
+                path,
+            )
+        if end > directory_at:
+            raise _member_error(
+                VerificationError,
+                label,
+                record.name,
+                "runs into the central directory; the ZIP is malformed",
+                path,
+            )
+        entries.append(
+            _Entry(record.name, record.name.endswith("/"), record.method, record.crc,
+                   record.size, record.compressed_size, record.header_offset, data_offset)  # fmt: skip
+        )
+        at, previous = end, record
+    if directory_at > at:
+        gap = directory_at - at
+        where = (
+            f"after the end of the last member {_show(previous.name)}"
+            if previous
+            else "after the start of the file"
+        )
+        raise VerificationError(
+            f"{label}: the central directory starts {gap} bytes {where}; the bytes between "
+            f"them belong to no listed member{_hidden_entry(reader, at, gap)}",
+            path=path,
         )
     return entries
+
+
+def _check_local_header(reader: _Reader, record: _Record, label: str, path: str) -> int:
+    """Where ``record``'s data starts, once its local header is found to repeat it."""
+    header = reader.read_at(record.header_offset, _LOCAL.size)
+    if len(header) < _LOCAL.size or header[:4] != _LOCAL_SIG:
+        raise _Refusal(VerificationError, "has no local header where the central directory points")
+    # The "version needed" may differ from the central record's: zipfile raises it there
+    # alone when a member's offset needs ZIP64. It only has to stay within reach.
+    (_, version, flags, method, time, date, crc, csize, size, name_len,
+     extra_len) = _LOCAL.unpack(header)  # fmt: skip
+    local_name = reader.read_at(record.header_offset + _LOCAL.size, name_len)
+    if local_name != record.raw_name:
+        raise _Refusal(
+            VerificationError, "has a different name in its local header; the ZIP was tampered with"
+        )
+    if version > _MAX_VERSION_NEEDED:
+        raise _Refusal(UnsafeInput, _version_problem(version) + " (in its local header)")
+    extra = reader.read_at(record.header_offset + _LOCAL.size + name_len, extra_len)
+    fields = _extra_fields(extra) if len(extra) == extra_len else None
+    if fields is None:
+        raise _Refusal(VerificationError, "has a damaged local header")
+    if any(tag in _UNICODE_EXTRAS for tag in fields):
+        raise _Refusal(
+            UnsafeInput,
+            "carries a second, Unicode name in an extra field; other tools could read it differently",
+        )
+    block = fields.get(_ZIP64_TAG)
+    marked = (csize, size).count(_MAX32)
+    if marked or block is not None:
+        # The format asks for both sizes in a local ZIP64 field, and nothing else.
+        if block is None:
+            raise _Refusal(
+                VerificationError,
+                "marks its sizes as ZIP64 but has no ZIP64 extra field in its local header",
+            )
+        if not marked:
+            raise _Refusal(
+                VerificationError,
+                "has a ZIP64 extra field in its local header that none of its fields calls for",
+            )
+        if marked == 1:
+            raise _Refusal(
+                VerificationError,
+                "marks only one of its sizes as ZIP64 in its local header; the format wants both",
+            )
+        if len(block) != 16:
+            raise _Refusal(
+                VerificationError,
+                f"has a ZIP64 extra field in its local header of {len(block)} bytes, where its fields call for 16",
+            )
+        size, csize = struct.unpack("<QQ", block)
+    for what, here, there, shown in (
+        ("flags", flags, record.flags, "0x{:04x}"),
+        ("compression method", method, record.method, "{}"),
+        ("modification time", time, record.time, "{}"),
+        ("modification date", date, record.date, "{}"),
+        ("CRC-32", crc, record.crc, "0x{:08x}"),
+        ("compressed size", csize, record.compressed_size, "{}"),
+        ("size", size, record.size, "{}"),
+    ):
+        if here != there:
+            raise _Refusal(
+                VerificationError,
+                f"has a local header that disagrees with the central directory on its {what} "
+                f"({shown.format(here)} in the local header, {shown.format(there)} in the "
+                "central directory)",
+            )
+    return record.header_offset + _LOCAL.size + name_len + extra_len
 
 
 def list_members(zip_path: str | os.PathLike[str], limits: Limits = Limits()) -> list[Member]:  # noqa: B008
@@ -577,10 +977,8 @@ def list_members(zip_path: str | os.PathLike[str], limits: Limits = Limits()) ->
     Folder entries are checked but not listed. Raises what :func:`safe_extract` would
     raise for the same structural problem.
     """
-    label = Path(zip_path).name
-    with _open_zip_file(zip_path) as fh:
-        entries = _check_structure(fh, label, str(zip_path), limits)
-    return [e.member() for e in entries if not e.is_folder]
+    with open_archive(zip_path, limits) as archive:
+        return archive.members
 
 
 # --------------------------------------------------------------------------------------
@@ -781,8 +1179,8 @@ class _Shared:
 class _Sink:
     """Receives a member's bytes: sniffs, counts, hashes and writes them."""
 
-    def __init__(self, fd: int, declared: int, shared: _Shared) -> None:
-        self.fd = fd
+    def __init__(self, out: Callable[[bytes], object], declared: int, shared: _Shared) -> None:
+        self.out = out
         self.declared = declared
         self.shared = shared
         self.count = 0
@@ -807,10 +1205,14 @@ class _Sink:
                 raise _Refusal(UnsafeInput, PICKLE_REFUSAL)
         self.sha.update(data)
         self.crc = zlib.crc32(data, self.crc)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view) :]
+        self.out(data)
         self.shared.checkpoint(len(data))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _stream_member(reader: _Reader, entry: _Entry, sink: _Sink) -> None:
@@ -854,23 +1256,28 @@ def _stream_member(reader: _Reader, entry: _Entry, sink: _Sink) -> None:
         )
 
 
+def _inflate_checked(reader: _Reader, entry: _Entry, sink: _Sink, check_crc: bool) -> None:
+    """Stream ``entry`` into ``sink``, then hold it to its declared size and CRC-32."""
+    _stream_member(reader, entry, sink)
+    if sink.count != entry.size:
+        raise _Refusal(
+            VerificationError,
+            f"unpacks to {_human(sink.count)}, less than its declared size of {_human(entry.size)}; the ZIP is truncated or damaged",
+        )
+    if check_crc and sink.crc != entry.crc:
+        raise _Refusal(
+            VerificationError,
+            "is damaged: its CRC-32 does not match (changed or corrupted after packing)",
+        )
+
+
 def _extract_member(
     reader: _Reader, entry: _Entry, staging: _Staging, shared: _Shared, check_crc: bool
 ) -> Member:
     fd = staging.create_file(entry.name)
     try:
-        sink = _Sink(fd, entry.size, shared)
-        _stream_member(reader, entry, sink)
-        if sink.count != entry.size:
-            raise _Refusal(
-                VerificationError,
-                f"unpacks to {_human(sink.count)}, less than its declared size of {_human(entry.size)}; the ZIP is truncated or damaged",
-            )
-        if check_crc and sink.crc != entry.crc:
-            raise _Refusal(
-                VerificationError,
-                "is damaged: its CRC-32 does not match (changed or corrupted after packing)",
-            )
+        sink = _Sink(functools.partial(_write_all, fd), entry.size, shared)
+        _inflate_checked(reader, entry, sink, check_crc)
         if sink.head.startswith(b"PK\x03\x04"):
             with open(fd, "rb", closefd=False) as fh:
                 problem = _nested_zip_problem(fh, sink.count)
@@ -881,43 +1288,73 @@ def _extract_member(
         os.close(fd)
 
 
-def safe_extract(
-    zip_path: str | os.PathLike[str],
-    staging_dir: str | os.PathLike[str],
-    *,
-    limits: Limits = Limits(),  # noqa: B008
-    on_member: MemberCallback | None = None,
-    progress: ProgressFn | None = None,
-    cancel: CancelToken | None = None,
-    workers: int | None = None,
-    check_crc: bool = True,
-) -> list[Member]:
-    """Check an untrusted ZIP, then stream its files into a private staging folder.
+class Archive:
+    """An untrusted ZIP whose whole structure passed :func:`open_archive`'s checks.
 
-    Nothing is written before the whole central directory has passed (see the module
-    docstring). ``staging_dir`` is created 0700 or must already be private and empty; on
-    any failure, cancellation included, it is emptied again. ``on_member(name, sha256,
-    size)`` is called in this thread, in archive order, once a file is complete and
-    checked; an exception from it aborts the extraction the same way. Returns the
-    files, with their SHA-256, in archive order.
-
-    ``workers`` (default: up to 4, one per CPU) extracts members in parallel; hashing
-    and inflating release the GIL. ``check_crc=False`` skips the CRC-32, which only
-    makes sense when the caller compares every SHA-256 with a signed manifest.
+    The file stays open, so what :meth:`read` and :meth:`extract` inflate is what was
+    checked, even if the path is replaced meanwhile.
     """
-    label, path = Path(zip_path).name, str(zip_path)
-    on_member = on_member or (lambda name, sha256, size: None)
-    report = progress or no_progress
-    cancel = cancel or NEVER_CANCELLED
-    staging_root = Path(staging_dir)
 
-    with _open_zip_file(zip_path) as fh:
-        entries = _check_structure(fh, label, path, limits)
-        files = [e for e in entries if not e.is_folder]
+    def __init__(self, fh: BinaryIO, label: str, path: str, limits: Limits) -> None:
+        self._reader = _Reader(fh)
+        self.label = label
+        self.path = path
+        self.limits = limits
+        self._entries = _check_structure(self._reader, label, path, limits)
+        self._files = [e for e in self._entries if not e.is_folder]
+
+    @property
+    def members(self) -> list[Member]:
+        """The files, in archive order, without their SHA-256 (nothing is read yet)."""
+        return [e.member() for e in self._files]
+
+    def read(self, name: str, limit: int) -> bytes:
+        """One small member, inflated into memory with its size and CRC-32 checked."""
+        entry = next((e for e in self._files if e.name == name), None)
+        if entry is None:
+            raise NotFound(f"{self.label} has no {name}", path=name)
+        if entry.size > limit:
+            raise VerificationError(
+                f"{self.label}: {name} is too large ({entry.size:,} bytes; at most {limit:,})",
+                path=name,
+            )
+        out = bytearray()
+        sink = _Sink(out.extend, entry.size, _Shared(NEVER_CANCELLED, self.limits))
+        try:
+            _inflate_checked(self._reader, entry, sink, check_crc=True)
+        except _Refusal as refusal:
+            raise _member_error(refusal.cls, self.label, name, refusal.reason, self.path) from None
+        return bytes(out)
+
+    def extract(
+        self,
+        staging_dir: str | os.PathLike[str],
+        *,
+        allowed: Collection[str] | None = None,
+        unlisted: str = "is not one of the files this archive may hold",
+        on_member: MemberCallback | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        workers: int | None = None,
+        check_crc: bool = True,
+    ) -> list[Member]:
+        """Stream every file into ``staging_dir``; see :func:`safe_extract`."""
+        label, path = self.label, self.path
+        if allowed is not None:
+            # Refused by name before a byte of it is inflated: a member nobody signed
+            # costs nothing, however large it says it is.
+            stranger = next((e for e in self._files if e.name not in allowed), None)
+            if stranger is not None:
+                raise _member_error(VerificationError, label, stranger.name, unlisted, path)
+        on_member = on_member or (lambda name, sha256, size: None)
+        report = progress or no_progress
+        cancel = cancel or NEVER_CANCELLED
+        staging_root = Path(staging_dir)
+        files = self._files
         total = sum(e.size for e in files)
         _prepare_staging(staging_root)
-        reader = _Reader(fh)
-        shared = _Shared(cancel, limits)
+        reader = self._reader
+        shared = _Shared(cancel, self.limits)
         staging = _Staging(staging_root)
         try:
             for folder in sorted({e.name.rpartition("/")[0] for e in files} - {""}):
@@ -954,6 +1391,61 @@ def safe_extract(
             raise
         finally:
             staging.close()
+
+
+@contextlib.contextmanager
+def open_archive(
+    zip_path: str | os.PathLike[str],
+    limits: Limits = Limits(),  # noqa: B008
+) -> Iterator[Archive]:
+    """Open an untrusted ZIP and check its whole structure; nothing is inflated yet.
+
+    The file must be exactly one ZIP (see the module docstring); any problem raises
+    before the ``with`` body runs.
+    """
+    with _open_zip_file(zip_path) as fh:
+        yield Archive(fh, Path(zip_path).name, str(zip_path), limits)
+
+
+def safe_extract(
+    zip_path: str | os.PathLike[str],
+    staging_dir: str | os.PathLike[str],
+    *,
+    limits: Limits = Limits(),  # noqa: B008
+    allowed: Collection[str] | None = None,
+    unlisted: str = "is not one of the files this archive may hold",
+    on_member: MemberCallback | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+    check_crc: bool = True,
+) -> list[Member]:
+    """Check an untrusted ZIP, then stream its files into a private staging folder.
+
+    Nothing is written before the whole structure has passed (see the module
+    docstring). ``allowed``, if given, is every name a file may have: any other file is
+    refused (``"<zip>: member <name> <unlisted>"``) before anything is inflated.
+    ``staging_dir`` is created 0700 or must already be private and empty; on any
+    failure, cancellation included, it is emptied again. ``on_member(name, sha256,
+    size)`` is called in this thread, in archive order, once a file is complete and
+    checked; an exception from it aborts the extraction the same way. Returns the
+    files, with their SHA-256, in archive order.
+
+    ``workers`` (default: up to 4, one per CPU) extracts members in parallel; hashing
+    and inflating release the GIL. ``check_crc=False`` skips the CRC-32, which only
+    makes sense when the caller compares every SHA-256 with a signed manifest.
+    """
+    with open_archive(zip_path, limits) as archive:
+        return archive.extract(
+            staging_dir,
+            allowed=allowed,
+            unlisted=unlisted,
+            on_member=on_member,
+            progress=progress,
+            cancel=cancel,
+            workers=workers,
+            check_crc=check_crc,
+        )
 
 
 def _run_one(

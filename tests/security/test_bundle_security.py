@@ -312,15 +312,20 @@ def test_not_a_zip_and_truncated(world, private_tmp):
 # --- files added, removed, changed after signing (not re-signed) ---------------------------
 
 
+def _added(name: str) -> str:
+    """A member model.sig does not name is refused before it is read, so a renamed file
+    reads as an added one."""
+    return (f'tampered.baton: member "{name}" was added after signing: model.sig does not '
+            "name it, so it was refused unread")  # fmt: skip
+
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda m: m.update({"notes.txt": b"hi"}),
-         "notes.txt was added after signing (it is not in tampered.baton/model.sig)"),
-        (lambda m: m.update({".gitignore": b"*"}),
-         ".gitignore was added after signing (it is not in tampered.baton/model.sig)"),
-        (lambda m: m.update({"model/extra.onnx": b"onnx"}),
-         "model/extra.onnx was added after signing (it is not in tampered.baton/model.sig)"),
+        (lambda m: m.update({"notes.txt": b"hi"}), _added("notes.txt")),
+        (lambda m: m.update({".gitignore": b"*"}), _added(".gitignore")),
+        (lambda m: m.update({"model/extra.onnx": b"onnx"}), _added("model/extra.onnx")),
         (lambda m: m.pop("card.md"), "card.md was removed after signing"),
         (lambda m: m.pop("data/test.parquet"), "data/test.parquet was removed after signing"),
         (lambda m: m.update({"card.md": m["card.md"] + b"\nAll targets met.\n"}),
@@ -329,8 +334,7 @@ def test_not_a_zip_and_truncated(world, private_tmp):
          "contract.json was changed after signing"),
         (lambda m: m.update({"model/model.skops": _flip(m["model/model.skops"], 1000)}),
          "model/model.skops was changed after signing"),
-        (lambda m: m.update({"README.md": m.pop("card.md")}),
-         "card.md was renamed to README.md after signing"),
+        (lambda m: m.update({"README.md": m.pop("card.md")}), _added("README.md")),
     ],
     ids=["added", "added-git", "added-model", "removed-card", "removed-data", "changed-card",
          "changed-contract", "changed-model", "renamed"],
