@@ -618,7 +618,7 @@ def test_rollback_is_refused_before_the_model_or_data_is_looked_at(world, privat
 def test_changed_content_under_a_known_version_is_refused(world, private_tmp):
     ok(verify(world.mle, world.bundle))
     changed = rewrite(world.bundle, world.path("bc-lr-1-again.baton"),
-                      lambda m: m.update({"card.md": m["card.md"] + b"\nNow even better.\n"}),
+                      edit_contract(lambda c: c["identity"].update(limitations="Now even better.")),
                       resign=world.dana_key)  # fmt: skip
     refused(world, private_tmp, changed, 1, "bc-lr version 1 was seen before with different content",
             "refusing a changed bundle under a known version")  # fmt: skip
