@@ -446,9 +446,9 @@ def open_bundle(
             contracts.check_contract(contract, complete=True, source=f"{label}/{CONTRACT}")
         except ContractError as exc:
             raise VerificationError(str(exc), path=CONTRACT) from None
-        card.check_card(opened.staging, contract, label)
         name, version = contract["identity"]["name"], contract["identity"]["version"]
         check_rollback(catalog, name, version, opened.root_digest, label)
+        card.check_card(opened.staging, contract, label)
         _check_contents(opened, contract, label)  # only now parse data and inspect the model
         bundle = OpenedBundle(opened, contract, name, version)
         if record and opened.trusted:
