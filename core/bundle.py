@@ -536,12 +536,12 @@ def open_bundle(
             contracts.check_contract(contract, complete=True, source=f"{label}/{CONTRACT}")
         except ContractError as exc:
             raise VerificationError(str(exc), path=CONTRACT) from None
-        card.check_card(opened.staging, contract, label)
         name, version = contract["identity"]["name"], contract["identity"]["version"]
         authors = _check_signer_is_author(opened, contract, label)
         collision = check_rollback(
             catalog, name, version, opened.root_digest, label, authors=authors, opened=opened
         )
+        card.check_card(opened.staging, contract, label)
         _check_contents(opened, contract, label)  # only now parse data and inspect the model
         bundle = OpenedBundle(opened, contract, name, version, collision)
         if record and opened.trusted:
