@@ -454,7 +454,7 @@ def _bundle_authors(catalog: Catalog, binding: dict) -> set[str]:
     for direction in ("sent", "received"):
         row = _handover(catalog, direction, binding)
         if row:
-            contract = _decode(row)["contract"]
+            contract = _decode(row, "handovers")["contract"]
             authors |= {a["fingerprint"] for a in contract["identity"]["authors"]}
     return authors
 

@@ -28,7 +28,7 @@ from unittest import mock
 
 import pytest
 from baton.core import bundle as bundles
-from baton.core import oms, signed_zip
+from baton.core import jsonsafe, oms, signed_zip
 from baton.core.catalog import Catalog
 from baton.core.errors import BatonError, UnsafeInput, VerificationError
 from baton.core.safezip import list_members, safe_extract
@@ -612,7 +612,7 @@ def _sneak(text: str) -> str:
         (_sneak, "repeats the JSON key 'identity'"),
         (lambda t: '{"nan": NaN, ' + t[1:], "contains NaN, which JSON does not allow"),
         (lambda t: '{"deep": ' + "[" * 100_000 + "]" * 100_000 + ", " + t[1:],
-         "is nested too deeply"),
+         "is nested too deeply (more than 64 levels)"),
     ],
     ids=["duplicate-key", "nan", "deep"],
 )
@@ -633,20 +633,20 @@ def test_unknown_signer_key_is_read_by_the_strict_parser(world, private_tmp, cha
 def test_unknown_signer_document_is_parsed_only_after_every_digest_matched(world, private_tmp,
                                                                            mallorys):  # fmt: skip
     events: list[str] = []
-    real_compare, real_parse = oms.compare_manifest, oms._strict_json
+    real_compare, real_parse = oms.compare_manifest, jsonsafe.loads
 
     def compare(*args, **kwargs):
         events.append("digests compared")
         return real_compare(*args, **kwargs)
 
-    def parse(text, what):
-        events.append(f"parsed {what}")
-        return real_parse(text, what)
+    def parse(data, *, source, **options):
+        events.append(f"parsed {source}")
+        return real_parse(data, source=source, **options)
 
     catalog = Catalog(world.mle)
     try:
         with mock.patch.object(oms, "compare_manifest", compare), \
-                mock.patch.object(oms, "_strict_json", parse):  # fmt: skip
+                mock.patch.object(jsonsafe, "loads", parse):  # fmt: skip
             summary = signed_zip.open_signed_zip(catalog, mallorys, sig_name="model.sig",
                                                  document="contract.json")  # fmt: skip
         summary.close()
