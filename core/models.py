@@ -114,14 +114,14 @@ def check_skops(data: bytes, name: str) -> list[str]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
         raise _unreadable(name, f"not a ZIP: {exc}") from None
     with zf:
-        _check_members(zf, zf.infolist(), len(data), name, "its members")
+        _check_members(zf.infolist(), len(data), name, name)
         if "schema.json" not in zf.NameToInfo:
             raise _unreadable(name, "it has no schema.json")
         schema = _load_schema(_read_member(zf, "schema.json", name), name)
         return _check_schema(schema, zf, name)
 
 
-def _check_members(zf: zipfile.ZipFile, infos, packed: int, name: str, what: str) -> None:
+def _check_members(infos, packed: int, name: str, label: str) -> None:
     """One entry per name, and no more unpacked bytes than the packed size warrants."""
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
@@ -130,7 +130,7 @@ def _check_members(zf: zipfile.ZipFile, infos, packed: int, name: str, what: str
     unpacked = sum(i.file_size for i in infos)
     if unpacked > max(SKOPS_FREE_BYTES, SKOPS_MAX_RATIO * packed):
         raise UnsafeInput(
-            f"{name}: {what} would unpack to {unpacked:,} bytes from {packed:,}; Baton refuses "
+            f"{label} would unpack to {unpacked:,} bytes from {packed:,}; Baton refuses "
             f"a .skops file that unpacks to more than {SKOPS_MAX_RATIO} times its size "
             "(a likely ZIP bomb)",
             path=name,
@@ -286,7 +286,7 @@ def _check_npz(zf: zipfile.ZipFile, member: str, name: str) -> None:
         raise _unreadable(name, f"{_show(member)} is not a sparse matrix file: {exc}") from None
     with inner:
         infos = inner.infolist()
-        _check_members(inner, infos, len(raw), name, _show(member))
+        _check_members(infos, len(raw), name, f"{name}: {_show(member)}")
         for info in infos:
             if not info.filename.endswith(".npy"):
                 raise _unreadable(name, f"{_show(member)} holds {_show(info.filename)}")
