@@ -29,7 +29,7 @@ import pytest
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
 from tests.handover import Snapshot, as_json, ok, rewrite, run  # noqa: E402
-from tests.security.test_skops_allowlist import _bundle_with, edit_schema  # noqa: E402
+from tests.hostile_skops import bundle_with_model, edit_schema  # noqa: E402
 
 pytest_plugins = ["tests.handover"]  # its fixtures: handover, world, private_tmp
 
@@ -253,7 +253,7 @@ def base_skops(files) -> bytes:
 def test_a_skops_schema_that_inflates_to_a_gigabyte(world, private_tmp, base_skops):
     bomb = schema_bomb(base_skops, 1 << 30)
     assert len(bomb) < 2 * 2**20
-    bundle = _bundle_with(world, bomb, "schema-bomb.baton")
+    bundle = bundle_with_model(world, bomb, "schema-bomb.baton")
     refused_small(world, private_tmp, bundle, "model/model.skops: model.skops would unpack to "
                   "1,073,", "a likely ZIP bomb")  # fmt: skip
 
@@ -261,7 +261,7 @@ def test_a_skops_schema_that_inflates_to_a_gigabyte(world, private_tmp, base_sko
 def test_a_zip_bomb_member_inside_the_skops_file(world, private_tmp, base_skops):
     bomb = _rezip(base_skops, {"bomb.npy": 256 << 20})
     assert len(bomb) < 2**20
-    bundle = _bundle_with(world, bomb, "member-bomb.baton")
+    bundle = bundle_with_model(world, bomb, "member-bomb.baton")
     refused_small(world, private_tmp, bundle, "would unpack to 268,", "a likely ZIP bomb")
 
 
@@ -285,7 +285,7 @@ def test_an_array_header_declaring_more_data_than_it_holds(world, private_tmp, b
         lie, {"descr": "<f8", "fortran_order": False, "shape": (10**10,)}
     )
     skops = _replace_member(base_skops, member, lie.getvalue() + bytes(8))
-    bundle = _bundle_with(world, skops, "array.baton")
+    bundle = bundle_with_model(world, skops, "array.baton")
     refused_small(world, private_tmp, bundle, f"{member} declares 80,000,000,000 bytes of array "
                   "data but holds 8")  # fmt: skip
 
@@ -309,7 +309,7 @@ def test_a_schema_nested_a_hundred_thousand_deep(world, private_tmp, base_skops)
         members = {i.filename: zf.read(i) for i in zf.infolist()}
     members["schema.json"] = members["schema.json"].replace(b'"DEEP"', deep.encode())
     skops = _replace_member(skops, "schema.json", members["schema.json"])
-    bundle = _bundle_with(world, skops, "deep.baton")
+    bundle = bundle_with_model(world, skops, "deep.baton")
     refused_small(world, private_tmp, bundle, "model/model.skops: model.skops is not a readable "
                   ".skops file (schema.json nests deeper than 200 levels)")  # fmt: skip
 

@@ -16,15 +16,11 @@ The list itself is checked against the installed scikit-learn, numpy and scipy: 
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import io
 import json
 import shlex
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -36,97 +32,21 @@ from baton.core.models import child_load_skops, skops_allowed_types
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
 from tests import skops_catalog  # noqa: E402
-from tests.handover import (  # noqa: E402
-    Snapshot,
-    contract_of,
-    error_line,
-    evil_pickle,
-    rewrite,
-    run,
-    with_contract,
+from tests.handover import Snapshot, error_line, evil_pickle, run  # noqa: E402
+from tests.hostile_skops import (  # noqa: E402
+    bundle_with_model,
+    call_as_constructor,
+    call_as_key_type,
+    call_as_loss,
+    edit_schema,
+    mapping,
+    plant,
+    ref,
+    seq,
+    value,
 )
 
 pytest_plugins = ["tests.handover"]  # its fixtures: handover, world, private_tmp
-
-
-# --- writing nodes into a real skops file ----------------------------------------------------
-
-
-def value(v: Any) -> dict:
-    """A JSON value, as skops stores str, int, list and dict literals."""
-    return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode",
-            "content": json.dumps(v), "is_json": True}  # fmt: skip
-
-
-def seq(items: list[dict], loader: str = "ListNode", cls: str = "list") -> dict:
-    return {"__class__": cls, "__module__": "builtins", "__loader__": loader, "content": items}
-
-
-def ref(dotted: str, loader: str) -> dict:
-    module, _, name = dotted.rpartition(".")
-    return {"__class__": name, "__module__": module, "__loader__": loader}
-
-
-def mapping(content: dict[str, dict], key_type: dict | None = None) -> dict:
-    """A DictNode; skops rebuilds each key as ``key_type(key)``."""
-    key_type = key_type or ref("builtins.str", "TypeNode")
-    return {"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode",
-            "content": content, "key_types": seq([key_type] * len(content))}  # fmt: skip
-
-
-def call_as_loss(dotted: str, *args: Any) -> dict:
-    """A LossNode: skops calls the named 'class' with the saved arguments."""
-    return {**ref(dotted, "LossNode"), "__reduce__": {"args": seq([value(a) for a in args],
-            "TupleNode", "tuple")}, "content": mapping({})}  # fmt: skip
-
-
-def call_as_constructor(dotted: str, *args: Any) -> dict:
-    """A ConstructorFromReduceNode: skops calls the named 'class' with the arguments."""
-    return {**ref(dotted, "ConstructorFromReduceNode"),
-            "content": seq([value(a) for a in args], "TupleNode", "tuple")}  # fmt: skip
-
-
-def call_as_key_type(callee: dict, arg: str) -> dict:
-    """A dict whose key type is ``callee``: skops calls ``callee(arg)`` to rebuild the key."""
-    return mapping({arg: value(0)}, key_type=callee)
-
-
-def _logistic_regression(node: Any) -> dict | None:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if item.get("__class__") == "LogisticRegression":
-                return item
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
-
-
-def edit_schema(skops: bytes, edit) -> bytes:
-    """``skops`` with ``edit(schema)`` applied to its parsed schema.json."""
-    with zipfile.ZipFile(io.BytesIO(skops)) as zf:
-        members = {i.filename: zf.read(i) for i in zf.infolist()}
-    schema = json.loads(members["schema.json"])
-    edit(schema)
-    members["schema.json"] = json.dumps(schema).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return out.getvalue()
-
-
-def plant(skops: bytes, node: dict, attribute: str = "evil_") -> bytes:
-    """``skops`` with ``node`` added as an attribute of its LogisticRegression."""
-
-    def edit(schema: dict) -> None:
-        attrs = _logistic_regression(schema)["content"]
-        attrs["content"][attribute] = node
-        attrs["key_types"]["content"].append(ref("builtins.str", "TypeNode"))
-
-    return edit_schema(skops, edit)
 
 
 # --- a dozen dangerous callables ---------------------------------------------------------------
@@ -232,18 +152,6 @@ def test_model_add_refuses_the_hostile_model(h, base_skops, world, tmp_path, pri
     snap.unchanged()
 
 
-def _bundle_with(world, skops: bytes, name: str) -> Path:
-    """The handover bundle with ``skops`` as its model, re-signed by its trusted author."""
-
-    def swap(members):
-        members["model/model.skops"] = skops
-        contract = contract_of(members)
-        contract["model"].update(sha256=hashlib.sha256(skops).hexdigest(), size_bytes=len(skops))
-        return with_contract(members, contract)
-
-    return rewrite(world.bundle, world.path(name), swap, resign=world.dana_key)
-
-
 def _refused_by(world, private_tmp, command: tuple, marker: Path) -> str:
     snap = Snapshot([world.mle, world.ds], [world.root], private_tmp)
     result = run(world.mle, *command)
@@ -258,7 +166,7 @@ def test_verify_refuses_the_hostile_model_under_a_trusted_signature(
     h, base_skops, world, tmp_path, private_tmp
 ):
     path, marker = hostile_skops(h, base_skops, tmp_path)
-    bundle = _bundle_with(world, path.read_bytes(), "hostile.baton")
+    bundle = bundle_with_model(world, path.read_bytes(), "hostile.baton")
     message = _refused_by(world, private_tmp, ("verify", bundle, "--json"), marker)
     _refusal(h, message, "Error: hostile.baton: model/model.skops: ")
 
@@ -271,7 +179,7 @@ def test_reproduce_refuses_a_model_carrying_every_hostile_node(base_skops, world
     skops = base_skops
     for i, h in enumerate(HOSTILE):
         skops = plant(skops, h.node(marker, payload), attribute=f"evil_{i}_")
-    bundle = _bundle_with(world, skops, "hostile.baton")
+    bundle = bundle_with_model(world, skops, "hostile.baton")
     command = ("review", bundle, "--reproduce", "--budget", "0.05", "--json")
     message = _refused_by(world, private_tmp, command, marker)
     for h in HOSTILE:
