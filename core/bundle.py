@@ -30,22 +30,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import card, keys, measure, oms, safezip, trust
 from . import contract as contracts
 from . import datasets as ds
 from .catalog import PACKING, Catalog, _encode, _now
-from .errors import BatonError, ContractError, NotFound, UsageError, VerificationError
+from .errors import (
+    BatonError,
+    ContractError,
+    NotFound,
+    RunnerError,
+    UsageError,
+    VerificationError,
+)
 from .fsutil import sha256_file, sweep_temps
 from .importer import dataset_file, import_dataset, import_model, model_summary
-from .models import load_onnx_checked, skops_allowed_types
 from .progress import CancelToken, ProgressFn, no_progress
+from .runner import Limits, run_task
 from .signed_zip import OpenedZip, describe_opened, open_signed_zip
 
 SIG = "model.sig"
 CONTRACT = "contract.json"
+# Memory of the child that checks a bundle's model and data: this much, plus this many MB
+# per MB of unpacked bundle, and never more than the usual limit.
+CHECK_MEMORY_FLOOR_MB = 512
+CHECK_MEMORY_PER_MB = 64
 
 
 # --- packing ----------------------------------------------------------------------------
@@ -542,7 +552,7 @@ def open_bundle(
             catalog, name, version, opened.root_digest, label, authors=authors, opened=opened
         )
         card.check_card(opened.staging, contract, label)
-        _check_contents(opened, contract, label)  # only now parse data and inspect the model
+        _check_contents(opened, contract, label, cancel)  # only now parse data, inspect the model
         bundle = OpenedBundle(opened, contract, name, version, collision)
         if record and opened.trusted:
             me = trust.identity(catalog.home)
@@ -568,7 +578,9 @@ def open_bundle(
         raise
 
 
-def _check_contents(opened: OpenedZip, contract: dict, label: str) -> None:
+def _check_contents(
+    opened: OpenedZip, contract: dict, label: str, cancel: CancelToken | None = None
+) -> None:
     """The signed files must be the ones the contract describes, and safe to load."""
     model_file = contract["model"]["file"]
     expected = {CONTRACT, "card.md", model_file, "predictions/test.parquet"} | {
@@ -592,37 +604,46 @@ def _check_contents(opened: OpenedZip, contract: dict, label: str) -> None:
             f"{label}: {model_file} is not the model the contract describes (its SHA-256 differs)",
             path=model_file,
         )
-    folder = opened.staging
+    # Only now, every digest matching, is the model or data parsed, and then in a
+    # memory-limited child: a small hostile file can cost the child its limit, never this
+    # process.
+    tables = [d["file"] for d in contract["datasets"] if d.get("file")]
     try:
-        if model_file.endswith(".skops"):
-            skops_allowed_types(folder / model_file)
-        else:
-            load_onnx_checked(folder / model_file)
-    except BatonError as exc:
-        raise type(exc)(f"{label}: {model_file}: {exc}", path=model_file) from None
+        found = run_task(
+            "check_bundle",
+            {
+                "folder": str(opened.staging),
+                "model": model_file,
+                "tables": tables,
+                "predictions": "predictions/test.parquet",
+            },
+            limits=check_limits(opened.total_bytes),
+            cancel=cancel,
+            what=f"{label}: reading the model and data files",
+        )
+    except RunnerError:
+        raise  # already names the bundle
+    except BatonError as exc:  # the child's message names the member
+        raise type(exc)(f"{label}: {exc}") from None
     for entry in contract["datasets"]:
-        if not entry.get("file"):
-            continue
-        try:
-            loaded = ds.read_table(folder / entry["file"])
-        except BatonError as exc:  # name the member, not the private staging path
-            text = str(exc).replace(str(folder / entry["file"]), entry["file"])
-            raise type(exc)(f"{label}: {entry['file']}: {text}", path=entry["file"]) from None
-        if ds.fingerprint(loaded.table) != entry["fingerprint"]:
+        file = entry.get("file")
+        if file and found["tables"][file]["fingerprint"] != entry["fingerprint"]:
             raise VerificationError(
-                f"{label}: {entry['file']} does not hold the {entry['role']} data the contract fingerprints"
+                f"{label}: {file} does not hold the {entry['role']} data the contract fingerprints"
             )
-    predictions = folder / "predictions" / "test.parquet"
-    try:
-        rows = pq.ParquetFile(predictions).metadata.num_rows
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise VerificationError(
-            f"{label}: predictions/test.parquet is not a readable Parquet file ({exc})"
-        ) from None
+    rows = found["predictions_rows"]
     if rows != contract["labels"]["rows"]:
         raise VerificationError(
             f"{label}: predictions/test.parquet has {rows} rows but the test labels have {contract['labels']['rows']}"
         )
+
+
+def check_limits(unpacked_bytes: int) -> Limits:
+    """The checking child's limits: the usual ones, its memory also capped in proportion
+    to the bundle, so that a small bundle cannot take more than a few hundred MB."""
+    usual = Limits.from_env()
+    proportional = CHECK_MEMORY_FLOOR_MB + CHECK_MEMORY_PER_MB * unpacked_bytes // 2**20
+    return Limits(memory_mb=min(usual.memory_mb, proportional), timeout_s=usual.timeout_s)
 
 
 def _check_signer_is_author(opened: OpenedZip, contract: dict, label: str) -> frozenset[str]:

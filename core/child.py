@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from .errors import BatonError, ModelError
+from .errors import BatonError, DatasetError, ModelError
 from .runner import OOM_EXIT, limit_own_memory
 from .sandbox import isolate_network
 
@@ -35,17 +35,16 @@ def _frame(params: dict[str, Any]):
 
 
 def task_inspect(params: dict[str, Any]) -> dict[str, Any]:
-    from .models import Predictor, child_load_skops, introspect_onnx, introspect_sklearn
+    from .models import Predictor, introspect_onnx, introspect_sklearn, load_skops_checked
 
     path, fmt = params["path"], params["format"]
     if fmt == "skops":
-        from .models import skops_allowed_types
-
-        types = skops_allowed_types(path)
-        info = introspect_sklearn(child_load_skops(path))
+        model, types = load_skops_checked(path)
+        info = introspect_sklearn(model)
         info["safety"] = {
             "method": "skops allowlist",
-            "allowed_extra_types": types,
+            # Python's own containers and values aside: the classes worth reviewing.
+            "allowed_extra_types": [t for t in types if not t.startswith("builtins.")],
             "verdict": "passed",
         }
         return info
@@ -161,7 +160,83 @@ def task_profile(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A Parquet file may declare this many values (rows x columns, or a column chunk's values)
+# per byte of file, beyond PARQUET_FREE_CELLS: run-length and dictionary encoding let real
+# data reach a few hundred, a footer that lies reaches millions.
+PARQUET_CELLS_PER_BYTE = 256
+PARQUET_FREE_CELLS = 1 << 23
+
+
+def parquet_metadata(path: Path, member: str):
+    """The footer of a Parquet file from a bundle, refused if it is out of proportion to
+    the file's bytes. ``member`` names the file in messages (never the staging path)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    size = path.stat().st_size
+    try:
+        # Every list element and string in the footer takes at least a byte of the file,
+        # so larger declared sizes are refused before anything is allocated for them.
+        meta = pq.ParquetFile(
+            path, thrift_string_size_limit=max(size, 64), thrift_container_size_limit=max(size, 64)
+        ).metadata
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+        reason = str(exc).replace(str(path), member).strip().splitlines()[0]
+        raise DatasetError(f"{member}: not a readable Parquet file ({reason})") from None
+    group_rows = values = 0
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        group_rows += group.num_rows
+        values += sum(max(group.column(c).num_values, 0) for c in range(group.num_columns))
+    declared = max(max(meta.num_rows, 0) * max(meta.num_columns, 1), values)
+    if meta.num_rows < 0 or group_rows != meta.num_rows:
+        raise DatasetError(
+            f"{member}: not a readable Parquet file (its row groups hold {group_rows:,} rows, "
+            f"its footer says {meta.num_rows:,})"
+        )
+    if declared > max(PARQUET_FREE_CELLS, PARQUET_CELLS_PER_BYTE * size):
+        raise DatasetError(
+            f"{member} declares {meta.num_rows:,} rows of {meta.num_columns:,} columns in "
+            f"{size:,} bytes; Baton refuses a Parquet file whose declared size is out of "
+            "proportion to its bytes"
+        )
+    return meta
+
+
+def task_check_bundle(params: dict[str, Any]) -> dict[str, Any]:
+    """Open a verified bundle's model and data: the skops allowlist or the ONNX checks, the
+    row count and fingerprint of each dataset, the row count of the predictions. Errors
+    name the member; the caller adds the bundle's name."""
+    from . import datasets as ds
+    from .models import load_onnx_checked, skops_allowed_types
+
+    folder = Path(params["folder"])
+    model = params["model"]
+    try:
+        if model.endswith(".skops"):
+            types = skops_allowed_types(folder / model)
+        else:
+            load_onnx_checked(folder / model)
+            types = []
+    except BatonError as exc:
+        raise type(exc)(f"{model}: {exc}") from None
+    tables = {}
+    for member in params["tables"]:
+        path = folder / member
+        parquet_metadata(path, member)
+        try:
+            table = ds.read_table(path).table
+        except BatonError as exc:
+            raise type(exc)(f"{member}: {str(exc).replace(str(path), member)}") from None
+        tables[member] = {"rows": table.num_rows, "fingerprint": ds.fingerprint(table)}
+        del table
+    predictions = params["predictions"]
+    rows = parquet_metadata(folder / predictions, predictions).num_rows
+    return {"model_types": types, "tables": tables, "predictions_rows": rows}
+
+
 TASKS = {
+    "check_bundle": task_check_bundle,
     "inspect": task_inspect,
     "import_pickle": task_import_pickle,
     "predict": task_predict,
@@ -191,7 +266,7 @@ def main(argv: list[str]) -> int:
     try:
         result = TASKS[request["task"]](request["params"])
     except MemoryError:
-        print("MemoryError: the model needed more memory than the limit allows", file=sys.stderr)
+        # Nothing on stderr: the parent's RunnerOutOfMemory says it in one line.
         return OOM_EXIT
     except BatonError as exc:
         _write(response, {"error": {"type": type(exc).__name__, "message": exc.message}})

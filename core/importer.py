@@ -17,7 +17,7 @@ from . import datasets as ds
 from .catalog import Catalog
 from .errors import NotFound, UnsafeInput, UsageError
 from .fsutil import sha256_file
-from .models import detect_model_format, load_onnx_checked, skops_allowed_types
+from .models import detect_model_format
 from .progress import CancelToken, ProgressFn
 from .runner import Limits, run_task
 
@@ -126,10 +126,8 @@ def import_model(
             )
             info["safety"]["checked_on"] = check_on
         else:
-            if fmt == "skops":
-                skops_allowed_types(path)  # refuse off-list types before starting a child
-            else:
-                load_onnx_checked(path)
+            # The child checks the file (skops allowlist, ONNX inline weights) before it
+            # builds anything: a hostile file is never parsed in this process.
             stored_file = path
             info = run_task(
                 "inspect",

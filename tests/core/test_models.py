@@ -42,7 +42,8 @@ def test_skops_with_types_off_the_allowlist_is_refused(catalog, tmp_path):
     sio.dump(FunctionTransformer(func=builtins.eval).fit(np.zeros((2, 2))), path)
     with pytest.raises(
         UnsafeInput,
-        match=r"sneaky.skops needs types outside Baton's allowlist \(scikit-learn, numpy, scipy\): builtins.eval",
+        match=r"sneaky.skops needs types outside Baton's allowlist of scikit-learn estimators and "
+        r"numpy/scipy data types: builtins.eval \(reference\)\. Baton refuses to load it",
     ):
         import_model(catalog, path)
     assert catalog.count("models") == 0
