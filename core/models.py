@@ -265,7 +265,7 @@ def _children(est: Any) -> list[Any]:
     for fold in getattr(est, "calibrated_classifiers_", None) or ():
         out += [fold.estimator, *fold.calibrators]
     single = ["final_estimator_", "regressor_", "transformer_"]
-    if _is_frozen(est):  # a prefit model wrapped for calibration: its attributes are vars of .estimator
+    if _is_frozen(est):  # a prefit model wrapped for calibration keeps it in .estimator
         single.append("estimator")
     elif not hasattr(est, "estimators_"):
         # An ensemble's estimator_ is only the unfitted template of its members.
