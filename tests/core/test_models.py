@@ -168,6 +168,18 @@ def test_calibrated_linear_svc_counts_every_fold_and_calibrator(breast_cancer):
     assert count_params(model) == 5 * (30 + 1 + 2) == 165
 
 
+def test_calibrated_prefit_classifier_counts_it_once(breast_cancer):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.svm import LinearSVC
+
+    X, y = breast_cancer
+    svc = _quiet_fit(LinearSVC(), X, y)
+    model = CalibratedClassifierCV(FrozenEstimator(svc)).fit(X, y)
+    assert svc.coef_.shape == (1, 30) and len(model.calibrated_classifiers_) == 1
+    assert count_params(model) == 30 + 1 + 2
+
+
 def test_isotonic_calibrated_forest_counts_trees_and_thresholds(breast_cancer):
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import RandomForestClassifier
