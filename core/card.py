@@ -22,6 +22,7 @@ from typing import Any
 
 from .contract import check_contract
 from .keys import format_fingerprint
+from .profiling import latency_caveats
 from .targets import BATCHED_METRICS, TARGET_METRICS, Target
 
 VERDICT_LABELS = {
@@ -366,6 +367,8 @@ def _latency(results: Mapping[str, Any], blocks: list[Block]) -> None:
         for r in results["latency"]
     ]
     _table(blocks, ["Batch", "p50", "p90", "p95", "p99", "Rows/s", "Samples"], rows, "batch sizes")
+    for note in latency_caveats(results["latency"]):
+        blocks.append(Block("note", note))
 
 
 def _model(model: Mapping[str, Any], blocks: list[Block]) -> None:

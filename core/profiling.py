@@ -255,6 +255,10 @@ def machine_load(
     }
 
 
+def _as_share(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
 def _batch_list(sizes: Iterable[int]) -> str:
     sizes = list(sizes)
     noun = "batch size" if len(sizes) == 1 else "batch sizes"
@@ -273,11 +277,12 @@ def latency_caveats(rows: Iterable[dict[str, Any]]) -> list[str]:
     notes = []
     busy = [r for r in rows if r.get("machine_busy")]
     if busy:
-        worst = max(busy, key=lambda r: r.get("other_cpu_share") or 0.0)
+        # Rows may come from a contract someone else wrote: read them defensively.
+        worst = max(busy, key=lambda r: _as_share(r.get("other_cpu_share")))
+        reason = str(worst.get("busy_reason") or "other work was running")[:200]
         notes.append(
             f"Measured on a busy machine at {_batch_list(r['batch_size'] for r in busy)}"
-            f" ({worst.get('busy_reason') or 'other work was running'}): these latencies are "
-            "likely higher than on a quiet machine."
+            f" ({reason}): these latencies are likely higher than on a quiet machine."
         )
     unstable = [r for r in rows if r.get("p50_stable") is False]
     if unstable:
