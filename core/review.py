@@ -160,7 +160,7 @@ def reproduce(
             "evaluation_here": here_eval,
             "created": _now(),
         }
-        result.update(_verdicts(result, profile["latency"]))
+        result.update(judge_reproduction(result))
         with catalog.write() as db:
             db["reproductions"].insert(
                 {
@@ -241,6 +241,7 @@ def _latency_rows(claimed: list[dict], here: list[dict]) -> list[dict[str, Any]]
                 "busy_claimed": row.get("machine_busy"),
                 "busy_here": h.get("machine_busy"),
                 "busy_reason_here": h.get("busy_reason"),
+                "other_cpu_share_here": h.get("other_cpu_share"),
                 "p50_stable_here": h.get("p50_stable"),
                 **{
                     f"claimed_{k}": row.get(k)
@@ -352,8 +353,27 @@ def _claim_problems(result: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _verdicts(result: dict[str, Any], latency_here: list[dict]) -> dict[str, Any]:
-    """The two verdicts, kept apart: the claims reproduced, the targets met here."""
+def judge_reproduction(result: dict[str, Any]) -> dict[str, Any]:
+    """The two verdicts of a reproduction, kept apart, and the headline that words them.
+
+    ``claims_reproduced``: the predictions agree row by row, every claimed metric
+    recomputes equal (from the data scientist's predictions and from those made here),
+    and every latency, throughput and memory target's claimed figure holds here within
+    the target's tolerance or :data:`CLAIM_SLACK`. ``targets_met_on_this_machine``: every
+    target passes as measured here (an unmeasured one does not). ``headline`` says both
+    in those words, with the reasons, then the latency notes when this machine was busy
+    or its p50 unstable. ``verdict`` is "pass" only when both hold.
+    """
+    latency_here = [
+        {
+            "batch_size": row["batch_size"],
+            "machine_busy": row.get("busy_here"),
+            "busy_reason": row.get("busy_reason_here"),
+            "other_cpu_share": row.get("other_cpu_share_here"),
+            "p50_stable": row.get("p50_stable_here"),
+        }
+        for row in result.get("latency") or []
+    ]
     problems = _claim_problems(result)
     targets = result["targets"]
     missed = [t for t in targets if t["verdict_here"] != "pass"]
@@ -373,7 +393,10 @@ def _verdicts(result: dict[str, Any], latency_here: list[dict]) -> dict[str, Any
     if not targets:
         targets_line = "Targets met on this machine: no targets were agreed."
     elif not missed:
-        targets_line = f"Targets met on this machine: yes — all {len(targets)} pass."
+        n = len(targets)
+        targets_line = (
+            f"Targets met on this machine: yes — {n} of {n} {'passes' if n == 1 else 'pass'}."
+        )
     else:
         targets_line = "Targets met on this machine: no — " + "; ".join(
             f"{t['expr']} not measured here"
