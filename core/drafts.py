@@ -96,6 +96,37 @@ def new_draft(
     return save(catalog, draft, model)
 
 
+def measure_targets(
+    catalog: Catalog,
+    contract: dict,
+    model_name: str,
+    *,
+    budget_s: float = 1.0,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Profile the model again on the draft's test set, at every batch size its targets
+    name as well as those it has, and return the draft with that profile's figures.
+
+    What the editor offers when a target names a batch size the draft never measured, so
+    its verdict shows a value instead of "unmeasured". The draft is not stored.
+    """
+    test = next(d for d in contract["datasets"] if d["role"] == "test")
+    measured = [row["batch_size"] for row in contract["results"].get("latency") or []]
+    record = measure.profile(
+        catalog,
+        model_name,
+        test["name"],
+        batch_sizes=measure.batch_sizes_for(
+            contract.get("targets") or [], base=measured or DEFAULT_BATCH_SIZES
+        ),
+        budget_s=budget_s,
+        progress=progress,
+        cancel=cancel,
+    )
+    return contracts.with_profile(contract, record["result"])
+
+
 def save(catalog: Catalog, contract: dict, model: dict | None = None) -> dict[str, Any]:
     """Store (insert or replace) a draft under its name and version."""
     contracts.check_contract(contract)
