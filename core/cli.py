@@ -493,9 +493,7 @@ def _evaluation_text(r: dict) -> str:
 @json_option
 @pass_ctx
 @handle_errors
-def profile(
-    obj: Context, model_name, dataset_name, batch_sizes, budget, requires, as_json
-) -> None:
+def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, requires, as_json) -> None:
     """Measure MODEL's latency per batch size and its memory on rows of DATASET."""
     from .contract import _as_target
     from .errors import ContractError, UsageError

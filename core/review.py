@@ -29,13 +29,13 @@ import numpy as np
 
 from . import bundle as bundles
 from . import metrics, oms, safezip, trust
+from .card import fmt_measured
 from .catalog import Catalog, _decode, _encode, _now
 from .errors import DatasetError, UntrustedSigner, UsageError, VerificationError
 from .profiling import DEFAULT_BATCH_SIZES, latency_caveats
 from .progress import CancelToken, ProgressFn, no_progress
 from .runner import Limits, run_task
 from .signed_zip import describe_opened, open_signed_zip
-from .card import fmt_measured
 from .targets import BATCHED_METRICS, Target, evaluate_target, measured_value, metric_direction
 
 REVIEW = "review.json"
