@@ -46,6 +46,7 @@ from .errors import (
 )
 from .fsutil import sha256_file, sweep_temps
 from .importer import dataset_file, import_dataset, import_model, model_summary
+from .profiling import latency_caveats
 from .progress import CancelToken, ProgressFn, no_progress
 from .runner import Limits, run_task
 from .signed_zip import OpenedZip, describe_opened, open_signed_zip
@@ -161,6 +162,7 @@ class PackResult:
             "bytes": self.bytes,
             "targets": self.contract.get("targets", []),
             "targets_failed": len(failed),
+            "latency_notes": latency_caveats(self.contract["results"].get("latency") or []),
         }
 
 
@@ -282,7 +284,12 @@ def pack(
     evaluation = measure.evaluate(catalog, model_rec["name"], test_rec["name"], cancel=cancel)
     report(3, 6, "Profiling latency and memory")
     profile = measure.profile(
-        catalog, model_rec["name"], test_rec["name"], budget_s=budget_s, cancel=cancel
+        catalog,
+        model_rec["name"],
+        test_rec["name"],
+        batch_sizes=measure.batch_sizes_for(targets),
+        budget_s=budget_s,
+        cancel=cancel,
     )
 
     staging = Path(tempfile.mkdtemp(prefix="baton-pack-"))

@@ -31,6 +31,7 @@ from .contract import check_contract
 from .errors import VerificationError
 from .keys import format_fingerprint
 from .safetext import visible
+from .profiling import latency_caveats
 from .targets import BATCHED_METRICS, TARGET_METRICS, Target
 
 CARD = "card.md"
@@ -385,6 +386,8 @@ def _latency(results: Mapping[str, Any], blocks: list[Block]) -> None:
         for r in results["latency"]
     ]
     _table(blocks, ["Batch", "p50", "p90", "p95", "p99", "Rows/s", "Samples"], rows, "batch sizes")
+    for note in latency_caveats(results["latency"]):
+        blocks.append(Block("note", note))
 
 
 def _model(model: Mapping[str, Any], blocks: list[Block]) -> None:

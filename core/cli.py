@@ -512,13 +512,25 @@ def _evaluation_text(r: dict) -> str:
     "--batch-sizes", default="1,8,64,512", show_default=True, help="Comma-separated batch sizes."
 )
 @click.option("--budget", default=2.0, show_default=True, help="Seconds of timing per batch size.")
+@click.option(
+    "--require",
+    "requires",
+    multiple=True,
+    help='A target to measure for, e.g. "latency_p95_ms@32<=20": its batch size is profiled '
+    "too, and its verdict shown (repeatable).",
+)
 @json_option
 @pass_ctx
 @handle_errors
-def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, as_json) -> None:
+def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, requires, as_json) -> None:
     """Measure MODEL's latency per batch size and its memory on rows of DATASET."""
-    from .errors import UsageError
+    from .contract import _as_target
+    from .errors import ContractError, UsageError
+    from .importer import model_summary
     from .measure import profile as run_profile
+    from .profiling import latency_caveats
+    from .review import _memory_here
+    from .targets import BATCHED_METRICS, measured_value
 
     try:
         sizes = tuple(int(b) for b in batch_sizes.split(",") if b.strip())
@@ -528,8 +540,21 @@ def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, as_json
         ) from None
     if not sizes or min(sizes) < 1:
         raise UsageError("--batch-sizes must be positive integers")
+    try:
+        targets = [_as_target(r) for r in requires]
+    except ContractError as exc:
+        raise UsageError(f"--require: {exc}") from None
+    for t in targets:
+        if t.metric not in (*BATCHED_METRICS, "memory_mb", "model_size_mb", "params"):
+            raise UsageError(
+                f"--require {t.expr()}: profile measures latency, throughput, memory and size; "
+                f"{t.metric} comes from `baton evaluate`"
+            )
+    # Every batch size a target names is measured too, after the ones asked for.
+    sizes = tuple(dict.fromkeys([*sizes, *sorted({t.batch for t in targets if t.batch})]))
+    catalog = obj.catalog()
     record = run_profile(
-        obj.catalog(),
+        catalog,
         model_name,
         dataset_name,
         batch_sizes=sizes,
@@ -537,10 +562,11 @@ def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, as_json
         progress=None if as_json else stderr_progress,
     )
     result = record["result"]
-    if as_json:
-        emit(result, True)
-        return
-    emit(result, False, _profile_text)
+    here = {"latency": result["latency"], "memory": _memory_here(result["memory"])}
+    model = model_summary(catalog.get_model(model_name))
+    result["targets"] = [t.to_dict(measured_value(t, None, here, model)) for t in targets]
+    result["notes"] = latency_caveats(result["latency"])
+    emit(result, as_json, _profile_text)
 
 
 def _profile_text(r: dict) -> str:
@@ -558,16 +584,18 @@ def _profile_text(r: dict) -> str:
     ]
     mem = r["memory"]
     hw = r["hardware"]
-    return "\n".join(
-        [
-            f"{r['model']} on {r['dataset']}",
-            "",
-            _table(rows, ["batch", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "rows/s", "samples"]),
-            "",
-            f"memory: {_num(mem.get('resident_delta_mb'))} MB resident after load, peak +{_num(mem.get('peak_during_predict_mb'))} MB while predicting {mem.get('batch_size')} rows, {_num(mem.get('size_on_disk_mb'))} MB on disk",
-            f"hardware: {hw.get('cpu_model')}, {hw.get('cores_logical')} cores, {hw.get('ram_total_gb')} GB RAM, {hw.get('os')}",
-        ]
-    )
+    lines = [
+        f"{r['model']} on {r['dataset']}",
+        "",
+        _table(rows, ["batch", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "rows/s", "samples"]),
+        "",
+        f"memory: {_num(mem.get('resident_delta_mb'))} MB resident after load, peak +{_num(mem.get('peak_during_predict_mb'))} MB while predicting {mem.get('batch_size')} rows, {_num(mem.get('size_on_disk_mb'))} MB on disk",
+        f"hardware: {hw.get('cpu_model')}, {hw.get('cores_logical')} cores, {hw.get('ram_total_gb')} GB RAM, {hw.get('os')}",
+    ]
+    lines += [f"note: {note}" for note in r.get("notes") or []]
+    if r.get("targets"):
+        lines += ["", _targets_text(r["targets"])]
+    return "\n".join(lines)
 
 
 # --- contracts --------------------------------------------------------------------------
@@ -1058,7 +1086,8 @@ def _pack_text(d: dict) -> str:
         if d["targets_failed"]
         else ""
     )
-    return f"Wrote {d['file']} ({d['files']} files, {d['bytes']:,} bytes)\nsigned by {d['signer']}\nroot digest {d['root_digest']}\n\n{_targets_text(d['targets'])}{failed}"
+    notes = "".join(f"\nnote: {note}" for note in d.get("latency_notes") or [])
+    return f"Wrote {d['file']} ({d['files']} files, {d['bytes']:,} bytes)\nsigned by {d['signer']}\nroot digest {d['root_digest']}\n\n{_targets_text(d['targets'])}{failed}{notes}"
 
 
 def _verified_text(d: dict) -> str:
@@ -1223,6 +1252,7 @@ def _reproduce_text(d: dict) -> str:
             "p50 here": _num(r["here_p50_ms"]),
             "p95 claimed": _num(r["claimed_p95_ms"]),
             "p95 here": _num(r["here_p95_ms"]),
+            "machine here": "busy" if r.get("busy_here") else "",
         }
         for r in d["latency"]
     ]
@@ -1231,23 +1261,27 @@ def _reproduce_text(d: dict) -> str:
             "target": t["expr"],
             "claimed": _num(t["claimed"]),
             "here": _num(t["here"]),
-            "verdict": t["verdict_here"].upper() if t["verdict_here"] != "pass" else "pass",
+            "verdict": (t["verdict_here"].upper() if t["verdict_here"] != "pass" else "pass")
+            + (" (busy machine)" if t.get("busy_here") and t["verdict_here"] == "fail" else ""),
         }
         for t in d["targets"]
     ]
     hw = d["hardware"]["here"]
+    lat_columns = ["batch", "p50 claimed", "p50 here", "p95 claimed", "p95 here"]
+    if any(r.get("busy_here") for r in d["latency"]):
+        lat_columns.append("machine here")
     return "\n".join(
         [
+            *d["headline"],
+            "",
             f"Reproduced {_one_line(d['bundle']['name'])} {_one_line(d['bundle']['version'])} on {_one_line(hw.get('cpu_model'))} ({hw.get('cores_logical')} cores)",
             f"prediction agreement: {a['agreeing']} of {a['rows']} rows ({100 * a['rate']:.2f} %)",
             "",
             _table(metric_rows, ["metric", "claimed", "here", "consistent"]),
             "",
-            _table(lat_rows, ["batch", "p50 claimed", "p50 here", "p95 claimed", "p95 here"]),
+            _table(lat_rows, lat_columns),
             "",
             _table(target_rows, ["target", "claimed", "here", "verdict"]) or "(no targets)",
-            "",
-            f"overall: {d['verdict'].upper()}",
         ]
     )
 

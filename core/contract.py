@@ -883,6 +883,29 @@ def reevaluate_targets(contract: Mapping[str, Any]) -> dict[str, Any]:
     return _reevaluated(copy.deepcopy(dict(contract)))
 
 
+def unmeasured_batches(contract: Mapping[str, Any]) -> list[int]:
+    """Batch sizes that the contract's latency and throughput targets name but its results lack."""
+    measured = {row.get("batch_size") for row in contract["results"].get("latency") or []}
+    named = {t.get("batch") for t in contract.get("targets") or [] if t.get("batch")}
+    return sorted(named - measured)
+
+
+def with_profile(contract: Mapping[str, Any], profile: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``contract`` measured again for speed: latency, memory, hardware and
+    environment from ``profile`` (one profile, so they stay consistent), targets re-judged.
+
+    The quality results are left as they are: a profile does not predict the test set.
+    """
+    new = copy.deepcopy(dict(contract))
+    fresh = _results({}, profile, new["model"])
+    for key in ("latency", "hardware", "memory"):
+        new["results"][key] = fresh[key]
+    new["environment"] = _environment(profile)
+    new = _reevaluated(new)
+    check_contract(new)
+    return new
+
+
 def _as_target(expr_or_target: str | Target) -> Target:
     if isinstance(expr_or_target, Target):
         return expr_or_target

@@ -280,7 +280,12 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
             echo(
                 f"   {t['expr']}: claimed {t['claimed']:.4g}, here {t['here']:.4g} -> {t['verdict_here']}"
             )
-        decision = "accept" if result["verdict"] == "pass" else "changes"
+        for line in result["headline"]:
+            echo(f"   {line}")
+        # The demo accepts what it can check on any machine: every prediction agrees and
+        # every target holds; a latency claim missed on a busy machine is said above.
+        met = result["targets_met_on_this_machine"] and a["agreeing"] == a["rows"]
+        decision = "accept" if met else "changes"
         echo(f"6. Eli countersigns the decision: {decision}")
         receipt = root / "breast-cancer-lr-1.review.baton"
         review.decide(

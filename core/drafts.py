@@ -23,6 +23,7 @@ from . import measure, trust
 from .catalog import Catalog, _decode, _now
 from .errors import NotFound, UsageError
 from .importer import model_summary
+from .profiling import DEFAULT_BATCH_SIZES
 from .progress import CancelToken, ProgressFn
 from .targets import Target
 
@@ -64,16 +65,20 @@ def new_draft(
     evaluation = _measurement(
         catalog, "evaluations", model, test_rec, measure.evaluate, progress=progress, cancel=cancel
     )
-    profile = _measurement(
-        catalog,
-        "profiles",
-        model,
-        test_rec,
-        measure.profile,
-        budget_s=budget_s,
-        progress=progress,
-        cancel=cancel,
-    )
+    profile = catalog.latest_measurement("profiles", model, test_rec)
+    measured = {row["batch_size"] for row in (profile or {}).get("result", {}).get("latency", [])}
+    named = [contracts._as_target(r) for r in requires]
+    if profile is None or not {t.batch for t in named if t.batch} <= measured:
+        # A target's batch size the latest profile lacks is measured now, never left unmeasured.
+        profile = measure.profile(
+            catalog,
+            model["name"],
+            test_rec["name"],
+            batch_sizes=measure.batch_sizes_for(named, base=measured or DEFAULT_BATCH_SIZES),
+            budget_s=budget_s,
+            progress=progress,
+            cancel=cancel,
+        )
     me = trust.identity(catalog.home)
     authors = [{k: me[k] for k in ("name", "email", "fingerprint")}] if me else []
     draft = contracts.draft_contract(
@@ -86,9 +91,40 @@ def new_draft(
         authors=authors,
         intended_use=intended_use,
         limitations=limitations,
-        targets=requires,
+        targets=named,
     )
     return save(catalog, draft, model)
+
+
+def measure_targets(
+    catalog: Catalog,
+    contract: dict,
+    model_name: str,
+    *,
+    budget_s: float = 1.0,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Profile the model again on the draft's test set, at every batch size its targets
+    name as well as those it has, and return the draft with that profile's figures.
+
+    What the editor offers when a target names a batch size the draft never measured, so
+    its verdict shows a value instead of "unmeasured". The draft is not stored.
+    """
+    test = next(d for d in contract["datasets"] if d["role"] == "test")
+    measured = [row["batch_size"] for row in contract["results"].get("latency") or []]
+    record = measure.profile(
+        catalog,
+        model_name,
+        test["name"],
+        batch_sizes=measure.batch_sizes_for(
+            contract.get("targets") or [], base=measured or DEFAULT_BATCH_SIZES
+        ),
+        budget_s=budget_s,
+        progress=progress,
+        cancel=cancel,
+    )
+    return contracts.with_profile(contract, record["result"])
 
 
 def save(catalog: Catalog, contract: dict, model: dict | None = None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,18 @@ from .importer import dataset_file
 from .profiling import DEFAULT_BATCH_SIZES
 from .progress import CancelToken, ProgressFn
 from .runner import Limits, run_task
+
+
+def batch_sizes_for(
+    targets: Iterable[Any] = (), base: Iterable[int] = DEFAULT_BATCH_SIZES
+) -> tuple[int, ...]:
+    """The batch sizes to profile: ``base`` (the defaults) and every batch a target names.
+
+    ``targets`` are :class:`~baton.core.targets.Target` objects or their contract dicts;
+    a target such as ``latency_p95_ms@32<=20`` adds 32, so it is never left unmeasured.
+    """
+    named = {t["batch"] if isinstance(t, Mapping) else t.batch for t in targets}
+    return tuple(sorted({*base, *(b for b in named if b)}))
 
 
 def _model_file(catalog: Catalog, model: dict[str, Any], folder: Path) -> Path:

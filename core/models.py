@@ -495,6 +495,14 @@ def _onnx_features(inputs: list[dict]) -> list[dict]:
 # --- scikit-learn introspection ----------------------------------------------------------
 
 
+def _is_frozen(est: Any) -> bool:
+    try:
+        from sklearn.frozen import FrozenEstimator
+    except ImportError:  # scikit-learn before 1.6
+        return False
+    return isinstance(est, FrozenEstimator)
+
+
 def _children(est: Any) -> list[Any]:
     out: list[Any] = []
     if hasattr(est, "steps"):
@@ -503,15 +511,24 @@ def _children(est: Any) -> list[Any]:
         out += [t for _, t, _ in est.transformers_ if t not in ("drop", "passthrough")]
     if hasattr(est, "transformer_list"):
         out += [t for _, t in est.transformer_list if t not in ("drop", "passthrough")]
-    for attr in ("estimators_", "calibrated_classifiers_"):
-        value = getattr(est, attr, None)
-        if isinstance(value, list | tuple | np.ndarray):
-            out += [
-                e
-                for e in np.ravel(np.asarray(value, dtype=object))
-                if hasattr(e, "get_params") or hasattr(e, "tree_")
-            ]
-    for attr in ("final_estimator_", "regressor_"):
+    members = getattr(est, "estimators_", None)
+    if isinstance(members, list | tuple | np.ndarray):
+        out += [
+            e
+            for e in np.ravel(np.asarray(members, dtype=object))
+            if hasattr(e, "get_params") or hasattr(e, "tree_")
+        ]
+    # A calibrated classifier keeps, per fold, a plain object holding the fold's fitted
+    # classifier and one calibrator per class; neither is an estimator attribute.
+    for fold in getattr(est, "calibrated_classifiers_", None) or ():
+        out += [fold.estimator, *fold.calibrators]
+    single = ["final_estimator_", "regressor_", "transformer_"]
+    if _is_frozen(est):  # a prefit model wrapped for calibration keeps it in .estimator
+        single.append("estimator")
+    elif not hasattr(est, "estimators_"):
+        # An ensemble's estimator_ is only the unfitted template of its members.
+        single.append("estimator_")
+    for attr in single:
         value = getattr(est, attr, None)
         if value is not None and hasattr(value, "fit"):
             out.append(value)
@@ -534,7 +551,11 @@ _NOT_PARAMS = {
     "oob_score_",
     "categories_",
     "feature_names_out_",
+    "singular_",  # singular values of the training data, kept by LinearRegression for reference
 }
+# Learned values that scikit-learn keeps as a bare float rather than an array: the
+# intercept of a single-output linear model, the slope and offset of a sigmoid calibrator.
+_SCALAR_PARAMS = {"intercept_", "a_", "b_"}
 
 
 def count_params(est: Any) -> int:
@@ -543,8 +564,13 @@ def count_params(est: Any) -> int:
     Counted: fitted float arrays (``coef_``, ``intercept_``, ``mean_``, ``scale_``,
     ``support_vectors_``, ``dual_coef_``, ``coefs_`` lists of an MLP, …); one per node of a
     decision tree (``tree_.node_count``) and per node of each histogram-gradient-boosting
-    predictor; the learned categories of encoders. Bookkeeping attributes (feature names,
-    class labels, iteration counts, scores) are not parameters.
+    predictor; the learned categories of encoders; the bare-float intercept of a
+    single-output linear model. Composite models add up their fitted parts: pipelines and
+    column transformers, every member of an ensemble, stacking (members and final
+    estimator), voting, bagging, one-vs-rest, a transformed-target regressor (regressor
+    and target transformer), and a calibrated classifier (each fold's classifier and
+    calibrators: two per sigmoid, the thresholds of an isotonic one). Bookkeeping
+    attributes (feature names, class labels, iteration counts, scores) are not parameters.
     """
     total = 0
     if hasattr(est, "tree_") and hasattr(est.tree_, "node_count"):
@@ -557,6 +583,8 @@ def count_params(est: Any) -> int:
             continue
         if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
             total += int(value.size)
+        elif name in _SCALAR_PARAMS and isinstance(value, float | np.floating):
+            total += 1
         elif (
             isinstance(value, list)
             and value

@@ -12,6 +12,18 @@ Latency (:func:`measure_latency`)
     two ``time.perf_counter_ns()`` readings and nothing else; the loop bookkeeping
     (budget, cancellation, progress) happens between the brackets.
 
+    Sampling runs in rounds (a quarter of the budget each); it goes on past the budget
+    (up to twice the budget) until the p50 of the last two rounds agree within 5 %, and
+    a figure whose p50 never settled is marked ``p50_stable: false``.
+
+Machine load (:func:`machine_load`)
+    While each batch size is sampled, the share of the machine's CPU time that *other*
+    processes took (``/proc/stat`` minus this process's own CPU time, where the system
+    has it) and the 1-minute load average against the CPU count are recorded. A figure
+    taken while others held a quarter of the CPU time or more, or while the load of other
+    work reached half the CPUs, is marked ``machine_busy`` with the reason, since a busy
+    machine makes latency look worse than the model is.
+
 Memory (:func:`profile_memory`)
     Resident set size (RSS) before and after loading the model, and the peak RSS while it
     predicts one batch. The result says which operating-system counter was used and
@@ -46,6 +58,8 @@ __all__ = [
     "STABLE_P99_SAMPLES",
     "environment_info",
     "hardware_info",
+    "latency_caveats",
+    "machine_load",
     "measure_latency",
     "peak_rss_bytes",
     "profile_memory",
@@ -66,13 +80,30 @@ between the two closest order statistics, ``x[floor(h)] + (h - floor(h)) * (x[fl
 RAW_SAMPLES_CAP = 20_000
 """At most this many raw samples are stored per batch size (evenly spaced, in time order)."""
 
+P50_TOLERANCE = 0.05
+"""The p50 is stable when the p50 of the last two rounds differ by at most 5 %."""
+
+ROUNDS_PER_BUDGET = 4
+MAX_BUDGET_FACTOR = 2.0
+"""An unstable p50 keeps sampling going, in rounds, until twice the budget is spent."""
+
+BUSY_CPU_SHARE = 0.25
+"""Other processes taking this share of the machine's CPU time make it busy."""
+
+BUSY_LOAD_PER_CPU = 0.5
+"""Other work keeping this many runnable tasks per CPU (1-minute load) makes it busy."""
+
+_MIN_CPU_WINDOW_TICKS = 20  # below this many clock ticks of CPU time a share is noise
+
 MAX_DISTINCT_BATCHES = 64
 MAX_PRECOMPUTED_ROWS = 65_536
 _POLL_NS = 50_000_000  # cancellation and progress are looked at every 50 ms of sampling
 _MB = float(1 << 20)
 
 SAMPLE_RULE = (
-    "sample until the time budget is spent (at least min_samples, at most max_samples); "
+    "sample until the time budget is spent (at least min_samples, at most max_samples), "
+    f"in rounds of budget/{ROUNDS_PER_BUDGET}, and past it (up to {MAX_BUDGET_FACTOR:g} x the "
+    f"budget) until the p50 of the last two rounds agree within {P50_TOLERANCE * 100:g} %; "
     f"p99 is stable when n >= {STABLE_P99_SAMPLES} (>= 10 samples above it); "
     "a hard time limit can end sampling below min_samples"
 )
@@ -138,6 +169,121 @@ def _check_positive_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise UsageError(f"{name} must be a whole number of at least 1, not {value!r}.")
     return int(value)
+
+
+# --------------------------------------------------------------------------- machine load
+
+
+def _proc_stat_ticks() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all CPUs since boot, from ``/proc/stat``; else None."""
+    text = _read_text("/proc/stat")
+    if not text or not text.startswith("cpu "):
+        return None
+    try:
+        # user nice system idle iowait irq softirq steal; guest time is inside user already
+        ticks = [int(v) for v in text.split("\n", 1)[0].split()[1:9]]
+    except ValueError:
+        return None
+    if len(ticks) < 4:
+        return None
+    total = sum(ticks)
+    return total - sum(ticks[3:5]), total
+
+
+def _load_average() -> float | None:
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):  # Windows has no load average
+        return None
+
+
+def machine_snapshot() -> dict[str, Any]:
+    """The counters :func:`machine_load` compares: CPU ticks, own CPU time, the clock."""
+    own = os.times()
+    return {
+        "ticks": _proc_stat_ticks(),
+        "own_cpu_s": own.user + own.system,
+        "clock_s": time.perf_counter(),
+    }
+
+
+def machine_load(
+    before: dict[str, Any], after: dict[str, Any], cpus: int | None = None
+) -> dict[str, Any]:
+    """How busy the machine was between two :func:`machine_snapshot` readings.
+
+    ``other_cpu_share`` is the share of all CPUs' time that other processes used: the busy
+    ticks of ``/proc/stat`` minus this process's own CPU time (every thread of it), over
+    all ticks; None where the system has no ``/proc/stat`` or the window is too short to
+    tell. ``load_avg_1m`` is the 1-minute load average, of which this process's own
+    average parallelism (``own_cpus``) is taken off before it is compared with ``cpus``.
+    ``machine_busy`` holds when other processes took :data:`BUSY_CPU_SHARE` of the CPU
+    time or more, or their load reached :data:`BUSY_LOAD_PER_CPU` per CPU;
+    ``busy_reason`` says which, in words.
+    """
+    cpus = cpus or os.cpu_count() or 1
+    elapsed = max(after["clock_s"] - before["clock_s"], 1e-9)
+    own_cpu = max(0.0, after["own_cpu_s"] - before["own_cpu_s"])
+    own_cpus = own_cpu / elapsed
+    share = None
+    if before["ticks"] and after["ticks"]:
+        busy = after["ticks"][0] - before["ticks"][0]
+        total = after["ticks"][1] - before["ticks"][1]
+        if total >= _MIN_CPU_WINDOW_TICKS:
+            own_ticks = own_cpu * os.sysconf("SC_CLK_TCK")
+            share = min(1.0, max(0.0, (busy - own_ticks) / total))
+    load = _load_average()
+    reasons = []
+    if share is not None and share >= BUSY_CPU_SHARE:
+        reasons.append(f"other processes took {share * 100:.0f} % of the CPU time")
+    if load is not None and max(0.0, load - own_cpus) / cpus >= BUSY_LOAD_PER_CPU:
+        reasons.append(f"the load average was {load:.2f} on {cpus} CPUs")
+    return {
+        "cpus": cpus,
+        "load_avg_1m": None if load is None else round(load, 2),
+        "other_cpu_share": None if share is None else round(share, 4),
+        "own_cpus": round(own_cpus, 3),
+        "machine_busy": bool(reasons),
+        "busy_reason": " and ".join(reasons) or None,
+    }
+
+
+def _as_share(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _batch_list(sizes: Iterable[int]) -> str:
+    sizes = list(sizes)
+    noun = "batch size" if len(sizes) == 1 else "batch sizes"
+    return f"{noun} " + ", ".join(f"{b:,}" for b in sizes)
+
+
+def latency_caveats(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Short notes on latency figures that should not be taken at face value.
+
+    One sentence for the batch sizes measured while the machine was busy (with the
+    busiest reason), one for those whose p50 never settled within 5 %. Rows without
+    these fields (measured before Baton recorded them) get no note. The CLI, the card,
+    the desktop and reproduce all show these same sentences.
+    """
+    rows = list(rows)
+    notes = []
+    busy = [r for r in rows if r.get("machine_busy")]
+    if busy:
+        # Rows may come from a contract someone else wrote: read them defensively.
+        worst = max(busy, key=lambda r: _as_share(r.get("other_cpu_share")))
+        reason = str(worst.get("busy_reason") or "other work was running")[:200]
+        notes.append(
+            f"Measured on a busy machine at {_batch_list(r['batch_size'] for r in busy)}"
+            f" ({reason}): these latencies are likely higher than on a quiet machine."
+        )
+    unstable = [r for r in rows if r.get("p50_stable") is False]
+    if unstable:
+        notes.append(
+            f"Unstable at {_batch_list(r['batch_size'] for r in unstable)}: the p50 still moved "
+            f"by more than {P50_TOLERANCE * 100:g} % between the last rounds of sampling."
+        )
+    return notes
 
 
 # --------------------------------------------------------------------------- latency
@@ -206,8 +352,18 @@ def measure_latency(
     even when that overruns the budget -- unless ``max_time_s`` (the hard limit per batch
     size, default ``10 * budget_s + 5``) is reached first. Sampling also stops at
     ``max_samples``. Each result says why it stopped (``"stop_reason"``: ``"budget"``,
-    ``"max_samples"`` or ``"hard_limit"``) and whether ``p99_stable`` (n >= 1000) holds;
-    with a slow model and a short budget the p99 is reported but marked unstable.
+    ``"unstable"``, ``"max_samples"`` or ``"hard_limit"``) and whether ``p99_stable``
+    (n >= 1000) holds; with a slow model and a short budget the p99 is reported but marked
+    unstable.
+
+    Rounds: sampling is cut into rounds of a quarter of the budget. At the budget it stops
+    only once the p50 of the last two rounds agree within 5 % (:data:`P50_TOLERANCE`);
+    otherwise it samples more rounds, up to twice the budget (``"unstable"`` when the p50
+    never settled). ``p50_stable``, ``rounds`` and ``round_p50_ms`` record it. With fewer
+    than two rounds, the two halves of the samples stand in for them.
+
+    Load: each result also carries :func:`machine_load` over its sampling (``cpus``,
+    ``load_avg_1m``, ``other_cpu_share``, ``own_cpus``, ``machine_busy``, ``busy_reason``).
 
     Warm-up: up to ``warmup`` untimed calls per batch size, ending early once a quarter
     of the budget is spent (but always at least one call), so lazy initialisation and cold
@@ -276,6 +432,18 @@ def measure_latency(
     return results
 
 
+def _median_ms(times_ns: list[int], start: int, stop: int) -> float:
+    return float(np.median(np.asarray(times_ns[start:stop], dtype=np.float64))) / 1e6
+
+
+def _settled(round_p50: list[float]) -> bool:
+    """Whether the p50 of the last two rounds agree within :data:`P50_TOLERANCE`."""
+    if len(round_p50) < 2:
+        return False
+    before, last = round_p50[-2], round_p50[-1]
+    return abs(last - before) <= P50_TOLERANCE * max(before, last)
+
+
 def _measure_one(
     predict: Callable[[Any], Any],
     batches: Sequence[Any],
@@ -299,6 +467,7 @@ def _measure_one(
     label = f"Latency at batch size {batch_size}"
     gc_was_enabled = gc.isenabled()
     warmup_calls = 0
+    round_p50: list[float] = []
     try:
         # Warm-up: untimed, at most a quarter of the budget (at least one call).
         start = pc()
@@ -314,11 +483,17 @@ def _measure_one(
 
         gc.collect()
         gc.disable()
+        before = machine_snapshot()
         start = pc()
         deadline = start + budget_ns
         hard_deadline = start + hard_ns
+        # An unsettled p50 may take sampling up to twice the budget, never past the hard limit.
+        extended = min(hard_deadline, start + int(budget_ns * MAX_BUDGET_FACTOR))
+        round_ns = max(1, budget_ns // ROUNDS_PER_BUDGET)
+        round_end = start + round_ns
+        round_start = 0
         next_poll = start + _POLL_NS
-        next_event = min(next_poll, deadline)
+        next_event = min(next_poll, round_end)
         stop_reason = "max_samples"
         i = 0
         for i in range(max_samples):
@@ -328,21 +503,29 @@ def _measure_one(
             t1 = pc()
             append(t1 - t0)
             if t1 >= next_event:
-                if t1 >= deadline:
-                    if i + 1 >= min_samples:
+                if t1 >= round_end:
+                    round_p50.append(_median_ms(times, round_start, i + 1))
+                    round_start, round_end = i + 1, t1 + round_ns
+                enough = i + 1 >= min_samples
+                if t1 >= deadline and enough:
+                    if _settled(round_p50):
                         stop_reason = "budget"
                         break
-                    if t1 >= hard_deadline:
-                        stop_reason = "hard_limit"
+                    if t1 >= extended:
+                        stop_reason = "unstable"
                         break
+                if t1 >= hard_deadline:
+                    stop_reason = "hard_limit"
+                    break
                 if t1 >= next_poll:
                     cancel.check()
                     done = min(1.0, (t1 - start) / budget_ns)
                     progress(index + done, total, f"{label}: {i + 1} samples")
                     next_poll = t1 + _POLL_NS
                 # Past the deadline (still short of min_samples) look at every sample.
-                next_event = 0 if t1 >= deadline else min(next_poll, deadline)
+                next_event = 0 if t1 >= deadline and not enough else min(next_poll, round_end)
         elapsed_ns = pc() - start
+        load = machine_load(before, machine_snapshot())
     except (BatonError, MemoryError):
         raise
     except Exception as exc:
@@ -351,10 +534,18 @@ def _measure_one(
         if gc_was_enabled:
             gc.enable()
 
+    if len(round_p50) < 2:  # too short for rounds: compare the two halves instead
+        half = len(times) // 2
+        if half:
+            round_p50 = [_median_ms(times, 0, half), _median_ms(times, half, len(times))]
     result = _summarise(times, batch_size, raw_cap)
     result.update(
         {
             "stop_reason": stop_reason,
+            "rounds": len(round_p50),
+            "round_p50_ms": [round(v, 6) for v in round_p50],
+            "p50_stable": _settled(round_p50),
+            **load,
             "elapsed_s": elapsed_ns / 1e9,
             "warmup_calls": warmup_calls,
             "min_samples": min_samples,

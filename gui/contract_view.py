@@ -553,6 +553,7 @@ class ContractEditor(QWidget):
 
     changed = Signal()
     problems_changed = Signal(int)
+    measure_requested = Signal()  # profile again at the batch sizes the targets name
 
     def __init__(self, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -718,14 +719,40 @@ class ContractEditor(QWidget):
             "Verdicts are recomputed as you type, from the measured results below: "
             "PASS, FAIL, or NOT MEASURED when the results hold no such figure."
         )
+        # A target at a batch size never profiled: offer to measure it here and now.
+        self.measure_note = muted_label()
+        self._measure_text = "Measure"
+        self.measure_button = QPushButton(theme.icon("profile"), self._measure_text)
+        self.measure_button.clicked.connect(self.measure_requested)
+        self.measure_row = group(self.measure_note, self.measure_button, spacing=8)
+        self.measure_row.hide()
         return card(
             self.targets,
             self.no_targets,
             row,
             self.add_message,
+            self.measure_row,
             self.verdict_note,
             title="Targets",
         )
+
+    def set_measuring(self, measuring: bool) -> None:
+        """While the profile runs, the button waits (the page runs it on the worker)."""
+        self.measure_button.setEnabled(not measuring)
+        self.measure_button.setText("Measuring…" if measuring else self._measure_text)
+
+    def apply_measurement(self, contract: dict[str, Any]) -> bool:
+        """Take the draft measured again (``drafts.measure_targets``) as one undo step."""
+        if not self.contract or contract["identity"]["id"] != self.contract["identity"]["id"]:
+            return False
+        from baton.core.contract import reevaluate_targets
+
+        # Keep what was edited while the profile ran; take only the measured sections.
+        after = copy.deepcopy(self.contract)
+        for key in ("results", "environment"):
+            after[key] = copy.deepcopy(contract[key])
+        self._push(reevaluate_targets(after), "Measure latency at the targets' batch sizes")
+        return True
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt naming
         if event.type() == QEvent.Type.FocusIn:
@@ -811,7 +838,26 @@ class ContractEditor(QWidget):
             self.targets.set_result(i, None if i in self._pending_rows else target)
         self.targets.setVisible(bool(shown))
         self.no_targets.setVisible(not shown)
+        self._offer_measurement()
         self._revalidate()
+
+    def _offer_measurement(self) -> None:
+        from baton.core.contract import unmeasured_batches
+
+        missing = unmeasured_batches(self.contract)
+        sizes = ", ".join(f"{b:,}" for b in missing)
+        noun = "size" if len(missing) == 1 else "sizes"
+        self._measure_text = f"Measure batch {noun} {sizes}"
+        self.measure_note.setText(
+            f"Latency was never measured at batch {noun} {sizes}, which a target names."
+        )
+        if self.measure_button.isEnabled():
+            self.measure_button.setText(self._measure_text)
+        self.measure_button.setToolTip(
+            "Profile the model again on the test set, at these batch sizes and the ones "
+            "already measured; the results below are replaced (undo brings them back)."
+        )
+        self.measure_row.setVisible(bool(missing))
 
     def _show_measured(self) -> None:
         """The read-only sections: model, datasets, results, environment."""
@@ -1090,17 +1136,24 @@ class ContractEditor(QWidget):
                 "warning",
             )
         else:
-            failing = [t for t in self.contract["targets"] if t.get("verdict") == "fail"]
+            targets = self.contract["targets"]
+            failing = [t for t in targets if t.get("verdict") == "fail"]
+            unmeasured = [t for t in targets if t.get("verdict") == "unmeasured"]
+            caveats = []
+            if failing:
+                caveats.append(
+                    f"{len(failing)} target{'s' if len(failing) != 1 else ''} "
+                    f"{'fail' if len(failing) != 1 else 'fails'} as measured"
+                )
+            if unmeasured:
+                caveats.append(
+                    f"{len(unmeasured)} {'is' if len(unmeasured) == 1 else 'are'} not measured"
+                )
+            # Never a green banner over a failing or unmeasured target.
             self.summary.show_message(
-                "The contract is valid and complete."
-                + (
-                    f" {len(failing)} target{'s' if len(failing) != 1 else ''} "
-                    f"{'fail' if len(failing) != 1 else 'fails'} as measured; the bundle "
-                    "will say so."
-                    if failing
-                    else ""
-                ),
-                "ok",
+                "The contract is valid and complete"
+                + (f", but {' and '.join(caveats)}; the bundle will say so." if caveats else "."),
+                "warning" if caveats else "ok",
             )
         self.problems_changed.emit(len(errors))
 
@@ -1460,6 +1513,8 @@ class ContractPage(QWidget):
         self.editor = ContractEditor(self.undo_stack)
         self.editor.changed.connect(self._update_state)
         self.editor.problems_changed.connect(lambda _n: self._update_state())
+        self.editor.measure_requested.connect(self.measure_targets)
+        self._measure_worker = None
         column.addWidget(scroll_page(self.editor), 1)
         self.editing = editing
         self.stack.addWidget(editing)
@@ -1720,6 +1775,33 @@ class ContractPage(QWidget):
         self.start_status.setText("")
         self._message(f"The contract could not be drafted: {message}", "error")
         self.failed.emit(message)
+
+    def measure_targets(self) -> None:
+        """Profile again at the batch sizes the draft's targets name, on the worker."""
+        from .review_worker import submit
+
+        if self.ctx is None or self.model is None or self._measure_worker is not None:
+            return
+        contract = copy.deepcopy(self.editor.contract)
+        self.editor.set_measuring(True)
+
+        def done(after: dict[str, Any] | None = None, message: str = "") -> None:
+            self._measure_worker = None
+            self.editor.set_measuring(False)
+            if after is not None and self.editor.apply_measurement(after):
+                self.ctx.show_status("Measured latency at the targets' batch sizes.")
+            elif message:
+                self._message(f"Latency could not be measured: {message}", "error")
+
+        self._measure_worker = submit(
+            self.ctx.runner,
+            self,
+            "Measuring latency at the targets' batch sizes",
+            jobs.measure_targets_job(contract, self.model["name"], budget_s=self.budget_s()),
+            on_success=lambda after: done(after),
+            on_failure=lambda message: done(message=message),
+            on_cancel=lambda _m: done(),
+        )
 
     def save(self) -> None:
         """Store the draft as shown (``drafts.save`` on the worker)."""

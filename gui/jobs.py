@@ -137,6 +137,19 @@ def new_draft_job(
     return job
 
 
+def measure_targets_job(contract: dict[str, Any], model: str, *, budget_s: float = 1.0):
+    """Profile again at the batch sizes the draft's targets name (``drafts.measure_targets``)."""
+
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import drafts
+
+        return drafts.measure_targets(
+            catalog, contract, model, budget_s=budget_s, progress=progress, cancel=cancel
+        )
+
+    return job
+
+
 def save_draft_job(contract: dict[str, Any], model: str):
     """Store a draft (insert or replace it under its name and version)."""
 

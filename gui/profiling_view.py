@@ -143,14 +143,18 @@ class ProfilingView(MeasurementStack):
         for r in latency:
             self.batch_choice.addItem(f"{r['batch_size']:,}", r["batch_size"])
         self.batch_choice.blockSignals(False)
+        from baton.core.profiling import latency_caveats
+
         unstable = [r["batch_size"] for r in latency if not r.get("p99_stable")]
-        self.notes.setText(
-            f"p99 rests on fewer than 1,000 samples at batch size(s) {', '.join(map(str, unstable))}; "
-            "profile with a longer time budget for a stable p99."
-            if unstable
-            else ""
-        )
-        self.notes.setVisible(bool(unstable))
+        notes = latency_caveats(latency)  # a busy machine, a p50 that never settled
+        if unstable:
+            notes.append(
+                f"p99 rests on fewer than 1,000 samples at batch size(s) "
+                f"{', '.join(map(str, unstable))}; profile with a longer time budget for a "
+                "stable p99."
+            )
+        self.notes.setText("\n".join(notes))
+        self.notes.setVisible(bool(notes))
         self.page.verticalScrollBar().setValue(0)
         self.setCurrentWidget(self.page)
 

@@ -82,6 +82,17 @@ def verify_receipt_job(path: Path) -> Callable:
     return job
 
 
+def _two_verdicts(rep: dict[str, Any]) -> str:
+    """Both verdicts in their own words, from the receipt's booleans (never its text)."""
+    claims, targets = rep.get("claims_reproduced"), rep.get("targets_met_on_this_machine")
+    if claims is None or targets is None:  # a receipt from before the two verdicts
+        return "every claim reproduced" if rep.get("verdict") == "pass" else "some checks failed"
+    return (
+        f"claims {'reproduced' if claims is True else 'not reproduced'}, "
+        f"targets {'met' if targets is True else 'not met'} on this machine"
+    )
+
+
 def _metric_of(target_key: str) -> str:
     return target_key.split("@", 1)[0]
 
@@ -328,7 +339,7 @@ class ReceiptPage(QWidget):
         passed = rep.get("verdict") == "pass"
         self.reproduced.setText(
             f"Reproduced {fmt_when(rep.get('created'))}: "
-            f"{'every claim reproduced' if passed else 'some claims did not reproduce'}; "
+            f"{_two_verdicts(rep)}; "
             f"prediction agreement {fmt_rate(a.get('rate'))} "
             f"({fmt_number(a.get('agreeing'))} of {fmt_number(a.get('rows'))} rows)."
         )

@@ -921,11 +921,23 @@ class ReproduceView(QWidget):
         font.setPointSizeF(font.pointSizeF() + 4)
         font.setBold(True)
         self.verdict.setFont(font)
+        # The second verdict, never mixed with the first: targets met on this machine.
+        self.targets_verdict = QLabel()
+        self.targets_verdict.setObjectName("Verdict")
+        self.targets_verdict.setWordWrap(True)
+        self.targets_verdict.setFont(font)
+        self.headline = QLabel()  # both verdicts with their reasons, and the busy notes
+        self.headline.setWordWrap(True)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for label in (self.verdict, self.targets_verdict, self.headline):
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.when = muted_label()
         self.agreement = PlainLabel()
         self.agreement.setWordWrap(True)
         self.agreement.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        rl.addWidget(card(self.verdict, self.when, self.agreement))
+        rl.addWidget(
+            card(self.verdict, self.targets_verdict, self.headline, self.when, self.agreement)
+        )
         self.compliance = ReadOnlyTable(
             ("Target", "Claimed", "Measured here", "Threshold", "Verdict"), numeric=(1, 2)
         )
@@ -999,13 +1011,20 @@ class ReproduceView(QWidget):
     def set_result(self, result: Mapping[str, Any]) -> None:
         self.result = dict(result)
         c = theme.current_colors()
-        passed = result.get("verdict") == "pass"
-        self.verdict.setText(
-            "Every claim reproduced on this machine"
-            if passed
-            else "Some claims did not reproduce on this machine"
+        claims = result.get("claims_reproduced")
+        if claims is None:  # a reproduction stored before the two verdicts
+            claims = result.get("verdict") == "pass"
+        met = result.get("targets_met_on_this_machine")
+        if met is None:
+            met = all(t.get("verdict_here") == "pass" for t in result.get("targets") or [])
+        self.verdict.setText("Claims reproduced" if claims else "Claims not reproduced")
+        self.verdict.setStyleSheet(f"color: {c['ok_text'] if claims else c['err_text']};")
+        self.targets_verdict.setText(
+            "Targets met on this machine" if met else "Targets not met on this machine"
         )
-        self.verdict.setStyleSheet(f"color: {c['ok_text'] if passed else c['err_text']};")
+        self.targets_verdict.setStyleSheet(f"color: {c['ok_text'] if met else c['err_text']};")
+        self.headline.setText("\n".join(result.get("headline") or []))
+        self.headline.setVisible(bool(result.get("headline")))
         self.when.setText(f"Reproduced {fmt_when(result.get('created'))}")
         a = result.get("agreement") or {}
         text = (
@@ -1029,7 +1048,12 @@ class ReproduceView(QWidget):
                     fmt_target_value(t["metric"], t.get("claimed")),
                     fmt_target_value(t["metric"], t.get("here")),
                     fmt_threshold(t),
-                    VERDICT_TEXT.get(t.get("verdict_here"), t.get("verdict_here")),
+                    VERDICT_TEXT.get(t.get("verdict_here"), t.get("verdict_here"))
+                    + (
+                        " (busy machine)"
+                        if t.get("busy_here") and t.get("verdict_here") == "fail"
+                        else ""
+                    ),
                 )
                 for t in targets
             ],

@@ -62,7 +62,8 @@ def _check_result(r, *, min_samples=1):
     assert r["raw_ms_subsampled"] == (n > profiling.RAW_SAMPLES_CAP)
     assert r["p99_stable"] == (n >= profiling.STABLE_P99_SAMPLES)
     assert r["percentile_method"] == "linear"
-    assert r["stop_reason"] in {"budget", "max_samples", "hard_limit"}
+    assert r["stop_reason"] in {"budget", "unstable", "max_samples", "hard_limit"}
+    assert isinstance(r["p50_stable"], bool) and isinstance(r["machine_busy"], bool)
     assert all(isinstance(x, float) for x in r["raw_ms"][:10])
     assert min(r["raw_ms"]) >= 0
 
@@ -134,7 +135,7 @@ def test_min_samples_beats_the_budget():
         slow, np.zeros((3, 1)), batch_sizes=(1,), budget_s=0.001, min_samples=15, warmup=1
     )
     assert r["samples"] >= 15
-    assert r["stop_reason"] == "budget"
+    assert r["stop_reason"] in {"budget", "unstable"}  # not before min_samples either way
     assert r["p99_stable"] is False
 
 
@@ -379,3 +380,132 @@ def test_environment_info():
     assert pkgs["scikit-learn"] == sklearn.__version__
     assert info["baton_version"]
     assert environment_info(["no-such-package-xyz"])["packages"] == {"no-such-package-xyz": None}
+
+
+# --------------------------------------------------------------------------- machine load
+
+
+def _matmul(batch):
+    return batch @ batch.T
+
+
+@pytest.fixture
+def cpu_burners():
+    """One CPU-bound process per CPU (at most 8), each ending by itself after 60 s."""
+    import os
+    import subprocess
+
+    code = "import time\nend = time.monotonic() + 60\nwhile time.monotonic() < end: pass\n"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code]) for _ in range(min(os.cpu_count() or 1, 8))
+    ]
+    time.sleep(0.5)  # let them reach the CPUs
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/stat")
+def test_latency_taken_beside_cpu_burners_is_marked_busy(cpu_burners):
+    X = np.random.default_rng(0).random((64, 32))
+    (r,) = measure_latency(_matmul, X, batch_sizes=(8,), budget_s=0.6, min_samples=20)
+    assert r["machine_busy"] is True
+    assert r["other_cpu_share"] >= profiling.BUSY_CPU_SHARE
+    assert r["busy_reason"].startswith("other processes took ")
+    assert r["busy_reason"].split(" took ")[1].startswith(f"{r['other_cpu_share'] * 100:.0f} % ")
+    (note,) = [n for n in profiling.latency_caveats([r]) if n.startswith("Measured")]
+    assert note.startswith("Measured on a busy machine at batch size 8 (other processes took ")
+    assert note.endswith("these latencies are likely higher than on a quiet machine.")
+
+
+def _others_share(before, after, own_cpu_s):
+    """Share of all CPU ticks that other processes used, read here from /proc/stat."""
+    import os
+
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return (busy - own_cpu_s * os.sysconf("SC_CLK_TCK")) / total
+
+
+def _ticks():
+    first = open("/proc/stat").readline().split()[1:9]
+    ticks = [int(v) for v in first]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/stat")
+def test_latency_on_a_quiet_machine_is_not_marked_busy():
+    import os
+
+    cpus = os.cpu_count() or 1
+    load = os.getloadavg()[0]
+    if load / cpus >= profiling.BUSY_LOAD_PER_CPU:
+        pytest.skip(f"the machine is loaded now (load average {load:.2f} on {cpus} CPUs)")
+    X = np.random.default_rng(0).random((64, 32))
+    before, own = _ticks(), os.times()
+    (r,) = measure_latency(_matmul, X, batch_sizes=(8,), budget_s=0.6, min_samples=20)
+    after, own_after = _ticks(), os.times()
+    others = _others_share(
+        before, after, own_after.user + own_after.system - own.user - own.system
+    )
+    if others >= profiling.BUSY_CPU_SHARE / 2:
+        pytest.skip(f"other processes took {others:.0%} of the CPU time during the test")
+    assert r["machine_busy"] is False and r["busy_reason"] is None
+    assert r["other_cpu_share"] < profiling.BUSY_CPU_SHARE
+    assert r["cpus"] == cpus and r["load_avg_1m"] is not None
+    assert not [n for n in profiling.latency_caveats([r]) if n.startswith("Measured")]
+
+
+def test_machine_load_counts_other_processes_cpu_time(monkeypatch):
+    import os
+
+    monkeypatch.setattr(profiling, "_load_average", lambda: 0.4)
+    hz = os.sysconf("SC_CLK_TCK")
+    before = {"ticks": (1000, 4000), "own_cpu_s": 1.0, "clock_s": 10.0}
+    # over 1 s on 2 CPUs (2 * hz ticks): 1.5 * hz busy ticks, 0.5 s of them our own
+    after = {"ticks": (1000 + int(1.5 * hz), 4000 + 2 * hz), "own_cpu_s": 1.5, "clock_s": 11.0}
+    load = profiling.machine_load(before, after, cpus=2)
+    assert load["other_cpu_share"] == pytest.approx(0.5)
+    assert load["own_cpus"] == pytest.approx(0.5)
+    assert load["machine_busy"] is True
+    assert load["busy_reason"] == "other processes took 50 % of the CPU time"
+    quiet = {**after, "ticks": (1000 + int(0.6 * hz), 4000 + 2 * hz)}
+    assert profiling.machine_load(before, quiet, cpus=2)["machine_busy"] is False
+    monkeypatch.setattr(profiling, "_load_average", lambda: 3.5)  # others: 3 runnable on 2 CPUs
+    loaded = profiling.machine_load(before, quiet, cpus=2)
+    assert loaded["busy_reason"] == "the load average was 3.50 on 2 CPUs"
+    no_proc = profiling.machine_load({**before, "ticks": None}, quiet, cpus=2)
+    assert no_proc["other_cpu_share"] is None and no_proc["machine_busy"] is True
+
+
+def test_p50_that_keeps_moving_samples_past_the_budget_and_is_marked_unstable():
+    calls = []
+
+    def slower_and_slower(batch):
+        calls.append(None)
+        time.sleep(0.0002 * (1 + len(calls) / 10))
+
+    budget = 0.2
+    (r,) = measure_latency(
+        slower_and_slower, np.zeros((3, 1)), batch_sizes=(1,), budget_s=budget, min_samples=5
+    )
+    assert r["stop_reason"] == "unstable" and r["p50_stable"] is False
+    assert r["rounds"] > profiling.ROUNDS_PER_BUDGET  # it sampled on past the budget
+    assert r["round_p50_ms"] == sorted(r["round_p50_ms"])
+    (note,) = [n for n in profiling.latency_caveats([r]) if n.startswith("Unstable")]
+    assert note == (
+        "Unstable at batch size 1: the p50 still moved by more than 5 % between the last "
+        "rounds of sampling."
+    )
+
+
+def test_steady_p50_is_stable_and_stops_at_the_budget():
+    def steady(batch):
+        time.sleep(0.001)
+
+    (r,) = measure_latency(steady, np.zeros((3, 1)), batch_sizes=(1,), budget_s=0.2, warmup=2)
+    assert r["p50_stable"] is True and r["stop_reason"] == "budget"
+    last, before = r["round_p50_ms"][-1], r["round_p50_ms"][-2]
+    assert abs(last - before) <= 0.05 * max(last, before)

@@ -109,6 +109,29 @@ def test_profiling_view(measured_home, window_on, qtbot):
     assert view.hardware.value("Python").startswith("CPython 3.")
 
 
+def test_profiling_view_says_when_the_machine_was_busy(measured_home, window_on, qtbot):
+    window = window_on(measured_home)
+    view = _open(window, qtbot, "bc-lr", "profiling").profiling
+    result = window.catalog.latest_measurement(
+        "profiles", window.catalog.get_model("bc-lr"), window.catalog.get_dataset("breast_cancer")
+    )["result"]
+    rows = [dict(r) for r in result["latency"]]
+    for row in rows:
+        row.update(machine_busy=False, busy_reason=None, p50_stable=True, p99_stable=True)
+    view.set_result({**result, "latency": rows})
+    assert view.notes.isHidden()
+    rows[1].update(machine_busy=True, busy_reason="other processes took 72 % of the CPU time")
+    rows[2].update(p50_stable=False)
+    view.set_result({**result, "latency": rows})
+    assert not view.notes.isHidden()
+    assert view.notes.text().splitlines() == [
+        "Measured on a busy machine at batch size 8 (other processes took 72 % of the CPU "
+        "time): these latencies are likely higher than on a quiet machine.",
+        "Unstable at batch size 64: the p50 still moved by more than 5 % between the last "
+        "rounds of sampling.",
+    ]
+
+
 def test_empty_states_when_nothing_is_measured(measured_home, window_on, qtbot):
     window = window_on(measured_home)
     page = _open(window, qtbot, "wine-lr", "profiling")
