@@ -87,10 +87,12 @@ def depth(text: str, limit: int = MAX_DEPTH) -> int:
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
-    if len(out) != len(pairs):
+    if len(out) != len(pairs):  # rare: find which key it was
         seen: set[str] = set()
-        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise _Refused(f"repeats the JSON key {visible(key, 60)!r}")
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused(f"repeats the JSON key {visible(key, 60)!r}")
+            seen.add(key)
     return out
 
 
@@ -149,6 +151,10 @@ def _decode(text: str, max_depth: int) -> Any:
         ) from None
     except RecursionError:  # only if max_depth is above what the stack allows
         raise _Refused("is nested too deeply") from None
+    except _Refused:
+        raise
+    except ValueError as exc:  # any other complaint of the decoder
+        raise _Refused(f"is not valid JSON: {visible(str(exc))}") from None
 
 
 def loads(
