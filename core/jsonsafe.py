@@ -42,8 +42,8 @@ _BOMS = (
 )
 # A JSON string, unrolled so that it cannot backtrack; an unterminated one runs to the end.
 _STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"?', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_NOT_BRACKETS = bytes(range(256)).translate(None, b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _NAMES = {
     dict: "object",
     list: "array",
@@ -80,16 +80,19 @@ def depth(text: str, limit: int = MAX_DEPTH) -> int:
     """
     if text.count("[") + text.count("{") <= limit:
         return min(limit, text.count("[") + text.count("{"))
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    outside = _STRING.sub("", text).encode("utf-8", "surrogatepass")
+    brackets = outside.translate(None, _NOT_BRACKETS)
     return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Refused(f"repeats the JSON key {visible(key, 60)!r}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):  # rare: find which key it was
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused(f"repeats the JSON key {visible(key, 60)!r}")
+            seen.add(key)
     return out
 
 
@@ -148,6 +151,10 @@ def _decode(text: str, max_depth: int) -> Any:
         ) from None
     except RecursionError:  # only if max_depth is above what the stack allows
         raise _Refused("is nested too deeply") from None
+    except _Refused:
+        raise
+    except ValueError as exc:  # any other complaint of the decoder
+        raise _Refused(f"is not valid JSON: {visible(str(exc))}") from None
 
 
 def loads(

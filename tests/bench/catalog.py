@@ -348,12 +348,14 @@ def main(argv: list[str] | None = None) -> int:
                         f"select * from {kind}s where id in ({', '.join('?' * len(ids))})", ids
                     )
                     cols = [d[0] for d in cursor.description]
-                    raw += [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+                    raw += [
+                        (f"{kind}s", dict(zip(cols, row, strict=True))) for row in cursor.fetchall()
+                    ]
             runs = []
             for _ in range(3):
                 t0 = time.perf_counter()
-                for row in raw:
-                    _decode(row)
+                for table, row in raw:
+                    _decode(row, table)
                 runs.append((time.perf_counter() - t0) * 1e3)
             decode[q] = statistics.median(runs)
         rest = [statistics.median(per_query[q]) - decode[q] for q in queries]
