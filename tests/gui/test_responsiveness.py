@@ -6,11 +6,21 @@ records the largest gap between its ticks, counted only while the worker runs.
 
 from __future__ import annotations
 
+import os
 import time
 
+import pytest
 from PySide6.QtCore import QTimer
 
 MAX_GAP_MS = 100.0
+
+# A stall limit means nothing when other processes already hold every core: the GUI
+# thread then waits for the scheduler, not for Baton. Measured only on a quiet machine.
+pytestmark = pytest.mark.skipif(
+    hasattr(os, "getloadavg") and os.getloadavg()[0] > (os.cpu_count() or 1),
+    reason="the machine is busy (load average above its core count); stall limits are "
+    "measured only on a quiet machine",
+)
 
 
 class GapProbe:
