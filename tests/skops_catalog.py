@@ -234,7 +234,8 @@ def generate() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
             continue
         for loader, name in nodes:
             seen[loader].add(name)
-    scalars = {type_name(t) for t in np.sctypeDict.values()}
+    # numpy's own scalar types only: importing onnx registers ml_dtypes' types there too
+    scalars = {type_name(t) for t in np.sctypeDict.values() if t.__module__ == "numpy"}
     sparse = {
         type_name(t)
         for t in vars(scipy.sparse).values()
