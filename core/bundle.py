@@ -45,7 +45,7 @@ from .errors import (
     VerificationError,
 )
 from .fsutil import sha256_file, sweep_temps
-from .importer import dataset_file, import_dataset, import_model, model_summary
+from .importer import Declared, dataset_file, import_dataset, import_model, model_summary
 from .profiling import latency_caveats
 from .progress import CancelToken, ProgressFn, no_progress
 from .runner import Limits, run_task
@@ -74,6 +74,7 @@ def ensure_model(
     name: str,
     trust_pickle: bool,
     check_on: str | None,
+    declared: Declared | None = None,
     progress=None,
     cancel=None,
 ) -> dict:
@@ -92,6 +93,7 @@ def ensure_model(
         name=_free_name(catalog, "models", name),
         trust_pickle=trust_pickle,
         check_on=check_on,
+        declared=declared,
         progress=progress,
         cancel=cancel,
     )
@@ -224,6 +226,7 @@ def pack(
     intended_use: str = "",
     limitations: str = "",
     trust_pickle: bool = False,
+    declared: Declared | None = None,
     budget_s: float = 1.0,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
@@ -278,6 +281,7 @@ def pack(
         name=name,
         trust_pickle=trust_pickle,
         check_on=test_rec["name"],
+        declared=declared,
         cancel=cancel,
     )
     report(2, 6, "Evaluating on the test set")

@@ -159,6 +159,33 @@ limitations_option = click.option(
 )
 pass_ctx = click.make_pass_decorator(Context)
 
+# What the data scientist declares about a model the file does not tell (its features, its
+# task and labels), on `model add` and `pack`: (parameter name, click option) pairs. The
+# values are handed to `_declared`, which builds the one `declared` argument the command
+# receives.
+_DECLARED_OPTIONS: list[tuple[str, Callable]] = []
+
+
+def _declared(**values: Any):
+    from .importer import Declared
+
+    return Declared(**{k: v for k, v in values.items() if v not in (None, ())})
+
+
+def declare_options(fn: Callable) -> Callable:
+    """Add the declaration options to a command and pass them on as ``declared``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name, _ in _DECLARED_OPTIONS}
+        kwargs["declared"] = _declared(**values)
+        return fn(*args, **kwargs)
+
+    for _, option in reversed(_DECLARED_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 
 # --- the group --------------------------------------------------------------------------
 
@@ -362,11 +389,22 @@ def model() -> None:
 )
 @click.option("--target", help="Label column of the --check-on file, if it is not in the catalog.")
 @click.option("--id-col", "id_column", help="Id column of the --check-on file, if any.")
+@declare_options
 @json_option
 @pass_ctx
 @handle_errors
 def model_add(
-    obj: Context, file, name, description, tags, trust_pickle, check_on, target, id_column, as_json
+    obj: Context,
+    file,
+    name,
+    description,
+    tags,
+    trust_pickle,
+    check_on,
+    target,
+    id_column,
+    declared,
+    as_json,
 ) -> None:
     """Check, introspect and add a model FILE to the catalog."""
     from .importer import import_model, model_summary
@@ -381,6 +419,7 @@ def model_add(
         check_on=check_on,
         target=target,
         id_column=id_column,
+        declared=declared,
         progress=None if as_json else stderr_progress,
     )
     emit(
@@ -1014,6 +1053,7 @@ def keys_list(obj: Context, as_json: bool) -> None:
     is_flag=True,
     help="MODEL is a .joblib/.pkl I made myself: convert it to .skops.",
 )
+@declare_options
 @budget_option
 @bundle_out_option
 @json_option
@@ -1034,6 +1074,7 @@ def pack(
     intended_use,
     limitations,
     trust_pickle,
+    declared,
     budget,
     out,
     as_json,
@@ -1058,6 +1099,7 @@ def pack(
         intended_use=intended_use,
         limitations=limitations,
         trust_pickle=trust_pickle,
+        declared=declared,
         budget_s=budget,
         progress=None if as_json else stderr_progress,
     ).as_dict()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,25 @@ from .fsutil import sha256_file
 from .models import detect_model_format
 from .progress import CancelToken, ProgressFn
 from .runner import Limits, run_task
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the data scientist declares about a model where the file does not tell.
+
+    ``None`` everywhere means "detect it", which stays the default. Given on ``model add``
+    and ``pack`` (and in the desktop's import dialog), recorded with the model.
+    """
+
+    # The model's input features, in the order it reads them.
+    features: tuple[str, ...] | None = None
+    # binary | multiclass | regression
+    task: str | None = None
+    # Names for the model's class ids, in the order of the ids.
+    classes: tuple[str, ...] | None = None
+    positive_class: str | None = None
+    # Decision threshold for a model with a single score output.
+    threshold: float | None = None
 
 
 def import_dataset(
@@ -75,6 +95,7 @@ def import_model(
     check_on: str | None = None,
     target: str | None = None,
     id_column: str | None = None,
+    declared: Declared | None = None,
     limits: Limits | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,

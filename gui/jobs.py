@@ -37,6 +37,7 @@ def import_model_job(
     name: str,
     trust_pickle: bool = False,
     check_on: str | None = None,
+    declared=None,
 ):
     def job(catalog, progress, cancel) -> dict[str, Any]:
         from baton.core import importer
@@ -48,6 +49,7 @@ def import_model_job(
             name=name,
             trust_pickle=trust_pickle,
             check_on=check_on,
+            declared=declared,
             progress=progress,
             cancel=cancel,
         )
