@@ -392,3 +392,46 @@ CLASSES_BY_LOADER: dict[str, tuple[str, ...]] = {
 ALLOWED: dict[str, frozenset[str]] = {
     loader: frozenset(names) for loader, names in CLASSES_BY_LOADER.items()
 }
+
+# Text vectorisers open the path (input="filename") or read the file object (input="file")
+# that each row of their input names. A model of listed classes could still read any file
+# the engineer's account can, so these classes must have input="content".
+READS_NAMED_FILES = frozenset(
+    {
+        "sklearn.feature_extraction.text.CountVectorizer",
+        "sklearn.feature_extraction.text.HashingVectorizer",
+        "sklearn.feature_extraction.text.TfidfVectorizer",
+    }
+)
+
+
+def file_readers(model: object) -> list[str]:
+    """Names of the text vectorisers in a loaded model that would read files.
+
+    Walks the objects the model holds (attributes, lists, tuples, dict values, object
+    arrays) once each. Only classes of this allowlist exist in a model loaded under it.
+    """
+    import numpy as np
+
+    found: list[str] = []
+    seen: set[int] = set()
+    stack: list[object] = [model]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, list | tuple):
+            stack.extend(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif isinstance(obj, np.ndarray):
+            if obj.dtype == object:
+                stack.extend(obj.ravel().tolist())
+        elif hasattr(obj, "__dict__"):
+            cls = type(obj)
+            qualified = f"{cls.__module__}.{cls.__qualname__}"
+            if qualified in READS_NAMED_FILES and getattr(obj, "input", "content") != "content":
+                found.append(f"{cls.__name__}(input={getattr(obj, 'input')!r})")
+            stack.extend(vars(obj).values())
+    return found

@@ -198,6 +198,29 @@ def _check_schema(schema: dict, zf: zipfile.ZipFile, name: str) -> list[str]:
     return sorted(found)
 
 
+def _refuse_file_reader(node: dict, name: str) -> None:
+    """A text vectoriser passes only if its saved ``input`` is exactly ``"content"``."""
+    state = node.get("content")
+    fields = state.get("content") if isinstance(state, dict) else None
+    entry = fields.get("input") if isinstance(fields, dict) else None
+    raw = entry.get("content") if isinstance(entry, dict) and entry.get("__loader__") == "JsonNode" else None
+    if raw == '"content"':
+        return
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        value = None
+    shown = repr(value) if isinstance(value, str) else "an unreadable value"
+    raise UnsafeInput(_reads_files(name, [f"{node['__class__']}(input={_show(shown)})"]), path=name)
+
+
+def _reads_files(name: str, readers: list[str]) -> str:
+    return (
+        f"{name} holds {', '.join(readers)}, which opens the files its input rows name; "
+        "Baton runs no model that reads files (set input='content' and pass the text)"
+    )
+
+
 def _check_node(node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, int]) -> str | None:
     """How the refusal names this node if it is off the list, else None (it may pass)."""
     loader, module, cls = (node.get(k) for k in ("__loader__", "__module__", "__class__"))
@@ -214,6 +237,8 @@ def _check_node(node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, i
             full = f"{full}.{func}" if isinstance(func, str) else full
         word = _LOADER_WORDS.get(loader, loader)
         return _show(full) if loader == "ObjectNode" else f"{_show(full)} ({_show(word)})"
+    if loader == "ObjectNode" and full in allowlist.READS_NAMED_FILES:
+        _refuse_file_reader(node, name)
     if loader == "NdArrayNode":
         kind = node.get("type")
         if kind == "numpy":
@@ -322,7 +347,7 @@ def load_skops_checked(path: str) -> tuple[Any, list[str]]:
     name = Path(path).name
     types = check_skops(data, name)  # the same bytes skops reads next: one reading
     try:
-        return sio.loads(data, trusted=types), types
+        model = sio.loads(data, trusted=types)
     except UntrustedTypesFoundException as exc:  # skops saw a type the walk did not
         raise UnsafeInput(
             f"{name} needs types outside Baton's allowlist: {exc}", path=name
@@ -333,6 +358,10 @@ def load_skops_checked(path: str) -> tuple[Any, list[str]]:
         raise ModelError(
             f"{name} could not be loaded ({type(exc).__name__}: {exc})", path=name
         ) from None
+    readers = allowlist.file_readers(model)
+    if readers:
+        raise UnsafeInput(_reads_files(name, readers), path=name)
+    return model, types
 
 
 # --- ONNX -------------------------------------------------------------------------------
