@@ -113,7 +113,8 @@ def handle_errors(fn: Callable) -> Callable:
             echo(f"Error: {_one_line(exc)}", err=True)
             last_words = getattr(exc, "last_words", "")
             if last_words:
-                echo("The model process said:\n  " + last_words.replace("\n", "\n  "), err=True)
+                said = "\n  ".join(_one_line(line) for line in last_words.splitlines())
+                echo("The model process said:\n  " + said, err=True)
             sys.exit(exc.exit_code)
 
     return wrapper

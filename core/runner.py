@@ -34,14 +34,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Cancelled, RunnerCrashed, RunnerError, RunnerOutOfMemory, RunnerTimeout
+from . import jsonsafe
+from .errors import (
+    BatonError,
+    Cancelled,
+    ContractError,
+    DatasetError,
+    ModelError,
+    RunnerCrashed,
+    RunnerError,
+    RunnerOutOfMemory,
+    RunnerTimeout,
+    UnsafeInput,
+    UsageError,
+    VerificationError,
+)
 from .progress import CancelToken, ProgressFn
+from .safetext import visible
 from .sandbox import child_environment
 
 DEFAULT_MEMORY_MB = 4096
 DEFAULT_TIMEOUT_S = 600.0
 POLL_S = 0.05
 OOM_EXIT = 86  # the child's exit code after a MemoryError
+# The child's answer file and stderr are written by a process that runs model code.
+MAX_ANSWER_BYTES = 64 * 2**20
+TAIL_BYTES = 16 * 1024
+TAIL_LINE = 500
+PROGRESS_BYTES = 4096
+# The errors a child may report, by the name it sends: exactly these classes.
+_CHILD_ERRORS: dict[str, type[ModelError] | type[Exception]] = {
+    cls.__name__: cls
+    for cls in (
+        UsageError,
+        DatasetError,
+        ModelError,
+        UnsafeInput,
+        ContractError,
+        VerificationError,
+        RunnerError,
+        RunnerCrashed,
+        RunnerTimeout,
+        RunnerOutOfMemory,
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -150,11 +186,7 @@ def run_task(
             raise RunnerCrashed(
                 _crash_message(what, proc.returncode, last_words), last_words=last_words
             )
-        answer = json.loads(response.read_text())
-        if "error" in answer:
-            error = answer["error"]
-            raise _rebuild_error(error)
-        return answer["result"]
+        return _answer(response, what)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -166,9 +198,25 @@ def _pump(proc: subprocess.Popen, progress: ProgressFn | None, lines: deque[str]
         lines.append(line)
         if progress is None or not line.startswith("{"):
             continue
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            msg = json.loads(line)["progress"]
-            progress(msg[0], msg[1], msg[2])
+        update = _progress_update(line)
+        if update is not None:
+            progress(*update)
+
+
+def _progress_update(line: str) -> tuple[float | None, float | None, str] | None:
+    """``(done, total, message)`` from a ``{"progress": [...]}`` line, else None: the
+    child's stdout is model code's to write too."""
+    try:
+        msg = jsonsafe.loads(line, source="progress", max_bytes=PROGRESS_BYTES, max_depth=3)
+    except BatonError:
+        return None
+    value = msg.get("progress")
+    if not (isinstance(value, list) and len(value) == 3 and isinstance(value[2], str)):
+        return None
+    done, total = value[0], value[1]
+    if not all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in (done, total)):
+        return None
+    return done, total, value[2]
 
 
 def _watch(proc: subprocess.Popen, limits: Limits, cancel: CancelToken | None) -> str:
@@ -201,11 +249,34 @@ def _kill(proc: subprocess.Popen) -> None:
 
 
 def _tail(path: Path, n: int = 15) -> str:
+    """The last ``n`` lines of the child's stderr, from its last ``TAIL_BYTES`` only, each
+    line with control characters shown as escapes: model code writes it."""
     try:
-        text = path.read_text(errors="replace")
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - TAIL_BYTES))
+            text = fh.read(TAIL_BYTES).decode("utf-8", "replace")
     except OSError:
         return ""
-    return "\n".join(text.strip().splitlines()[-n:])
+    return "\n".join(visible(line[:TAIL_LINE]) for line in text.strip().splitlines()[-n:])
+
+
+def _answer(response: Path, what: str) -> Any:
+    """The child's result, or its typed error raised here; anything else is a crash.
+
+    The file is the child's to write, and model code runs in the child: it is read with
+    the strict, capped JSON reader and must be exactly ``{"result": ...}`` or
+    ``{"error": {"type": ..., "message": ...}}``.
+    """
+    source = f"the answer of the process running {what}"
+    answer = jsonsafe.load_file(
+        response, source=source, error=RunnerCrashed, max_bytes=MAX_ANSWER_BYTES
+    )
+    if answer.keys() == {"result"}:
+        return answer["result"]
+    error = answer.get("error") if answer.keys() == {"error"} else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        raise _rebuild_error(error)
+    raise RunnerCrashed(f"{source} is not a result or an error Baton knows")
 
 
 def _crash_message(what: str, code: int | None, last_words: str) -> str:
@@ -222,11 +293,9 @@ def _crash_message(what: str, code: int | None, last_words: str) -> str:
 
 def _rebuild_error(error: dict[str, Any]) -> Exception:
     """Turn the child's typed error back into the same exception class in the parent."""
-    from . import errors
-
-    cls = getattr(errors, error.get("type", ""), None)
-    if not (isinstance(cls, type) and issubclass(cls, errors.BatonError)):
-        cls = RunnerError
+    name = error.get("type")
+    cls = _CHILD_ERRORS.get(name, RunnerError) if isinstance(name, str) else RunnerError
     if issubclass(cls, RunnerError):
-        return cls(error["message"], last_words=error.get("last_words", ""))
+        words = error.get("last_words")
+        return cls(error["message"], last_words=visible(words, lines=True) if isinstance(words, str) else "")
     return cls(error["message"])
