@@ -25,7 +25,6 @@ import json
 import shutil
 import tempfile
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,7 @@ from . import bundle as bundles
 from . import jsonsafe, metrics, oms, safezip, trust
 from .card import fmt_measured
 from .catalog import Catalog, _decode, _encode, _now
-from .errors import DatasetError, UntrustedSigner, UsageError, VerificationError
+from .errors import BatonError, DatasetError, UntrustedSigner, UsageError, VerificationError
 from .profiling import DEFAULT_BATCH_SIZES, latency_caveats
 from .progress import CancelToken, ProgressFn, no_progress
 from .runner import Limits, run_task
@@ -570,11 +569,11 @@ def is_receipt(path: str | Path) -> bool:
     path = Path(path)
     if path.name.endswith(".review.baton"):
         return True
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return REVIEW in zf.namelist() and "contract.json" not in zf.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return False
+    try:  # the reader that verifies it next: one reading of the ZIP, never two
+        names = {m.name for m in safezip.list_members(path)}
+    except (OSError, BatonError):
+        return False  # verifying it as a bundle then says what is wrong
+    return REVIEW in names and "contract.json" not in names
 
 
 def _handover(catalog: Catalog, direction: str, binding: dict) -> dict | None:

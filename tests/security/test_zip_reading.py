@@ -760,3 +760,24 @@ def test_damage_that_changes_no_content_is_accepted(handover):
         members = safe_extract(path, Path(work) / "staging")
     assert [m.name for m in members] == [n for n, _ in stream_members(bytes(data))]
     assert [m.name for m in members] == [n for n, _ in zipfile_members(bytes(data))]
+
+
+def test_telling_a_receipt_from_a_bundle_reads_the_zip_as_verifying_does(tmp_path):
+    """Python's zipfile reads a ZIP behind a prefix; Baton's reader refuses it. Deciding
+    "receipt" with the first and verifying with the second would read one file two ways."""
+    import io
+    import zipfile
+
+    from baton.core.review import is_receipt
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("review.json", "{}")
+        zf.writestr("model.sig", "{}")
+    plain = tmp_path / "answer.baton"
+    plain.write_bytes(buffer.getvalue())
+    prefixed = tmp_path / "prefixed.baton"
+    prefixed.write_bytes(b"MZ" + b"\0" * 62 + buffer.getvalue())
+    assert zipfile.ZipFile(prefixed).namelist() == ["review.json", "model.sig"]
+    assert is_receipt(plain) is True
+    assert is_receipt(prefixed) is False
