@@ -1682,7 +1682,9 @@ class BundlePage(QWidget):
         # escaped: core's HTML card, every string from the contract in it HTML-escaped
         self.card_view.setHtml(outcome.get("card") or "")
         if self.state == "verified":
-            self.banner.show_state("ok", verified_headline(self.summary), "", file_line)
+            # a name another trusted key also sent: reported, never a reason to refuse
+            collision = self.summary.get("name_collision") or ""
+            self.banner.show_state("ok", verified_headline(self.summary), collision, file_line)
             self.banner.trust_button.hide()
             self.reproduce_view.set_allowed(True)
             self.decision_view.set_allowed(True)
@@ -1712,6 +1714,8 @@ class BundlePage(QWidget):
             )
         else:
             detail = s.get("trust_problem") or ""
+        if s.get("name_collision"):
+            detail = f"{detail}\n{s['name_collision']}".strip()
         self.banner.show_state(
             "warning", f"Intact, but the signer is not trusted: {s['signer']}", detail, file_line
         )

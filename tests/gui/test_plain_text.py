@@ -30,7 +30,7 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
 
 from tests.gui.world import PASSPHRASE
-from tests.handover import edit_contract, rewrite
+from tests.handover import contract_of, edit_contract, read_members, rewrite
 
 WAIT_MS = 30_000
 ROOT = Path(__file__).resolve().parents[2]
@@ -248,3 +248,19 @@ def test_every_rich_text_use_in_the_gui_says_why_it_is_safe():
                 if not re.search(r"#.*(app-owned|escaped)", context):
                     unexplained.append(f"{path.name}:{i + 1}: {line.strip()}")
     assert unexplained == []
+
+
+def test_a_name_collision_is_shown_under_the_verified_banner(qtbot, world, homes):
+    """Another key already sent a bundle of this name: the page says so, as the CLI does."""
+    from baton.core import bundle
+
+    contract = contract_of(read_members(world.bundle))
+    name = contract["identity"]["name"]
+    other = "ab" * 32
+    bundle._record(Catalog(homes.mle), "received", name, "99", "cd" * 32, "ef" * 32, other,
+                   homes.mle / "elsewhere.baton", "verified", contract)  # fmt: skip
+    page = opened(qtbot, open_bundle_page(homes.mle, world.bundle), "verified")
+    detail = page.banner.detail.text()
+    assert detail.startswith(f"name collision: bundles named {name} also came from ")
+    assert detail.endswith("and is checked against that author's versions only")
+    assert page.banner.detail.isVisibleTo(page)
