@@ -432,6 +432,6 @@ def file_readers(model: object) -> list[str]:
             cls = type(obj)
             qualified = f"{cls.__module__}.{cls.__qualname__}"
             if qualified in READS_NAMED_FILES and getattr(obj, "input", "content") != "content":
-                found.append(f"{cls.__name__}(input={getattr(obj, 'input')!r})")
+                found.append(f"{cls.__name__}(input={obj.input!r})")
             stack.extend(vars(obj).values())
     return found

@@ -30,8 +30,8 @@ from typing import Any
 from .contract import check_contract
 from .errors import VerificationError
 from .keys import format_fingerprint
-from .safetext import visible
 from .profiling import latency_caveats
+from .safetext import visible
 from .targets import BATCHED_METRICS, TARGET_METRICS, Target
 
 CARD = "card.md"

@@ -636,7 +636,7 @@ def _decode(row: dict[str, Any], table: str) -> dict[str, Any]:
                 f"{_STORED.get(type(value), type(value).__name__)} where {wanted} belongs; "
                 f"{DAMAGED_HINT}"
             )
-        if key in _JSON_FIELDS:
+        if key in _JSON_FIELDS and isinstance(value, str):  # JSON columns are text, checked above
             record[key] = jsonsafe.loads(
                 value,
                 source=f"{_row_label(table, row)}: {key}",

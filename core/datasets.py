@@ -346,7 +346,8 @@ def _fingerprint_parts(table: pa.Table) -> Iterator[list[Any]]:
         kind = "empty" if column.null_count == len(column) else _kind(column.type)
         if pa.types.is_dictionary(column.type):
             column = pc.cast(column, column.type.value_type)
-        text = missing = None
+        text: Any = None
+        missing: Any = None
         if kind == "text":
             text = pc.cast(column, pa.large_string()).combine_chunks()
             missing = _missing_text(text)

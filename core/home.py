@@ -8,10 +8,13 @@ temporary folder, so they never touch a real home.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 
-def resolve_home(explicit: str | os.PathLike[str] | None = None, env: dict | None = None) -> Path:
+def resolve_home(
+    explicit: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Path:
     """Return the Baton home folder (not created here)."""
     env = os.environ if env is None else env
     if explicit:

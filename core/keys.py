@@ -17,6 +17,7 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeAlias
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -31,7 +32,7 @@ CURVE_NAME = "secp256r1"
 _MAX_KEY_FILE_BYTES = 64 * 1024
 _MAX_PASSPHRASE_FILE_BYTES = 64 * 1024
 
-PublicKeyLike = ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey | bytes | str
+PublicKeyLike: TypeAlias = ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey | bytes | str
 
 
 def generate_key() -> ec.EllipticCurvePrivateKey:

@@ -56,7 +56,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeAlias
 
 import jsonschema
 from cryptography.exceptions import InvalidSignature
@@ -105,7 +105,7 @@ _HEX_LENGTH = {"sha256": 64, "blake2b": 128, "blake3": 64}
 _FINGERPRINT_RE = re.compile(r"[0-9a-f]{64}")
 _SCHEMA_FILES = ("bundle", "envelope", "statement", "predicate")
 
-KeyLookup = Mapping[str, Any] | Callable[[str], Any] | ec.EllipticCurvePublicKey
+KeyLookup: TypeAlias = Mapping[str, Any] | Callable[[str], Any] | ec.EllipticCurvePublicKey
 
 
 # --------------------------------------------------------------------------- schemas
@@ -941,7 +941,7 @@ def compare_manifest(
         shown = problems[:5]
         more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
         message = f"{len(problems)} files differ from {source}: " + "; ".join(shown) + more
-    first = (changed or removed or added or [None])[0]
+    first = next(iter(changed or removed or added), None)
     err = VerificationError(message, path=first)
     err.problems = problems  # type: ignore[attr-defined]
     raise err

@@ -876,10 +876,11 @@ def _windows_cpu_name() -> str | None:
     try:
         import winreg
 
-        with winreg.OpenKey(
-            winreg.HKEY_LOCAL_MACHINE, r"HARDWARE\DESCRIPTION\System\CentralProcessor\0"
+        reg: Any = winreg  # its functions exist on Windows only, where this runs
+        with reg.OpenKey(
+            reg.HKEY_LOCAL_MACHINE, r"HARDWARE\DESCRIPTION\System\CentralProcessor\0"
         ) as key:
-            return str(winreg.QueryValueEx(key, "ProcessorNameString")[0]).strip() or None
+            return str(reg.QueryValueEx(key, "ProcessorNameString")[0]).strip() or None
     except (ImportError, OSError):
         return None
 

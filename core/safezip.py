@@ -1717,7 +1717,7 @@ def write_bundle_zip(
                     label,
                     limits,
                     cancel,
-                    lambda n, name=name, done=done: report(done + n, total, f"Packing {name}"),
+                    functools.partial(_report_packed, report, done, total, name),
                 )
                 members.append(member)
                 done += member.size
@@ -1728,6 +1728,10 @@ def write_bundle_zip(
             f"Cannot write {out_path.name}: {exc.strerror or exc}{where}", path=str(out_path)
         ) from exc
     return members
+
+
+def _report_packed(report: ProgressFn, done: int, total: int, name: str, n: int) -> None:
+    report(done + n, total, f"Packing {name}")
 
 
 def _pack_file(

@@ -41,7 +41,6 @@ from .catalog import Catalog
 from .errors import BatonError, NotFound, UntrustedSigner, UsageError, VerificationError
 from .progress import CancelToken, ProgressFn
 
-
 MAX_DOCUMENT_BYTES = 16 * 2**20  # a signed JSON document (contract or review)
 
 

@@ -158,7 +158,7 @@ def trust_pem(
     if not name.strip():
         raise UsageError("--name must not be empty")
     _insert_trusted(catalog, fp, name.strip(), email, pem)
-    return _row(catalog, fp)
+    return _stored(catalog, fp)
 
 
 def key_status(catalog: Catalog, fp: str) -> str:
@@ -170,6 +170,13 @@ def key_status(catalog: Catalog, fp: str) -> str:
 def _row(catalog: Catalog, fp: str) -> dict[str, Any] | None:
     rows = list(catalog.db["trusted_keys"].rows_where("fingerprint = ?", [fp]))
     return rows[0] if rows else None
+
+
+def _stored(catalog: Catalog, fp: str) -> dict[str, Any]:
+    """The row just written for ``fp``."""
+    row = _row(catalog, fp)
+    assert row is not None, fp
+    return row
 
 
 def find_key(catalog: Catalog, text: str) -> dict[str, Any]:
@@ -193,7 +200,7 @@ def revoke_key(catalog: Catalog, fingerprint_text: str, reason: str) -> dict[str
         db["trusted_keys"].update(
             row["fingerprint"], {"revoked_at": _now(), "revoked_reason": reason.strip()}
         )
-    return _row(catalog, row["fingerprint"])
+    return _stored(catalog, row["fingerprint"])
 
 
 def list_keys(catalog: Catalog) -> list[dict[str, Any]]:

@@ -430,7 +430,8 @@ def _others_share(before, after, own_cpu_s):
 
 
 def _ticks():
-    first = open("/proc/stat").readline().split()[1:9]
+    with open("/proc/stat") as fh:
+        first = fh.readline().split()[1:9]
     ticks = [int(v) for v in first]
     return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
 

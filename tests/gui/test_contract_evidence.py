@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from tests.gui.test_ds_flow import WAIT_MS, _draft, _idle, _retype
+from tests.gui.test_ds_flow import _draft, _idle, _retype
 
 
 def test_the_banner_is_not_green_over_a_failing_or_unmeasured_target(

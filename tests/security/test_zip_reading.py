@@ -48,7 +48,6 @@ from tests.handover import (  # noqa: E402
 from tests.security.test_bundle_security import refused as refused_by_verify  # noqa: E402
 from tests.security.test_bundle_security import staging_watch, verify  # noqa: E402
 from tests.security.zipcraft import (  # noqa: E402
-    CENTRAL,
     LOCAL,
     MAX32,
     Entry,
