@@ -45,8 +45,14 @@ from .errors import (
     VerificationError,
 )
 from .fsutil import sha256_file, sweep_temps
-from .importer import Declared, dataset_file, import_dataset, import_model, model_summary
-from .models import name_features
+from .importer import (
+    Declared,
+    bound_features,
+    dataset_file,
+    import_dataset,
+    import_model,
+    model_summary,
+)
 from .profiling import latency_caveats
 from .progress import CancelToken, ProgressFn, no_progress
 from .runner import Limits, run_task
@@ -89,10 +95,8 @@ def ensure_model(
     if existing:
         record = catalog.get_model(existing)
         if declared and declared.features:
-            features = name_features(
-                record["features"], declared.features, declared.features_source or "--features"
-            )
-            return catalog.bind_features(record, features, declared.features_source or "declared")
+            features, source = bound_features(record, declared, record["name"])
+            return catalog.bind_features(record, features, source)
         return record
     return import_model(
         catalog,

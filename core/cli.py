@@ -508,7 +508,10 @@ def model_show(obj: Context, name: str, as_json: bool) -> None:
 
 def _model_text(d: dict) -> str:
     feats = d.get("features") or []
-    names = [f.get("name") or f"x{f.get('index', i)}" for i, f in enumerate(feats)]
+    names = [
+        (f.get("name") or f"#{i + 1} (unnamed)") + (f" {f['dtype']}" if f.get("dtype") else "")
+        for i, f in enumerate(feats)
+    ]
     safety = d.get("safety") or {}
     return "\n".join(
         [
@@ -521,7 +524,19 @@ def _model_text(d: dict) -> str:
             f"  sha256      {d.get('sha256')}",
             f"  safety      {safety.get('verdict', '-')} ({safety.get('method', '-')})",
             f"  inputs      {len(feats)}: {', '.join(names[:12])}{' …' if len(names) > 12 else ''}",
+            f"  names from  {_features_source(d)}",
         ]
+    )
+
+
+def _features_source(d: dict) -> str:
+    if d.get("features_source"):
+        return d["features_source"]
+    if any(f.get("name") for f in d.get("features") or []):
+        return "the model"
+    return (
+        "not yet named: the first evaluation names them after its dataset's columns "
+        "(or import the model with --features / --features-from / --check-on)"
     )
 
 

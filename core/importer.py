@@ -103,7 +103,16 @@ def bind_from_dataset(model: dict[str, Any], dataset: dict[str, Any]) -> list[di
     return name_features(features, names, dataset_label(dataset), dtypes)
 
 
-def _bound_features(
+def name_features_after(catalog: Catalog, model_name: str, dataset_name: str) -> dict[str, Any]:
+    """Name a catalog model's unnamed features after a catalog dataset's feature columns,
+    and record it (names already bound are never replaced)."""
+    model = catalog.get_model(model_name)
+    dataset = catalog.get_dataset(dataset_name)
+    features = bind_from_dataset(model, dataset)
+    return catalog.bind_features(model, features, f"dataset {dataset['name']}")
+
+
+def bound_features(
     info: dict[str, Any], declared: Declared | None, source_file: str
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The introspected features named from the model itself or the declared list, and
@@ -112,7 +121,8 @@ def _bound_features(
     own = feature_names(features)
     if declared is None or declared.features is None:
         return features, ("the model" if own else None)
-    where = declared.features_source or "the declared list (--features)"
+    source = declared.features_source or "declared"
+    where = "the declared list" if source == "declared" else source
     try:
         named = name_features(features, declared.features, where)
     except FeatureMismatch as exc:  # the declaration, not a dataset, is at fault
@@ -123,7 +133,7 @@ def _bound_features(
             f"{' …' if len(own) > 12 else ''}) and {where} differs; leave the declaration out "
             "or make it the same list"
         )
-    return named, ("the model" if own else declared.features_source or "declared")
+    return named, ("the model" if own else source)
 
 
 def _name_from_check_on(
@@ -243,7 +253,7 @@ def import_model(
                 cancel=cancel,
                 what=path.name,
             )
-        features, source = _bound_features(info, declared, path.name)
+        features, source = bound_features(info, declared, path.name)
         if check_on:
             data_name = data_record["name"] if data_record else Path(check_on).name
             label = dataset_label(data_record) if data_record else f"the dataset {data_name}"
@@ -257,7 +267,7 @@ def import_model(
                 "predict",
                 {
                     "path": str(stored_file.absolute()),
-                    "format": fmt,
+                    "format": info["format"],  # a pickle is checked as the .skops it became
                     "info": {**info, "features": features, "data_label": label},
                     "data": str(data_path),
                     "target": target,
