@@ -81,9 +81,7 @@ def features_from_file(
     target and id columns (each must then be one of its columns)."""
     loaded = ds.read_table(path)
     ds.check_columns(loaded, target, id_column)
-    names, _ = feature_columns(
-        [{"name": n} for n in loaded.table.column_names], target, id_column
-    )
+    names, _ = feature_columns([{"name": n} for n in loaded.table.column_names], target, id_column)
     return Declared(features=tuple(names), features_source=f"the columns of {loaded.path.name}")
 
 
@@ -99,7 +97,9 @@ def bind_from_dataset(model: dict[str, Any], dataset: dict[str, Any]) -> list[di
     features = model.get("features") or []
     if not features or feature_names(features):
         return features
-    names, dtypes = feature_columns(dataset["columns"], dataset.get("target"), dataset.get("id_column"))
+    names, dtypes = feature_columns(
+        dataset["columns"], dataset.get("target"), dataset.get("id_column")
+    )
     return name_features(features, names, dataset_label(dataset), dtypes)
 
 
@@ -137,8 +137,12 @@ def bound_features(
 
 
 def _name_from_check_on(
-    features: list[dict[str, Any]], data_path: Path, data_record: dict | None,
-    target: str | None, id_column: str | None, label: str,
+    features: list[dict[str, Any]],
+    data_path: Path,
+    data_record: dict | None,
+    target: str | None,
+    id_column: str | None,
+    label: str,
 ) -> list[dict[str, Any]]:
     """Unnamed features named after the --check-on data's feature columns."""
     if data_record:
@@ -206,12 +210,6 @@ def import_model(
     name = name or path.stem
     catalog._check_new_name("models", name)
     with tempfile.TemporaryDirectory(prefix="baton-import-") as tmp:
-        data_path = data_record = None
-        if check_on:
-            data_path, data_record = dataset_file(catalog, check_on, Path(tmp))
-            if data_record:
-                target = target or data_record.get("target")
-                id_column = id_column or data_record.get("id_column")
         if fmt == "pickle":
             if not trust_pickle:
                 raise UnsafeInput(
@@ -225,6 +223,13 @@ def import_model(
                     f"importing the pickle {path.name} needs --check-on DATASET: Baton re-saves it "
                     "as .skops and checks that both predict the same on that data"
                 )
+        data_path = data_record = None
+        if check_on:
+            data_path, data_record = dataset_file(catalog, check_on, Path(tmp))
+            if data_record:
+                target = target or data_record.get("target")
+                id_column = id_column or data_record.get("id_column")
+        if fmt == "pickle":
             stored_file = Path(tmp) / (path.stem + ".skops")
             info = run_task(
                 "import_pickle",

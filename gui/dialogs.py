@@ -302,14 +302,18 @@ class ImportModelDialog(_ImportDialog):
             names, _ = feature_columns(d.get("columns") or [], d.get("target"), d.get("id_column"))
             if names:
                 self._dataset_features[d["name"]] = names
-                self.features_from.addItem(theme.icon("dataset"), f"Columns of {d['name']}", d["name"])
+                self.features_from.addItem(
+                    theme.icon("dataset"), f"Columns of {d['name']}", d["name"]
+                )
         self.features_from.addItem("Typed below", TYPED)
         self.features_from.setToolTip(
             "A model fitted on an array or exported with one tensor input does not know its "
             "inputs' names; every dataset is matched to these names, not to column positions"
         )
         self.features_typed = QLineEdit()
-        self.features_typed.setPlaceholderText("Names in the model's order: alcohol, malic_acid, ash, …")
+        self.features_typed.setPlaceholderText(
+            "Names in the model's order: alcohol, malic_acid, ash, …"
+        )
         self.features_shown = muted_label()
         self.form.addRow("&Feature names", self.features_from)
         self.form.addRow("", self.features_typed)
@@ -334,7 +338,8 @@ class ImportModelDialog(_ImportDialog):
                 "the first dataset it is evaluated on."
             )
         else:
-            shown = ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
+            more = f", … ({len(names) - 8} more)" if len(names) > 8 else ""
+            shown = ", ".join(names[:8]) + more
             text = f"{len(names)} name(s), in the model's order: {shown}."
         self.features_shown.setText(text)
         self.features_shown.setToolTip(

@@ -233,9 +233,13 @@ class ModelPage(QWidget):
         box = QVBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
         self.naming_choice = QComboBox()
-        self.naming_choice.setToolTip("The dataset whose columns (minus its target and id) name the inputs")
+        self.naming_choice.setToolTip(
+            "The dataset whose columns (minus its target and id) name the inputs"
+        )
         self.naming_button = QPushButton("Name the features")
-        self.naming_button.setToolTip("Record these names for good; every dataset is then matched by name")
+        self.naming_button.setToolTip(
+            "Record these names for good; every dataset is then matched by name"
+        )
         self.naming_button.clicked.connect(self.name_features)
         self.naming_preview = muted_label()
         box.addWidget(group(QLabel("Name them after"), self.naming_choice, self.naming_button))
@@ -410,6 +414,8 @@ class ModelPage(QWidget):
         was last measured on (else the one a pickle was checked on, else a test set) is
         chosen.
         """
+        from baton.core.importer import feature_columns
+
         catalog = self.ctx.catalog
         previous = self.dataset_choice.currentData() if keep else None
         self.dataset_choice.blockSignals(True)
@@ -419,8 +425,9 @@ class ModelPage(QWidget):
         ]
         needed = {f["name"] for f in (self.record or {}).get("features") or [] if f.get("name")}
 
-        def fits(d: dict) -> bool:
-            return needed <= {c["name"] for c in d.get("columns") or []}
+        def fits(d: dict) -> bool:  # features are matched by name: no column missing or extra
+            names, _ = feature_columns(d.get("columns") or [], d.get("target"), d.get("id_column"))
+            return not needed or needed == set(names)
 
         datasets.sort(key=lambda d: not fits(d))
         last = self._last_measured_dataset_id(catalog) if catalog else None
@@ -439,7 +446,7 @@ class ModelPage(QWidget):
                 index = self.dataset_choice.count() - 1
                 self.dataset_choice.setItemData(
                     index,
-                    "This dataset lacks some of the model's input columns",
+                    "This dataset's columns are not the model's input features",
                     Qt.ItemDataRole.ToolTipRole,
                 )
         choice = previous if previous and self.dataset_choice.findData(previous) >= 0 else preferred
