@@ -671,8 +671,11 @@ def feature_names(features: list[dict] | None) -> list[str] | None:
 
 
 def _listed(names: list[str], limit: int = 10) -> str:
+    """Names for a message: the first ``limit``, each cut at 80 characters (a column name
+    can come from someone else's file)."""
     more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return ", ".join(map(str, names[:limit])) + more
+    shown = [n if len(n) <= 80 else n[:79] + "…" for n in map(str, names[:limit])]
+    return ", ".join(shown) + more
 
 
 def name_features(
