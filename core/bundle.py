@@ -45,7 +45,14 @@ from .errors import (
     VerificationError,
 )
 from .fsutil import sha256_file, sweep_temps
-from .importer import Declared, dataset_file, import_dataset, import_model, model_summary
+from .importer import (
+    Declared,
+    bound_features,
+    dataset_file,
+    import_dataset,
+    import_model,
+    model_summary,
+)
 from .profiling import latency_caveats
 from .progress import CancelToken, ProgressFn, no_progress
 from .runner import Limits, run_task
@@ -86,7 +93,11 @@ def ensure_model(
             raise
     existing = _find_by_sha(catalog, "models", sha256_file(model))
     if existing:
-        return catalog.get_model(existing)
+        record = catalog.get_model(existing)
+        if declared and declared.features:
+            features, source = bound_features(record, declared, record["name"])
+            return catalog.bind_features(record, features, source)
+        return record
     return import_model(
         catalog,
         model,
@@ -286,6 +297,7 @@ def pack(
     )
     report(2, 6, "Evaluating on the test set")
     evaluation = measure.evaluate(catalog, model_rec["name"], test_rec["name"], cancel=cancel)
+    model_rec = catalog.get_model(model_rec["id"])  # features named by the evaluation
     report(3, 6, "Profiling latency and memory")
     profile = measure.profile(
         catalog,

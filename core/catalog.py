@@ -436,6 +436,36 @@ class Catalog:
             db["datasets"].insert(row)
         return self.get_dataset(row["name"])
 
+    def bind_features(self, model: dict, features: list[dict], source: str) -> dict:
+        """Record the names of a model's input features and where they came from, once:
+        binding the same names again changes nothing, other names are refused."""
+        from .models import feature_names
+
+        names = feature_names(features)
+        if not names:
+            raise UsageError("every input feature needs a name to bind the features")
+        with self.write() as db:
+            current = self.get_model(model["id"])
+            bound = feature_names(current.get("features"))
+            if bound == names:
+                return current
+            if bound:
+                info = current.get("info") or {}
+                raise UsageError(
+                    f"the model {current['name']!r} already reads its features as "
+                    f"{', '.join(bound[:12])}{' …' if len(bound) > 12 else ''} (from "
+                    f"{info.get('features_source') or 'the model'}); Baton does not rename "
+                    "them: import the model again under another name to name them otherwise"
+                )
+            if len(current.get("features") or []) != len(names):
+                raise UsageError(
+                    f"the model {current['name']!r} reads {len(current.get('features') or [])} "
+                    f"input features, not {len(names)}"
+                )
+            info = {**(current.get("info") or {}), "features_source": source}
+            db["models"].update(current["id"], _encode({"features": features, "info": info}))
+        return self.get_model(model["id"])
+
     def _get(self, table: str, name_or_id: str) -> dict:
         rows = list(
             self.db[table].rows_where("name = ? OR id = ?", [name_or_id, name_or_id], limit=1)

@@ -177,8 +177,10 @@ def declare_options(fn: Callable) -> Callable:
     """Add the declaration options to a command and pass them on as ``declared``."""
 
     @functools.wraps(fn)
+    @handle_errors  # a --features-from file that cannot be read is one line, too
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         values = {name: kwargs.pop(name) for name, _ in _DECLARED_OPTIONS}
+        values = _declared_features(values, kwargs.get("target"), kwargs.get("id_column"))
         kwargs["declared"] = _declared(**values)
         return fn(*args, **kwargs)
 
@@ -186,6 +188,46 @@ def declare_options(fn: Callable) -> Callable:
         wrapper = option(wrapper)
     return wrapper
 
+
+_DECLARED_OPTIONS += [
+    (
+        "features",
+        click.option(
+            "--features",
+            metavar="A,B,C",
+            help="Names of the model's input features, in the order it reads them (for a "
+            "model that does not name them, e.g. one fitted on an array).",
+        ),
+    ),
+    (
+        "features_from",
+        click.option(
+            "--features-from",
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help="Name the model's features after a CSV/Parquet file's columns, in order "
+            "(minus the --target and --id-col columns), e.g. its training set.",
+        ),
+    ),
+]
+
+
+def _declared_features(
+    values: dict[str, Any], target: str | None, id_column: str | None
+) -> dict[str, Any]:
+    """--features and --features-from as the declaration's ``features`` (and its source)."""
+    from .errors import UsageError
+    from .importer import features_from_file
+
+    typed, source = values.pop("features", None), values.pop("features_from", None)
+    if typed and source:
+        raise UsageError("give the feature names with --features or --features-from, not both")
+    if typed:
+        values["features"] = tuple(n.strip() for n in typed.split(","))
+    elif source:
+        read = features_from_file(source, target=target, id_column=id_column)
+        values.update(features=read.features, features_source=read.features_source)
+    return values
 
 
 # --- the group --------------------------------------------------------------------------
@@ -467,7 +509,10 @@ def model_show(obj: Context, name: str, as_json: bool) -> None:
 
 def _model_text(d: dict) -> str:
     feats = d.get("features") or []
-    names = [f.get("name") or f"x{f.get('index', i)}" for i, f in enumerate(feats)]
+    names = [
+        (f.get("name") or f"#{i + 1} (unnamed)") + (f" {f['dtype']}" if f.get("dtype") else "")
+        for i, f in enumerate(feats)
+    ]
     safety = d.get("safety") or {}
     return "\n".join(
         [
@@ -480,7 +525,19 @@ def _model_text(d: dict) -> str:
             f"  sha256      {d.get('sha256')}",
             f"  safety      {safety.get('verdict', '-')} ({safety.get('method', '-')})",
             f"  inputs      {len(feats)}: {', '.join(names[:12])}{' …' if len(names) > 12 else ''}",
+            f"  names from  {_features_source(d)}",
         ]
+    )
+
+
+def _features_source(d: dict) -> str:
+    if d.get("features_source"):
+        return d["features_source"]
+    if any(f.get("name") for f in d.get("features") or []):
+        return "the model"
+    return (
+        "not yet named: the first evaluation names them after its dataset's columns "
+        "(or import the model with --features / --features-from / --check-on)"
     )
 
 

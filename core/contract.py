@@ -584,10 +584,13 @@ def _datasets(datasets: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _features(model_info: Mapping[str, Any], test: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The model's inputs; names and dtypes the model does not record come from the test set.
+    """The model's inputs in the order it reads them; dtypes it does not record come from
+    the test set.
 
-    A model fitted on a bare array has unnamed inputs: it is fed the test set's columns
-    minus the target and id columns, in order, so those are its inputs' names.
+    The catalog names every model's inputs before its first evaluation (see
+    ``importer.bind_from_dataset``), so names missing here belong to a record from before
+    that: such a model was fed the test set's columns minus the target and id columns, in
+    order, so those are its inputs' names.
     """
     raw = list(model_info.get("features") or ())
     dtypes = {col["name"]: col["dtype"] for col in test["columns"]}

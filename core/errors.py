@@ -43,6 +43,11 @@ class DatasetError(BatonError):
     """A CSV or Parquet file cannot be used as a dataset."""
 
 
+class FeatureMismatch(DatasetError):
+    """A dataset's columns are not the model's input features: some are missing, or it has
+    columns the model does not read. Features are matched by name, never by position."""
+
+
 class ModelError(BatonError):
     """A model file cannot be loaded, introspected or run."""
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from . import datasets as ds
 from .catalog import Catalog
-from .errors import NotFound, UnsafeInput, UsageError
+from .errors import FeatureMismatch, NotFound, UnsafeInput, UsageError
 from .fsutil import sha256_file
-from .models import detect_model_format
+from .models import detect_model_format, feature_names, name_features
 from .progress import CancelToken, ProgressFn
 from .runner import Limits, run_task
 
@@ -31,8 +31,10 @@ class Declared:
     and ``pack`` (and in the desktop's import dialog), recorded with the model.
     """
 
-    # The model's input features, in the order it reads them.
+    # The model's input features, in the order it reads them, and where that list came
+    # from (e.g. "declared", "the columns of train.csv", "dataset wine-train").
     features: tuple[str, ...] | None = None
+    features_source: str | None = None
     # binary | multiclass | regression
     task: str | None = None
     # Names for the model's class ids, in the order of the ids.
@@ -61,6 +63,96 @@ def import_dataset(
     catalog.objects.put_file(path)
     record.update(name=name, description=description, tags=tags or [])
     return catalog.add_dataset(record)
+
+
+def feature_columns(
+    columns: list[dict[str, Any]], target: str | None, id_column: str | None
+) -> tuple[list[str], dict[str, str]]:
+    """A dataset's feature columns in order (all but the target and id columns), and their
+    dtypes by name."""
+    names = [c["name"] for c in columns if c["name"] not in (target, id_column)]
+    return names, {c["name"]: c.get("dtype") for c in columns}
+
+
+def features_from_file(
+    path: str | os.PathLike[str], *, target: str | None = None, id_column: str | None = None
+) -> Declared:
+    """The feature names a CSV or Parquet file declares: its columns, in order, minus the
+    target and id columns (each must then be one of its columns)."""
+    loaded = ds.read_table(path)
+    ds.check_columns(loaded, target, id_column)
+    names, _ = feature_columns([{"name": n} for n in loaded.table.column_names], target, id_column)
+    return Declared(features=tuple(names), features_source=f"the columns of {loaded.path.name}")
+
+
+def dataset_label(record: dict[str, Any]) -> str:
+    """How messages name a catalog dataset: "the test set wine-test"."""
+    role = {"test": "test set", "train": "training set", "validation": "validation set"}
+    return f"the {role.get(record.get('role') or '', 'dataset')} {record['name']}"
+
+
+def bind_from_dataset(model: dict[str, Any], dataset: dict[str, Any]) -> list[dict[str, Any]]:
+    """A model's features named after a catalog dataset's feature columns (unchanged if
+    the model's features are named already); refuses a dataset of the wrong width."""
+    features = model.get("features") or []
+    if not features or feature_names(features):
+        return features
+    names, dtypes = feature_columns(
+        dataset["columns"], dataset.get("target"), dataset.get("id_column")
+    )
+    return name_features(features, names, dataset_label(dataset), dtypes)
+
+
+def name_features_after(catalog: Catalog, model_name: str, dataset_name: str) -> dict[str, Any]:
+    """Name a catalog model's unnamed features after a catalog dataset's feature columns,
+    and record it (names already bound are never replaced)."""
+    model = catalog.get_model(model_name)
+    dataset = catalog.get_dataset(dataset_name)
+    features = bind_from_dataset(model, dataset)
+    return catalog.bind_features(model, features, f"dataset {dataset['name']}")
+
+
+def bound_features(
+    info: dict[str, Any], declared: Declared | None, source_file: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The introspected features named from the model itself or the declared list, and
+    where the names came from (None while they are unnamed)."""
+    features = info.get("features") or []
+    own = feature_names(features)
+    if declared is None or declared.features is None:
+        return features, ("the model" if own else None)
+    source = declared.features_source or "declared"
+    where = "the declared list" if source == "declared" else source
+    try:
+        named = name_features(features, declared.features, where)
+    except FeatureMismatch as exc:  # the declaration, not a dataset, is at fault
+        raise UsageError(str(exc)) from None
+    if own and own != feature_names(named):
+        raise UsageError(
+            f"{source_file} names its own input features ({', '.join(own[:12])}"
+            f"{' …' if len(own) > 12 else ''}) and {where} differs; leave the declaration out "
+            "or make it the same list"
+        )
+    return named, ("the model" if own else source)
+
+
+def _name_from_check_on(
+    features: list[dict[str, Any]],
+    data_path: Path,
+    data_record: dict | None,
+    target: str | None,
+    id_column: str | None,
+    label: str,
+) -> list[dict[str, Any]]:
+    """Unnamed features named after the --check-on data's feature columns."""
+    if data_record:
+        columns = data_record["columns"]
+    else:
+        loaded = ds.read_table(data_path)
+        ds.check_columns(loaded, target, id_column)
+        columns = [{"name": f.name, "dtype": str(f.type)} for f in loaded.table.schema]
+    names, dtypes = feature_columns(columns, target, id_column)
+    return name_features(features, names, label, dtypes)
 
 
 def dataset_file(
@@ -105,6 +197,11 @@ def import_model(
     Pickles (``.joblib``/``.pkl``) need ``trust_pickle=True`` and ``check_on``: a dataset
     (catalog name or file) on which the pickle and its ``.skops`` re-save must predict
     identically. ``target``/``id_column`` default to the dataset's recorded ones.
+
+    The model's input features get their names from the model itself, else from
+    ``declared.features``, else from the ``check_on`` data's columns (minus the target and
+    id columns); where they came from is recorded as ``features_source``. Any model given
+    ``check_on`` is run on that data, its columns matched by name.
     """
     path = Path(path)
     if not path.is_file():
@@ -126,10 +223,13 @@ def import_model(
                     f"importing the pickle {path.name} needs --check-on DATASET: Baton re-saves it "
                     "as .skops and checks that both predict the same on that data"
                 )
+        data_path = data_record = None
+        if check_on:
             data_path, data_record = dataset_file(catalog, check_on, Path(tmp))
             if data_record:
                 target = target or data_record.get("target")
                 id_column = id_column or data_record.get("id_column")
+        if fmt == "pickle":
             stored_file = Path(tmp) / (path.stem + ".skops")
             info = run_task(
                 "import_pickle",
@@ -158,6 +258,33 @@ def import_model(
                 cancel=cancel,
                 what=path.name,
             )
+        features, source = bound_features(info, declared, path.name)
+        if check_on:
+            data_name = data_record["name"] if data_record else Path(check_on).name
+            label = dataset_label(data_record) if data_record else f"the dataset {data_name}"
+            if source is None and features:
+                features = _name_from_check_on(
+                    features, data_path, data_record, target, id_column, label
+                )
+                source = f"dataset {data_name}"
+            # The model runs on the data by name: a wrong declaration fails here, not later.
+            run_task(
+                "predict",
+                {
+                    "path": str(stored_file.absolute()),
+                    "format": info["format"],  # a pickle is checked as the .skops it became
+                    "info": {**info, "features": features, "data_label": label},
+                    "data": str(data_path),
+                    "target": target,
+                    "id_column": id_column,
+                    "out": str(Path(tmp) / "checked.parquet"),
+                },
+                limits=limits,
+                progress=progress,
+                cancel=cancel,
+                what=path.name,
+            )
+        info["features"], info["features_source"] = features, source
         digest = catalog.objects.put_file(stored_file)
         record = dict(info)
         record.update(

@@ -22,7 +22,7 @@ from . import metrics
 from .catalog import Catalog
 from .datasets import read_table
 from .errors import DatasetError, UsageError
-from .importer import dataset_file
+from .importer import bind_from_dataset, dataset_file, dataset_label
 from .profiling import DEFAULT_BATCH_SIZES
 from .progress import CancelToken, ProgressFn
 from .runner import Limits, run_task
@@ -72,7 +72,9 @@ def _child_params(catalog: Catalog, model: dict, dataset: dict, folder: Path) ->
         "format": model["format"],
         "info": {
             **(model.get("info") or {}),
-            "features": model.get("features"),
+            # Unnamed features take the dataset's names here (recorded by the first evaluation).
+            "features": bind_from_dataset(model, dataset),
+            "data_label": dataset_label(dataset),
             "task": model.get("task"),
             "classes": model.get("classes"),
         },
@@ -141,6 +143,8 @@ def evaluate(
         result["dataset"] = dataset["name"]
         digest = catalog.objects.put_file(params["out"])
         result["predictions_sha256"] = digest
+        if params["info"]["features"] != model.get("features"):
+            catalog.bind_features(model, params["info"]["features"], f"dataset {dataset['name']}")
         return catalog.add_measurement(
             "evaluations", model, dataset, result, predictions_sha256=digest
         )

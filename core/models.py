@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import allowlist
-from .errors import BatonError, ModelError, UnsafeInput
+from .errors import BatonError, FeatureMismatch, ModelError, UnsafeInput
 
 MODEL_FORMATS = {
     ".skops": "skops",
@@ -693,19 +693,75 @@ def introspect_sklearn(est: Any) -> dict[str, Any]:
 # --- prediction (child side) -------------------------------------------------------------
 
 
+def feature_names(features: list[dict] | None) -> list[str] | None:
+    """The model's input names in order, or None while any input is unnamed."""
+    names = [f.get("name") for f in features or ()]
+    return [str(n) for n in names] if names and all(names) else None
+
+
+def _listed(names: list[str], limit: int = 10) -> str:
+    """Names for a message: the first ``limit``, each cut at 80 characters (a column name
+    can come from someone else's file)."""
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    shown = [n if len(n) <= 80 else n[:79] + "…" for n in map(str, names[:limit])]
+    return ", ".join(shown) + more
+
+
+def name_features(
+    features: list[dict], names: list[str] | tuple[str, ...], where: str, dtypes: dict | None = None
+) -> list[dict]:
+    """The model's features named ``names`` (in the order the model reads them); ``where``
+    says where the names come from, for the refusal of a list of the wrong length."""
+    names = [str(n).strip() for n in names]
+    if len(names) != len(features):
+        raise FeatureMismatch(
+            f"the model reads {len(features)} input feature(s) but {where} names {len(names)}"
+            f"{': ' + _listed(names) if names else ''}"
+        )
+    if not all(names):
+        raise FeatureMismatch(f"{where} has an empty feature name")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise FeatureMismatch(f"{where} names a feature twice: {_listed(twice)}")
+    dtypes = dtypes or {}
+    return [
+        {"name": n, "dtype": f.get("dtype") or dtypes.get(n)}
+        for n, f in zip(names, features, strict=True)
+    ]
+
+
+def check_columns_match(names: list[str], columns: list[str], label: str) -> None:
+    """Refuse data whose feature columns are not exactly the model's features (by name)."""
+    missing = [n for n in names if n not in set(columns)]
+    extra = [c for c in columns if c not in set(names)]
+    if not (missing or extra):
+        return
+    parts = []
+    if missing:
+        parts.append(f"lacks {_listed(missing)}")
+    if extra:
+        parts.append(f"has columns the model does not read: {_listed(extra)}")
+    raise FeatureMismatch(
+        f"{label} {' and '.join(parts)}; the model reads its features by name "
+        f"({len(names)}: {_listed(names, 12)})"
+    )
+
+
 def select_features(info: dict[str, Any], frame):
-    """The model's input columns from a DataFrame, in the order the model expects."""
+    """The model's input columns from a DataFrame, in the order the model reads them.
+
+    Named features are matched by name: a frame in another order is reordered, one with
+    missing or extra columns refused. Unnamed features (only before the names are bound)
+    are fed by position.
+    """
     features = info.get("features") or []
-    names = [f["name"] for f in features if f.get("name")]
+    names = feature_names(features)
     if names:
-        missing = [n for n in names if n not in frame.columns]
-        if missing:
-            raise ModelError(
-                f"the data lacks {len(missing)} column(s) the model needs: {', '.join(map(str, missing[:10]))}"
-            )
+        label = info.get("data_label") or "the data"
+        check_columns_match(names, [str(c) for c in frame.columns], label)
         return frame[names]
     if features and len(frame.columns) != len(features):
-        raise ModelError(
+        raise FeatureMismatch(
             f"the model expects {len(features)} features but the data has {len(frame.columns)} "
             "feature columns (after removing the target and id columns)"
         )

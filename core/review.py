@@ -64,6 +64,7 @@ def _model_info(contract: dict) -> dict[str, Any]:
     model = contract["model"]
     return {
         "features": model.get("features"),
+        "data_label": "the bundle's test set",
         "classes": model.get("classes"),
         "task": contract["identity"]["problem_type"],
     }

@@ -34,6 +34,7 @@ from . import theme
 from .widgets import Banner, PlainLabel, fmt_bytes, muted_label, title_label
 
 NO_ROLE = "(no role)"
+FROM_MODEL, TYPED = "model", "typed"
 NONE = "(none)"
 TARGET_GUESSES = ("target", "label", "y", "class", "outcome")
 
@@ -287,10 +288,81 @@ class ImportModelDialog(_ImportDialog):
                         f"This is {what}. It is loaded in a separate process with a memory limit."
                     ),
                 )
+        self._feature_rows(datasets)
         self._finish_layout()
+
+    def _feature_rows(self, datasets: Sequence[dict]) -> None:
+        """Where the names of the model's inputs come from, and the names that will be used."""
+        from baton.core.importer import feature_columns
+
+        self.features_from = QComboBox()
+        self.features_from.addItem("From the model, or its first evaluation", FROM_MODEL)
+        self._dataset_features: dict[str, list[str]] = {}
+        for d in datasets:
+            names, _ = feature_columns(d.get("columns") or [], d.get("target"), d.get("id_column"))
+            if names:
+                self._dataset_features[d["name"]] = names
+                self.features_from.addItem(
+                    theme.icon("dataset"), f"Columns of {d['name']}", d["name"]
+                )
+        self.features_from.addItem("Typed below", TYPED)
+        self.features_from.setToolTip(
+            "A model fitted on an array or exported with one tensor input does not know its "
+            "inputs' names; every dataset is matched to these names, not to column positions"
+        )
+        self.features_typed = QLineEdit()
+        self.features_typed.setPlaceholderText(
+            "Names in the model's order: alcohol, malic_acid, ash, …"
+        )
+        self.features_shown = muted_label()
+        self.form.addRow("&Feature names", self.features_from)
+        self.form.addRow("", self.features_typed)
+        self.form.addRow(self.features_shown)
+        self.features_from.currentIndexChanged.connect(self._show_features)
+        self.features_typed.textChanged.connect(self._show_features)
+        self._show_features()
+
+    def feature_names(self) -> list[str] | None:
+        """The names chosen for the model's inputs, or None to take them from the model."""
+        choice = self.features_from.currentData()
+        if choice == TYPED:
+            return [n.strip() for n in self.features_typed.text().split(",") if n.strip()]
+        return self._dataset_features.get(choice)
+
+    def _show_features(self, *_: object) -> None:
+        self.features_typed.setVisible(self.features_from.currentData() == TYPED)
+        names = self.feature_names()
+        if names is None:
+            text = (
+                "Names the model records are used. A model that records none takes them from "
+                "the first dataset it is evaluated on."
+            )
+        else:
+            more = f", … ({len(names) - 8} more)" if len(names) > 8 else ""
+            shown = ", ".join(names[:8]) + more
+            text = f"{len(names)} name(s), in the model's order: {shown}."
+        self.features_shown.setText(text)
+        self.features_shown.setToolTip(
+            "The import refuses a list whose length is not the model's input count"
+        )
+        self._validate()
+        self.adjustSize()
+
+    def declared_features(self) -> dict[str, Any]:
+        """The ``features`` part of the declaration handed to the import."""
+        names = self.feature_names()
+        if names is None:
+            return {}
+        choice = self.features_from.currentData()
+        return {
+            "features": tuple(names),
+            "features_source": "declared" if choice == TYPED else f"dataset {choice}",
+        }
 
     def _problem(self) -> str:
         problem = super()._problem()
+        if not problem and hasattr(self, "features_from") and self.feature_names() == []:
+            return "Type the feature names, separated by commas, or choose where they come from."
         if problem or not self.is_pickle:
             return problem
         if self.check_on.count() == 0:
@@ -303,10 +375,13 @@ class ImportModelDialog(_ImportDialog):
         return ""
 
     def values(self) -> dict[str, Any]:
+        from baton.core.importer import Declared
+
         return {
             "name": self.name.text().strip(),
             "trust_pickle": self.is_pickle and self.consent.isChecked(),
             "check_on": self.check_on.currentData() if self.is_pickle else None,
+            "declared": Declared(**self.declared_features()),
         }
 
 

@@ -57,6 +57,15 @@ def import_model_job(
     return job
 
 
+def name_features_job(model: str, dataset: str):
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core import importer
+
+        return importer.name_features_after(catalog, model, dataset)
+
+    return job
+
+
 def evaluate_job(model: str, dataset: str, *, bootstrap: int = 1000, seed: int = 0):
     def job(catalog, progress, cancel) -> dict[str, Any]:
         from baton.core import measure

@@ -217,7 +217,8 @@ class ModelPage(QWidget):
         self.inputs_note = muted_label()
         self.tensors = _Table(["Tensor", "Direction", "Type", "Shape"])
         self._tensors_card = card(self.tensors, title="Graph inputs and outputs")
-        layout.addWidget(card(self.inputs_note, self.inputs, title="Inputs"))
+        self.naming = self._naming_row()
+        layout.addWidget(card(self.inputs_note, self.naming, self.inputs, title="Inputs"))
         layout.addWidget(self._tensors_card)
         layout.addStretch(1)
         scroll = QScrollArea()
@@ -225,6 +226,26 @@ class ModelPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
         return scroll
+
+    def _naming_row(self) -> QWidget:
+        """Name unnamed inputs after a catalog dataset's columns: pick, read, confirm."""
+        row = QWidget()
+        box = QVBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.naming_choice = QComboBox()
+        self.naming_choice.setToolTip(
+            "The dataset whose columns (minus its target and id) name the inputs"
+        )
+        self.naming_button = QPushButton("Name the features")
+        self.naming_button.setToolTip(
+            "Record these names for good; every dataset is then matched by name"
+        )
+        self.naming_button.clicked.connect(self.name_features)
+        self.naming_preview = muted_label()
+        box.addWidget(group(QLabel("Name them after"), self.naming_choice, self.naming_button))
+        box.addWidget(self.naming_preview)
+        self.naming_choice.currentIndexChanged.connect(self._preview_names)
+        return row
 
     # -- showing a model
 
@@ -287,17 +308,7 @@ class ModelPage(QWidget):
                 for i, f in enumerate(features)
             ]
         )
-        named = any(f.get("name") for f in features)
-        self.inputs_note.setText(
-            f"{len(features)} feature(s)"
-            + (
-                ", matched to dataset columns by name."
-                if named
-                else ", taken from the dataset in column order (after the target and id columns)."
-            )
-            if features
-            else "The model does not declare its inputs."
-        )
+        self._show_feature_source(record, features)
         tensors = [
             (t.get("name"), direction, t.get("dtype"), _shape(t.get("shape")))
             for direction, key in (("input", "inputs"), ("output", "outputs"))
@@ -308,6 +319,78 @@ class ModelPage(QWidget):
         self.refresh_datasets(keep=same)
         if not same:
             self.tabs.setCurrentWidget(self.overview)
+
+    def _show_feature_source(self, record: Mapping[str, Any], features: list) -> None:
+        source = (record.get("info") or {}).get("features_source")
+        named = bool(features) and all(f.get("name") for f in features)
+        if not features:
+            note = "The model does not declare its inputs."
+        elif named:
+            note = (
+                f"{len(features)} feature(s), named by {source or 'the model'}. Every dataset is "
+                "matched to them by name: columns in another order are reordered, missing or "
+                "extra columns are refused."
+            )
+        else:
+            note = (
+                f"{len(features)} unnamed feature(s). The first evaluation names them after its "
+                "dataset's columns, in order; or name them now after a dataset the model was "
+                "trained or tested on."
+            )
+        self.inputs_note.setText(note)
+        self.naming.setVisible(bool(features) and not named)
+        if self.naming.isVisible() or not named:
+            self._fill_naming_choice()
+
+    def _fill_naming_choice(self) -> None:
+        from baton.core.importer import feature_columns
+
+        catalog = self.ctx.catalog
+        count = len((self.record or {}).get("features") or [])
+        self._naming_names: dict[str, list[str]] = {}
+        self.naming_choice.blockSignals(True)
+        self.naming_choice.clear()
+        for d in catalog.list_datasets(limit=500) if catalog else []:
+            names, _ = feature_columns(d.get("columns") or [], d.get("target"), d.get("id_column"))
+            self._naming_names[d["name"]] = names
+            fits = "" if len(names) == count else f" ({len(names)} columns, not {count})"
+            self.naming_choice.addItem(theme.icon("dataset"), d["name"] + fits, d["name"])
+        self.naming_choice.blockSignals(False)
+        self._preview_names()
+
+    def _preview_names(self, *_: object) -> None:
+        names = self._naming_names.get(self.naming_choice.currentData()) or []
+        count = len((self.record or {}).get("features") or [])
+        if not names:
+            text, ok = "Import the dataset the model was trained or tested on to name them.", False
+        elif len(names) != count:
+            text = f"This dataset has {len(names)} feature columns; the model reads {count}."
+            ok = False
+        else:
+            text = (
+                "The inputs will be named, in order: " + ", ".join(names[:20])
+                + (f", and {len(names) - 20} more" if len(names) > 20 else "")
+                + ". Names once recorded are not changed."
+            )
+            ok = True
+        self.naming_preview.setText(text)
+        self.naming_button.setEnabled(ok)
+
+    def name_features(self) -> None:
+        model, dataset = (self.record or {}).get("name"), self.naming_choice.currentData()
+        if not model or not dataset:
+            return
+        self.ctx.runner.submit(
+            f"Naming the features of {model}",
+            jobs.name_features_job(model, dataset),
+            on_success=self._features_named,
+        )
+
+    def _features_named(self, record: dict) -> None:
+        source = (record.get("info") or {}).get("features_source")
+        self.ctx.show_status(f"The features of {record['name']} are named after {source}.")
+        if self.record and self.record.get("id") == record.get("id"):
+            self.set_record(record)
 
     def retheme(self) -> None:
         """Re-tint the icons after a theme change (the charts redraw themselves)."""
@@ -331,6 +414,8 @@ class ModelPage(QWidget):
         was last measured on (else the one a pickle was checked on, else a test set) is
         chosen.
         """
+        from baton.core.importer import feature_columns
+
         catalog = self.ctx.catalog
         previous = self.dataset_choice.currentData() if keep else None
         self.dataset_choice.blockSignals(True)
@@ -340,8 +425,9 @@ class ModelPage(QWidget):
         ]
         needed = {f["name"] for f in (self.record or {}).get("features") or [] if f.get("name")}
 
-        def fits(d: dict) -> bool:
-            return needed <= {c["name"] for c in d.get("columns") or []}
+        def fits(d: dict) -> bool:  # features are matched by name: no column missing or extra
+            names, _ = feature_columns(d.get("columns") or [], d.get("target"), d.get("id_column"))
+            return not needed or needed == set(names)
 
         datasets.sort(key=lambda d: not fits(d))
         last = self._last_measured_dataset_id(catalog) if catalog else None
@@ -360,7 +446,7 @@ class ModelPage(QWidget):
                 index = self.dataset_choice.count() - 1
                 self.dataset_choice.setItemData(
                     index,
-                    "This dataset lacks some of the model's input columns",
+                    "This dataset's columns are not the model's input features",
                     Qt.ItemDataRole.ToolTipRole,
                 )
         choice = previous if previous and self.dataset_choice.findData(previous) >= 0 else preferred
@@ -467,6 +553,8 @@ class ModelPage(QWidget):
     def _measured(self, model: str, what: str) -> None:
         self.ctx.show_status(f"The {what} of {model} is recorded.")
         if self.record and self.record.get("name") == model:
+            if what == "evaluation":  # a first evaluation names unnamed features
+                self.set_record(self.ctx.catalog.get_model(model))
             self.tabs.setCurrentWidget(self.evaluation if what == "evaluation" else self.profiling)
             self.load_measurements()
 

@@ -31,3 +31,11 @@ def catalog(home: Path):
 def files(tmp_path_factory) -> factories.Files:
     """Breast-cancer CSV/Parquet, wine, diabetes and fitted models in several formats."""
     return factories.make_files(tmp_path_factory.mktemp("files"))
+
+
+@pytest.fixture(scope="session")
+def wine(tmp_path_factory):
+    """Wine models with unnamed inputs and test sets with reordered or wrong columns."""
+    from tests.wine_features import make_wine
+
+    return make_wine(tmp_path_factory.mktemp("wine"))
