@@ -42,7 +42,7 @@ def test_pack_with_a_test_set_the_model_cannot_read_adds_nothing(dana, files, tm
     ok(run(dana, "pack", files.lr_skops, "--test", files.bc_test_csv, "--target", "target",
            "--name", "bc-lr", "--version", "1", "--intended-use", "Second reader",
            "--budget", "0.05", "--out", out))  # fmt: skip
-    assert [d["name"] for d in listing(dana)["datasets"]] == ["bc-lr-test"]
+    assert [d["name"] for d in listing(dana)["datasets"]["datasets"]] == ["bc-lr-test"]
 
 
 def test_a_refused_pickle_import_adds_nothing(dana, files):
@@ -68,12 +68,12 @@ def test_contract_pack_lists_changed_figures_and_needs_consent(drafted, tmp_path
     out = tmp_path / "bc-lr-1.baton"
     refused = run(drafted, "contract", "pack", "bc-lr", "--budget", "0.05", "--out", out)
     assert refused.exit_code == 1, refused.output
-    assert "targets[latency_p95_ms@32].verdict: unmeasured → pass" in refused.stderr
+    assert "targets[latency_p95_ms@32].verdict: 'unmeasured' → 'pass'" in refused.stderr
     assert "nothing was signed" in refused.stderr and "--accept-changes" in refused.stderr
     assert not out.exists()
     packed = ok(run(drafted, "contract", "pack", "bc-lr", "--budget", "0.05", "--out", out,
                     "--accept-changes", "--json"))  # fmt: skip
-    assert "targets[latency_p95_ms@32].verdict: unmeasured → pass" in packed.stderr
+    assert "targets[latency_p95_ms@32].verdict: 'unmeasured' → 'pass'" in packed.stderr
     signed = json.loads(packed.stdout)["targets"]
     shown = as_json(ok(run(drafted, "contract", "show", "bc-lr", "--json")))
     assert [t["measured"] for t in shown["targets"]] == [t["measured"] for t in signed]

@@ -81,8 +81,8 @@ def test_a_new_target_batch_is_measured_alone_and_listed_before_signing(bc, chil
     )
     assert [(task, p.get("batch_sizes")) for task, p in child_runs] == [("profile", [32])]
     lines = [str(c) for c in asked]
-    assert "targets[latency_p95_ms@32].verdict: unmeasured → pass (better)" in lines
-    assert any(line.startswith("results.latency[32]: added") for line in lines)
+    assert "targets[latency_p95_ms@32].verdict: 'unmeasured' → 'pass' (better)" in lines
+    assert any(line.startswith("results.latency[32].p95_ms: added ") for line in lines)
     signed = result.contract
     assert signed["results"]["metrics"] == shown["results"]["metrics"]
     old_rows = {r["batch_size"]: r for r in shown["results"]["latency"]}
@@ -110,7 +110,7 @@ def test_a_changed_package_version_is_measured_again(bc, child_runs, tmp_path):
     assert sorted(task for task, _ in child_runs) == ["predict", "profile"]
     assert result.contract["environment"]["packages"]["scikit-learn"] != "0.0.1"
     paths = [c.path for c in asked]
-    assert "environment.packages.scikit-learn" in paths
+    assert 'environment.packages["scikit-learn"]' in paths
     assert any(p.startswith("results.latency[8].") for p in paths)
 
 
