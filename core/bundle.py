@@ -441,14 +441,16 @@ def _measurements(
     needed) and whether the draft's speed figures are kept."""
     stale = stale_parts(catalog, draft)
     model, test = draft.model["name"], draft.test["name"]
+    # A draft measured again says why, in the progress line.
+    why = {part: f" ({reason})" if draft.seen is not None else "" for part, reason in stale.items()}
     if "evaluation" in stale:
-        report(2, 6, "Evaluating on the test set")
+        report(2, 6, f"Evaluating on the test set{why['evaluation']}")
         evaluation = measure.evaluate(catalog, model, test, cancel=cancel)
     else:
         sha = draft.seen["predictions"]["sha256"]
         evaluation = catalog.evaluation_with_predictions(draft.model, draft.test, sha)
     if "profile" in stale:
-        report(3, 6, "Profiling latency and memory")
+        report(3, 6, f"Profiling latency and memory{why['profile']}")
         base = [r["batch_size"] for r in (draft.seen or {}).get("results", {}).get("latency") or []]
         batches = measure.batch_sizes_for(draft.targets, base=base or DEFAULT_BATCH_SIZES)
         return evaluation, _profile(catalog, model, test, batches, budget_s, cancel), False
@@ -460,7 +462,14 @@ def _measurements(
     return evaluation, _profile(catalog, model, test, missing, budget_s, cancel), True
 
 
-def _profile(catalog, model, test, batches, budget_s, cancel) -> dict:
+def _profile(
+    catalog: Catalog,
+    model: str,
+    test: str,
+    batches: tuple[int, ...],
+    budget_s: float,
+    cancel: CancelToken | None,
+) -> dict:
     return measure.profile(
         catalog, model, test, batch_sizes=batches, budget_s=budget_s, cancel=cancel
     )
@@ -497,7 +506,9 @@ def pack_contract(
         folder = staging / f"{draft.name}-{draft.version}"
         try:
             report(4, 6, "Writing the bundle files")
-            contract = _write_files(catalog, draft, folder, include, evaluation, fresh, keep_speed, me)
+            contract = _write_files(
+                catalog, draft, folder, include, me, evaluation, fresh, keep_speed
+            )
             if draft.seen is not None:
                 changes = signed_changes(draft.seen, contract)
                 if changes and confirm is not None and not confirm(changes):
@@ -549,10 +560,10 @@ def _write_files(
     draft: Draft,
     folder: Path,
     include: tuple[str, ...],
+    me: dict,
     evaluation: dict,
     fresh: dict | None,
     keep_speed: bool,
-    me: dict,
 ) -> dict:
     """The model, data and predictions files in ``folder``; returns the filled contract."""
     model_rec, test_rec = draft.model, draft.test

@@ -59,7 +59,8 @@ def drafted(dana, files):
            "--role", "test"))  # fmt: skip
     ok(run(dana, "model", "add", files.lr_skops, "--name", "lr"))
     ok(run(dana, "contract", "new", "lr", "--test", "bc-test", "--name", "bc-lr",
-           "--version", "1", "--require", "accuracy>=0.9", "--intended-use", "Second reader"))  # fmt: skip
+           "--version", "1", "--require", "accuracy>=0.9",
+           "--intended-use", "Second reader"))  # fmt: skip
     ok(run(dana, "contract", "require", "bc-lr", "latency_p95_ms@32<=10000"))
     return dana
 

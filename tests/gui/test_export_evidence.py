@@ -28,7 +28,9 @@ def _export(qtbot, window, out):
     return dialog
 
 
-def test_changed_figures_are_listed_and_stop_writes_nothing(measured_copy, window_on, qtbot, tmp_path):
+def test_changed_figures_are_listed_and_stop_writes_nothing(
+    measured_copy, window_on, qtbot, tmp_path
+):
     with Catalog(measured_copy) as catalog:
         trust.create_identity(catalog, "Dana", "dana@example.org", PASS)
     window = window_on(measured_copy)
