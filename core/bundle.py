@@ -20,24 +20,27 @@ author's versions.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import re
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from . import card, keys, measure, oms, safezip, trust
+from . import card, drafts, keys, measure, oms, safezip, trust
 from . import contract as contracts
 from . import datasets as ds
 from .catalog import PACKING, Catalog, _encode, _now
 from .errors import (
     BatonError,
+    Cancelled,
     ContractError,
     NotFound,
     RunnerError,
@@ -53,10 +56,11 @@ from .importer import (
     import_model,
     model_summary,
 )
-from .profiling import latency_caveats
+from .profiling import DEFAULT_BATCH_SIZES, environment_info, latency_caveats
 from .progress import CancelToken, ProgressFn, no_progress
 from .runner import Limits, run_task
 from .signed_zip import OpenedZip, describe_opened, open_signed_zip
+from .targets import Target
 
 SIG = "model.sig"
 CONTRACT = "contract.json"
@@ -219,6 +223,26 @@ def _write_dataset(catalog: Catalog, record: dict, target: Path) -> None:
     pq.write_table(table, target, compression="zstd")
 
 
+@dataclass
+class Draft:
+    """A handover resolved from the command line's arguments or the desktop's choices.
+
+    Catalog records (model, test set, the other roles' sets), the texts and targets, and
+    ``seen``: the contract as the data scientist last saw it (a stored draft), whose
+    measurements :func:`pack_contract` reuses while they hold. None when nothing was seen.
+    """
+
+    model: dict
+    test: dict
+    name: str
+    version: str
+    others: dict[str, dict] = dataclasses.field(default_factory=dict)
+    targets: tuple[Target, ...] = ()
+    intended_use: str = ""
+    limitations: str = ""
+    seen: dict | None = None
+
+
 def pack(
     catalog: Catalog,
     model: str,
@@ -242,12 +266,73 @@ def pack(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> PackResult:
-    """Import, evaluate, profile, write the contract, sign and zip a handover bundle."""
+    """Import, evaluate, profile, write the contract, sign and zip a handover bundle.
+
+    The imports commit with the bundle's handover record or not at all: a pack refused or
+    failing midway leaves the catalog as it was.
+    """
     report = progress or no_progress
-    me = trust.require_identity(catalog.home)
-    private_key = trust.load_signing_key(catalog.home, passphrase)
+    signing_key = trust.load_signing_key(catalog.home, passphrase)
     try:  # a bad --require, --version or --name is a usage error, found before any long work
-        targets = [contracts._as_target(r) for r in requires]
+        targets = tuple(contracts._as_target(r) for r in requires)
+    except ContractError as exc:
+        raise UsageError(str(exc)) from None
+    _check_request(catalog, name, version, intended_use, Path(out))
+    with catalog.all_or_nothing():
+        report(0, 6, "Importing the test set")
+        test_rec = ensure_dataset(
+            catalog, test, name=f"{name}-test", role="test", target=target, id_column=id_column
+        )
+        if not test_rec.get("target"):
+            raise UsageError("the test set needs a target column: pass --target COLUMN")
+        others = {}
+        for role, data in (("train", train), ("validation", validation)):
+            if data:
+                others[role] = ensure_dataset(
+                    catalog,
+                    data,
+                    name=f"{name}-{role}",
+                    role=role,
+                    target=test_rec["target"],
+                    id_column=id_column,
+                )
+        report(1, 6, "Importing the model")
+        model_rec = ensure_model(
+            catalog,
+            model,
+            name=name,
+            trust_pickle=trust_pickle,
+            check_on=test_rec["name"],
+            declared=declared,
+            cancel=cancel,
+        )
+        draft = Draft(
+            model_rec,
+            test_rec,
+            name,
+            version,
+            others,
+            targets,
+            intended_use=intended_use,
+            limitations=limitations,
+        )
+        return pack_contract(
+            catalog,
+            draft,
+            signing_key=signing_key,
+            out=out,
+            include=include,
+            budget_s=budget_s,
+            progress=progress,
+            cancel=cancel,
+        )
+
+
+def _check_request(
+    catalog: Catalog, name: str, version: str, intended_use: str, out: Path
+) -> None:
+    """The usage errors of a pack, found before any long work."""
+    try:
         contracts.version_key(version)
     except ContractError as exc:
         raise UsageError(str(exc)) from None
@@ -262,122 +347,272 @@ def pack(
             "a bundle needs an intended use: pass --intended-use TEXT (what the model is for, and for whom)"
         )
     check_new_version(catalog, name, version)
-    out = Path(out)
     if out.suffix != ".baton":
         raise UsageError(f"--out must end in .baton, e.g. {bundle_file_name(name, version)}")
     sweep_temps(out.parent)  # what packs that died here left behind
     _check_free(out)
 
-    report(0, 6, "Importing the test set")
-    test_rec = ensure_dataset(
-        catalog, test, name=f"{name}-test", role="test", target=target, id_column=id_column
-    )
-    if not test_rec.get("target"):
-        raise UsageError("the test set needs a target column: pass --target COLUMN")
-    others = {}
-    for role, data in (("train", train), ("validation", validation)):
-        if data:
-            others[role] = ensure_dataset(
-                catalog,
-                data,
-                name=f"{name}-{role}",
-                role=role,
-                target=test_rec["target"],
-                id_column=id_column,
-            )
-    report(1, 6, "Importing the model")
-    model_rec = ensure_model(
-        catalog,
-        model,
-        name=name,
-        trust_pickle=trust_pickle,
-        check_on=test_rec["name"],
-        declared=declared,
-        cancel=cancel,
-    )
-    report(2, 6, "Evaluating on the test set")
-    evaluation = measure.evaluate(catalog, model_rec["name"], test_rec["name"], cancel=cancel)
-    model_rec = catalog.get_model(model_rec["id"])  # features named by the evaluation
-    report(3, 6, "Profiling latency and memory")
-    profile = measure.profile(
-        catalog,
-        model_rec["name"],
-        test_rec["name"],
-        batch_sizes=measure.batch_sizes_for(targets),
-        budget_s=budget_s,
-        cancel=cancel,
+
+def stale_parts(catalog: Catalog, draft: Draft) -> dict[str, str]:
+    """Why the evaluation or the profile the draft shows cannot be signed as they are.
+
+    Maps ``"evaluation"`` and ``"profile"`` to a reason; a part not named is reusable.
+    They hold while the model's digest, the datasets' fingerprints and the installed
+    package versions are those they were measured with, and (for the evaluation) its
+    predictions file is still stored. A target's batch size the draft lacks is measured
+    on its own, not counted here.
+    """
+    seen = draft.seen
+    if seen is None:
+        return {"evaluation": "nothing measured yet", "profile": "nothing measured yet"}
+    common = None
+    if seen["model"].get("sha256") != draft.model["sha256"]:
+        common = "the model is not the one the draft measured"
+    else:
+        records = {"test": draft.test, **draft.others}
+        fingerprints = {d["role"]: d.get("fingerprint") for d in seen["datasets"]}
+        if fingerprints != {role: r["fingerprint"] for role, r in records.items()}:
+            common = "the datasets are not the ones the draft measured"
+        elif (seen.get("environment") or {}).get("packages") != installed_packages():
+            common = "the installed package versions differ from the draft's"
+    if common:
+        return {"evaluation": common, "profile": common}
+    stale = {}
+    sha = (seen.get("predictions") or {}).get("sha256")
+    if not sha:
+        stale["evaluation"] = "the draft records no predictions file"
+    elif not catalog.objects.has(sha) or not catalog.evaluation_with_predictions(
+        draft.model, draft.test, sha
+    ):
+        stale["evaluation"] = "the draft's predictions are no longer stored"
+    if not seen["results"].get("latency"):
+        stale["profile"] = "the draft has no latency measured"
+    return stale
+
+
+def installed_packages() -> dict[str, str | None]:
+    """The versions of the packages a profile records, as installed here."""
+    return environment_info()["packages"]
+
+
+def _seen_profile(seen: dict) -> dict[str, Any]:
+    """The draft's speed figures in the shape a profile result has."""
+    return {
+        "latency": seen["results"]["latency"],
+        "hardware": seen["results"]["hardware"],
+        "memory": seen["results"]["memory"],
+        "environment": seen["environment"],
+    }
+
+
+def _with_seen_speed(contract: dict, seen: dict, fresh: dict | None) -> dict:
+    """``contract`` carrying the draft's own speed figures, plus ``fresh`` rows (a profile
+    at the batch sizes the draft lacked)."""
+    new = copy.deepcopy(contract)
+    rows = {r["batch_size"]: r for r in seen["results"]["latency"]}
+    if fresh is not None:
+        added = contracts.with_profile(contract, fresh)["results"]["latency"]
+        rows.update({r["batch_size"]: r for r in added})
+    new["results"]["latency"] = [copy.deepcopy(rows[b]) for b in sorted(rows)]
+    for key in ("hardware", "memory"):
+        new["results"][key] = copy.deepcopy(seen["results"][key])
+    new["environment"] = copy.deepcopy(seen["environment"])
+    return contracts.reevaluate_targets(new)
+
+
+def signed_changes(seen: dict, contract: dict) -> list[contracts.Change]:
+    """Every figure that differs between what the editor showed and what would be signed,
+    and every target whose measured value or verdict moved."""
+    out = []
+    for c in contracts.diff_contracts(seen, contract):
+        if not (
+            c.path.startswith(("results", "environment"))
+            or (c.path.startswith("targets") and c.path.endswith((".measured", ".verdict")))
+        ):
+            continue
+        if c.kind == "added" and isinstance(c.new, dict):  # a new latency row: its figures
+            out += [
+                contracts.Change(f"{c.path}.{k}", "added", new=v)
+                for k, v in c.new.items()
+                if not isinstance(v, dict | list)
+            ]
+        else:
+            out.append(c)
+    return out
+
+
+def _measurements(
+    catalog: Catalog,
+    draft: Draft,
+    budget_s: float,
+    report: ProgressFn,
+    cancel: CancelToken | None,
+) -> tuple[dict, dict | None, bool]:
+    """The evaluation record to sign, the profile record measured now (None if none was
+    needed) and whether the draft's speed figures are kept."""
+    stale = stale_parts(catalog, draft)
+    model, test = draft.model["name"], draft.test["name"]
+    # A draft measured again says why, in the progress line.
+    why = {part: f" ({reason})" if draft.seen is not None else "" for part, reason in stale.items()}
+    if "evaluation" in stale:
+        report(2, 6, f"Evaluating on the test set{why['evaluation']}")
+        evaluation = measure.evaluate(catalog, model, test, cancel=cancel)
+    else:
+        sha = draft.seen["predictions"]["sha256"]
+        evaluation = catalog.evaluation_with_predictions(draft.model, draft.test, sha)
+    if "profile" in stale:
+        report(3, 6, f"Profiling latency and memory{why['profile']}")
+        base = [r["batch_size"] for r in (draft.seen or {}).get("results", {}).get("latency") or []]
+        batches = measure.batch_sizes_for(draft.targets, base=base or DEFAULT_BATCH_SIZES)
+        return evaluation, _profile(catalog, model, test, batches, budget_s, cancel), False
+    measured = {r["batch_size"] for r in draft.seen["results"]["latency"]}
+    missing = tuple(sorted({t.batch for t in draft.targets if t.batch} - measured))
+    if not missing:
+        return evaluation, None, True
+    report(3, 6, f"Profiling at batch size {', '.join(map(str, missing))}")
+    return evaluation, _profile(catalog, model, test, missing, budget_s, cancel), True
+
+
+def _profile(
+    catalog: Catalog,
+    model: str,
+    test: str,
+    batches: tuple[int, ...],
+    budget_s: float,
+    cancel: CancelToken | None,
+) -> dict:
+    return measure.profile(
+        catalog, model, test, batch_sizes=batches, budget_s=budget_s, cancel=cancel
     )
 
-    staging = Path(tempfile.mkdtemp(prefix="baton-pack-"))
-    folder = staging / f"{name}-{version}"
-    try:
-        report(4, 6, "Writing the bundle files")
-        fmt = model_rec["format"]
-        (folder / "model").mkdir(parents=True)
-        catalog.objects.export(model_rec["sha256"], folder / "model" / f"model.{fmt}")
-        _write_dataset(catalog, test_rec, folder / "data" / "test.parquet")
-        dataset_entries = [contracts.dataset_entry(test_rec, "test", "data/test.parquet")]
-        for role, rec in others.items():
-            file = f"data/{role}.parquet" if role in include else None
-            if file:
-                _write_dataset(catalog, rec, folder / file)
-            dataset_entries.append(contracts.dataset_entry(rec, role, file))
-        pred_path = folder / "predictions" / "test.parquet"
-        pred_path.parent.mkdir()
-        catalog.objects.export(evaluation["predictions_sha256"], pred_path)
-        pred_table = pq.read_table(pred_path)
-        author = {
-            **{k: me[k] for k in ("name", "email", "fingerprint")},
-            "public_key": trust.my_public_pem(catalog.home).decode(),
-        }
-        draft = contracts.draft_contract(
-            name,
-            version,
-            model_summary(model_rec),
-            dataset_entries,
-            evaluation["result"],
-            profile["result"],
-            authors=[author],
-            intended_use=intended_use,
-            limitations=limitations,
-            targets=targets,
-            predictions={
-                "file": "predictions/test.parquet",
-                "rows": pred_table.num_rows,
-                "columns": [{"name": f.name, "dtype": str(f.type)} for f in pred_table.schema],
-                "sha256": sha256_file(pred_path),
-            },
-        )
-        contracts.check_contract(draft, complete=True)
-        contract_bytes = contracts.dump_contract(draft)
-        (folder / CONTRACT).write_bytes(contract_bytes)
-        # Rendered from the bytes a verifier will read, which is what it compares against.
-        (folder / card.CARD).write_bytes(card.card_bytes(contracts.parse_contract(contract_bytes)))
-        report(5, 6, "Signing")
-        oms.sign_folder(folder, private_key, SIG, model_name=f"{name}-{version}", cancel=cancel)
-        verified = oms.verify_folder(folder, private_key.public_key(), strict=True)
-        handover = {
-            "name": name,
-            "version": version,
-            "root": verified.root_digest,
-            "sig_sha": sha256_file(folder / SIG),
-            "signer": me["fingerprint"],
-            "contract": draft,
-        }
-        written = _write_recorded(catalog, folder, out, handover, cancel)
-        report(6, 6, f"Wrote {out.name}")
-        return PackResult(
-            out,
-            name,
-            version,
-            verified.root_digest,
-            me["fingerprint"],
-            len(written),
-            out.stat().st_size,
-            draft,
-        )
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+def pack_contract(
+    catalog: Catalog,
+    draft: Draft,
+    *,
+    signing_key: Any,
+    out: str | Path,
+    include: tuple[str, ...] = ("train", "validation"),
+    budget_s: float = 1.0,
+    confirm: Callable[[list[contracts.Change]], bool] | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> PackResult:
+    """Measure what the draft lacks or holds stale, fill the contract, sign and write it.
+
+    What the draft showed and still holds is signed as it is (see :func:`stale_parts`);
+    the rest is measured now. When a figure or verdict differs from what the draft showed,
+    ``confirm(changes)`` decides before signing (False: :class:`Cancelled`, nothing
+    written); without ``confirm`` the pack goes on. A packed draft is stored again with
+    the signed figures. The measurements, the stored draft and the handover record commit
+    together, or not at all.
+    """
+    report = progress or no_progress
+    me = trust.require_identity(catalog.home)
+    out = Path(out)
+    _check_request(catalog, draft.name, draft.version, draft.intended_use, out)
+    with catalog.all_or_nothing():
+        evaluation, fresh, keep_speed = _measurements(catalog, draft, budget_s, report, cancel)
+        # the model's features as the evaluation may just have named them
+        draft = dataclasses.replace(draft, model=catalog.get_model(draft.model["id"]))
+        staging = Path(tempfile.mkdtemp(prefix="baton-pack-"))
+        folder = staging / f"{draft.name}-{draft.version}"
+        try:
+            report(4, 6, "Writing the bundle files")
+            contract = _write_files(
+                catalog, draft, folder, include, me, evaluation, fresh, keep_speed
+            )
+            if draft.seen is not None:
+                changes = signed_changes(draft.seen, contract)
+                if changes and confirm is not None and not confirm(changes):
+                    raise Cancelled(
+                        "stopped before signing: the figures measured now differ from the "
+                        "draft's; nothing was signed and the catalog is as it was"
+                    )
+            contracts.check_contract(contract, complete=True)
+            contract_bytes = contracts.dump_contract(contract)
+            (folder / CONTRACT).write_bytes(contract_bytes)
+            # Rendered from the bytes a verifier will read, which is what it compares against.
+            (folder / card.CARD).write_bytes(
+                card.card_bytes(contracts.parse_contract(contract_bytes))
+            )
+            report(5, 6, "Signing")
+            name, version = draft.name, draft.version
+            oms.sign_folder(
+                folder, signing_key, SIG, model_name=f"{name}-{version}", cancel=cancel
+            )
+            verified = oms.verify_folder(folder, signing_key.public_key(), strict=True)
+            if draft.seen is not None:  # the editor shows what was signed
+                drafts.save(catalog, contract, draft.model)
+            handover = {
+                "name": name,
+                "version": version,
+                "root": verified.root_digest,
+                "sig_sha": sha256_file(folder / SIG),
+                "signer": me["fingerprint"],
+                "contract": contract,
+            }
+            written = _write_recorded(catalog, folder, out, handover, cancel)
+            report(6, 6, f"Wrote {out.name}")
+            return PackResult(
+                out,
+                name,
+                version,
+                verified.root_digest,
+                me["fingerprint"],
+                len(written),
+                out.stat().st_size,
+                contract,
+            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_files(
+    catalog: Catalog,
+    draft: Draft,
+    folder: Path,
+    include: tuple[str, ...],
+    me: dict,
+    evaluation: dict,
+    fresh: dict | None,
+    keep_speed: bool,
+) -> dict:
+    """The model, data and predictions files in ``folder``; returns the filled contract."""
+    model_rec, test_rec = draft.model, draft.test
+    (folder / "model").mkdir(parents=True)
+    catalog.objects.export(model_rec["sha256"], folder / "model" / f"model.{model_rec['format']}")
+    _write_dataset(catalog, test_rec, folder / "data" / "test.parquet")
+    dataset_entries = [contracts.dataset_entry(test_rec, "test", "data/test.parquet")]
+    for role, rec in draft.others.items():
+        file = f"data/{role}.parquet" if role in include else None
+        if file:
+            _write_dataset(catalog, rec, folder / file)
+        dataset_entries.append(contracts.dataset_entry(rec, role, file))
+    pred_path = folder / "predictions" / "test.parquet"
+    pred_path.parent.mkdir()
+    catalog.objects.export(evaluation["predictions_sha256"], pred_path)
+    author = {
+        **{k: me[k] for k in ("name", "email", "fingerprint")},
+        "public_key": trust.my_public_pem(catalog.home).decode(),
+    }
+    profile = _seen_profile(draft.seen) if keep_speed else fresh["result"]
+    contract = contracts.draft_contract(
+        draft.name,
+        draft.version,
+        model_summary(model_rec),
+        dataset_entries,
+        evaluation["result"],
+        profile,
+        authors=[author],
+        intended_use=draft.intended_use,
+        limitations=draft.limitations,
+        targets=draft.targets,
+        predictions=measure.predictions_entry(pred_path),
+    )
+    if keep_speed:
+        contract = _with_seen_speed(contract, draft.seen, fresh and fresh["result"])
+    return contract
 
 
 def _check_free(out: Path) -> None:
@@ -420,6 +655,7 @@ def _write_recorded(
                 PACKING,
                 handover["contract"],
             )
+        catalog.commit()  # with the row, whatever this pack imported and measured
         recorded["file"] = (stat.st_dev, stat.st_ino)
 
     try:

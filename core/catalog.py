@@ -402,6 +402,37 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             raise database_error(self.path, exc) from exc
 
+    @contextlib.contextmanager
+    def all_or_nothing(self) -> Iterator[None]:
+        """One transaction around a run of work that writes as it goes (a pack's imports
+        and measurements): it all commits at :meth:`commit`, or at the end, or nothing does.
+
+        Inside it, :meth:`write` blocks are savepoints. Nested, it joins the outer one.
+        """
+        if self.conn.in_transaction:
+            yield
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            if self.conn.in_transaction:  # not committed early
+                self.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise database_error(self.path, exc) from exc
+
+    def commit(self) -> None:
+        """Commit the open :meth:`all_or_nothing` transaction now (no-op outside one)."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                raise database_error(self.path, exc) from exc
+
     # -- models and datasets
 
     def _check_new_name(self, table: str, name: str) -> None:
@@ -539,6 +570,18 @@ class Catalog:
             )
         )
         return _decode(rows[0], table) if rows else None
+
+    def evaluation_with_predictions(self, model: dict, dataset: dict, sha: str) -> dict | None:
+        """The evaluation of ``model`` on ``dataset`` that stored the predictions ``sha``."""
+        rows = list(
+            self.db["evaluations"].rows_where(
+                "model_id = ? and dataset_id = ? and predictions_sha256 = ?",
+                [model["id"], dataset["id"], sha],
+                order_by="created_at desc, rowid desc",
+                limit=1,
+            )
+        )
+        return _decode(rows[0], "evaluations") if rows else None
 
     def handover_history(self) -> list[dict]:
         """Every bundle packed or received here, oldest first: direction, name, version,

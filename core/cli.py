@@ -26,7 +26,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import BatonError
+from .errors import BatonError, Cancelled
 from .safetext import visible
 
 # --- plumbing ---------------------------------------------------------------------------
@@ -931,14 +931,37 @@ def contract_export(obj: Context, ref: str, out: str) -> None:
 @leave_out_option
 @budget_option
 @bundle_out_option
+@click.option(
+    "--accept-changes",
+    is_flag=True,
+    help="Sign even if figures measured now differ from the draft's (they are listed first).",
+)
 @json_option
 @pass_ctx
 @handle_errors
 def contract_pack(
-    obj: Context, ref: str, leave_out, budget: float, out: str, as_json: bool
+    obj: Context, ref: str, leave_out, budget: float, out: str, accept_changes: bool, as_json: bool
 ) -> None:
-    """Sign a drafted contract as a handover bundle (re-measured at packing time)."""
+    """Sign a drafted contract as a handover bundle, with the figures the draft shows.
+
+    What is stale (another model file, dataset or package version) or missing (a target's
+    new batch size) is measured now; figures that differ from the draft's are listed on
+    stderr, and signed only after you agree (or with --accept-changes).
+    """
     from .drafts import pack_draft
+
+    def confirm(changes) -> bool:
+        echo("Measured now, not as the draft shows:", err=True)
+        for change in changes:
+            echo(f"  {_one_line(str(change))}", err=True)
+        if accept_changes:
+            return True
+        if sys.stdin.isatty() and not as_json:
+            return click.confirm("Sign these figures?", default=False, err=True)
+        raise Cancelled(
+            "the figures above differ from the draft's; nothing was signed. Pass "
+            "--accept-changes to sign them as measured now"
+        )
 
     result = pack_draft(
         obj.catalog(),
@@ -947,6 +970,7 @@ def contract_pack(
         out=out,
         include=tuple(r for r in ("train", "validation") if r not in leave_out),
         budget_s=budget,
+        confirm=confirm,
         progress=None if as_json else stderr_progress,
     ).as_dict()
     emit(result, as_json, _pack_text)

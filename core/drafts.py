@@ -4,10 +4,8 @@ A draft is stored in the catalog (``contracts``) under its name and version. Its
 measured parts (model, datasets, results, environment) come from the latest evaluation
 and profile of the model on the test set, run now if missing; its written parts
 (intended use, limitations, targets with tolerances and notes) are the data
-scientist's. :func:`pack_draft` turns a draft into a signed bundle with the same model,
-datasets, texts and targets; packing evaluates and profiles once more, so the signed
-figures are those measured at signing time (latency may differ a little from the
-draft's).
+scientist's. :func:`pack_draft` signs a draft with the figures it shows where they still
+hold, measuring only what is stale or missing, and stores it again as signed.
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +80,10 @@ def new_draft(
         )
     me = trust.identity(catalog.home)
     authors = [{k: me[k] for k in ("name", "email", "fingerprint")}] if me else []
+    # The predictions file names the evaluation behind the figures, which packing reuses.
+    predictions = measure.predictions_entry(
+        catalog.objects.open_verified(evaluation["predictions_sha256"])
+    )
     draft = contracts.draft_contract(
         name,
         version,
@@ -92,6 +95,7 @@ def new_draft(
         intended_use=intended_use,
         limitations=limitations,
         targets=named,
+        predictions=predictions,
     )
     return save(catalog, draft, model)
 
@@ -206,32 +210,40 @@ def pack_draft(
     out: str | Path,
     include: tuple[str, ...] = ("train", "validation"),
     budget_s: float = 1.0,
+    confirm: Callable[[list[contracts.Change]], bool] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ):
-    """Sign a stored draft as a bundle: same model, datasets, texts and targets."""
+    """Sign a stored draft as a bundle with the figures it shows, where they still hold.
+
+    See :func:`baton.core.bundle.pack_contract`: what is stale or missing is measured,
+    ``confirm`` sees what changed before signing, and the draft is stored again as signed.
+    """
     from . import bundle
 
-    draft = load(catalog, ref)
-    model = model_of(catalog, draft)
-    by_role = {d["role"]: d["name"] for d in draft["datasets"]}
-    identity = draft["identity"]
-    return bundle.pack(
-        catalog,
-        model["name"],
-        test=by_role["test"],
-        target=None,
-        train=by_role.get("train"),
-        validation=by_role.get("validation"),
-        include=include,
-        name=identity["name"],
-        version=identity["version"],
-        passphrase=passphrase,
-        out=out,
-        requires=tuple(Target.from_dict(t) for t in draft.get("targets") or []),
+    signing_key = trust.load_signing_key(catalog.home, passphrase)
+    seen = load(catalog, ref)
+    by_role = {d["role"]: catalog.get_dataset(d["name"]) for d in seen["datasets"]}
+    identity = seen["identity"]
+    draft = bundle.Draft(
+        model_of(catalog, seen),
+        by_role.pop("test"),
+        identity["name"],
+        identity["version"],
+        by_role,
+        tuple(Target.from_dict(t) for t in seen.get("targets") or []),
         intended_use=identity["intended_use"],
         limitations=identity["limitations"],
+        seen=seen,
+    )
+    return bundle.pack_contract(
+        catalog,
+        draft,
+        signing_key=signing_key,
+        out=out,
+        include=include,
         budget_s=budget_s,
+        confirm=confirm,
         progress=progress,
         cancel=cancel,
     )

@@ -22,6 +22,7 @@ from . import metrics
 from .catalog import Catalog
 from .datasets import read_table
 from .errors import DatasetError, UsageError
+from .fsutil import sha256_file
 from .importer import bind_from_dataset, dataset_file, dataset_label
 from .profiling import DEFAULT_BATCH_SIZES
 from .progress import CancelToken, ProgressFn
@@ -96,6 +97,17 @@ def predictions_frame_to_arrays(
         if all(c in table.column_names for c in cols):
             proba = np.column_stack([table.column(c).to_numpy(zero_copy_only=False) for c in cols])
     return pred, proba, table.column("row_id").to_numpy(zero_copy_only=False)
+
+
+def predictions_entry(path: Path) -> dict[str, Any]:
+    """How a contract describes the predictions file it ships as ``predictions/test.parquet``."""
+    schema = pq.read_schema(path)
+    return {
+        "file": "predictions/test.parquet",
+        "rows": pq.read_metadata(path).num_rows,
+        "columns": [{"name": f.name, "dtype": str(f.type)} for f in schema],
+        "sha256": sha256_file(path),
+    }
 
 
 def labels_of(dataset_path: Path, target: str) -> np.ndarray:

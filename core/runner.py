@@ -40,6 +40,7 @@ from .errors import (
     Cancelled,
     ContractError,
     DatasetError,
+    FeatureMismatch,
     ModelError,
     RunnerCrashed,
     RunnerError,
@@ -68,6 +69,7 @@ _CHILD_ERRORS: dict[str, type[ModelError] | type[Exception]] = {
     for cls in (
         UsageError,
         DatasetError,
+        FeatureMismatch,
         ModelError,
         UnsafeInput,
         ContractError,

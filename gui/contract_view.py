@@ -1839,13 +1839,12 @@ class ContractPage(QWidget):
         self.saved.emit(contract)
 
     def mark_saved(self, contract: Mapping[str, Any]) -> None:
-        """The export stored the draft as shown: the page is saved."""
+        """The export stored the draft as signed: the page shows that, saved."""
         ident = contract["identity"]
         if self.stored is not None and self.editor.contract["identity"]["id"] == ident["id"]:
             self.stored = (ident["name"], ident["version"])
             self.undo_stack.setClean()
-            self._fill_drafts()
-            self._update_state()
+            self.open_draft(ident["name"], ident["version"])
 
     def open_compare_dialog(self) -> CompareVersionsDialog | None:
         previous = self._previous()

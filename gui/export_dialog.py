@@ -3,20 +3,24 @@
 The dialog gathers what ``core.drafts.pack_draft`` needs — my key's passphrase, which of
 the train and validation sets travel in the bundle (a set left out is still listed in
 the contract by its fingerprint), the destination — and runs it on the worker with
-progress and Cancel. Packing measures the model once more, so the signed figures are
-those of this moment; the result shows the file, the signer's fingerprint, the root
-digest and the targets' verdicts as signed. A wrong passphrase is reported here and
-writes nothing. With no signing key yet, the keys page's create dialog makes one.
+progress and Cancel. Packing signs the figures the editor showed where they still hold
+and measures only what is stale or missing; when a figure or verdict differs from what
+the editor showed, the dialog lists them in plain text and waits for "Sign with these
+figures" or "Stop" (which writes nothing). The result shows the file, the signer's
+fingerprint, the root digest and the targets' verdicts as signed. A wrong passphrase is
+reported here and writes nothing. With no signing key yet, the keys page's create
+dialog makes one.
 """
 
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,6 +31,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -75,6 +80,32 @@ def default_destination(settings, contract: Mapping[str, Any]) -> Path:
         return folder / f"{ident['name']}-{ident['version']}.baton"
 
 
+class Confirmation(QObject):
+    """The question "sign these changed figures?", asked from the worker thread.
+
+    Called by the packing job with the changes; ``asked`` carries them (as lines) to the
+    dialog on the GUI thread, and the job waits for :meth:`answer`, or for Cancel.
+    """
+
+    asked = Signal(list)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._answered = threading.Event()
+        self._go = False
+
+    def __call__(self, changes, cancel) -> bool:
+        self._answered.clear()
+        self.asked.emit([str(c) for c in changes])
+        while not self._answered.wait(0.1):
+            cancel.check()
+        return self._go
+
+    def answer(self, go: bool) -> None:
+        self._go = go
+        self._answered.set()
+
+
 class ExportDialog(QDialog):
     """Sign a contract draft as a bundle; see the module docstring.
 
@@ -103,6 +134,9 @@ class ExportDialog(QDialog):
         self.worker = None
         self.key_dialog: CreateKeyDialog | None = None
         self.me: dict[str, Any] | None = None
+        self.stopped = False
+        self.confirmation = Confirmation(self)
+        self.confirmation.asked.connect(self._show_changes)
         ident = self.contract["identity"]
         self.setObjectName("ExportDialog")
         self.setWindowTitle("Export bundle")
@@ -259,13 +293,40 @@ class ExportDialog(QDialog):
         self.budget.setValue(1.0)
         self.budget.setSuffix(" s per batch size")
         self.budget.setToolTip(
-            "Packing evaluates and profiles the model once more, so the signed figures are fresh"
+            "Used only for what must be measured again: the draft's own figures are signed "
+            "while the model, the data and the package versions are those they were measured with"
         )
         out_form = QFormLayout()
         out_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         out_form.addRow("&Save as", destination_box)
         out_form.addRow("&Latency sampling", self.budget)
         layout.addWidget(card(self._wrap(out_form), title="Bundle file"))
+
+        # Figures measured now that differ from the editor's: sign them, or stop.
+        self.changes_text = QPlainTextEdit()
+        self.changes_text.setReadOnly(True)
+        self.changes_text.setMinimumHeight(120)
+        self.go_button = QPushButton("Sign with these figures")
+        self.go_button.clicked.connect(lambda: self._answer(True))
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(lambda: self._answer(False))
+        answer_row = QHBoxLayout()
+        answer_row.addStretch(1)
+        answer_row.addWidget(self.stop_button)
+        answer_row.addWidget(self.go_button)
+        answers = QWidget()
+        answers.setLayout(answer_row)
+        self.changes_box = card(
+            muted_label(
+                "Measured now, these differ from what the editor showed. Nothing is signed "
+                "yet: sign with these figures, or stop and leave everything as it was."
+            ),
+            self.changes_text,
+            answers,
+            title="Changed since the editor showed them",
+        )
+        self.changes_box.hide()
+        layout.addWidget(self.changes_box)
 
         # Progress
         self.progress = QProgressBar()
@@ -430,6 +491,7 @@ class ExportDialog(QDialog):
         self.status.setText("Starting…")
         self.status.show()
         self.cancel_button.setText("Cancel export")
+        self.stopped = False
         self.worker = submit(
             self.ctx.runner,
             self,
@@ -441,6 +503,7 @@ class ExportDialog(QDialog):
                 out=out,
                 include=self.includes(),
                 budget_s=float(self.budget.value()),
+                confirm=self.confirmation,
             ),
             on_success=self._exported,
             on_failure=self._failed,
@@ -460,8 +523,22 @@ class ExportDialog(QDialog):
         if message:
             self.status.setText(message)
 
+    def _show_changes(self, lines: list[str]) -> None:
+        self.changes_text.setPlainText("\n".join(lines))
+        self.changes_box.show()
+        self.go_button.setFocus()
+        self.status.setText(
+            f"{len(lines)} figure{'s' if len(lines) != 1 else ''} changed; waiting for your choice."
+        )
+
+    def _answer(self, go: bool) -> None:
+        self.changes_box.hide()
+        self.stopped = not go
+        self.confirmation.answer(go)
+
     def _finish_run(self) -> None:
         self.worker = None
+        self.changes_box.hide()
         self.progress.hide()
         self.cancel_button.setText("Cancel")
         for widget in (self.destination, self.budget, *self.include.values()):
@@ -482,7 +559,11 @@ class ExportDialog(QDialog):
 
     def _cancelled(self, _message: str) -> None:
         self._finish_run()
-        self.status.setText("Cancelled; no bundle was written.")
+        self.status.setText(
+            "Stopped before signing; no bundle was written and the catalog is as it was."
+            if self.stopped
+            else "Cancelled; no bundle was written."
+        )
         self.status.show()
 
     def _exported(self, result: dict[str, Any]) -> None:

@@ -180,10 +180,13 @@ def export_job(
     out: str | Path,
     include: tuple[str, ...],
     budget_s: float,
+    confirm=None,
 ):
     """Store the draft as it is on screen, then sign it as a bundle (``drafts.pack_draft``).
 
     The passphrase is tried first, so a wrong one writes nothing, not even the draft.
+    ``confirm(changes, cancel)`` decides whether figures that differ from the draft's are
+    signed. The result carries the signed ``contract`` too, for the editor.
     """
 
     def job(catalog, progress, cancel) -> dict[str, Any]:
@@ -201,10 +204,11 @@ def export_job(
             out=out,
             include=include,
             budget_s=budget_s,
+            confirm=None if confirm is None else (lambda changes: confirm(changes, cancel)),
             progress=progress,
             cancel=cancel,
         )
-        return result.as_dict()
+        return {**result.as_dict(), "contract": result.contract}
 
     return job
 
