@@ -32,7 +32,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from . import card, keys, measure, oms, safezip, trust
+from . import card, declare, keys, measure, oms, safezip, trust
 from . import contract as contracts
 from . import datasets as ds
 from .catalog import PACKING, Catalog, _encode, _now
@@ -62,11 +62,6 @@ CHECK_MEMORY_PER_MB = 64
 # --- packing ----------------------------------------------------------------------------
 
 
-def _find_by_sha(catalog: Catalog, table: str, sha: str) -> dict | None:
-    rows = list(catalog.db[table].rows_where("sha256 = ?", [sha], limit=1, select="name"))
-    return rows[0]["name"] if rows else None
-
-
 def ensure_model(
     catalog: Catalog,
     model: str,
@@ -80,13 +75,19 @@ def ensure_model(
 ) -> dict:
     """A catalog model by name, or a model file imported (reused if already imported)."""
     try:
-        return catalog.get_model(model)
+        record = catalog.get_model(model)
     except NotFound:
         if not Path(model).is_file():
             raise
-    existing = _find_by_sha(catalog, "models", sha256_file(model))
-    if existing:
-        return catalog.get_model(existing)
+    else:
+        declare.check_reused(record, declared)
+        return record
+    sha = sha256_file(model)
+    # The same file read another way (task, classes, threshold) is another catalog model.
+    for row in catalog.db["models"].rows_where("sha256 = ?", [sha], select="name"):
+        existing = catalog.get_model(row["name"])
+        if declare.same_declaration(existing, declared):
+            return existing
     return import_model(
         catalog,
         model,
@@ -240,6 +241,7 @@ def pack(
         contracts.version_key(version)
     except ContractError as exc:
         raise UsageError(str(exc)) from None
+    declare.check_declared(declared)
     name_rule = contracts.load_schema()["$defs"]["identity"]["properties"]["name"]
     if not isinstance(name, str) or not re.fullmatch(name_rule["pattern"], name):
         raise UsageError(

@@ -341,3 +341,13 @@ def decisions(record: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("score", f"{kind} ({out.get('score_decided')})"))
         rows.append(("threshold", f"{out.get('threshold')}"))
     return rows
+
+
+def check_reused(record: dict[str, Any], declared: Any) -> None:
+    """A catalog model named where a declaration is given must have been declared so."""
+    if check_declared(declared) and not same_declaration(record, declared):
+        raise UsageError(
+            f"model {record['name']!r} is already in the catalog, read as {record.get('task')}; "
+            "--task, --classes, --positive-class and --threshold apply when a model file is "
+            "imported: give the file instead of the catalog name"
+        )
