@@ -234,20 +234,19 @@ def _single_score(
     info["task"], info["classes"] = "binary", names
     out["task_decided"] = "declared with --task"
     out["classes_decided"] = (
-        "declared with --classes (the score is the probability of the second)"
+        "declared with --classes; the score is the probability of the second"
         if "classes" in given
-        else "class ids 0 and 1 (the score is the probability of 1)"
+        else "class ids 0 and 1; the score is the probability of 1"
     )
     _check_positive(names, given, file_name)
-    op = info.get("output_op")
+    op = info.get("output_op") or "graph input"
+    node = f"{'an' if op[0] in 'AEIOU' else 'a'} {op}"
     if op in PROBABILITY_OPS:
         out["score"] = "probability"
-        out["score_decided"] = f"the output comes from a {op} node"
+        out["score_decided"] = f"the output comes from {node} node"
     else:
         out["score"] = "logit"
-        out["score_decided"] = (
-            f"the output comes from a {op or 'graph input'} node, not a Sigmoid or Softmax"
-        )
+        out["score_decided"] = f"the output comes from {node} node, not a Sigmoid or Softmax"
     out["threshold"] = given.get("threshold", DEFAULT_THRESHOLD)
 
 

@@ -62,7 +62,7 @@ def test_pack_signs_the_declared_reading_and_reproduce_applies_it(world, files, 
     output = c["model"]["output"]
     assert output["declared"] == ["task", "positive_class"]
     assert (output["score"], output["threshold"], output["positive_class"]) == ("logit", 0.5, 0)
-    assert output["score_decided"] == "the output comes from a Add node, not a Sigmoid or Softmax"
+    assert output["score_decided"] == "the output comes from an Add node, not a Sigmoid or Softmax"
 
     test = breast_cancer_frame().iloc[400:]
     y, pred = test["target"], lr.predict(test.drop(columns="target"))
@@ -89,6 +89,12 @@ def test_a_threshold_declared_on_pack_decides_the_predictions_reproduced(world, 
     y = test["target"]
     pred = (lr.predict_proba(test.drop(columns="target"))[:, 1] >= 0.97).astype(int)
     assert c["model"]["output"]["threshold"] == 0.97
+    with zipfile.ZipFile(out) as zf:
+        card = zf.read("card.md").decode()
+    assert (
+        "one score output (a logit, through a sigmoid): 1 when its probability is at least 0.97"
+        in card
+    )
     assert c["results"]["metrics"]["recall"]["value"] == pytest.approx(recall_score(y, pred))
     d = as_json(run(world.mle, "review", out, "--reproduce", "--budget", "0.05", "--json"))
     assert d["claims_reproduced"] is True, d["headline"]

@@ -112,7 +112,7 @@ def test_a_single_logit_network_declared_binary_scores_as_its_scikit_learn_model
     shown = _ok(baton("model", "show", "net")).output
     assert "binary (declared with --task)" in shown
     assert "logit: a sigmoid turns it into the probability of 1" in shown
-    assert "the output comes from a Add node, not a Sigmoid or Softmax" in shown
+    assert "the output comes from an Add node, not a Sigmoid or Softmax" in shown
     assert "threshold   0.5" in shown
 
 
