@@ -494,7 +494,8 @@ def _producer_op(graph, name: str) -> str | None:
         if node is None:
             return None
         if node.op_type not in _PASS_THROUGH or not node.input:
-            return node.op_type
+            # Shown to the user later: an operator's name is an identifier, or nothing.
+            return node.op_type if node.op_type.isidentifier() else None
         name = node.input[0]
     return None
 

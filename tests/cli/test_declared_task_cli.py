@@ -176,6 +176,9 @@ def test_the_positive_class_flips_precision_and_recall_as_scikit_learn_pos_label
     assert "positive    0 (declared with --positive-class)" in _ok(
         baton("model", "show", "zero")
     ).output
+    detected = _ok(baton("model", "show", "one")).output
+    assert "classes     0, 1 (from the classifier's classes_)" in detected
+    assert "positive    1 (the second class)" in detected
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from baton.core.catalog import Catalog
-from baton.core.importer import import_dataset
+from baton.core.importer import Declared, import_dataset
 from baton.gui.dialogs import ImportDatasetDialog, ImportModelDialog
 from PySide6.QtCore import Qt
 
@@ -79,7 +79,12 @@ def test_a_pickle_needs_consent_and_a_dataset_to_check_on(home, window_on, files
     assert not dialog.import_button.isEnabled()
     dialog.consent.setChecked(True)
     assert dialog.import_button.isEnabled()
-    assert dialog.values() == {"name": "lr", "trust_pickle": True, "check_on": "breast_cancer"}
+    assert dialog.values() == {
+        "name": "lr",
+        "trust_pickle": True,
+        "check_on": "breast_cancer",
+        "declared": Declared(),
+    }
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.listed_items("models") == ["lr"], timeout=WAIT_MS)
     page = window.model_page
