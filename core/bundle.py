@@ -34,7 +34,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from . import card, drafts, keys, measure, oms, safezip, trust
+from . import card, declare, drafts, keys, measure, oms, safezip, trust
 from . import contract as contracts
 from . import datasets as ds
 from .catalog import PACKING, Catalog, _encode, _now
@@ -73,11 +73,6 @@ CHECK_MEMORY_PER_MB = 64
 # --- packing ----------------------------------------------------------------------------
 
 
-def _find_by_sha(catalog: Catalog, table: str, sha: str) -> dict | None:
-    rows = list(catalog.db[table].rows_where("sha256 = ?", [sha], limit=1, select="name"))
-    return rows[0]["name"] if rows else None
-
-
 def ensure_model(
     catalog: Catalog,
     model: str,
@@ -91,17 +86,19 @@ def ensure_model(
 ) -> dict:
     """A catalog model by name, or a model file imported (reused if already imported)."""
     try:
-        return catalog.get_model(model)
+        record = catalog.get_model(model)
     except NotFound:
         if not Path(model).is_file():
             raise
-    existing = _find_by_sha(catalog, "models", sha256_file(model))
-    if existing:
-        record = catalog.get_model(existing)
-        if declared and declared.features:
-            features, source = bound_features(record, declared, record["name"])
-            return catalog.bind_features(record, features, source)
-        return record
+    else:
+        declare.check_reused(record, declared)
+        return _with_declared_features(catalog, record, declared)
+    sha = sha256_file(model)
+    # The same file read another way (task, classes, threshold) is another catalog model.
+    for row in catalog.db["models"].rows_where("sha256 = ?", [sha], select="name"):
+        existing = catalog.get_model(row["name"])
+        if declare.same_declaration(existing, declared):
+            return _with_declared_features(catalog, existing, declared)
     return import_model(
         catalog,
         model,
@@ -112,6 +109,15 @@ def ensure_model(
         progress=progress,
         cancel=cancel,
     )
+
+
+def _with_declared_features(catalog: Catalog, record: dict, declared: Declared | None) -> dict:
+    """A catalog model found again, its features bound to a declared list (refused if
+    they were bound to other names)."""
+    if declared and declared.features:
+        features, source = bound_features(record, declared, record["name"])
+        return catalog.bind_features(record, features, source)
+    return record
 
 
 def ensure_dataset(
@@ -278,6 +284,7 @@ def pack(
     except ContractError as exc:
         raise UsageError(str(exc)) from None
     _check_request(catalog, name, version, intended_use, Path(out))
+    declare.check_declared(declared)
     with catalog.all_or_nothing():
         report(0, 6, "Importing the test set")
         test_rec = ensure_dataset(

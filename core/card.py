@@ -218,6 +218,13 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
         problem += f" — classes {_classes(model['classes'])}"
         if results.get("positive_class") is not None and ident["problem_type"] == "binary":
             problem += f"; positive class {results['positive_class']}"
+        output = model.get("output") or {}
+        if output.get("score") and output.get("threshold") is not None:
+            kind = "a logit, through a sigmoid" if output["score"] == "logit" else "a probability"
+            problem += (
+                f"; one score output ({kind}): {model['classes'][-1]} when its probability "
+                f"is at least {output['threshold']}"
+            )
     authors = [
         f"{a['name']} <{a['email']}> (key {format_fingerprint(a['fingerprint'])})"
         for a in ident["authors"]

@@ -167,6 +167,50 @@ pass_ctx = click.make_pass_decorator(Context)
 _DECLARED_OPTIONS: list[tuple[str, Callable]] = []
 
 
+def _comma_names(ctx, param, value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(v.strip() for v in value.split(","))
+
+
+_DECLARED_OPTIONS += [
+    (
+        "task",
+        click.option(
+            "--task",
+            type=click.Choice(["binary", "multiclass", "regression"]),
+            help="The problem type, when detection gets it wrong (e.g. a single-logit "
+            "binary network taken for a regression).",
+        ),
+    ),
+    (
+        "classes",
+        click.option(
+            "--classes",
+            callback=_comma_names,
+            help="Names for the model's class ids, in id order, as the labels in the data "
+            "(e.g. no,yes for ids 0,1).",
+        ),
+    ),
+    (
+        "positive_class",
+        click.option(
+            "--positive-class",
+            help="The positive class of a binary problem (precision, recall, F1, ROC); "
+            "default: the second class.",
+        ),
+    ),
+    (
+        "threshold",
+        click.option(
+            "--threshold",
+            type=float,
+            help="For a binary model with a single score output: predict the second class "
+            "when its probability is at least this (default 0.5; a logit goes through a "
+            "sigmoid first).",
+        ),
+    ),
+]
+
+
 def _declared(**values: Any):
     from .importer import Declared
 
@@ -514,12 +558,17 @@ def _model_text(d: dict) -> str:
         for i, f in enumerate(feats)
     ]
     safety = d.get("safety") or {}
+    from .declare import decisions
+
+    decided = decisions({**d, "info": d}) or [
+        ("task", d.get("task")),
+        ("classes", ", ".join(map(str, d.get("classes") or [])) or "-"),
+    ]
     return "\n".join(
         [
             f"{d['name']}  ({d['format']}, {d['framework']} {d.get('framework_version') or ''})",
             f"  estimator   {d.get('estimator')}",
-            f"  task        {d.get('task')}",
-            f"  classes     {', '.join(map(str, d.get('classes') or [])) or '-'}",
+            *(f"  {what:<11} {how}" for what, how in decided),
             f"  parameters  {d.get('params')}",
             f"  size        {d.get('size_bytes')} bytes",
             f"  sha256      {d.get('sha256')}",

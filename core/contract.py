@@ -319,10 +319,34 @@ def _check_model(c: Mapping[str, Any], add: _Add) -> None:
     if classes is not None and len({json.dumps(k) for k in classes}) != len(classes):
         add("model.classes", "model.classes lists a class twice")
     _unique_names(model["features"], "model.features", add)
+    _check_output(c, add)
     fingerprints = [a["fingerprint"] for a in c["identity"]["authors"]]
     for i, fpr in enumerate(fingerprints):
         if fpr in fingerprints[:i]:
             add(f"identity.authors[{i}]", f"identity.authors[{i}] repeats the key {fpr[:16]}...")
+
+
+def _check_output(c: Mapping[str, Any], add: _Add) -> None:
+    """The recorded reading of the model's output agrees with its classes and results."""
+    output, classes = c["model"].get("output"), c["model"]["classes"]
+    if not output:
+        return
+    binary = c["identity"]["problem_type"] == "binary"
+    ids = output.get("class_ids")
+    if ids is not None and (classes is None or len(ids) != len(classes)):
+        at = "model.output.class_ids"
+        add(at, f"{at} must list as many ids as model.classes has classes")
+    positive = output.get("positive_class")
+    if positive is not None and (not binary or positive not in (classes or [])):
+        at = "model.output.positive_class"
+        add(at, f"{at} must be one of the classes of a binary model")
+    elif binary and positive is not None and c["results"].get("positive_class") != positive:
+        at = "results.positive_class"
+        add(at, f"{at} must be model.output.positive_class, the class the metrics call positive")
+    score, threshold = output.get("score"), output.get("threshold")
+    if (score is None) != (threshold is None) or (score and not binary):
+        at = "model.output.score"
+        add(at, f"{at} and model.output.threshold go together, and only on a binary model")
 
 
 def _check_datasets(c: Mapping[str, Any], add: _Add) -> Mapping[str, Any] | None:
@@ -750,6 +774,8 @@ def draft_contract(
         "features": _features(model_info, test),
         "classes": _plain(model_info.get("classes")),
     }
+    if model_info.get("output"):  # how its output is read; absent for models imported before
+        model["output"] = _plain(dict(model_info["output"]))
     contract: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "identity": {

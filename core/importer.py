@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import datasets as ds
+from . import declare
 from .catalog import Catalog
 from .errors import FeatureMismatch, NotFound, UnsafeInput, UsageError
 from .fsutil import sha256_file
@@ -207,6 +208,7 @@ def import_model(
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     fmt = detect_model_format(path)
+    declare.check_declared(declared)  # what contradicts itself, before any long work
     name = name or path.stem
     catalog._check_new_name("models", name)
     with tempfile.TemporaryDirectory(prefix="baton-import-") as tmp:
@@ -258,6 +260,8 @@ def import_model(
                 cancel=cancel,
                 what=path.name,
             )
+        # How its output is read: detected, or as declared (refused if they contradict).
+        info = declare.resolve(info, declared, path.name)
         features, source = bound_features(info, declared, path.name)
         if check_on:
             data_name = data_record["name"] if data_record else Path(check_on).name

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
-from . import metrics
+from . import declare, metrics
 from .catalog import Catalog
 from .datasets import read_table
 from .errors import DatasetError, UsageError
@@ -136,7 +136,9 @@ def evaluate(
             cancel=cancel,
             what=model["file_name"],
         )
-        pred, proba, _ = predictions_frame_to_arrays(Path(params["out"]), model.get("classes"))
+        # The metrics take the positive class of a binary problem to be the second.
+        classes = declare.metric_classes(model.get("classes"), declare.positive_class(model))
+        pred, proba, _ = predictions_frame_to_arrays(Path(params["out"]), classes)
         y_true = labels_of(Path(params["data"]), dataset["target"])
         if len(pred) != len(y_true):
             raise DatasetError(f"the model returned {len(pred)} predictions for {len(y_true)} rows")
@@ -145,7 +147,7 @@ def evaluate(
             y_true,
             pred,
             proba,
-            model.get("classes"),
+            classes,
             bootstrap=bootstrap,
             seed=seed,
             progress=progress,

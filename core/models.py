@@ -476,6 +476,7 @@ def introspect_onnx(path: str | os.PathLike[str]) -> dict[str, Any]:
     params = onnx_param_count(model)
     classes = onnx_classes(model)
     outputs = [_onnx_value_info(o) for o in model.graph.output]
+    source = "labels" if classes is not None else None
     if classes is not None:
         task = "binary" if len(classes) == 2 else "multiclass"
     else:
@@ -484,6 +485,7 @@ def introspect_onnx(path: str | os.PathLike[str]) -> dict[str, Any]:
         if isinstance(width, int) and width > 1:
             classes = list(range(width))
             task = "binary" if width == 2 else "multiclass"
+            source = "columns"
         else:
             task = "regression"
     inputs = [_onnx_value_info(i) for i in model.graph.input]
@@ -500,11 +502,31 @@ def introspect_onnx(path: str | os.PathLike[str]) -> dict[str, Any]:
         "estimator": f"ONNX graph ({len(model.graph.node)} nodes)",
         "task": task,
         "classes": classes,
+        "classes_source": source,
+        "output_op": _producer_op(model.graph, outputs[0]["name"]) if outputs else None,
         "features": _onnx_features(inputs),
         "inputs": inputs,
         "outputs": outputs,
         "params": params,
     }
+
+
+# Nodes that pass a tensor on unchanged in value: the output's kind is that of their input.
+_PASS_THROUGH = {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Cast"}
+
+
+def _producer_op(graph, name: str) -> str | None:
+    """The operator that computes the graph output ``name``, looking through reshapes."""
+    producers = {out: node for node in graph.node for out in node.output}
+    for _ in range(len(graph.node) + 1):
+        node = producers.get(name)
+        if node is None:
+            return None
+        if node.op_type not in _PASS_THROUGH or not node.input:
+            # Shown to the user later: an operator's name is an identifier, or nothing.
+            return node.op_type if node.op_type.isidentifier() else None
+        name = node.input[0]
+    return None
 
 
 def _onnx_features(inputs: list[dict]) -> list[dict]:
@@ -772,9 +794,12 @@ class Predictor:
     """A loaded model with one interface for scikit-learn and ONNX (child process only)."""
 
     def __init__(self, path: str, fmt: str, info: dict[str, Any]) -> None:
+        from .declare import class_ids
+
         self.fmt = fmt
         self.info = info
         self.classes = info.get("classes")
+        self._ids = class_ids(info)  # what the model outputs, before declared names
         if fmt == "skops":
             self.model = child_load_skops(path)
         elif fmt == "onnx":
@@ -817,6 +842,13 @@ class Predictor:
 
     def predict(self, X) -> tuple[np.ndarray, np.ndarray | None]:
         """Labels (or values) and class probabilities (None for regressors)."""
+        from .declare import read_output
+
+        return read_output(self.info, *self._predict(X))
+
+    def _predict(self, X) -> tuple[np.ndarray, np.ndarray | None]:
+        from .declare import is_single_score
+
         if self.fmt == "skops":
             labels = np.asarray(self.model.predict(X))
             proba = None
@@ -825,14 +857,14 @@ class Predictor:
             return labels, proba
         out = self.session.run(None, self._onnx_feed(X))
         first = np.asarray(out[0])
-        if self.info.get("task") == "regression":
+        if self.info.get("task") == "regression" or is_single_score(self.info):
             return first.reshape(len(first), -1)[:, 0].astype(np.float64), None
         proba = None
         if len(out) > 1:
             second = out[1]
             if isinstance(second, list):  # ZipMap: a list of {class: probability}
                 proba = np.array(
-                    [[row[c] for c in self.classes] for row in second], dtype=np.float64
+                    [[row[c] for c in self._ids] for row in second], dtype=np.float64
                 )
             else:
                 proba = np.asarray(second, dtype=np.float64)
@@ -842,7 +874,7 @@ class Predictor:
         if not (np.all(scores >= 0) and np.allclose(scores.sum(axis=1), 1, atol=1e-4)):
             z = np.exp(scores - scores.max(axis=1, keepdims=True))
             scores = z / z.sum(axis=1, keepdims=True)
-        labels = np.asarray(self.classes)[scores.argmax(axis=1)]
+        labels = np.asarray(self._ids)[scores.argmax(axis=1)]
         return labels, scores
 
 

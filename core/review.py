@@ -32,7 +32,7 @@ import jsonschema
 import numpy as np
 
 from . import bundle as bundles
-from . import jsonsafe, metrics, oms, safezip, trust
+from . import declare, jsonsafe, metrics, oms, safezip, trust
 from .card import fmt_measured
 from .catalog import Catalog, _decode, _encode, _now
 from .errors import BatonError, DatasetError, UntrustedSigner, UsageError, VerificationError
@@ -67,6 +67,8 @@ def _model_info(contract: dict) -> dict[str, Any]:
         "data_label": "the bundle's test set",
         "classes": model.get("classes"),
         "task": contract["identity"]["problem_type"],
+        # Class ids, logit or probability, threshold: read as at packing (absent: detected).
+        "output": model.get("output"),
     }
 
 
@@ -102,7 +104,10 @@ def reproduce(
             params["out"] = str(work / "predictions.parquet")
             report(1, 5, "Predicting the test set")
             run_task("predict", params, limits=limits, cancel=cancel, what=c["model"]["file"])
-            classes = c["model"].get("classes")
+            # Ordered as the signed metrics were: the positive class of a binary problem last.
+            classes = declare.metric_classes(
+                c["model"].get("classes"), c["results"].get("positive_class")
+            )
             here_pred, here_proba, here_ids = bundles.measure.predictions_frame_to_arrays(
                 Path(params["out"]), classes
             )

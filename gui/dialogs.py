@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QHeaderView,
     QLineEdit,
     QTableWidget,
@@ -238,6 +239,113 @@ class ImportDatasetDialog(_ImportDialog):
         }
 
 
+# Core says how to declare with the command line's options; the desktop says it with the
+# import dialog's fields. Phrases first, then the bare option names.
+_PHRASES = (
+    ("declare --task binary if", "import it again declared a binary classifier if"),
+    ("add --task binary if", "declare it a binary classifier if"),
+    ("declared with --task", "declared at import"),
+    ("declared with --classes", "declared at import"),
+    ("declared with --positive-class", "declared at import"),
+    ("--task binary needs", "A binary classifier needs"),
+    ("--task multiclass needs", "A multiclass classifier needs"),
+    ("--classes names", "Class names lists"),
+)
+_FIELD_WORDS = {
+    "--task": "Problem type",
+    "--classes": "Class names",
+    "--positive-class": "Positive class",
+    "--threshold": "Threshold",
+}
+TASK_CHOICES = (
+    ("Detect from the model", None),
+    ("binary classifier", "binary"),
+    ("multiclass classifier", "multiclass"),
+    ("regressor", "regression"),
+)
+
+
+def in_dialog_words(message: str) -> str:
+    """A message about the declaration options, naming the dialog's fields instead."""
+    for cli_words, words in _PHRASES:
+        message = message.replace(cli_words, words)
+    for flag in sorted(_FIELD_WORDS, key=len, reverse=True):
+        message = message.replace(f"{flag} ", f"{_FIELD_WORDS[flag]} ")
+    return message
+
+
+class DeclareTaskBox(QGroupBox):
+    """Problem type, class names, positive class and threshold, when detection is wrong.
+
+    Unticked (the default), Baton detects them; ticked, what is filled in is checked
+    against the model when it is imported.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Declare the problem type and labels", parent)
+        self.setCheckable(True)
+        self.setChecked(False)
+        self.setToolTip(
+            "Baton detects these from the model. Declare them when it cannot: a single-logit "
+            "binary network (taken for a regression otherwise), class ids to name after the "
+            "labels in your data, a positive class other than the second"
+        )
+        form = QFormLayout(self)
+        self.task = QComboBox()
+        for text, value in TASK_CHOICES:
+            self.task.addItem(text, value)
+        self.classes = QLineEdit()
+        self.classes.setPlaceholderText("detected; or names for class ids 0, 1, … in order")
+        self.positive = QLineEdit()
+        self.positive.setPlaceholderText("detected: the second class")
+        self.threshold = QLineEdit()
+        self.threshold.setPlaceholderText("0.5 — for a binary model with a single score output")
+        form.addRow("&Problem type", self.task)
+        form.addRow("C&lass names", self.classes)
+        form.addRow("P&ositive class", self.positive)
+        form.addRow("T&hreshold", self.threshold)
+        form.addRow(
+            muted_label(
+                "Class names separated by commas, as the labels appear in your data. A score "
+                "that is a logit goes through a sigmoid before the threshold."
+            )
+        )
+        self.changed = (
+            self.toggled,
+            self.task.currentIndexChanged,
+            self.classes.textChanged,
+            self.positive.textChanged,
+            self.threshold.textChanged,
+        )
+
+    def values(self) -> dict[str, Any]:
+        """The declared fields (all None when the box is unticked); raises ValueError for a
+        threshold that is not a number."""
+        if not self.isChecked():
+            return {}
+        classes = self.classes.text().strip()
+        threshold = self.threshold.text().strip()
+        return {
+            "task": self.task.currentData(),
+            "classes": tuple(c.strip() for c in classes.split(",")) if classes else None,
+            "positive_class": self.positive.text().strip() or None,
+            "threshold": float(threshold) if threshold else None,
+        }
+
+    def problem(self) -> str:
+        from baton.core.declare import check_declared
+        from baton.core.errors import UsageError
+        from baton.core.importer import Declared
+
+        try:
+            check_declared(Declared(**self.values()))
+        except ValueError:
+            return "The threshold must be a number between 0 and 1, such as 0.5."
+        except UsageError as exc:
+            return in_dialog_words(str(exc)) + "."
+        return ""
+
+
 class ImportModelDialog(_ImportDialog):
     """Name of a model file; for pickles, the consent and the dataset to check on."""
 
@@ -288,6 +396,10 @@ class ImportModelDialog(_ImportDialog):
                         f"This is {what}. It is loaded in a separate process with a memory limit."
                     ),
                 )
+        self.declare_task = DeclareTaskBox()
+        self.layout_.addWidget(self.declare_task)
+        for signal in self.declare_task.changed:
+            signal.connect(self._validate)
         self._feature_rows(datasets)
         self._finish_layout()
 
@@ -360,7 +472,7 @@ class ImportModelDialog(_ImportDialog):
         }
 
     def _problem(self) -> str:
-        problem = super()._problem()
+        problem = super()._problem() or self.declare_task.problem()
         if not problem and hasattr(self, "features_from") and self.feature_names() == []:
             return "Type the feature names, separated by commas, or choose where they come from."
         if problem or not self.is_pickle:
@@ -375,14 +487,17 @@ class ImportModelDialog(_ImportDialog):
         return ""
 
     def values(self) -> dict[str, Any]:
-        from baton.core.importer import Declared
-
         return {
             "name": self.name.text().strip(),
             "trust_pickle": self.is_pickle and self.consent.isChecked(),
             "check_on": self.check_on.currentData() if self.is_pickle else None,
-            "declared": Declared(**self.declared_features()),
+            "declared": self._declared(),
         }
+
+    def _declared(self):
+        from baton.core.importer import Declared
+
+        return Declared(**self.declare_task.values(), **self.declared_features())
 
 
 class ShortcutsDialog(QDialog):

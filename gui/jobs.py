@@ -41,18 +41,24 @@ def import_model_job(
 ):
     def job(catalog, progress, cancel) -> dict[str, Any]:
         from baton.core import importer
+        from baton.core.errors import UsageError
 
         progress(None, None, f"Checking {Path(path).name}")
-        return importer.import_model(
-            catalog,
-            path,
-            name=name,
-            trust_pickle=trust_pickle,
-            check_on=check_on,
-            declared=declared,
-            progress=progress,
-            cancel=cancel,
-        )
+        try:
+            return importer.import_model(
+                catalog,
+                path,
+                name=name,
+                trust_pickle=trust_pickle,
+                check_on=check_on,
+                declared=declared,
+                progress=progress,
+                cancel=cancel,
+            )
+        except UsageError as exc:  # a declaration the model contradicts: the dialog's words
+            from .dialogs import in_dialog_words
+
+            raise UsageError(in_dialog_words(str(exc)), path=exc.path) from None
 
     return job
 

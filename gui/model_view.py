@@ -55,6 +55,24 @@ TASK_NAMES = {
 NO_DATASET = "No dataset with a target column yet — import one to evaluate this model."
 
 
+DECISION_LABELS = {
+    "task": "Problem type",
+    "classes": "Classes",
+    "positive": "Positive class",
+    "score": "Score",
+    "threshold": "Threshold",
+}
+
+
+def decided_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Task, classes, positive class, score and threshold, each with how it was decided."""
+    from baton.core.declare import decisions
+
+    from .dialogs import in_dialog_words
+
+    return [(DECISION_LABELS[what], in_dialog_words(how)) for what, how in decisions(dict(record))]
+
+
 def safety_text(safety: Mapping[str, Any] | None) -> tuple[str, str]:
     """Banner text and kind for a model's safety record."""
     if not safety:
@@ -275,8 +293,13 @@ class ModelPage(QWidget):
             [
                 ("Estimator", record.get("estimator")),
                 ("Final estimator", info.get("final_estimator")),
-                ("Problem type", task),
-                ("Classes", ", ".join(map(str, classes)) if classes else None),
+                *(
+                    decided_rows(record)
+                    or [
+                        ("Problem type", task),
+                        ("Classes", ", ".join(map(str, classes)) if classes else None),
+                    ]
+                ),
                 ("Framework", framework or None),
                 ("Format", record.get("format")),
                 ("Parameters", f"{params:,}" if isinstance(params, int) else None),

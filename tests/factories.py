@@ -145,3 +145,32 @@ def make_mlp_onnx(path: Path, n_features: int, hidden: int = 16, classes: int = 
     onnx.checker.check_model(model)
     onnx.save_model(model, str(path))
     return path
+
+
+def logit_network(path, lr_pipeline, *, sigmoid: bool = False):
+    """The scaler and logistic regression of ``lr_pipeline`` as MatMul + Add, one output
+    column: the logit (or, with ``sigmoid``, the probability) of class 1."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    scaler, lr = lr_pipeline[0], lr_pipeline[-1]
+    w = (lr.coef_[0] / scaler.scale_).astype(np.float32).reshape(-1, 1)
+    b = np.array([lr.intercept_[0] - float(np.sum(lr.coef_[0] * scaler.mean_ / scaler.scale_))])
+    nodes = [
+        helper.make_node("MatMul", ["input", "W"], ["z"]),
+        helper.make_node("Add", ["z", "b"], ["logit" if not sigmoid else "s"]),
+    ]
+    if sigmoid:
+        nodes.append(helper.make_node("Sigmoid", ["s"], ["logit"]))
+    graph = helper.make_graph(
+        nodes,
+        "single_logit",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", w.shape[0]])],
+        [helper.make_tensor_value_info("logit", TensorProto.FLOAT, ["batch", 1])],
+        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b.astype(np.float32), "b")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save_model(model, str(path))
+    return path

@@ -132,7 +132,8 @@ def test_selecting_items_shows_their_pages(measured_home, window_on):
     assert page.safety.text().startswith("Safe to load: every type passed Baton's skops allowlist")
     assert page.inputs.rowCount() == 30
     assert page.inputs.item(0, 1).text() == "mean radius"
-    assert page.details.value("Classes") == "0, 1"
+    assert page.details.value("Classes") == "0, 1 (from the classifier's classes_)"
+    assert page.details.value("Positive class") == "1 (the second class)"
     assert page.details.value("SHA-256") == window.catalog.get_model("bc-lr")["sha256"]
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
         "Overview",
