@@ -166,7 +166,7 @@ def _classifier(
     if task:
         out["task_decided"] = "declared with --task"
     else:
-        out["task_decided"] = f"{k} classes: {info['task']}"
+        out["task_decided"] = f"a classifier with {k} classes"
     if "classes" in given:
         names = given["classes"]
         if len(names) != k:
