@@ -577,7 +577,10 @@ class ModelPage(QWidget):
         self.ctx.show_status(f"The {what} of {model} is recorded.")
         if self.record and self.record.get("name") == model:
             if what == "evaluation":  # a first evaluation names unnamed features
-                self.set_record(self.ctx.catalog.get_model(model))
+                fresh = self.ctx.catalog.get_model(model)
+                if fresh.get("features") != self.record.get("features"):
+                    # only then: rebuilding the page is a stall the user would feel
+                    self.set_record(fresh)
             self.tabs.setCurrentWidget(self.evaluation if what == "evaluation" else self.profiling)
             self.load_measurements()
 
