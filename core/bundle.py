@@ -425,6 +425,11 @@ def _with_seen_speed(contract: dict, seen: dict, fresh: dict | None) -> dict:
     return contracts.reevaluate_targets(new)
 
 
+# What a latency row tells a reader; its other fields (the clock, the sampling budget, the
+# machine's load) say how it was measured and are not listed as changed figures.
+LATENCY_FIGURES = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "mean_ms", "throughput_rps")
+
+
 def signed_changes(seen: dict, contract: dict) -> list[contracts.Change]:
     """Every figure that differs between what the editor showed and what would be signed,
     and every target whose measured value or verdict moved."""
@@ -435,12 +440,16 @@ def signed_changes(seen: dict, contract: dict) -> list[contracts.Change]:
             or (c.path.startswith("targets") and c.path.endswith((".measured", ".verdict")))
         ):
             continue
-        if c.kind == "added" and isinstance(c.new, dict):  # a new latency row: its figures
-            out += [
-                contracts.Change(f"{c.path}.{k}", "added", new=v)
-                for k, v in c.new.items()
-                if not isinstance(v, dict | list)
-            ]
+        if c.path.startswith("results.latency["):
+            field = c.path.rpartition("].")[2] if "]." in c.path else None
+            if c.kind == "added" and isinstance(c.new, dict):  # a new row: its figures
+                out += [
+                    contracts.Change(f"{c.path}.{k}", "added", new=c.new[k])
+                    for k in LATENCY_FIGURES
+                    if k in c.new
+                ]
+            elif field is None or field in LATENCY_FIGURES:
+                out.append(c)
         else:
             out.append(c)
     return out
