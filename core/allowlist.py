@@ -431,7 +431,8 @@ def file_readers(model: object) -> list[str]:
         elif hasattr(obj, "__dict__"):
             cls = type(obj)
             qualified = f"{cls.__module__}.{cls.__qualname__}"
-            if qualified in READS_NAMED_FILES and getattr(obj, "input", "content") != "content":
-                found.append(f"{cls.__name__}(input={obj.input!r})")
+            source = getattr(obj, "input", "content")
+            if qualified in READS_NAMED_FILES and source != "content":
+                found.append(f"{cls.__name__}(input={source!r})")
             stack.extend(vars(obj).values())
     return found

@@ -116,7 +116,7 @@ def _with_declared_features(catalog: Catalog, record: dict, declared: Declared |
     they were bound to other names)."""
     if declared and declared.features:
         features, source = bound_features(record, declared, record["name"])
-        return catalog.bind_features(record, features, source)
+        return catalog.bind_features(record, features, source or "declared")
     return record
 
 
@@ -335,9 +335,7 @@ def pack(
         )
 
 
-def _check_request(
-    catalog: Catalog, name: str, version: str, intended_use: str, out: Path
-) -> None:
+def _check_request(catalog: Catalog, name: str, version: str, intended_use: str, out: Path) -> None:
     """The usage errors of a pack, found before any long work."""
     try:
         contracts.version_key(version)
@@ -427,6 +425,11 @@ def _with_seen_speed(contract: dict, seen: dict, fresh: dict | None) -> dict:
     return contracts.reevaluate_targets(new)
 
 
+# What a latency row tells a reader; its other fields (the clock, the sampling budget, the
+# machine's load) say how it was measured and are not listed as changed figures.
+LATENCY_FIGURES = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "mean_ms", "throughput_rps")
+
+
 def signed_changes(seen: dict, contract: dict) -> list[contracts.Change]:
     """Every figure that differs between what the editor showed and what would be signed,
     and every target whose measured value or verdict moved."""
@@ -437,12 +440,16 @@ def signed_changes(seen: dict, contract: dict) -> list[contracts.Change]:
             or (c.path.startswith("targets") and c.path.endswith((".measured", ".verdict")))
         ):
             continue
-        if c.kind == "added" and isinstance(c.new, dict):  # a new latency row: its figures
-            out += [
-                contracts.Change(f"{c.path}.{k}", "added", new=v)
-                for k, v in c.new.items()
-                if not isinstance(v, dict | list)
-            ]
+        if c.path.startswith("results.latency["):
+            field = c.path.rpartition("].")[2] if "]." in c.path else None
+            if c.kind == "added" and isinstance(c.new, dict):  # a new row: its figures
+                out += [
+                    contracts.Change(f"{c.path}.{k}", "added", new=c.new[k])
+                    for k in LATENCY_FIGURES
+                    if k in c.new
+                ]
+            elif field is None or field in LATENCY_FIGURES:
+                out.append(c)
         else:
             out.append(c)
     return out
@@ -465,13 +472,17 @@ def _measurements(
         report(2, 6, f"Evaluating on the test set{why['evaluation']}")
         evaluation = measure.evaluate(catalog, model, test, cancel=cancel)
     else:
+        assert draft.seen is not None  # nothing is reused from a draft never seen
         sha = draft.seen["predictions"]["sha256"]
-        evaluation = catalog.evaluation_with_predictions(draft.model, draft.test, sha)
+        found = catalog.evaluation_with_predictions(draft.model, draft.test, sha)
+        assert found is not None  # stale_parts found it, in this transaction
+        evaluation = found
     if "profile" in stale:
         report(3, 6, f"Profiling latency and memory{why['profile']}")
         base = [r["batch_size"] for r in (draft.seen or {}).get("results", {}).get("latency") or []]
         batches = measure.batch_sizes_for(draft.targets, base=base or DEFAULT_BATCH_SIZES)
         return evaluation, _profile(catalog, model, test, batches, budget_s, cancel), False
+    assert draft.seen is not None  # a fresh profile was measured above otherwise
     measured = {r["batch_size"] for r in draft.seen["results"]["latency"]}
     missing = tuple(sorted({t.batch for t in draft.targets if t.batch} - measured))
     if not missing:
@@ -545,9 +556,7 @@ def pack_contract(
             )
             report(5, 6, "Signing")
             name, version = draft.name, draft.version
-            oms.sign_folder(
-                folder, signing_key, SIG, model_name=f"{name}-{version}", cancel=cancel
-            )
+            oms.sign_folder(folder, signing_key, SIG, model_name=f"{name}-{version}", cancel=cancel)
             verified = oms.verify_folder(folder, signing_key.public_key(), strict=True)
             if draft.seen is not None:  # the editor shows what was signed
                 drafts.save(catalog, contract, draft.model)
@@ -603,7 +612,13 @@ def _write_files(
         **{k: me[k] for k in ("name", "email", "fingerprint")},
         "public_key": trust.my_public_pem(catalog.home).decode(),
     }
-    profile = _seen_profile(draft.seen) if keep_speed else fresh["result"]
+    seen = draft.seen
+    if keep_speed:
+        assert seen is not None  # speed is kept only from a draft that was seen
+        profile = _seen_profile(seen)
+    else:
+        assert fresh is not None  # a profile was measured when none is kept
+        profile = fresh["result"]
     contract = contracts.draft_contract(
         draft.name,
         draft.version,
@@ -617,8 +632,8 @@ def _write_files(
         targets=draft.targets,
         predictions=measure.predictions_entry(pred_path),
     )
-    if keep_speed:
-        contract = _with_seen_speed(contract, draft.seen, fresh and fresh["result"])
+    if seen is not None and keep_speed:
+        contract = _with_seen_speed(contract, seen, fresh and fresh["result"])
     return contract
 
 

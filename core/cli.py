@@ -560,7 +560,7 @@ def _model_text(d: dict) -> str:
     safety = d.get("safety") or {}
     from .declare import decisions
 
-    decided = decisions({**d, "info": d}) or [
+    decided: list[tuple[str, Any]] = decisions({**d, "info": d}) or [
         ("task", d.get("task")),
         ("classes", ", ".join(map(str, d.get("classes") or [])) or "-"),
     ]

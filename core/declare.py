@@ -30,8 +30,7 @@ DECLARED_FIELDS = ("task", "classes", "positive_class", "threshold")
 PROBABILITY_OPS = ("Sigmoid", "Softmax")
 
 ONE_COLUMN = (
-    "one output column: taken as a regression — declare --task binary if it is a "
-    "classifier's score"
+    "one output column: taken as a regression — declare --task binary if it is a classifier's score"
 )
 
 
@@ -276,7 +275,7 @@ def read_output(
     ids = out.get("class_ids")
     if not ids:
         return labels, proba
-    names = dict(zip(ids, classes, strict=True))
+    names = dict(zip(ids, classes or (), strict=True))
     unknown = [v for v in dict.fromkeys(np.asarray(labels).tolist()) if v not in names]
     if unknown:
         raise ModelError(

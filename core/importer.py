@@ -68,7 +68,7 @@ def import_dataset(
 
 def feature_columns(
     columns: list[dict[str, Any]], target: str | None, id_column: str | None
-) -> tuple[list[str], dict[str, str]]:
+) -> tuple[list[str], dict[str, str | None]]:
     """A dataset's feature columns in order (all but the target and id columns), and their
     dtypes by name."""
     names = [c["name"] for c in columns if c["name"] not in (target, id_column)]
@@ -264,6 +264,7 @@ def import_model(
         info = declare.resolve(info, declared, path.name)
         features, source = bound_features(info, declared, path.name)
         if check_on:
+            assert data_path is not None  # read above for every --check-on
             data_name = data_record["name"] if data_record else Path(check_on).name
             label = dataset_label(data_record) if data_record else f"the dataset {data_name}"
             if source is None and features:

@@ -169,7 +169,7 @@ def _check_schema(schema: dict, zf: zipfile.ZipFile, name: str) -> list[str]:
     """Walk every container of the schema; check each node (a dict naming a loader)."""
     found: set[str] = set()
     off_list: dict[str, None] = {}  # ordered set
-    readers: dict[str, int] = {}  # member -> the __id__ of the one node that reads it
+    readers: dict[str, int | None] = {}  # member -> the __id__ of the one node that reads it
     stack: list[tuple[Any, int]] = [(schema, 0)]
     while stack:
         item, depth = stack.pop()
@@ -203,7 +203,11 @@ def _refuse_file_reader(node: dict, name: str) -> None:
     state = node.get("content")
     fields = state.get("content") if isinstance(state, dict) else None
     entry = fields.get("input") if isinstance(fields, dict) else None
-    raw = entry.get("content") if isinstance(entry, dict) and entry.get("__loader__") == "JsonNode" else None
+    raw = (
+        entry.get("content")
+        if isinstance(entry, dict) and entry.get("__loader__") == "JsonNode"
+        else None
+    )
     if raw == '"content"':
         return
     try:
@@ -221,10 +225,12 @@ def _reads_files(name: str, readers: list[str]) -> str:
     )
 
 
-def _check_node(node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, int]) -> str | None:
+def _check_node(
+    node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, int | None]
+) -> str | None:
     """How the refusal names this node if it is off the list, else None (it may pass)."""
-    loader, module, cls = (node.get(k) for k in ("__loader__", "__module__", "__class__"))
-    if not all(isinstance(x, str) for x in (loader, module, cls)):
+    loader, module, cls = node.get("__loader__"), node.get("__module__"), node.get("__class__")
+    if not (isinstance(loader, str) and isinstance(module, str) and isinstance(cls, str)):
         raise _unreadable(name, "a node without a loader, module and class")
     node_id = node.get("__id__")
     if node_id is not None and (isinstance(node_id, bool) or not isinstance(node_id, int)):
@@ -233,7 +239,11 @@ def _check_node(node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, i
     allowed = allowlist.ALLOWED.get(loader)
     if allowed is None or "." in cls or full not in allowed:
         if loader == "MethodNode":
-            func = (node.get("content") or {}).get("func") if isinstance(node.get("content"), dict) else None
+            func = (
+                (node.get("content") or {}).get("func")
+                if isinstance(node.get("content"), dict)
+                else None
+            )
             full = f"{full}.{func}" if isinstance(func, str) else full
         word = _LOADER_WORDS.get(loader, loader)
         return _show(full) if loader == "ObjectNode" else f"{_show(full)} ({_show(word)})"
@@ -256,7 +266,7 @@ def _check_node(node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, i
     return None
 
 
-def _data_file(node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, int]) -> str:
+def _data_file(node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, int | None]) -> str:
     """The member an array node reads; each is read for one object only, so that a small
     schema cannot make skops load one large member thousands of times."""
     member, node_id = node.get("file"), node.get("__id__") or None
@@ -690,6 +700,7 @@ def introspect_sklearn(est: Any) -> dict[str, Any]:
         classes_list, task = None, "regression"
     names = getattr(est, "feature_names_in_", None)
     n_features = getattr(est, "n_features_in_", None)
+    features: list[dict[str, Any]]
     if names is not None:
         features = [{"name": str(n), "dtype": None} for n in names]
     elif n_features is not None:
@@ -864,7 +875,7 @@ class Predictor:
             second = out[1]
             if isinstance(second, list):  # ZipMap: a list of {class: probability}
                 proba = np.array(
-                    [[row[c] for c in self._ids] for row in second], dtype=np.float64
+                    [[row[c] for c in self._ids or ()] for row in second], dtype=np.float64
                 )
             else:
                 proba = np.asarray(second, dtype=np.float64)

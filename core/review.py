@@ -412,13 +412,17 @@ def judge_reproduction(result: dict[str, Any]) -> dict[str, Any]:
             f"Targets met on this machine: yes — {n} of {n} {'passes' if n == 1 else 'pass'}."
         )
     else:
-        targets_line = "Targets met on this machine: no — " + "; ".join(
-            f"{t['expr']} not measured here"
-            if t["verdict_here"] == "unmeasured"
-            else f"{t['expr']} measured {fmt_measured(t['metric'], t['here'])} here"
-            + (" on a busy machine" if t["busy_here"] else "")
-            for t in missed
-        ) + "."
+        targets_line = (
+            "Targets met on this machine: no — "
+            + "; ".join(
+                f"{t['expr']} not measured here"
+                if t["verdict_here"] == "unmeasured"
+                else f"{t['expr']} measured {fmt_measured(t['metric'], t['here'])} here"
+                + (" on a busy machine" if t["busy_here"] else "")
+                for t in missed
+            )
+            + "."
+        )
     notes = latency_caveats(latency_here)
     busy = any(row.get("machine_busy") for row in latency_here)
     if busy:
@@ -514,7 +518,7 @@ def decide(
                     + (", ".join(known) or "none")
                 )
             comments.append({"target": key_text, "comment": text})
-        review = {
+        review: dict[str, Any] = {
             "schema": "baton.review/v1",
             "bundle": {
                 "name": opened.name,

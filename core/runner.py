@@ -216,7 +216,9 @@ def _progress_update(line: str) -> tuple[float | None, float | None, str] | None
     if not (isinstance(value, list) and len(value) == 3 and isinstance(value[2], str)):
         return None
     done, total = value[0], value[1]
-    if not all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in (done, total)):
+    if not all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in (done, total)
+    ):
         return None
     return done, total, value[2]
 
@@ -299,5 +301,8 @@ def _rebuild_error(error: dict[str, Any]) -> Exception:
     cls = _CHILD_ERRORS.get(name, RunnerError) if isinstance(name, str) else RunnerError
     if issubclass(cls, RunnerError):
         words = error.get("last_words")
-        return cls(error["message"], last_words=visible(words, lines=True) if isinstance(words, str) else "")
+        return cls(
+            error["message"],
+            last_words=visible(words, lines=True) if isinstance(words, str) else "",
+        )
     return cls(error["message"])

@@ -38,8 +38,6 @@ def visible(text: object, *, lines: bool = False) -> str:
     if (text.replace("\n", "") if lines else text).isprintable():
         return text  # the common case, at C speed
     return "".join(
-        _escape(c)
-        if unicodedata.category(c) in _INVISIBLE and not (lines and c == "\n")
-        else c
+        _escape(c) if unicodedata.category(c) in _INVISIBLE and not (lines and c == "\n") else c
         for c in text
     )

@@ -595,9 +595,7 @@ def _zip64_end(
     return count, dsize, doffset
 
 
-def _read_directory(
-    reader: _Reader, directory: _Directory, label: str, path: str
-) -> list[_Record]:
+def _read_directory(reader: _Reader, directory: _Directory, label: str, path: str) -> list[_Record]:
     """Exactly ``directory.count`` records, filling the directory to its last byte."""
     data = reader.read_at(directory.offset, directory.size)
     miscounted = VerificationError(
@@ -627,8 +625,23 @@ def _read_directory(
             name = raw_name.decode("cp437")
         csize, size, offset = _central_zip64(name, extra, (size, csize, offset), label, path)
         records.append(
-            _Record(name, raw_name, version, flags, method, time, date, crc, csize, size,
-                    extra, comment, disk, external_attr, offset)  # fmt: skip
+            _Record(
+                name,
+                raw_name,
+                version,
+                flags,
+                method,
+                time,
+                date,
+                crc,
+                csize,
+                size,
+                extra,
+                comment,
+                disk,
+                external_attr,
+                offset,
+            )  # fmt: skip
         )
     if at != len(data):
         raise miscounted
@@ -883,8 +896,16 @@ def _check_local_entries(
                 path,
             )
         entries.append(
-            _Entry(record.name, record.name.endswith("/"), record.method, record.crc,
-                   record.size, record.compressed_size, record.header_offset, data_offset)  # fmt: skip
+            _Entry(
+                record.name,
+                record.name.endswith("/"),
+                record.method,
+                record.crc,
+                record.size,
+                record.compressed_size,
+                record.header_offset,
+                data_offset,
+            )  # fmt: skip
         )
         at, previous = end, record
     if directory_at > at:

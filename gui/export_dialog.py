@@ -639,4 +639,3 @@ class ExportDialog(QDialog):
             return False
         folder = Path(self.result["file"]).parent
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-

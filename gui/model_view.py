@@ -391,7 +391,8 @@ class ModelPage(QWidget):
             ok = False
         else:
             text = (
-                "The inputs will be named, in order: " + ", ".join(names[:20])
+                "The inputs will be named, in order: "
+                + ", ".join(names[:20])
                 + (f", and {len(names) - 20} more" if len(names) > 20 else "")
                 + ". Names once recorded are not changed."
             )

@@ -790,7 +790,7 @@ class ContractView(QWidget):
 
 
 def author_line(author: Mapping[str, Any]) -> QWidget:
-    """"Author: NAME <EMAIL> FINGERPRINT", each part a plain label (the name in bold)."""
+    """ "Author: NAME <EMAIL> FINGERPRINT", each part a plain label (the name in bold)."""
     from baton.core.keys import format_fingerprint
 
     line = QWidget()

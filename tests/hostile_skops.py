@@ -93,7 +93,6 @@ def plant(skops: bytes, node: dict, attribute: str = "evil_") -> bytes:
     return edit_schema(skops, edit)
 
 
-
 def bundle_with_model(world, skops: bytes, name: str) -> Path:
     """The handover bundle with ``skops`` as its model, re-signed by its trusted author."""
 

@@ -156,8 +156,10 @@ def recipes() -> Iterator[tuple[str, Callable[[], Any]]]:
             [("a", decomposition.PCA(2)), ("b", preprocessing.StandardScaler())]
         ).fit(Xc),
         "ColumnTransformer": lambda c: c(
-            [("a", preprocessing.StandardScaler(), [0, 1]),
-             ("b", preprocessing.OneHotEncoder(handle_unknown="ignore"), [2])],
+            [
+                ("a", preprocessing.StandardScaler(), [0, 1]),
+                ("b", preprocessing.OneHotEncoder(handle_unknown="ignore"), [2]),
+            ],
             remainder="passthrough",
         ).fit(Xc),  # fmt: skip
         "VotingClassifier": lambda c: c(tree_pair("c"), voting="soft").fit(Xc, yc),
@@ -228,7 +230,9 @@ def generate() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     refused: dict[str, tuple[str, ...]] = {}
     for label, data in dumps():
         nodes = schema_nodes(data)
-        bad = sorted(f"{name} ({loader})" for loader, name in nodes if loader not in ACCEPTED_LOADERS)
+        bad = sorted(
+            f"{name} ({loader})" for loader, name in nodes if loader not in ACCEPTED_LOADERS
+        )
         if bad:
             refused[label] = tuple(bad)
             continue

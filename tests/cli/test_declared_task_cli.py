@@ -127,8 +127,18 @@ def test_without_the_declaration_the_network_is_a_regression_and_model_show_says
 def test_an_output_from_a_sigmoid_is_taken_as_a_probability_and_the_threshold_applies(baton, data):
     _ok(baton("dataset", "add", data["bc_test"], "--name", "bc-test", "--target", "target"))
     added = _ok(
-        baton("model", "add", data["prob"], "--name", "p", "--task", "binary",
-              "--threshold", "0.9", "--json")  # fmt: skip
+        baton(
+            "model",
+            "add",
+            data["prob"],
+            "--name",
+            "p",
+            "--task",
+            "binary",
+            "--threshold",
+            "0.9",
+            "--json",
+        )  # fmt: skip
     )
     assert added["output"]["score"] == "probability"
     assert "Sigmoid" in added["output"]["score_decided"]
@@ -152,7 +162,10 @@ def test_class_ids_of_an_onnx_classifier_are_named_after_the_labels_in_the_data(
     assert truth > 0.9
     assert sorted(result["classes"]) == sorted(WINE_NAMES)
     shown = _ok(baton("model", "show", "rf")).output
-    assert "barolo, grignolino, barbera (declared with --classes, for the model's class ids 0, 1, 2)" in shown
+    assert (
+        "barolo, grignolino, barbera (declared with --classes, for the model's class ids 0, 1, 2)"
+        in shown
+    )
 
 
 def test_the_positive_class_flips_precision_and_recall_as_scikit_learn_pos_label(baton, data):
@@ -172,9 +185,10 @@ def test_the_positive_class_flips_precision_and_recall_as_scikit_learn_pos_label
 
     proba0 = data["lr"].predict_proba(X)[:, 0]
     assert _value(zero, "roc_auc") == pytest.approx(roc_auc_score(y == 0, proba0), abs=1e-6)
-    assert "positive    0 (declared with --positive-class)" in _ok(
-        baton("model", "show", "zero")
-    ).output
+    assert (
+        "positive    0 (declared with --positive-class)"
+        in _ok(baton("model", "show", "zero")).output
+    )
     detected = _ok(baton("model", "show", "one")).output
     assert "classes     0, 1 (from the classifier's classes_)" in detected
     assert "positive    1 (the second class)" in detected
@@ -183,33 +197,69 @@ def test_the_positive_class_flips_precision_and_recall_as_scikit_learn_pos_label
 @pytest.mark.parametrize(
     ("model", "args", "message"),
     [
-        ("forest_onnx", ["--classes", "a,b"],
-         "--classes names 2 classes but forest.onnx has 3 (class ids 0, 1, 2)"),
-        ("lr_skops", ["--positive-class", "yes"],
-         "--positive-class 'yes' is not one of the classes of lr.skops: 0, 1"),
-        ("logit", ["--task", "binary", "--threshold", "1.5"],
-         "--threshold must lie between 0 and 1 (exclusive), not 1.5"),
-        ("logit", ["--threshold", "0.3"],
-         "--threshold applies to a binary classifier's score, but logit.onnx has one output "
-         "column, taken as a regression; add --task binary if it is a classifier's score"),
-        ("reg_skops", ["--classes", "a,b"],
-         "--classes names classes, but reg.skops is a regressor (LinearRegression)"),
-        ("reg_skops", ["--task", "binary"],
-         "reg.skops is a scikit-learn regressor (LinearRegression); it cannot be declared binary"),
-        ("forest_onnx", ["--task", "regression"],
-         "forest.onnx is a classifier with 3 classes (0, 1, 2); it cannot be declared a regression"),
-        ("forest_onnx", ["--task", "binary"],
-         "--task binary needs 2 classes, but forest.onnx has 3 (0, 1, 2)"),
-        ("forest_onnx", ["--threshold", "0.5"],
-         "--threshold applies to a model with a single score output; forest.onnx gives one "
-         "probability per class and predicts the most probable"),
-        ("forest_onnx", ["--positive-class", "1"],
-         "--positive-class applies to a binary problem; forest.onnx is multiclass"),
-        ("logit", ["--task", "binary", "--classes", "a,b,c"],
-         "--classes names 3 classes but a binary classifier's single score needs 2"),
-        ("logit", ["--task", "multiclass"],
-         "logit.onnx has one output column; it can be a regression or a binary classifier's "
-         "score, not multiclass"),
+        (
+            "forest_onnx",
+            ["--classes", "a,b"],
+            "--classes names 2 classes but forest.onnx has 3 (class ids 0, 1, 2)",
+        ),
+        (
+            "lr_skops",
+            ["--positive-class", "yes"],
+            "--positive-class 'yes' is not one of the classes of lr.skops: 0, 1",
+        ),
+        (
+            "logit",
+            ["--task", "binary", "--threshold", "1.5"],
+            "--threshold must lie between 0 and 1 (exclusive), not 1.5",
+        ),
+        (
+            "logit",
+            ["--threshold", "0.3"],
+            "--threshold applies to a binary classifier's score, but logit.onnx has one output "
+            "column, taken as a regression; add --task binary if it is a classifier's score",
+        ),
+        (
+            "reg_skops",
+            ["--classes", "a,b"],
+            "--classes names classes, but reg.skops is a regressor (LinearRegression)",
+        ),
+        (
+            "reg_skops",
+            ["--task", "binary"],
+            "reg.skops is a scikit-learn regressor (LinearRegression); it cannot be declared binary",
+        ),
+        (
+            "forest_onnx",
+            ["--task", "regression"],
+            "forest.onnx is a classifier with 3 classes (0, 1, 2); it cannot be declared a regression",
+        ),
+        (
+            "forest_onnx",
+            ["--task", "binary"],
+            "--task binary needs 2 classes, but forest.onnx has 3 (0, 1, 2)",
+        ),
+        (
+            "forest_onnx",
+            ["--threshold", "0.5"],
+            "--threshold applies to a model with a single score output; forest.onnx gives one "
+            "probability per class and predicts the most probable",
+        ),
+        (
+            "forest_onnx",
+            ["--positive-class", "1"],
+            "--positive-class applies to a binary problem; forest.onnx is multiclass",
+        ),
+        (
+            "logit",
+            ["--task", "binary", "--classes", "a,b,c"],
+            "--classes names 3 classes but a binary classifier's single score needs 2",
+        ),
+        (
+            "logit",
+            ["--task", "multiclass"],
+            "logit.onnx has one output column; it can be a regression or a binary classifier's "
+            "score, not multiclass",
+        ),
         ("lr_skops", ["--classes", "no,no"], "--classes names 'no' twice"),
     ],
 )

@@ -55,8 +55,7 @@ def test_a_declared_list_of_the_wrong_length_is_refused(world, wine):
     refused = run(world.ds, "model", "add", wine.onnx, "--features", "a,b,c", "--json")
     assert refused.exit_code == 2
     assert error_line(refused) == (
-        "Error: the model reads 13 input feature(s) but the declared list names 3: "
-        "a, b, c"
+        "Error: the model reads 13 input feature(s) but the declared list names 3: a, b, c"
     )
     listed = as_json(ok(run(world.ds, "model", "list", "--json")))["models"]
     assert "wine-rf" not in [m["name"] for m in listed]
@@ -107,5 +106,8 @@ def test_pack_refuses_a_test_set_that_lacks_declared_features(world, wine):
                   "target", "--features-from", wine.train, "--name", "wine-cut", "--version",
                   "1", "--intended-use", INTENDED_USE, "--out", out, "--json")  # fmt: skip
     assert refused.exit_code == 1
-    assert "the test set wine-cut-test lacks alcohol, ash and has columns the model does not read: colour" in error_line(refused)
+    assert (
+        "the test set wine-cut-test lacks alcohol, ash and has columns the model does not read: colour"
+        in error_line(refused)
+    )
     assert not out.exists()

@@ -22,9 +22,9 @@ def wine_sets(catalog, wine):
 
 
 def _accuracy(catalog, model: str, dataset: str) -> float:
-    return measure.evaluate(catalog, model, dataset, bootstrap=0)["result"]["metrics"][
-        "accuracy"
-    ]["value"]
+    return measure.evaluate(catalog, model, dataset, bootstrap=0)["result"]["metrics"]["accuracy"][
+        "value"
+    ]
 
 
 def test_a_single_tensor_onnx_model_has_unnamed_features_until_bound(catalog, wine):
@@ -33,9 +33,7 @@ def test_a_single_tensor_onnx_model_has_unnamed_features_until_bound(catalog, wi
     assert record["info"]["features_source"] is None
 
 
-def test_check_on_names_the_features_and_shuffled_columns_give_the_true_accuracy(
-    wine_sets, wine
-):
+def test_check_on_names_the_features_and_shuffled_columns_give_the_true_accuracy(wine_sets, wine):
     record = import_model(wine_sets, wine.onnx, name="rf", check_on="wine-train")
     assert [f["name"] for f in record["features"]] == wine.features
     assert record["features"][0]["dtype"] == "float32"  # the ONNX input's, not the CSV's
@@ -88,9 +86,7 @@ def test_features_from_a_file_leave_out_the_target(wine):
     assert declared.features_source == "the columns of wine-shuffled.csv"
 
 
-def test_a_declared_list_of_the_wrong_length_is_refused_before_anything_is_stored(
-    catalog, wine
-):
+def test_a_declared_list_of_the_wrong_length_is_refused_before_anything_is_stored(catalog, wine):
     with pytest.raises(UsageError) as err:
         import_model(catalog, wine.onnx, name="rf", declared=Declared(features=("a", "b", "c")))
     assert str(err.value) == (
@@ -101,7 +97,9 @@ def test_a_declared_list_of_the_wrong_length_is_refused_before_anything_is_store
 
 def test_a_declared_order_that_the_check_on_data_contradicts_is_refused(wine_sets, wine):
     names = tuple(wine.features[:-1]) + ("colour",)
-    with pytest.raises(FeatureMismatch, match="lacks colour and has columns the model does not read: proline"):
+    with pytest.raises(
+        FeatureMismatch, match="lacks colour and has columns the model does not read: proline"
+    ):
         import_model(wine_sets, wine.onnx, name="rf", check_on="wine-train",
                      declared=Declared(features=names))  # fmt: skip
     assert wine_sets.count("models") == 0
@@ -109,7 +107,9 @@ def test_a_declared_order_that_the_check_on_data_contradicts_is_refused(wine_set
 
 def test_a_model_that_names_its_features_refuses_a_different_declaration(catalog, files):
     with pytest.raises(UsageError, match="names its own input features"):
-        import_model(catalog, files.wine_skops, name="w", declared=Declared(features=tuple("abcdefghijklm")))
+        import_model(
+            catalog, files.wine_skops, name="w", declared=Declared(features=tuple("abcdefghijklm"))
+        )
 
 
 def test_bound_names_are_never_silently_replaced(wine_sets, wine):

@@ -83,6 +83,9 @@ def test_a_new_target_batch_is_measured_alone_and_listed_before_signing(bc, chil
     lines = [str(c) for c in asked]
     assert "targets[latency_p95_ms@32].verdict: 'unmeasured' → 'pass' (better)" in lines
     assert any(line.startswith("results.latency[32].p95_ms: added ") for line in lines)
+    # the new row's figures, not how they were sampled (clock, budget, machine load)
+    added = [line.split(":")[0] for line in lines if line.startswith("results.latency[32]")]
+    assert added == [f"results.latency[32].{k}" for k in bundle.LATENCY_FIGURES]
     signed = result.contract
     assert signed["results"]["metrics"] == shown["results"]["metrics"]
     old_rows = {r["batch_size"]: r for r in shown["results"]["latency"]}

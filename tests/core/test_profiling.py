@@ -448,9 +448,7 @@ def test_latency_on_a_quiet_machine_is_not_marked_busy():
     before, own = _ticks(), os.times()
     (r,) = measure_latency(_matmul, X, batch_sizes=(8,), budget_s=0.6, min_samples=20)
     after, own_after = _ticks(), os.times()
-    others = _others_share(
-        before, after, own_after.user + own_after.system - own.user - own.system
-    )
+    others = _others_share(before, after, own_after.user + own_after.system - own.user - own.system)
     if others >= profiling.BUSY_CPU_SHARE / 2:
         pytest.skip(f"other processes took {others:.0%} of the CPU time during the test")
     assert r["machine_busy"] is False and r["busy_reason"] is None

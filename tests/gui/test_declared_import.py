@@ -64,7 +64,9 @@ def test_a_network_declared_binary_in_the_dialog_and_the_model_page_says_so(
     dialog = window.import_dialog
     dialog.name.setText("taken-as-regression")
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.listed_items("models") == ["taken-as-regression"], timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: window.listed_items("models") == ["taken-as-regression"], timeout=WAIT_MS
+    )
     qtbot.waitUntil(lambda: not window.task_status.isVisible(), timeout=WAIT_MS)
     details = window.model_page.details
     assert details.value("Problem type") == (

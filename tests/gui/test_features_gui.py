@@ -114,4 +114,7 @@ def test_the_model_page_names_unnamed_features_after_a_dataset(wine_home, wine, 
     page.evaluate()
     qtbot.waitUntil(lambda: window.banner.text() != "", timeout=WAIT_MS)
     assert window.banner.kind == "error"
-    assert "the test set wine-cut lacks alcohol, ash and has columns the model does not read: colour" in window.banner.text()
+    assert (
+        "the test set wine-cut lacks alcohol, ash and has columns the model does not read: colour"
+        in window.banner.text()
+    )

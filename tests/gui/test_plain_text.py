@@ -146,9 +146,7 @@ def test_bundle_with_markup_in_every_field_shows_it_literally(qtbot, homes, mark
     assert_only_plain_text(page, list(MARKUP.values()))
 
 
-def test_model_card_tab_is_batons_rendering_with_every_string_escaped(
-    qtbot, homes, markup_bundle
-):
+def test_model_card_tab_is_batons_rendering_with_every_string_escaped(qtbot, homes, markup_bundle):
     page = opened(qtbot, open_bundle_page(homes.mle, markup_bundle), "verified")
     text = page.card_view.toPlainText()
     for value in (MARKUP["author"], MARKUP["intended_use"], MARKUP["limitations"], MARKUP["note"]):

@@ -319,7 +319,6 @@ def _added(name: str) -> str:
             "name it, so it was refused unread")  # fmt: skip
 
 
-
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [

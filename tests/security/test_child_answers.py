@@ -42,8 +42,12 @@ def _import(catalog, files, tmp_path, code: str):
 
 
 def test_a_deeply_nested_answer_is_a_crash_not_a_traceback(catalog, files, tmp_path):
-    code = RESPONSE + "open(response, 'w').write('[' * 200000 + ']' * 200000); import os; os._exit(0)"
-    with pytest.raises(RunnerCrashed, match=r"^the answer of the process running evil.pkl is nested too deeply"):
+    code = (
+        RESPONSE + "open(response, 'w').write('[' * 200000 + ']' * 200000); import os; os._exit(0)"
+    )
+    with pytest.raises(
+        RunnerCrashed, match=r"^the answer of the process running evil.pkl is nested too deeply"
+    ):
         _import(catalog, files, tmp_path, code)
     assert catalog.count("models") == 0
 
@@ -61,7 +65,10 @@ def test_an_oversized_answer_is_refused_unread(catalog, files, tmp_path):
 
 
 def test_an_answer_of_another_shape_is_a_crash(catalog, files, tmp_path):
-    code = RESPONSE + "open(response, 'w').write('{\"result\": 1, \"extra\": 2}'); import os; os._exit(0)"
+    code = (
+        RESPONSE
+        + "open(response, 'w').write('{\"result\": 1, \"extra\": 2}'); import os; os._exit(0)"
+    )
     with pytest.raises(
         RunnerCrashed,
         match=r"^the answer of the process running evil.pkl is not a result or an error Baton knows$",

@@ -88,9 +88,7 @@ def _add_test_set(catalog, files):
 # --- 1. an isolated interpreter ------------------------------------------------------------
 
 
-def test_a_numpy_py_in_the_working_folder_is_never_imported(
-    catalog, files, tmp_path, monkeypatch
-):
+def test_a_numpy_py_in_the_working_folder_is_never_imported(catalog, files, tmp_path, monkeypatch):
     marker = tmp_path / "imported.txt"
     monkeypatch.chdir(_shadow_modules(tmp_path / "downloads", marker))
     _add_test_set(catalog, files)

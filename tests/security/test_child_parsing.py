@@ -165,7 +165,9 @@ def test_a_parquet_footer_claiming_a_trillion_rows(world, private_tmp):
 
 
 def test_a_parquet_footer_claiming_a_million_columns(world, private_tmp):
-    bundle = with_member(world, "data/test.parquet", parquet_claiming_columns(900_000), "cols.baton")
+    bundle = with_member(
+        world, "data/test.parquet", parquet_claiming_columns(900_000), "cols.baton"
+    )
     refused_small(world, private_tmp, bundle, "data/test.parquet: not a readable Parquet file")
 
 
@@ -179,7 +181,9 @@ def test_predictions_claiming_a_trillion_rows(world, private_tmp):
         members["contract.json"] = json.dumps(contract, indent=2, sort_keys=True).encode() + b"\n"
 
     bundle = rewrite(world.bundle, world.path("pred.baton"), swap, resign=world.dana_key)
-    refused_small(world, private_tmp, bundle, "predictions/test.parquet declares 1,000,000,000,000 rows")
+    refused_small(
+        world, private_tmp, bundle, "predictions/test.parquet declares 1,000,000,000,000 rows"
+    )
 
 
 def dictionary_bomb(rows: int = 4_000_000, width: int = 4096) -> bytes:

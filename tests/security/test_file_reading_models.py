@@ -32,9 +32,7 @@ LABELS = [1, 0, 1, 0, 1, 0]
 
 
 def _reading_pipeline(vectoriser) -> object:
-    pipe = make_pipeline(
-        ColumnTransformer([("words", vectoriser, "text")]), LogisticRegression()
-    )
+    pipe = make_pipeline(ColumnTransformer([("words", vectoriser, "text")]), LogisticRegression())
     pipe.fit(pd.DataFrame({"text": TEXTS}), LABELS)
     pipe[0].transformers_[0][1].input = "filename"  # what an attacker ships
     return pipe

@@ -68,11 +68,14 @@ class Hostile:
             "runstring": lambda: call_as_loss("numpy.testing._private.utils.runstring", code, {}),
             "exec": lambda: call_as_key_type(ref("builtins.exec", "TypeNode"), code),
             "eval": lambda: call_as_constructor("builtins.eval", code),
-            "os.system": lambda: call_as_key_type(ref("os.system", "FunctionNode"),
-                                                  f"touch {shlex.quote(m)}"),  # fmt: skip
+            "os.system": lambda: call_as_key_type(
+                ref("os.system", "FunctionNode"), f"touch {shlex.quote(m)}"
+            ),  # fmt: skip
             "numpy.save": lambda: call_as_loss("numpy.save", m, [1]),
             "numpy.savetxt": lambda: call_as_constructor("numpy.savetxt", m, [1.0]),
-            "open_memmap": lambda: call_as_loss("numpy.lib.format.open_memmap", m, "w+", "<f8", [1]),
+            "open_memmap": lambda: call_as_loss(
+                "numpy.lib.format.open_memmap", m, "w+", "<f8", [1]
+            ),
             "scipy.io.savemat": lambda: call_as_loss("scipy.io.savemat", m, {}),
             "numpy.memmap": lambda: call_as_constructor("numpy.memmap", m, "<f8", "w+", 0, [1]),
             "numpy.savez": lambda: call_as_loss("numpy.savez", m, [1]),
@@ -80,7 +83,9 @@ class Hostile:
             "numpy.fromfile": lambda: call_as_key_type(ref("numpy.fromfile", "FunctionNode"), p),
             "numpy.loadtxt": lambda: call_as_constructor("numpy.loadtxt", p),
             "read_array": lambda: call_as_loss("numpy.lib.format.read_array", p, True),
-            "scipy.io.loadmat": lambda: call_as_key_type(ref("scipy.io.loadmat", "FunctionNode"), p),
+            "scipy.io.loadmat": lambda: call_as_key_type(
+                ref("scipy.io.loadmat", "FunctionNode"), p
+            ),
             "numpy.add": lambda: call_as_key_type(ref("numpy.add", "FunctionNode"), p),
         }[self.id]()
 
@@ -267,7 +272,10 @@ def skops_allowed_types_of(data: bytes, folder: Path) -> list[str]:
 def test_an_unreviewed_skops_protocol_is_refused(protocol, base_skops, tmp_path):
     path = tmp_path / "old.skops"
     path.write_bytes(edit_schema(base_skops, lambda s: s.update(protocol=protocol)))
-    with pytest.raises(ModelError, match=r"old.skops was saved with skops protocol .*; Baton reads protocols 1 and 2"):
+    with pytest.raises(
+        ModelError,
+        match=r"old.skops was saved with skops protocol .*; Baton reads protocols 1 and 2",
+    ):
         skops_allowed_types(path)
 
 

@@ -278,5 +278,7 @@ def test_html_card_escapes_markup_in_every_free_text_field(world):
     for tag in ("<img", "<a ", "<b>"):
         assert tag not in body, tag
     assert "&lt;b&gt;Mallory&lt;/b&gt;" in body
-    assert "&lt;img src=x onerror=alert(1)&gt; &lt;a href=&#x27;https://evil.example&#x27;&gt;" in body
+    assert (
+        "&lt;img src=x onerror=alert(1)&gt; &lt;a href=&#x27;https://evil.example&#x27;&gt;" in body
+    )
     assert "&lt;b&gt;agreed&lt;/b&gt; &lt;img src=x&gt;" in body

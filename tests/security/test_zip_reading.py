@@ -610,8 +610,10 @@ def _sneak(text: str) -> str:
     [
         (_sneak, "repeats the JSON key 'identity'"),
         (lambda t: '{"nan": NaN, ' + t[1:], "contains NaN, which JSON does not allow"),
-        (lambda t: '{"deep": ' + "[" * 100_000 + "]" * 100_000 + ", " + t[1:],
-         "is nested too deeply (more than 64 levels)"),
+        (
+            lambda t: '{"deep": ' + "[" * 100_000 + "]" * 100_000 + ", " + t[1:],
+            "is nested too deeply (more than 64 levels)",
+        ),
     ],
     ids=["duplicate-key", "nan", "deep"],
 )
@@ -722,9 +724,7 @@ def _files(members: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 @given(data=st.data())
-def test_whatever_baton_accepts_reads_the_same_with_zipfile_and_a_streaming_reader(
-    handover, data
-):
+def test_whatever_baton_accepts_reads_the_same_with_zipfile_and_a_streaming_reader(handover, data):
     original = handover.bundle.read_bytes()
     damaged = _mutate(original, data.draw)
     work = Path(tempfile.mkdtemp(prefix="zip-prop-"))
