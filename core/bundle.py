@@ -95,7 +95,7 @@ def ensure_model(
         return _with_declared_features(catalog, record, declared)
     sha = sha256_file(model)
     # The same file read another way (task, classes, threshold) is another catalog model.
-    for row in catalog.db["models"].rows_where("sha256 = ?", [sha], select="name"):
+    for row in catalog.db.table("models").rows_where("sha256 = ?", [sha], select="name"):
         existing = catalog.get_model(row["name"])
         if declare.same_declaration(existing, declared):
             return _with_declared_features(catalog, existing, declared)
@@ -131,7 +131,7 @@ def ensure_dataset(
             raise
         sha = sha256_file(data)
         rows = list(
-            catalog.db["datasets"].rows_where(
+            catalog.db.table("datasets").rows_where(
                 "sha256 = ? and coalesce(target, '') = ? and coalesce(id_column, '') = ?",
                 [sha, target or "", id_column or ""],
                 limit=1,
@@ -729,16 +729,16 @@ def _record(
     }
     with catalog.write() as db:
         existing = list(
-            db["handovers"].rows_where(
+            db.table("handovers").rows_where(
                 "direction = ? and name = ? and version = ? and root_digest = ?",
                 [direction, name, version, root],
                 limit=1,
             )
         )
         if existing:
-            db["handovers"].update(existing[0]["id"], {"path": row["path"]})
+            db.table("handovers").update(existing[0]["id"], {"path": row["path"]})
             return existing[0]
-        db["handovers"].insert(_encode(row))
+        db.table("handovers").insert(_encode(row))
     return row
 
 

@@ -61,7 +61,7 @@ def _now() -> str:
 
 
 def _m001_initial(db: sqlite_utils.Database) -> None:
-    db["models"].create(
+    db.table("models").create(
         {
             "id": str,
             "name": str,
@@ -85,8 +85,8 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"name", "format", "sha256", "created_at"},
     )
-    db["models"].create_index(["name"], unique=True)
-    db["datasets"].create(
+    db.table("models").create_index(["name"], unique=True)
+    db.table("datasets").create(
         {
             "id": str,
             "name": str,
@@ -108,14 +108,14 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"name", "format", "sha256", "fingerprint", "created_at"},
     )
-    db["datasets"].create_index(["name"], unique=True)
-    db["models"].enable_fts(
+    db.table("datasets").create_index(["name"], unique=True)
+    db.table("models").enable_fts(
         ["name", "description", "tags", "estimator", "file_name"],
         fts_version="FTS5",
         create_triggers=True,
         tokenize="unicode61",
     )
-    db["datasets"].enable_fts(
+    db.table("datasets").enable_fts(
         ["name", "description", "tags", "column_names", "file_name"],
         fts_version="FTS5",
         create_triggers=True,
@@ -124,7 +124,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
 
 
 def _m002_trust_and_handovers(db: sqlite_utils.Database) -> None:
-    db["trusted_keys"].create(
+    db.table("trusted_keys").create(
         {
             "fingerprint": str,
             "name": str,
@@ -137,7 +137,7 @@ def _m002_trust_and_handovers(db: sqlite_utils.Database) -> None:
         pk="fingerprint",
         not_null={"name", "public_pem", "trusted_at"},
     )
-    db["handovers"].create(
+    db.table("handovers").create(
         {
             "id": str,
             "direction": str,  # "sent" (packed here) or "received" (opened here)
@@ -154,8 +154,8 @@ def _m002_trust_and_handovers(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"direction", "name", "version", "root_digest", "created_at"},
     )
-    db["handovers"].create_index(["direction", "name", "version"])
-    db["reviews"].create(
+    db.table("handovers").create_index(["direction", "name", "version"])
+    db.table("reviews").create(
         {
             "id": str,
             "handover_id": str,
@@ -174,7 +174,7 @@ def _m002_trust_and_handovers(db: sqlite_utils.Database) -> None:
 
 def _m003_measurements_and_contracts(db: sqlite_utils.Database) -> None:
     for table in ("evaluations", "profiles"):
-        db[table].create(
+        db.table(table).create(
             {
                 "id": str,
                 "model_id": str,
@@ -187,8 +187,8 @@ def _m003_measurements_and_contracts(db: sqlite_utils.Database) -> None:
             foreign_keys=[("model_id", "models", "id"), ("dataset_id", "datasets", "id")],
             not_null={"model_id", "dataset_id", "result", "created_at"},
         )
-        db[table].create_index(["model_id", "dataset_id", "created_at"])
-    db["contracts"].create(
+        db.table(table).create_index(["model_id", "dataset_id", "created_at"])
+    db.table("contracts").create(
         {
             "id": str,
             "name": str,
@@ -202,11 +202,11 @@ def _m003_measurements_and_contracts(db: sqlite_utils.Database) -> None:
         foreign_keys=[("model_id", "models", "id")],
         not_null={"name", "version", "body", "created_at"},
     )
-    db["contracts"].create_index(["name", "version"], unique=True)
+    db.table("contracts").create_index(["name", "version"], unique=True)
 
 
 def _m004_reproductions(db: sqlite_utils.Database) -> None:
-    db["reproductions"].create(
+    db.table("reproductions").create(
         {
             "id": str,
             "root_digest": str,
@@ -218,7 +218,7 @@ def _m004_reproductions(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"root_digest", "result", "created_at"},
     )
-    db["reproductions"].create_index(["root_digest", "created_at"])
+    db.table("reproductions").create_index(["root_digest", "created_at"])
 
 
 def _m005_search_prefixes_and_list_order(db: sqlite_utils.Database) -> None:
@@ -369,11 +369,11 @@ class Catalog:
                     if self.schema_version >= migration.version:
                         continue
                     if "migrations" not in self.db.table_names():
-                        self.db["migrations"].create(
+                        self.db.table("migrations").create(
                             {"version": int, "name": str, "applied_at": str}, pk="version"
                         )
                     migration.apply(self.db)
-                    self.db["migrations"].insert(
+                    self.db.table("migrations").insert(
                         {"version": migration.version, "name": migration.name, "applied_at": _now()}
                     )
                     self.conn.execute(f"PRAGMA user_version={migration.version}")
@@ -381,7 +381,7 @@ class Catalog:
     def applied_migrations(self) -> list[dict]:
         if "migrations" not in self.db.table_names():
             return []
-        return list(self.db["migrations"].rows_where(order_by="version"))
+        return list(self.db.table("migrations").rows_where(order_by="version"))
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
@@ -441,7 +441,7 @@ class Catalog:
                 f"{name!r} is not a usable name: use 1 to 64 letters, digits, '.', '_' or '-', "
                 "starting with a letter or digit"
             )
-        if self.db[table].count_where("name = ?", [name]):
+        if self.db.table(table).count_where("name = ?", [name]):
             kind = table[:-1]
             raise UsageError(
                 f"a {kind} named {name!r} is already in the catalog; choose another --name"
@@ -454,7 +454,7 @@ class Catalog:
         row.setdefault("created_at", _now())
         with self.write() as db:
             self._check_new_name("models", row["name"])
-            db["models"].insert(row)
+            db.table("models").insert(row)
         return self.get_model(row["name"])
 
     def add_dataset(self, record: dict[str, Any]) -> dict:
@@ -464,7 +464,7 @@ class Catalog:
         row["column_names"] = " ".join(c["name"] for c in record.get("columns", []))
         with self.write() as db:
             self._check_new_name("datasets", row["name"])
-            db["datasets"].insert(row)
+            db.table("datasets").insert(row)
         return self.get_dataset(row["name"])
 
     def bind_features(self, model: dict, features: list[dict], source: str) -> dict:
@@ -494,16 +494,16 @@ class Catalog:
                     f"input features, not {len(names)}"
                 )
             info = {**(current.get("info") or {}), "features_source": source}
-            db["models"].update(current["id"], _encode({"features": features, "info": info}))
+            db.table("models").update(current["id"], _encode({"features": features, "info": info}))
         return self.get_model(model["id"])
 
     def _get(self, table: str, name_or_id: str) -> dict:
         rows = list(
-            self.db[table].rows_where("name = ? OR id = ?", [name_or_id, name_or_id], limit=1)
+            self.db.table(table).rows_where("name = ? OR id = ?", [name_or_id, name_or_id], limit=1)
         )
         if not rows:
             kind = table[:-1]
-            known = [r["name"] for r in self.db[table].rows_where(select="name", limit=20)]
+            known = [r["name"] for r in self.db.table(table).rows_where(select="name", limit=20)]
             hint = (
                 f" Known {table}: {', '.join(known)}."
                 if known
@@ -519,7 +519,7 @@ class Catalog:
         return self._get("datasets", name_or_id)
 
     def _list(self, table: str, limit: int | None, offset: int, summary: bool) -> list[dict]:
-        rows = self.db[table].rows_where(
+        rows = self.db.table(table).rows_where(
             select=SUMMARY_COLUMNS[table] if summary else "*",
             order_by="created_at desc, name",
             limit=limit,
@@ -557,12 +557,12 @@ class Catalog:
             "created_at": _now(),
         }
         with self.write() as db:
-            db[table].insert(row)
+            db.table(table).insert(row)
         return _decode(row, table)
 
     def latest_measurement(self, table: str, model: dict, dataset: dict) -> dict | None:
         rows = list(
-            self.db[table].rows_where(
+            self.db.table(table).rows_where(
                 "model_id = ? and dataset_id = ?",
                 [model["id"], dataset["id"]],
                 order_by="created_at desc, rowid desc",
@@ -574,7 +574,7 @@ class Catalog:
     def evaluation_with_predictions(self, model: dict, dataset: dict, sha: str) -> dict | None:
         """The evaluation of ``model`` on ``dataset`` that stored the predictions ``sha``."""
         rows = list(
-            self.db["evaluations"].rows_where(
+            self.db.table("evaluations").rows_where(
                 "model_id = ? and dataset_id = ? and predictions_sha256 = ?",
                 [model["id"], dataset["id"], sha],
                 order_by="created_at desc, rowid desc",
@@ -587,14 +587,14 @@ class Catalog:
         """Every bundle packed or received here, oldest first: direction, name, version,
         root digest and signer fingerprint (what the rollback check compares with)."""
         return list(
-            self.db["handovers"].rows_where(
+            self.db.table("handovers").rows_where(
                 select="direction, name, version, root_digest, signer_fingerprint",
                 order_by="created_at, rowid",
             )
         )
 
     def count(self, table: str) -> int:
-        return self.db[table].count
+        return self.db.table(table).count
 
     def search(self, text: str, limit: int = 50) -> list[dict]:
         """Full-text search over models and datasets; every word matches as a prefix.

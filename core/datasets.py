@@ -158,7 +158,7 @@ def _mostly_not_numbers(column: pa.ChunkedArray, n_valid: int) -> bool:
             if valid == 0:
                 continue
             _, offsets_buf, data_buf = piece.buffers()
-            offsets = np.frombuffer(offsets_buf, dtype=width)[
+            offsets: Any = np.frombuffer(offsets_buf, dtype=width)[
                 piece.offset : piece.offset + len(piece) + 1
             ]
             starts = offsets[:-1]

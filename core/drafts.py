@@ -136,16 +136,16 @@ def save(catalog: Catalog, contract: dict, model: dict | None = None) -> dict[st
     contracts.check_contract(contract)
     identity = contract["identity"]
     rows = list(
-        catalog.db["contracts"].rows_where(
+        catalog.db.table("contracts").rows_where(
             "name = ? and version = ?", [identity["name"], identity["version"]], limit=1
         )
     )
     body = json.dumps(contract, sort_keys=True)
     with catalog.write() as db:
         if rows:
-            db["contracts"].update(rows[0]["id"], {"body": body, "updated_at": _now()})
+            db.table("contracts").update(rows[0]["id"], {"body": body, "updated_at": _now()})
         else:
-            db["contracts"].insert(
+            db.table("contracts").insert(
                 {
                     "id": uuid.uuid4().hex,
                     "name": identity["name"],
@@ -165,14 +165,17 @@ def load(catalog: Catalog, ref: str) -> dict[str, Any]:
     if path.suffix == ".json" and path.is_file():
         return contracts.load_contract(path)
     name, _, version = ref.partition("@")
-    rows = [_decode(r, "contracts") for r in catalog.db["contracts"].rows_where("name = ?", [name])]
+    rows = [
+        _decode(r, "contracts")
+        for r in catalog.db.table("contracts").rows_where("name = ?", [name])
+    ]
     if version:
         rows = [r for r in rows if r["version"] == version]
     if not rows:
         known = sorted(
             {
                 f"{r['name']}@{r['version']}"
-                for r in catalog.db["contracts"].rows_where(select="name, version")
+                for r in catalog.db.table("contracts").rows_where(select="name, version")
             }
         )
         hint = (
@@ -187,7 +190,7 @@ def load(catalog: Catalog, ref: str) -> dict[str, Any]:
 
 def model_of(catalog: Catalog, contract: dict) -> dict:
     rows = list(
-        catalog.db["contracts"].rows_where(
+        catalog.db.table("contracts").rows_where(
             "name = ? and version = ?",
             [contract["identity"]["name"], contract["identity"]["version"]],
             limit=1,
@@ -196,7 +199,7 @@ def model_of(catalog: Catalog, contract: dict) -> dict:
     if rows and rows[0]["model_id"]:
         return catalog.get_model(rows[0]["model_id"])
     sha = contract["model"].get("sha256")
-    found = list(catalog.db["models"].rows_where("sha256 = ?", [sha], limit=1, select="name"))
+    found = list(catalog.db.table("models").rows_where("sha256 = ?", [sha], limit=1, select="name"))
     if not found:
         raise NotFound("the contract's model is not in this catalog")
     return catalog.get_model(found[0]["name"])
@@ -266,7 +269,7 @@ def list_drafts(catalog: Catalog, model: str | None = None) -> list[dict[str, An
         where = "model_id = ? or (model_id is null and json_extract(body, '$.model.sha256') = ?)"
         args = [record["id"], record["sha256"]]
     rows = list(
-        catalog.db["contracts"].rows_where(
+        catalog.db.table("contracts").rows_where(
             where, args, select="name, version, model_id, created_at, updated_at"
         )
     )
@@ -282,7 +285,7 @@ def previous_draft(catalog: Catalog, name: str, version: str) -> dict[str, Any] 
     """The newest stored draft of ``name`` with a lower version than ``version``, or None."""
     rows = [
         r
-        for r in catalog.db["contracts"].rows_where(
+        for r in catalog.db.table("contracts").rows_where(
             "name = ?", [name], select="id, name, version, body"
         )
         if contracts.compare_versions(r["version"], version) < 0
@@ -296,11 +299,11 @@ def previous_draft(catalog: Catalog, name: str, version: str) -> dict[str, Any] 
 def _versions(catalog: Catalog, name: str) -> tuple[list[str], list[str]]:
     drafted = [
         r["version"]
-        for r in catalog.db["contracts"].rows_where("name = ?", [name], select="version")
+        for r in catalog.db.table("contracts").rows_where("name = ?", [name], select="version")
     ]
     packed = [
         r["version"]
-        for r in catalog.db["handovers"].rows_where(
+        for r in catalog.db.table("handovers").rows_where(
             "name = ? and direction = 'sent'", [name], select="version"
         )
     ]

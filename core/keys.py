@@ -17,7 +17,7 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -190,15 +190,18 @@ def fingerprint(key: PublicKeyLike) -> str:
     PEM text is re-serialised first, so the same key always gets the same
     fingerprint whatever line endings or wrapping its file used.
     """
+    public: Any
     if isinstance(key, bytes | str):
         raw = key.encode("ascii", "replace") if isinstance(key, str) else key
         try:
-            key = serialization.load_pem_public_key(raw)
+            public = serialization.load_pem_public_key(raw)
         except (ValueError, TypeError, UnicodeError):
             raise KeyError_("cannot compute a fingerprint: not a PEM public key") from None
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        key = key.public_key()
-    pem = key.public_bytes(
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        public = key.public_key()
+    else:
+        public = key
+    pem = public.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return hashlib.sha256(pem).hexdigest()

@@ -265,7 +265,7 @@ def _floats(a: np.ndarray) -> list[float | None]:
     return [x if math.isfinite(x) else None for x in out.tolist()]
 
 
-def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def _div(num: np.ndarray | int, den: np.ndarray | int) -> np.ndarray:
     """``num / den`` with 0 where ``den`` is 0 (scikit-learn's default zero_division)."""
     num, den = np.broadcast_arrays(np.asarray(num, dtype=np.float64), np.asarray(den))
     return np.divide(num, den, out=np.zeros(num.shape), where=den != 0)
@@ -935,7 +935,9 @@ def _probability_metrics(
             job.notes.append(f"{name} is undefined: {why}")
             point[name] = None
         else:
-            point[name] = float(np.mean(values))  # one-vs-rest macro average
+            point[name] = float(
+                np.mean(np.asarray(values, dtype=np.float64))
+            )  # one-vs-rest macro average
 
     if job.resamples:
         ci.update(_bootstrap_probability_metrics(p, true_index, columns, loss, point, job))

@@ -45,7 +45,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -72,7 +72,7 @@ DEFAULT_BATCH_SIZES: tuple[int, ...] = (1, 8, 64, 512)
 STABLE_P99_SAMPLES = 1000
 """Samples needed before a p99 is called stable: about n/100 = 10 samples lie above it."""
 
-PERCENTILE_METHOD = "linear"
+PERCENTILE_METHOD: Final = "linear"
 """numpy's default percentile method (type 7 of Hyndman and Fan): linear interpolation
 between the two closest order statistics, ``x[floor(h)] + (h - floor(h)) * (x[floor(h)+1]
 - x[floor(h)])`` with ``h = (n - 1) * q``."""

@@ -176,7 +176,7 @@ def reproduce(
         }
         result.update(judge_reproduction(result))
         with catalog.write() as db:
-            db["reproductions"].insert(
+            db.table("reproductions").insert(
                 {
                     "id": uuid.uuid4().hex,
                     "root_digest": opened.opened.root_digest,
@@ -440,7 +440,7 @@ def judge_reproduction(result: dict[str, Any]) -> dict[str, Any]:
 
 def latest_reproduction(catalog: Catalog, root_digest: str) -> dict[str, Any] | None:
     rows = list(
-        catalog.db["reproductions"].rows_where(
+        catalog.db.table("reproductions").rows_where(
             "root_digest = ?", [root_digest], order_by="created_at desc, rowid desc", limit=1
         )
     )
@@ -588,7 +588,7 @@ def is_receipt(path: str | Path) -> bool:
 
 def _handover(catalog: Catalog, direction: str, binding: dict) -> dict | None:
     rows = list(
-        catalog.db["handovers"].rows_where(
+        catalog.db.table("handovers").rows_where(
             "direction = ? and name = ? and version = ? and root_digest = ? and signature_sha256 = ?",
             [
                 direction,
@@ -617,12 +617,12 @@ def _bundle_authors(catalog: Catalog, binding: dict) -> set[str]:
 
 def _record_review(catalog: Catalog, handover: dict, review: dict, status_prefix: str) -> None:
     with catalog.write() as db:
-        exists = db["reviews"].count_where(
+        exists = db.table("reviews").count_where(
             "handover_id = ? and reviewer_fingerprint = ? and created_at = ?",
             [handover["id"], review["reviewer"]["fingerprint"], review["created"]],
         )
         if not exists:
-            db["reviews"].insert(
+            db.table("reviews").insert(
                 _encode(
                     {
                         "id": uuid.uuid4().hex,
@@ -644,7 +644,7 @@ def _record_review(catalog: Catalog, handover: dict, review: dict, status_prefix
                 [handover["id"]],
             )
         )
-        db["handovers"].update(handover["id"], {"status": latest["decision"]})
+        db.table("handovers").update(handover["id"], {"status": latest["decision"]})
 
 
 def verify_receipt(

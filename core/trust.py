@@ -121,7 +121,7 @@ def my_public_pem(home: Path) -> bytes:
 
 def _insert_trusted(catalog: Catalog, fp: str, name: str, email: str | None, pem: bytes) -> None:
     with catalog.write() as db:
-        db["trusted_keys"].upsert(
+        db.table("trusted_keys").upsert(
             {
                 "fingerprint": fp,
                 "name": name,
@@ -168,7 +168,7 @@ def key_status(catalog: Catalog, fp: str) -> str:
 
 
 def _row(catalog: Catalog, fp: str) -> dict[str, Any] | None:
-    rows = list(catalog.db["trusted_keys"].rows_where("fingerprint = ?", [fp]))
+    rows = list(catalog.db.table("trusted_keys").rows_where("fingerprint = ?", [fp]))
     return rows[0] if rows else None
 
 
@@ -184,7 +184,7 @@ def find_key(catalog: Catalog, text: str) -> dict[str, Any]:
     prefix = "".join(text.split()).lower()
     if len(prefix) < 8 or any(c not in "0123456789abcdef" for c in prefix):
         raise UsageError(f"{text!r} is not a fingerprint: give at least 8 hex digits")
-    rows = list(catalog.db["trusted_keys"].rows_where("fingerprint like ?", [prefix + "%"]))
+    rows = list(catalog.db.table("trusted_keys").rows_where("fingerprint like ?", [prefix + "%"]))
     if not rows:
         raise NotFound(f"no trusted key has the fingerprint {keys.format_fingerprint(prefix)}")
     if len(rows) > 1:
@@ -197,14 +197,14 @@ def revoke_key(catalog: Catalog, fingerprint_text: str, reason: str) -> dict[str
         raise UsageError("--reason must say why the key is revoked")
     row = find_key(catalog, fingerprint_text)
     with catalog.write() as db:
-        db["trusted_keys"].update(
+        db.table("trusted_keys").update(
             row["fingerprint"], {"revoked_at": _now(), "revoked_reason": reason.strip()}
         )
     return _stored(catalog, row["fingerprint"])
 
 
 def list_keys(catalog: Catalog) -> list[dict[str, Any]]:
-    return list(catalog.db["trusted_keys"].rows_where(order_by="trusted_at"))
+    return list(catalog.db.table("trusted_keys").rows_where(order_by="trusted_at"))
 
 
 def lookup(catalog: Catalog):
