@@ -481,27 +481,20 @@ def _measurements(
         report(3, 6, f"Profiling latency and memory{why['profile']}")
         base = [r["batch_size"] for r in (draft.seen or {}).get("results", {}).get("latency") or []]
         batches = measure.batch_sizes_for(draft.targets, base=base or DEFAULT_BATCH_SIZES)
-        return evaluation, _profile(catalog, model, test, batches, budget_s, cancel), False
+        fresh = measure.profile(
+            catalog, model, test, batch_sizes=batches, budget_s=budget_s, cancel=cancel
+        )
+        return evaluation, fresh, False
     assert draft.seen is not None  # a fresh profile was measured above otherwise
     measured = {r["batch_size"] for r in draft.seen["results"]["latency"]}
     missing = tuple(sorted({t.batch for t in draft.targets if t.batch} - measured))
     if not missing:
         return evaluation, None, True
     report(3, 6, f"Profiling at batch size {', '.join(map(str, missing))}")
-    return evaluation, _profile(catalog, model, test, missing, budget_s, cancel), True
-
-
-def _profile(
-    catalog: Catalog,
-    model: str,
-    test: str,
-    batches: tuple[int, ...],
-    budget_s: float,
-    cancel: CancelToken | None,
-) -> dict:
-    return measure.profile(
-        catalog, model, test, batch_sizes=batches, budget_s=budget_s, cancel=cancel
+    fresh = measure.profile(
+        catalog, model, test, batch_sizes=missing, budget_s=budget_s, cancel=cancel
     )
+    return evaluation, fresh, True
 
 
 def pack_contract(

@@ -64,7 +64,7 @@ TAIL_BYTES = 16 * 1024
 TAIL_LINE = 500
 PROGRESS_BYTES = 4096
 # The errors a child may report, by the name it sends: exactly these classes.
-_CHILD_ERRORS: dict[str, type[ModelError] | type[Exception]] = {
+_CHILD_ERRORS: dict[str, type[BatonError]] = {
     cls.__name__: cls
     for cls in (
         UsageError,
