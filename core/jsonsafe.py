@@ -28,7 +28,7 @@ import os
 import re
 from typing import Any
 
-from .errors import BatonError, VerificationError
+from baton.core.errors import BatonError, VerificationError
 
 MAX_BYTES = 16 * 2**20
 MAX_DEPTH = 64

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .errors import Cancelled
+from baton.core.errors import Cancelled
 
 ProgressFn = Callable[[float | None, float | None, str], None]
 

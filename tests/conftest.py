@@ -10,8 +10,8 @@ os.environ.pop("BATON_HOME", None)
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from baton.core.catalog import Catalog  # noqa: E402
 
+from baton.core.catalog.store import Catalog  # noqa: E402
 from tests import factories  # noqa: E402
 
 

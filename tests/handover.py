@@ -28,13 +28,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from baton.core import card, keys, oms
-from baton.core.cli import cli
-from baton.core.errors import BatonError
 from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from sklearn.base import BaseEstimator, TransformerMixin
+
+from baton.core.cli.main import cli
+from baton.core.contract import card
+from baton.core.errors import BatonError
+from baton.core.handover import keys, oms
 
 PASSPHRASE = "correct horse battery staple"
 NAME, VERSION = "bc-lr", "1"

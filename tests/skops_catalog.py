@@ -1,6 +1,6 @@
 """Fitted scikit-learn models of every kind, and what skops writes for them.
 
-:func:`generate` rebuilds Baton's skops allowlist (``baton.core.allowlist``) from the
+:func:`generate` rebuilds Baton's skops allowlist (``baton.core.data.allowlist``) from the
 installed scikit-learn, numpy and scipy: every estimator ``sklearn.utils.all_estimators()``
 lists, plus the helper classes that fitted estimators keep (trees, losses, links, binners,
 calibrators, neighbour trees, kernels, optimizers...), found by fitting each estimator

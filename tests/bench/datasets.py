@@ -10,7 +10,7 @@ label. The same table is written as CSV
 (``pyarrow.csv``) and as Parquet (``pyarrow.parquet``, snappy, as pandas writes it).
 Both files are read once before timing, so every run finds them in the page cache.
 
-(a) Load. Ours is ``baton.core.datasets.read_table`` (parse + the strict checks: encoding,
+(a) Load. Ours is ``baton.core.data.datasets.read_table`` (parse + the strict checks: encoding,
     ragged rows, empty file, numbers mixed with text); the references, measured in the same
     run and taking turns with it, are ``pandas.read_csv`` (default engine) and
     ``pandas.read_parquet`` on the same files. Goal: Baton's load >= 0.9 x the pandas
@@ -47,7 +47,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from baton.core import datasets as ds
+
+from baton.core.data import datasets as ds
 from baton.core.fsutil import sha256_file
 
 LOAD_GOAL = 0.9  # our throughput / pandas throughput

@@ -36,7 +36,7 @@ def _median_ms(fn, repeats: int) -> float:
 
 
 def bench_chart(points: int, repeats: int) -> tuple[float, float, float]:
-    from baton.gui.charts import LatencyDistributionChart
+    from baton.gui.common.charts import LatencyDistributionChart
 
     rng = np.random.default_rng(0)
     raw = rng.lognormal(mean=0.0, sigma=0.4, size=points)
@@ -63,7 +63,7 @@ def bench_chart(points: int, repeats: int) -> tuple[float, float, float]:
 
 
 def bench_preview(rows: int, tmp: Path) -> dict[str, float]:
-    from baton.gui.table_models import ArrowTableModel, ParquetSource
+    from baton.gui.catalog.table_models import ArrowTableModel, ParquetSource
 
     path = tmp / "big.parquet"
     idx = np.arange(rows, dtype=np.int64)

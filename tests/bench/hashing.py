@@ -31,8 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from baton.core import keys, oms
 from cryptography.hazmat.primitives import serialization
+
+from baton.core.handover import keys, oms
 
 MB = 1_000_000
 GOAL_VS_OPENSSL = 0.8

@@ -22,7 +22,8 @@ import sys
 import time
 
 import numpy as np
-from baton.core.profiling import hardware_info, measure_latency
+
+from baton.core.measure.profiling import hardware_info, measure_latency
 
 OVERHEAD_GOAL_US = 1.0
 SPREAD_GOAL_PCT = 5.0

@@ -28,8 +28,9 @@ import time
 
 import numpy as np
 import sklearn
-from baton.core.metrics import evaluate_predictions, roc_auc
 from sklearn import metrics as skm
+
+from baton.core.measure.metrics import evaluate_predictions, roc_auc
 
 SPEEDUP_GOAL = 10.0
 FLOOR_GOAL = 2.0

@@ -10,7 +10,7 @@ both alike, after one discarded warm-up each. Medians over the runs. Goal: Baton
 window within 1.25 x the bare one.
 
 Baton opens its catalog right after its first paint (the catalog code loads on a helper
-thread, see baton.gui.main_window); the time until the catalog is listed is printed
+thread, see baton.gui.shell.main_window); the time until the catalog is listed is printed
 too, for information. Qt runs offscreen unless a display is configured. Ends with one
 SUMMARY line.
 """
@@ -65,7 +65,7 @@ if mode == "bare":
     window.setWindowTitle("Bare")
     window.resize(1280, 820)
 else:
-    from baton.gui.app import make_window  # what `baton gui` runs, minus app.exec()
+    from baton.gui.shell.app import make_window  # what `baton gui` runs, minus app.exec()
     app, window = make_window(home)
 window.installEventFilter(watcher)
 window.show()

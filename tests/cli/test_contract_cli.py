@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from baton.core.cli import cli
 from click.testing import CliRunner
+
+from baton.core.cli.main import cli
 
 
 @pytest.fixture

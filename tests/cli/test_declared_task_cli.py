@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pytest
-from baton.core.cli import cli
 from click.testing import CliRunner
 from sklearn.datasets import load_breast_cancer, load_wine
 from sklearn.linear_model import LogisticRegression
@@ -18,6 +17,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from baton.core.cli.main import cli
 from tests.factories import logit_network
 
 WINE_NAMES = ["barolo", "grignolino", "barbera"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from baton.core.catalog import SCHEMA_VERSION
-from baton.core.cli import cli
 from click.testing import CliRunner
+
+from baton.core.catalog.store import SCHEMA_VERSION
+from baton.core.cli.main import cli
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from baton.core.keys import format_fingerprint
+
+from baton.core.handover.keys import format_fingerprint
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 

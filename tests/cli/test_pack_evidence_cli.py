@@ -24,7 +24,7 @@ def listing(home) -> dict:
 
 
 def evaluations(home) -> int:
-    from baton.core.catalog import Catalog
+    from baton.core.catalog.store import Catalog
 
     with Catalog(home) as catalog:
         return catalog.count("evaluations") + catalog.count("profiles")

@@ -6,10 +6,16 @@ import copy
 import re
 
 import pytest
-from baton.core.card import fmt_interval, md_escape, render_html, render_markdown, short_fingerprint
-from baton.core.contract import add_target, reevaluate_targets, set_field
-from baton.core.errors import ContractError
 
+from baton.core.contract.card import (
+    fmt_interval,
+    md_escape,
+    render_html,
+    render_markdown,
+    short_fingerprint,
+)
+from baton.core.contract.document import add_target, reevaluate_targets, set_field
+from baton.core.errors import ContractError
 from tests.core import test_contract as fixtures
 
 HOSTILE = 'Triage only. <script>alert("x")</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) | pipes & *stars*'

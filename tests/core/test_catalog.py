@@ -6,10 +6,11 @@ import multiprocessing
 import sqlite3
 
 import pytest
-from baton.core.catalog import SCHEMA_VERSION, Catalog, fts_query
+
+from baton.core.catalog.home import resolve_home
+from baton.core.catalog.objects import ObjectStore
+from baton.core.catalog.store import SCHEMA_VERSION, Catalog, fts_query
 from baton.core.errors import CatalogError, NotFound, UsageError
-from baton.core.home import resolve_home
-from baton.core.objects import ObjectStore
 
 
 def test_settings_from_design(catalog):

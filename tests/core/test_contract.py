@@ -13,7 +13,8 @@ import json
 
 import jsonschema
 import pytest
-from baton.core.contract import (
+
+from baton.core.contract.document import (
     Change,
     ValidationIssue,
     add_target,
@@ -30,8 +31,8 @@ from baton.core.contract import (
     set_field,
     validate_contract,
 )
+from baton.core.contract.targets import TARGET_METRICS, parse_target
 from baton.core.errors import ContractError, ContractInvalid
-from baton.core.targets import TARGET_METRICS, parse_target
 
 
 def sha(text: str) -> str:

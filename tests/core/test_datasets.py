@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from baton.core import datasets as ds
-from baton.core.errors import DatasetError
-from baton.core.importer import import_dataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from baton.core.data import datasets as ds
+from baton.core.data.importer import import_dataset
+from baton.core.errors import DatasetError
 
 
 def test_same_table_as_csv_and_parquet_has_one_fingerprint(files):

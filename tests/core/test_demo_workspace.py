@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from baton.core import trust
-from baton.core.demo import DEMO_PASSPHRASE, MARKER, build_workspace
+from baton.core.cli.demo import DEMO_PASSPHRASE, MARKER, build_workspace
+from baton.core.handover import trust
 
 
 def test_demo_workspace_is_built_once_with_real_data(tmp_path):

@@ -7,7 +7,8 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-from baton.core import desktop
+
+from baton.core.cli import desktop
 from baton.core.errors import BatonError, UsageError
 
 MIME_NS = "{http://www.freedesktop.org/standards/shared-mime-info}"

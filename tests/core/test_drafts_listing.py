@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from baton.core import drafts
-from baton.core.catalog import sent_handovers
 
+from baton.core.catalog.store import sent_handovers
+from baton.core.contract import drafts
 from tests.core.test_contract import make_contract
 
 

@@ -6,9 +6,10 @@ refusal naming them."""
 from __future__ import annotations
 
 import pytest
-from baton.core import measure
+
+from baton.core.data.importer import Declared, features_from_file, import_dataset, import_model
 from baton.core.errors import FeatureMismatch, UsageError
-from baton.core.importer import Declared, features_from_file, import_dataset, import_model
+from baton.core.measure import runs as measure
 
 ONNX_SOURCE = "the model"
 

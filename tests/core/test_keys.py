@@ -7,10 +7,11 @@ import os
 import stat
 
 import pytest
-from baton.core import keys
-from baton.core.errors import KeyError_
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from baton.core.errors import KeyError_
+from baton.core.handover import keys
 
 
 @pytest.fixture(scope="module")

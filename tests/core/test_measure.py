@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
-from baton.core import measure
-from baton.core.errors import UsageError
-from baton.core.importer import import_dataset, import_model
 from sklearn import metrics as skm
+
+from baton.core.data.importer import import_dataset, import_model
+from baton.core.errors import UsageError
+from baton.core.measure import runs as measure
 
 
 @pytest.fixture

@@ -6,17 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from baton.core import metrics
-from baton.core.errors import Cancelled, DatasetError, UsageError
-from baton.core.metrics import (
-    METRIC_NAMES_CLASSIFICATION,
-    METRIC_NAMES_REGRESSION,
-    confusion_matrix,
-    confusion_metrics,
-    evaluate_predictions,
-    roc_auc,
-)
-from baton.core.progress import CancelToken
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
@@ -26,6 +15,18 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from baton.core.errors import Cancelled, DatasetError, UsageError
+from baton.core.measure import metrics
+from baton.core.measure.metrics import (
+    METRIC_NAMES_CLASSIFICATION,
+    METRIC_NAMES_REGRESSION,
+    confusion_matrix,
+    confusion_metrics,
+    evaluate_predictions,
+    roc_auc,
+)
+from baton.core.progress import CancelToken
 
 # scikit-learn, the reference, warns about degenerate generated inputs; Baton must not.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:sklearn")

@@ -8,10 +8,11 @@ import numpy as np
 import onnx
 import pytest
 import skops.io as sio
-from baton.core.errors import ModelError, UnsafeInput, UsageError
-from baton.core.importer import import_dataset, import_model, model_summary
-from baton.core.models import count_params, introspect_onnx
 from sklearn.preprocessing import FunctionTransformer
+
+from baton.core.data.importer import import_dataset, import_model, model_summary
+from baton.core.data.models import count_params, introspect_onnx
+from baton.core.errors import ModelError, UnsafeInput, UsageError
 
 
 def test_skops_pipeline_is_introspected(catalog, files):

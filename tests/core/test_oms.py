@@ -14,15 +14,16 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from baton.core import keys, oms
-from baton.core.errors import Cancelled, UnsafeInput, UntrustedSigner, UsageError, VerificationError
-from baton.core.progress import CancelToken
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from baton.core.errors import Cancelled, UnsafeInput, UntrustedSigner, UsageError, VerificationError
+from baton.core.handover import keys, oms
+from baton.core.progress import CancelToken
 
 ROOT = Path(__file__).resolve().parents[2]
 # A copy of the OpenSSF Model Signing v1.0 reference (Apache-2.0; see its LICENSE).

@@ -8,10 +8,13 @@ missing is measured, and every figure that changed is listed before signing.
 from __future__ import annotations
 
 import pytest
-from baton.core import bundle, drafts, measure, trust
-from baton.core import contract as contracts
+
+from baton.core.contract import document as contracts
+from baton.core.contract import drafts
+from baton.core.data.importer import import_dataset, import_model
 from baton.core.errors import BatonError, Cancelled
-from baton.core.importer import import_dataset, import_model
+from baton.core.handover import bundle, trust
+from baton.core.measure import runs as measure
 
 PASS = "correct horse battery"
 TABLES = ("models", "datasets", "evaluations", "profiles", "handovers")
@@ -51,7 +54,7 @@ def rows(catalog) -> dict[str, int]:
 def test_a_fresh_draft_is_signed_as_shown_without_measuring(bc, child_runs, tmp_path):
     shown = drafts.load(bc, "bc-lr@1")
     asked = []
-    result = drafts.pack_draft(
+    result = bundle.pack_draft(
         bc, "bc-lr@1", passphrase=PASS, out=tmp_path / "bc-lr-1.baton", budget_s=0.05,
         confirm=asked.append,
     )  # fmt: skip
@@ -76,7 +79,7 @@ def test_a_new_target_batch_is_measured_alone_and_listed_before_signing(bc, chil
         asked.extend(changes)
         return True
 
-    result = drafts.pack_draft(
+    result = bundle.pack_draft(
         bc, "bc-lr@1", passphrase=PASS, out=tmp_path / "b.baton", budget_s=0.05, confirm=confirm
     )
     assert [(task, p.get("batch_sizes")) for task, p in child_runs] == [("profile", [32])]
@@ -107,7 +110,7 @@ def test_a_changed_package_version_is_measured_again(bc, child_runs, tmp_path):
         asked.extend(changes)
         return True
 
-    result = drafts.pack_draft(
+    result = bundle.pack_draft(
         bc, "bc-lr@1", passphrase=PASS, out=tmp_path / "b.baton", budget_s=0.05, confirm=confirm
     )
     assert sorted(task for task, _ in child_runs) == ["predict", "profile"]
@@ -124,7 +127,7 @@ def test_stopping_before_signing_leaves_no_bundle_and_no_rows(bc, tmp_path):
     before = rows(bc)
     out = tmp_path / "b.baton"
     with pytest.raises(Cancelled, match="nothing was signed"):
-        drafts.pack_draft(bc, "bc-lr@1", passphrase=PASS, out=out, budget_s=0.05,
+        bundle.pack_draft(bc, "bc-lr@1", passphrase=PASS, out=out, budget_s=0.05,
                           confirm=lambda changes: False)  # fmt: skip
     assert rows(bc) == before and not out.exists()
     assert drafts.load(bc, "bc-lr@1")["environment"]["packages"]["scikit-learn"] == "0.0.1"

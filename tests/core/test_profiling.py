@@ -14,9 +14,10 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from baton.core import profiling
+
 from baton.core.errors import Cancelled, ModelError, UsageError
-from baton.core.profiling import (
+from baton.core.measure import profiling
+from baton.core.measure.profiling import (
     environment_info,
     hardware_info,
     measure_latency,

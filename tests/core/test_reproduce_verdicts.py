@@ -6,8 +6,8 @@ measurements written out here, so every figure and sentence below is known in ad
 
 from __future__ import annotations
 
-from baton.core import review
-from baton.core.targets import parse_target
+from baton.core.contract.targets import parse_target
+from baton.core.handover import review
 
 BUSY = "other processes took 60 % of the CPU time"
 

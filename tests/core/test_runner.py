@@ -9,9 +9,10 @@ from __future__ import annotations
 import pickle
 
 import pytest
+
+from baton.core.data.importer import import_model
+from baton.core.data.runner import Limits
 from baton.core.errors import RunnerCrashed, RunnerOutOfMemory, RunnerTimeout
-from baton.core.importer import import_model
-from baton.core.runner import Limits
 
 
 class Payload:

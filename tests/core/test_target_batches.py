@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from baton.core import contract as contracts
-from baton.core import drafts, measure
-from baton.core.importer import import_dataset, import_model
+
+from baton.core.contract import document as contracts
+from baton.core.contract import drafts
+from baton.core.data.importer import import_dataset, import_model
+from baton.core.measure import runs as measure
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from baton.core.errors import ContractError
-from baton.core.targets import (
+
+from baton.core.contract.targets import (
     BATCHED_METRICS,
     TARGET_METRICS,
     Target,
@@ -13,6 +13,7 @@ from baton.core.targets import (
     metric_direction,
     parse_target,
 )
+from baton.core.errors import ContractError
 
 # Copied verbatim from DESIGN.md section 4.
 DESIGN_NAMES = """accuracy balanced_accuracy precision recall specificity f1 f1_macro f1_weighted roc_auc

@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from baton.core import importer, measure
-from baton.core.catalog import Catalog
 
+from baton.core.catalog.store import Catalog
+from baton.core.data import importer
+from baton.core.measure import runs as measure
 from tests.gui.world import Homes, World, build_world
 
 QUICK_BATCHES = (1, 8, 64)
@@ -23,8 +24,9 @@ def _add_in_process(cat: Catalog, model_path: Path, name: str, dataset: str) -> 
     """
     import pandas as pd
     import skops.io as sio
-    from baton.core import metrics
-    from baton.core.models import introspect_sklearn, skops_allowed_types
+
+    from baton.core.data.models import introspect_sklearn, skops_allowed_types
+    from baton.core.measure import metrics
 
     est = sio.load(model_path, trusted=skops_allowed_types(model_path))
     info = introspect_sklearn(est)
@@ -94,7 +96,7 @@ def measured_copy(measured_home, tmp_path) -> Path:
 @pytest.fixture
 def window_on(qtbot):
     """Open a MainWindow on a home; closed (and its workers waited for) afterwards."""
-    from baton.gui.main_window import MainWindow
+    from baton.gui.shell.main_window import MainWindow
 
     windows = []
 

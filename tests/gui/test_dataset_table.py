@@ -7,7 +7,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from baton.gui.table_models import (
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView
+
+from baton.gui.catalog.table_models import (
     BLOCK_CACHE,
     BLOCK_ROWS,
     ArrowSource,
@@ -16,8 +19,6 @@ from baton.gui.table_models import (
     CsvSource,
     ParquetSource,
 )
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableView
 
 
 def _table(n: int) -> pa.Table:
@@ -114,7 +115,7 @@ def test_two_million_rows_open_without_loading_them(two_million, qtbot):
 
 
 def test_column_profile_model(measured_home, qtmodeltester):
-    from baton.core.catalog import Catalog
+    from baton.core.catalog.store import Catalog
 
     with Catalog(measured_home) as cat:
         record = cat.get_dataset("breast_cancer")

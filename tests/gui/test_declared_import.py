@@ -4,13 +4,13 @@ saying how they were decided."""
 from __future__ import annotations
 
 import pytest
-from baton.core.importer import Declared
-from baton.gui.dialogs import ImportModelDialog
 from PySide6.QtCore import Qt
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from baton.core.data.importer import Declared
+from baton.gui.catalog.dialogs import ImportModelDialog
 from tests.factories import breast_cancer_frame, logit_network
 
 WAIT_MS = 60_000

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baton.core import trust
-from baton.core.catalog import Catalog
-from baton.core.cli import cli
-from baton.core.keys import format_fingerprint
-from baton.gui.contract_view import CompareVersionsDialog, NewDraftDialog
-from baton.gui.dialogs import ImportDatasetDialog, ImportModelDialog
-from baton.gui.export_dialog import ExportDialog
-from baton.gui.keys_view import CreateKeyDialog, KeysPage
-from baton.gui.receipt_view import ReceiptPage
-from baton.gui.review_view import BundlePage
 from click.testing import CliRunner
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+
+from baton.core.catalog.store import Catalog
+from baton.core.cli.main import cli
+from baton.core.handover import trust
+from baton.core.handover.keys import format_fingerprint
+from baton.gui.catalog.dialogs import ImportDatasetDialog, ImportModelDialog
+from baton.gui.contract.contract_view import CompareVersionsDialog, NewDraftDialog
+from baton.gui.export.export_dialog import ExportDialog
+from baton.gui.keys.keys_view import CreateKeyDialog, KeysPage
+from baton.gui.receipts.receipt_view import ReceiptPage
+from baton.gui.review.review_view import BundlePage
 
 WAIT_MS = 60_000
 MY_PASSPHRASE = "correct horse battery staple"

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baton.core import demo, trust
-from baton.core.catalog import Catalog
-from baton.core.cli import cli
-from baton.core.keys import format_fingerprint
-from baton.gui.compare_view import ComparePage
-from baton.gui.keys_view import KeysPage
-from baton.gui.receipt_view import ReceiptPage
-from baton.gui.review_view import (
+from click.testing import CliRunner
+from PySide6.QtCore import Qt
+
+from baton.core.catalog.store import Catalog
+from baton.core.cli import demo
+from baton.core.cli.main import cli
+from baton.core.handover import trust
+from baton.core.handover.keys import format_fingerprint
+from baton.gui.keys.keys_view import KeysPage
+from baton.gui.receipts.receipt_view import ReceiptPage
+from baton.gui.review.compare_view import ComparePage
+from baton.gui.review.review_view import (
     BundlePage,
     open_bundle_page,
     open_file_page,
     received_rows,
 )
-from click.testing import CliRunner
-from PySide6.QtCore import Qt
 
 PASSPHRASE = demo.DEMO_PASSPHRASE
 WAIT_MS = 30_000
@@ -195,8 +197,8 @@ def test_reproduce_button_fills_the_compliance_table(qtbot, world, homes):
     assert table.column("Verdict")[2] == "FAIL (busy machine)" and table.kinds[2] == "error"
     cell = table.item(2, 4)
     assert cell.font().bold() and not cell.icon().isNull()
-    from baton.gui import theme
-    from baton.gui.review_view import FAIL_BG
+    from baton.gui.review.review_view import FAIL_BG
+    from baton.gui.shell import theme
 
     assert cell.background().color().name() == FAIL_BG  # strong red whatever the theme
     assert table.item(2, 0).background().color().name() == theme.current_colors()["err_bg"]
@@ -205,8 +207,8 @@ def test_reproduce_button_fills_the_compliance_table(qtbot, world, homes):
     # 171 of 171 predictions agree and every metric recomputes equal, but a target is
     # missed: the claims reproduced, the targets were not met here; never one red verdict.
     # (Only the quality targets are kept: the latency claim depends on this machine's load.)
-    from baton.core.review import judge_reproduction
-    from baton.core.targets import Target, evaluate_target
+    from baton.core.contract.targets import Target, evaluate_target
+    from baton.core.handover.review import judge_reproduction
 
     missed = {k: v for k, v in result.items() if k not in ("headline", "verdict")}
     missed["targets"] = [dict(t) for t in result["targets"][:2]]  # accuracy, roc_auc

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from baton.core import trust
-from baton.core.catalog import Catalog
 from PySide6.QtCore import Qt
 
+from baton.core.catalog.store import Catalog
+from baton.core.handover import trust
 from tests.gui.test_ds_flow import WAIT_MS, _draft
 
 PASS = "correct horse battery staple"

@@ -5,10 +5,11 @@ from, and names unnamed inputs after a dataset once the user has read the names.
 from __future__ import annotations
 
 import pytest
-from baton.core import measure
-from baton.core.catalog import Catalog
-from baton.core.importer import Declared, import_dataset, import_model
 from PySide6.QtCore import Qt
+
+from baton.core.catalog.store import Catalog
+from baton.core.data.importer import Declared, import_dataset, import_model
+from baton.core.measure import runs as measure
 
 WAIT_MS = 90_000
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from baton.core.catalog import Catalog
-from baton.core.importer import Declared, import_dataset
-from baton.gui.dialogs import ImportDatasetDialog, ImportModelDialog
 from PySide6.QtCore import Qt
+
+from baton.core.catalog.store import Catalog
+from baton.core.data.importer import Declared, import_dataset
+from baton.gui.catalog.dialogs import ImportDatasetDialog, ImportModelDialog
 
 WAIT_MS = 60_000
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baton.core.catalog import Catalog
-from baton.gui.dialogs import ImportDatasetDialog, ImportModelDialog
-from baton.gui.keys_view import KeysPage
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+
+from baton.core.catalog.store import Catalog
+from baton.gui.catalog.dialogs import ImportDatasetDialog, ImportModelDialog
+from baton.gui.keys.keys_view import KeysPage
 
 
 def _seed(home: Path) -> None:

@@ -18,17 +18,17 @@ import re
 from pathlib import Path
 
 import pytest
-from baton.core import keys, trust
-from baton.core.catalog import Catalog
-from baton.gui.keys_view import KeysPage
-from baton.gui.receipt_view import ReceiptPage
-from baton.gui.review_view import open_bundle_page
-from baton.gui.widgets import plain_tooltip
 from PySide6 import QtGui
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
 
+from baton.core.catalog.store import Catalog
+from baton.core.handover import keys, trust
+from baton.gui.common.widgets import plain_tooltip
+from baton.gui.keys.keys_view import KeysPage
+from baton.gui.receipts.receipt_view import ReceiptPage
+from baton.gui.review.review_view import open_bundle_page
 from tests.gui.world import PASSPHRASE
 from tests.handover import contract_of, edit_contract, read_members, rewrite
 
@@ -250,7 +250,7 @@ def test_every_rich_text_use_in_the_gui_says_why_it_is_safe():
 
 def test_a_name_collision_is_shown_under_the_verified_banner(qtbot, world, homes):
     """Another key already sent a bundle of this name: the page says so, as the CLI does."""
-    from baton.core import bundle
+    from baton.core.handover import bundle
 
     contract = contract_of(read_members(world.bundle))
     name = contract["identity"]["name"]

@@ -84,10 +84,10 @@ def test_the_event_loop_never_stalls_while_evaluating_and_profiling(
 
 
 def test_the_event_loop_never_stalls_while_exporting(measured_copy, window_on, qtbot, tmp_path):
-    from baton.core import trust
-    from baton.core.catalog import Catalog
     from PySide6.QtCore import Qt
 
+    from baton.core.catalog.store import Catalog
+    from baton.core.handover import trust
     from tests.gui.test_ds_flow import _draft
 
     passphrase = "correct horse battery staple"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from baton.gui import charts
-from baton.gui.widgets import fmt_number
+
+from baton.gui.common import charts
+from baton.gui.common.widgets import fmt_number
 
 
 def _open(window, qtbot, model, tab):

@@ -13,8 +13,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from baton.core import bundle, demo, trust
-from baton.core.catalog import Catalog
+from baton.core.catalog.store import Catalog
+from baton.core.cli import demo
+from baton.core.handover import bundle, trust
 
 PASSPHRASE = demo.DEMO_PASSPHRASE
 

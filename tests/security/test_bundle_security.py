@@ -36,13 +36,14 @@ from unittest import mock
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from baton.core import bundle as bundles
-from baton.core import keys as keylib
-from baton.core import oms, safezip
-from baton.core.catalog import Catalog
-from baton.core.errors import UnsafeInput, UntrustedSigner, VerificationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from baton.core.catalog.store import Catalog
+from baton.core.errors import UnsafeInput, UntrustedSigner, VerificationError
+from baton.core.handover import bundle as bundles
+from baton.core.handover import keys as keylib
+from baton.core.handover import oms, safezip
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 

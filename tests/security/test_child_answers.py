@@ -12,9 +12,10 @@ import json
 import pickle
 
 import pytest
+
+from baton.core.data.importer import import_model
+from baton.core.data.runner import _progress_update
 from baton.core.errors import RunnerCrashed, RunnerError
-from baton.core.importer import import_model
-from baton.core.runner import _progress_update
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 

@@ -18,9 +18,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from baton.core import measure, sandbox
+
+from baton.core.data import sandbox
+from baton.core.data.importer import import_dataset, import_model
 from baton.core.errors import ModelError, RunnerTimeout
-from baton.core.importer import import_dataset, import_model
+from baton.core.measure import runs as measure
 
 SECRETS = {
     "BATON_PASSPHRASE": "correct horse battery staple",
@@ -210,7 +212,7 @@ def test_relative_paths_given_by_the_user_still_work(catalog, files, monkeypatch
 
 CONNECT = """
 import errno, json, socket
-from baton.core import sandbox
+from baton.core.data import sandbox
 try:
     socket.create_connection(("127.0.0.1", PORT), timeout=5).close()
     outcome = "connected"
@@ -223,7 +225,7 @@ json.dump({"outcome": outcome, "isolation": sandbox.network_isolation()}, open(R
 def _what_this_machine_allows() -> dict:
     """Network isolation as a fresh single-threaded process gets it here: the child must
     get the same, whatever it imports before leaving the network."""
-    probe = "import json, baton.core.sandbox as s; print(json.dumps(s.isolate_network()))"
+    probe = "import json, baton.core.data.sandbox as s; print(json.dumps(s.isolate_network()))"
     result = subprocess.run(
         [sys.executable, "-I", "-c", probe], capture_output=True, text=True, timeout=60
     )

@@ -50,7 +50,7 @@ print(json.dumps({"code": done.returncode, "stdout": done.stdout, "stderr": done
 def verify_measured(home: Path, bundle: Path) -> dict:
     """``baton verify --json`` in a fresh process; its exit code, output and the peak
     resident memory (MB) of the largest process it or its children ran."""
-    command = [sys.executable, "-c", "from baton.core.cli import main; main()",
+    command = [sys.executable, "-c", "from baton.core.cli.main import main; main()",
                "--home", str(home), "verify", str(bundle), "--json"]  # fmt: skip
     done = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True,
                           text=True, check=True)  # fmt: skip
@@ -93,9 +93,9 @@ def test_verify_parses_no_model_and_no_data_in_its_own_process(world, private_tm
     with (
         mock.patch("pyarrow.parquet.ParquetFile", refuse),
         mock.patch("pyarrow.parquet.read_table", refuse),
-        mock.patch("baton.core.datasets.read_table", refuse),
-        mock.patch("baton.core.models.check_skops", refuse),
-        mock.patch("baton.core.models.load_onnx_checked", refuse),
+        mock.patch("baton.core.data.datasets.read_table", refuse),
+        mock.patch("baton.core.data.models.check_skops", refuse),
+        mock.patch("baton.core.data.models.load_onnx_checked", refuse),
     ):
         result = ok(run(world.mle, "verify", world.bundle, "--json"))
     assert as_json(result)["trusted"] is True
@@ -270,7 +270,7 @@ def test_a_zip_bomb_member_inside_the_skops_file(world, private_tmp, base_skops)
 
 
 def test_an_honestly_compressed_skops_file_still_loads(tmp_path, base_skops):
-    from baton.core.models import child_load_skops
+    from baton.core.data.models import child_load_skops
 
     path = tmp_path / "deflated.skops"
     path.write_bytes(_rezip(base_skops, deflate={"schema.json"}))

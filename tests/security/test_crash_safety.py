@@ -26,10 +26,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from baton.core import fsutil
-from baton.core.catalog import Catalog
+from baton.core.catalog.store import Catalog
+from baton.core.data.importer import import_dataset
 from baton.core.errors import CatalogError
-from baton.core.importer import import_dataset
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
@@ -222,7 +223,7 @@ class PackRun:
         self.writing_at: float | None = None
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "baton.core.cli", "--home", str(home), *args],
+            [sys.executable, "-m", "baton.core.cli.main", "--home", str(home), *args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

@@ -95,7 +95,7 @@ def test_verify_refuses_a_signed_bundle_whose_model_reads_files(world, tmp_path)
 
 def test_a_loaded_model_is_checked_too(tmp_path):
     """The object itself, after loading: a vectoriser deep in a pipeline is found."""
-    from baton.core.allowlist import file_readers
+    from baton.core.data.allowlist import file_readers
 
     pipe = _reading_pipeline(CountVectorizer())
     assert file_readers(pipe) == ["CountVectorizer(input='filename')"]

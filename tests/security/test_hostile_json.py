@@ -23,11 +23,13 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from baton.core import bundle as bundles
-from baton.core import contract as contracts
-from baton.core import jsonsafe, review, trust
-from baton.core.catalog import Catalog
+
+from baton.core import jsonsafe
+from baton.core.catalog.store import Catalog
+from baton.core.contract import document as contracts
 from baton.core.errors import CatalogError, ContractError, KeyError_, VerificationError
+from baton.core.handover import bundle as bundles
+from baton.core.handover import review, trust
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
@@ -78,7 +80,7 @@ def baton_process(home: Path, *args: str) -> subprocess.CompletedProcess:
     """A real ``baton`` process, so what the user sees on stderr is what we read."""
     env = {**os.environ, "BATON_PASSPHRASE": PASSPHRASE}
     return subprocess.run(
-        [sys.executable, "-m", "baton.core.cli", "--home", str(home), *map(str, args)],
+        [sys.executable, "-m", "baton.core.cli.main", "--home", str(home), *map(str, args)],
         capture_output=True,
         text=True,
         env=env,
@@ -149,7 +151,7 @@ def test_the_reader_adds_what_to_do():
 
 def test_one_parser_for_every_document():
     """``model.sig``, contracts and receipts go through the same reader."""
-    from baton.core import oms
+    from baton.core.handover import oms
 
     for call in (
         lambda: oms.parse_signature(DEEP_ARRAY),

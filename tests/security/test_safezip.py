@@ -1,4 +1,4 @@
-"""Hostile and broken ZIPs against baton.core.safezip, and the bundle writer it trusts.
+"""Hostile and broken ZIPs against baton.core.handover.safezip, and the bundle writer it trusts.
 
 Every hostile ZIP is built by hand (crafted ZipInfo, or header bytes patched after the
 fact). Each refusal is checked for its type, for a message that names the ZIP, the member
@@ -21,6 +21,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+
 from baton.core.errors import (
     BatonError,
     Cancelled,
@@ -30,8 +31,7 @@ from baton.core.errors import (
     VerificationError,
 )
 from baton.core.fsutil import sha256_file
-from baton.core.progress import CancelToken
-from baton.core.safezip import (
+from baton.core.handover.safezip import (
     Limits,
     Member,
     list_members,
@@ -40,6 +40,7 @@ from baton.core.safezip import (
     safe_extract,
     write_bundle_zip,
 )
+from baton.core.progress import CancelToken
 
 PICKLE_REASON = "contains a pickle file; Baton never loads pickles from bundles"
 

@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skops.io as sio
-from baton.core import allowlist
+
+from baton.core.data import allowlist
+from baton.core.data.models import child_load_skops, skops_allowed_types
 from baton.core.errors import ModelError, UnsafeInput
-from baton.core.models import child_load_skops, skops_allowed_types
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 

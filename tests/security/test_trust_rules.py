@@ -15,10 +15,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from baton.core import bundle as bundles
-from baton.core import card
-from baton.core import contract as contracts
-from baton.core.keys import format_fingerprint
+
+from baton.core.contract import card
+from baton.core.contract import document as contracts
+from baton.core.handover import bundle as bundles
+from baton.core.handover.keys import format_fingerprint
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
@@ -249,7 +250,7 @@ def test_output_file_names_use_the_compared_name_and_version():
 
 
 def test_the_export_dialog_suggests_the_same_file_name(tmp_path):
-    from baton.gui.export_dialog import default_destination
+    from baton.gui.export.export_dialog import default_destination
 
     for name, version in (("Churn", "2.0"), ("churn", "2")):
         contract = {"identity": {"name": name, "version": version}}

@@ -7,8 +7,8 @@ second local entry for ``card.md`` or for the model hidden in a gap the central 
 skips, local headers that disagree with their central record, a script prepended, data
 appended, an archive comment, inconsistent ZIP64 records. Baton must refuse each one with
 a message naming the member and the reason, first on small archives through
-:mod:`baton.core.safezip`, then on the real signed bundle through ``baton verify`` and
-:func:`baton.core.bundle.verify`.
+:mod:`baton.core.handover.safezip`, then on the real signed bundle through ``baton verify`` and
+:func:`baton.core.handover.bundle.verify`.
 
 Also here: a member the signed manifest does not name is refused *unread* (a sparse
 1 GiB member, with the bytes the process reads counted), the order in which a bundle
@@ -27,13 +27,15 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from baton.core import bundle as bundles
-from baton.core import jsonsafe, oms, signed_zip
-from baton.core.catalog import Catalog
-from baton.core.errors import BatonError, UnsafeInput, VerificationError
-from baton.core.safezip import list_members, safe_extract
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from baton.core import jsonsafe
+from baton.core.catalog.store import Catalog
+from baton.core.errors import BatonError, UnsafeInput, VerificationError
+from baton.core.handover import bundle as bundles
+from baton.core.handover import oms, signed_zip
+from baton.core.handover.safezip import list_members, safe_extract
 
 pytest.register_assert_rewrite("tests.handover")  # before the imports below
 
@@ -767,7 +769,7 @@ def test_telling_a_receipt_from_a_bundle_reads_the_zip_as_verifying_does(tmp_pat
     import io
     import zipfile
 
-    from baton.core.review import is_receipt
+    from baton.core.handover.review import is_receipt
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:

@@ -1,0 +1,310 @@
+"""Contracts being written: drafted from the catalog's measurements, edited, then packed.
+
+A draft is stored in the catalog (``contracts``) under its name and version. Its
+measured parts (model, datasets, results, environment) come from the latest evaluation
+and profile of the model on the test set, run now if missing; its written parts
+(intended use, limitations, targets with tolerances and notes) are the data
+scientist's. :func:`baton.core.handover.bundle.pack_draft` signs a draft with the figures it shows where they still
+hold, measuring only what is stale or missing, and stores it again as signed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from baton.core.catalog.home import identity
+from baton.core.catalog.store import Catalog, _decode, _now
+from baton.core.contract import document as contracts
+from baton.core.contract.targets import Target
+from baton.core.data.importer import model_summary
+from baton.core.errors import NotFound, UsageError
+from baton.core.measure import runs as measure
+from baton.core.measure.profiling import DEFAULT_BATCH_SIZES
+from baton.core.progress import CancelToken, ProgressFn
+
+
+def _measurement(catalog: Catalog, table: str, model: dict, dataset: dict, run, **kw) -> dict:
+    found = catalog.latest_measurement(table, model, dataset)
+    return found if found is not None else run(catalog, model["name"], dataset["name"], **kw)
+
+
+def new_draft(
+    catalog: Catalog,
+    model_name: str,
+    *,
+    test: str,
+    name: str,
+    version: str,
+    train: str | None = None,
+    validation: str | None = None,
+    requires: tuple[str | Target, ...] = (),
+    intended_use: str = "",
+    limitations: str = "",
+    budget_s: float = 1.0,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Draft a contract for a catalog model and store it; measures what is missing."""
+    model = catalog.get_model(model_name)
+    test_rec = catalog.get_dataset(test)
+    if not test_rec.get("target"):
+        raise UsageError(
+            f"dataset {test!r} has no target column; add it again with --target COLUMN"
+        )
+    entries = [contracts.dataset_entry(test_rec, "test", "data/test.parquet")]
+    for role, ref in (("train", train), ("validation", validation)):
+        if ref:
+            entries.append(
+                contracts.dataset_entry(catalog.get_dataset(ref), role, f"data/{role}.parquet")
+            )
+    evaluation = _measurement(
+        catalog, "evaluations", model, test_rec, measure.evaluate, progress=progress, cancel=cancel
+    )
+    profile = catalog.latest_measurement("profiles", model, test_rec)
+    measured = {row["batch_size"] for row in (profile or {}).get("result", {}).get("latency", [])}
+    named = [contracts._as_target(r) for r in requires]
+    if profile is None or not {t.batch for t in named if t.batch} <= measured:
+        # A target's batch size the latest profile lacks is measured now, never left unmeasured.
+        profile = measure.profile(
+            catalog,
+            model["name"],
+            test_rec["name"],
+            batch_sizes=measure.batch_sizes_for(named, base=measured or DEFAULT_BATCH_SIZES),
+            budget_s=budget_s,
+            progress=progress,
+            cancel=cancel,
+        )
+    me = identity(catalog.home)
+    authors = [{k: me[k] for k in ("name", "email", "fingerprint")}] if me else []
+    # The predictions file names the evaluation behind the figures, which packing reuses.
+    predictions = measure.predictions_entry(
+        catalog.objects.open_verified(evaluation["predictions_sha256"])
+    )
+    draft = contracts.draft_contract(
+        name,
+        version,
+        model_summary(model),
+        entries,
+        evaluation["result"],
+        profile["result"],
+        authors=authors,
+        intended_use=intended_use,
+        limitations=limitations,
+        targets=named,
+        predictions=predictions,
+    )
+    return save(catalog, draft, model)
+
+
+def measure_targets(
+    catalog: Catalog,
+    contract: dict,
+    model_name: str,
+    *,
+    budget_s: float = 1.0,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Profile the model again on the draft's test set, at every batch size its targets
+    name as well as those it has, and return the draft with that profile's figures.
+
+    What the editor offers when a target names a batch size the draft never measured, so
+    its verdict shows a value instead of "unmeasured". The draft is not stored.
+    """
+    test = next(d for d in contract["datasets"] if d["role"] == "test")
+    measured = [row["batch_size"] for row in contract["results"].get("latency") or []]
+    record = measure.profile(
+        catalog,
+        model_name,
+        test["name"],
+        batch_sizes=measure.batch_sizes_for(
+            contract.get("targets") or [], base=measured or DEFAULT_BATCH_SIZES
+        ),
+        budget_s=budget_s,
+        progress=progress,
+        cancel=cancel,
+    )
+    return contracts.with_profile(contract, record["result"])
+
+
+def save(catalog: Catalog, contract: dict, model: dict | None = None) -> dict[str, Any]:
+    """Store (insert or replace) a draft under its name and version."""
+    contracts.check_contract(contract)
+    identity = contract["identity"]
+    rows = list(
+        catalog.db.table("contracts").rows_where(
+            "name = ? and version = ?", [identity["name"], identity["version"]], limit=1
+        )
+    )
+    body = json.dumps(contract, sort_keys=True)
+    with catalog.write() as db:
+        if rows:
+            db.table("contracts").update(rows[0]["id"], {"body": body, "updated_at": _now()})
+        else:
+            db.table("contracts").insert(
+                {
+                    "id": uuid.uuid4().hex,
+                    "name": identity["name"],
+                    "version": identity["version"],
+                    "model_id": model["id"] if model else None,
+                    "body": body,
+                    "created_at": _now(),
+                    "updated_at": _now(),
+                }
+            )
+    return contract
+
+
+def load(catalog: Catalog, ref: str) -> dict[str, Any]:
+    """A contract by ``NAME`` (newest version), ``NAME@VERSION`` or a ``contract.json`` path."""
+    path = Path(ref)
+    if path.suffix == ".json" and path.is_file():
+        return contracts.load_contract(path)
+    name, _, version = ref.partition("@")
+    rows = [
+        _decode(r, "contracts")
+        for r in catalog.db.table("contracts").rows_where("name = ?", [name])
+    ]
+    if version:
+        rows = [r for r in rows if r["version"] == version]
+    if not rows:
+        known = sorted(
+            {
+                f"{r['name']}@{r['version']}"
+                for r in catalog.db.table("contracts").rows_where(select="name, version")
+            }
+        )
+        hint = (
+            f" Known contracts: {', '.join(known)}."
+            if known
+            else " Draft one with `baton contract new`."
+        )
+        raise NotFound(f"no contract {ref!r} in the catalog.{hint}")
+    rows.sort(key=lambda r: contracts.version_key(r["version"]))
+    return rows[-1]["body"]
+
+
+def model_of(catalog: Catalog, contract: dict) -> dict:
+    rows = list(
+        catalog.db.table("contracts").rows_where(
+            "name = ? and version = ?",
+            [contract["identity"]["name"], contract["identity"]["version"]],
+            limit=1,
+        )
+    )
+    if rows and rows[0]["model_id"]:
+        return catalog.get_model(rows[0]["model_id"])
+    sha = contract["model"].get("sha256")
+    found = list(catalog.db.table("models").rows_where("sha256 = ?", [sha], limit=1, select="name"))
+    if not found:
+        raise NotFound("the contract's model is not in this catalog")
+    return catalog.get_model(found[0]["name"])
+
+
+# --- listing drafts (the desktop's contract editor) ---------------------------------------
+
+
+def list_drafts(catalog: Catalog, model: str | None = None) -> list[dict[str, Any]]:
+    """Stored drafts as ``name``, ``version``, ``model_id``, ``created_at``, ``updated_at``.
+
+    The most recently edited name first, its versions newest first. With ``model`` (a
+    catalog model's name or id), only that model's drafts: those stored with it, and
+    those stored without a model (``baton contract set`` under a new version) whose
+    contract names the model's SHA-256.
+    """
+    where, args = None, []
+    if model is not None:
+        record = catalog.get_model(model)
+        where = "model_id = ? or (model_id is null and json_extract(body, '$.model.sha256') = ?)"
+        args = [record["id"], record["sha256"]]
+    rows = list(
+        catalog.db.table("contracts").rows_where(
+            where, args, select="name, version, model_id, created_at, updated_at"
+        )
+    )
+    latest: dict[str, str] = {}
+    for row in rows:
+        latest[row["name"]] = max(latest.get(row["name"], ""), row["updated_at"] or "")
+    rows.sort(key=lambda r: contracts.version_key(r["version"]), reverse=True)
+    rows.sort(key=lambda r: (latest[r["name"]], r["name"]), reverse=True)
+    return rows
+
+
+def previous_draft(catalog: Catalog, name: str, version: str) -> dict[str, Any] | None:
+    """The newest stored draft of ``name`` with a lower version than ``version``, or None."""
+    rows = [
+        r
+        for r in catalog.db.table("contracts").rows_where(
+            "name = ?", [name], select="id, name, version, body"
+        )
+        if contracts.compare_versions(r["version"], version) < 0
+    ]
+    if not rows:
+        return None
+    rows.sort(key=lambda r: contracts.version_key(r["version"]))
+    return _decode(rows[-1], "contracts")["body"]
+
+
+def _versions(catalog: Catalog, name: str) -> tuple[list[str], list[str]]:
+    drafted = [
+        r["version"]
+        for r in catalog.db.table("contracts").rows_where("name = ?", [name], select="version")
+    ]
+    packed = [
+        r["version"]
+        for r in catalog.db.table("handovers").rows_where(
+            "name = ? and direction = 'sent'", [name], select="version"
+        )
+    ]
+    return drafted, packed
+
+
+def next_version(catalog: Catalog, name: str) -> str:
+    """A version for a new draft of ``name``: one more than any drafted or packed, else "1"."""
+    drafted, packed = _versions(catalog, name)
+    if not drafted + packed:
+        return "1"
+    newest = max(drafted + packed, key=contracts.version_key)
+    return str(contracts.version_key(newest)[0] + 1)
+
+
+def new_draft_issues(catalog: Catalog, name: str, version: str) -> list[contracts.ValidationIssue]:
+    """What stops a new draft under ``name`` and ``version``, as the contract's sentences.
+
+    The name and version rules are the schema's. A version already drafted is refused
+    (drafting would replace that draft), and so is one not above every version packed
+    (the bundle would be refused).
+    """
+    rules = contracts.load_schema()["$defs"]["identity"]["properties"]
+    issues = []
+    for field, value in (("name", name), ("version", version)):
+        rule = rules[field]
+        if not isinstance(value, str) or not re.fullmatch(rule["pattern"], value):
+            where = f"identity.{field}"
+            message = rule["x-message"].format(path=where, value=contracts._show(value))
+            issues.append(contracts.ValidationIssue(where, message))
+    if issues:
+        return issues
+    drafted, packed = _versions(catalog, name)
+    newest_packed = max(packed, key=contracts.version_key) if packed else None
+    if any(contracts.compare_versions(version, v) == 0 for v in drafted):
+        issues.append(
+            contracts.ValidationIssue(
+                "identity.version",
+                f"a draft of {name} version {version} is already stored; open it, or choose "
+                f"another version, such as {next_version(catalog, name)}",
+            )
+        )
+    elif newest_packed is not None and contracts.compare_versions(version, newest_packed) <= 0:
+        issues.append(
+            contracts.ValidationIssue(
+                "identity.version",
+                f"{name} version {newest_packed} was already packed; a new draft needs a higher "
+                f"version, such as {next_version(catalog, name)}",
+            )
+        )
+    return issues

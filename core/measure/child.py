@@ -1,0 +1,287 @@
+"""Entry point of the child process that runs model code: ``python -m baton.core.measure.child``.
+
+It reads one request written by :mod:`baton.core.data.runner`, runs the task, prints progress
+as JSON lines on stdout and writes ``{"result": ...}`` or ``{"error": ...}`` to the
+response file. Unexpected exceptions print a traceback (the parent shows its tail as the
+child's last words) and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from baton.core.data.runner import OOM_EXIT, limit_own_memory
+from baton.core.data.sandbox import isolate_network
+from baton.core.errors import BatonError, DatasetError, ModelError
+
+
+def _progress(done: float | None, total: float | None, message: str) -> None:
+    print(json.dumps({"progress": [done, total, message]}), flush=True)
+
+
+def _frame(params: dict[str, Any]):
+    """The feature frame (and the full table) of the dataset named in a request."""
+    from baton.core.data.datasets import read_table
+
+    table = read_table(params["data"]).table
+    frame = table.to_pandas()
+    drop = [c for c in (params.get("target"), params.get("id_column")) if c]
+    return frame.drop(columns=drop), frame
+
+
+def task_inspect(params: dict[str, Any]) -> dict[str, Any]:
+    from baton.core.data.models import (
+        Predictor,
+        introspect_onnx,
+        introspect_sklearn,
+        load_skops_checked,
+    )
+
+    path, fmt = params["path"], params["format"]
+    if fmt == "skops":
+        model, types = load_skops_checked(path)
+        info = introspect_sklearn(model)
+        info["safety"] = {
+            "method": "skops allowlist",
+            # Python's own containers and values aside: the classes worth reviewing.
+            "allowed_extra_types": [t for t in types if not t.startswith("builtins.")],
+            "verdict": "passed",
+        }
+        return info
+    info = introspect_onnx(path)
+    Predictor(path, fmt, info)  # proves onnxruntime accepts it
+    info["safety"] = {"method": "onnx inline weights", "verdict": "passed"}
+    return info
+
+
+def task_import_pickle(params: dict[str, Any]) -> dict[str, Any]:
+    import joblib
+    import numpy as np
+    import skops.io as sio
+
+    from baton.core.data.models import Predictor, introspect_sklearn
+
+    _progress(0, 3, "loading the pickle")
+    est = joblib.load(params["path"])
+    if not hasattr(est, "predict"):
+        raise ModelError(
+            f"the pickle holds a {type(est).__name__}, not a fitted scikit-learn model"
+        )
+    _progress(1, 3, "re-saving as .skops")
+    try:
+        sio.dump(est, params["out"])
+    except Exception as exc:
+        raise ModelError(
+            f"the model cannot be saved as .skops ({type(exc).__name__}: {exc})"
+        ) from exc
+    info = introspect_sklearn(est)
+    skops_model = Predictor(params["out"], "skops", info)  # applies the allowlist
+    _progress(2, 3, "comparing predictions")
+    X, _ = _frame(params)
+    X = skops_model.select_features(X)
+    before = np.asarray(est.predict(X))
+    after = np.asarray(skops_model.model.predict(X))
+    same = bool(np.array_equal(before, after))
+    differing = int(np.sum(before != after)) if before.shape == after.shape else len(before)
+    if not same:
+        raise ModelError(
+            f"the re-saved .skops model predicts differently from the pickle on {differing} of "
+            f"{len(before)} rows; Baton will not import it"
+        )
+    info["safety"] = {
+        "method": "pickle imported with consent, re-saved as .skops",
+        "verdict": "passed",
+        "checked_rows": len(before),
+        "identical_predictions": True,
+    }
+    _progress(3, 3, "done")
+    return info
+
+
+def task_predict(params: dict[str, Any]) -> dict[str, Any]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from baton.core.data.models import Predictor
+
+    _progress(0, 2, "loading the model")
+    model = Predictor(params["path"], params["format"], params["info"])
+    X, full = _frame(params)
+    X = model.select_features(X)
+    _progress(1, 2, f"predicting {len(X)} rows")
+    t0 = time.perf_counter()
+    labels, proba = model.predict(X)
+    seconds = time.perf_counter() - t0
+    columns: dict[str, Any] = {}
+    id_col = params.get("id_column")
+    columns["row_id"] = full[id_col].to_numpy() if id_col else list(range(len(X)))
+    columns["prediction"] = labels
+    if proba is not None:
+        for i, cls in enumerate(model.classes or range(proba.shape[1])):
+            columns[f"proba_{cls}"] = proba[:, i]
+    pq.write_table(pa.table(columns), params["out"], compression="zstd")
+    _progress(2, 2, "done")
+    return {"rows": len(X), "seconds": seconds, "has_proba": proba is not None}
+
+
+def task_profile(params: dict[str, Any]) -> dict[str, Any]:
+    """Memory first (in this fresh process), then latency per batch size."""
+    from baton.core.data.models import Predictor, select_features
+    from baton.core.measure import profiling
+
+    X, _ = _frame(params)
+    # Import the runtime before the baseline so the delta is the model, not the library.
+    if params["format"] == "onnx":
+        import onnxruntime  # noqa: F401
+    else:
+        import sklearn.pipeline  # noqa: F401
+        import skops.io  # noqa: F401
+    loaded: dict[str, Predictor] = {}
+
+    def load():
+        loaded["model"] = Predictor(params["path"], params["format"], params["info"])
+        return loaded["model"].predict_raw
+
+    X = select_features(params["info"], X)
+    memory = profiling.profile_memory(load, X, params.get("memory_batch", 512), progress=_progress)
+    memory["size_on_disk_mb"] = Path(params["path"]).stat().st_size / 2**20
+    latency = profiling.measure_latency(
+        loaded["model"].predict_raw,
+        X,
+        tuple(params.get("batch_sizes", profiling.DEFAULT_BATCH_SIZES)),
+        budget_s=params.get("budget_s", 2.0),
+        progress=_progress,
+    )
+    return {
+        "latency": latency,
+        "memory": memory,
+        "hardware": profiling.hardware_info(),
+        "environment": profiling.environment_info(),
+    }
+
+
+# A Parquet file may declare this many values (rows x columns, or a column chunk's values)
+# per byte of file, beyond PARQUET_FREE_CELLS: run-length and dictionary encoding let real
+# data reach a few hundred, a footer that lies reaches millions.
+PARQUET_CELLS_PER_BYTE = 256
+PARQUET_FREE_CELLS = 1 << 23
+
+
+def parquet_metadata(path: Path, member: str):
+    """The footer of a Parquet file from a bundle, refused if it is out of proportion to
+    the file's bytes. ``member`` names the file in messages (never the staging path)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    size = path.stat().st_size
+    try:
+        # Every list element and string in the footer takes at least a byte of the file,
+        # so larger declared sizes are refused before anything is allocated for them.
+        meta = pq.ParquetFile(
+            path, thrift_string_size_limit=max(size, 64), thrift_container_size_limit=max(size, 64)
+        ).metadata
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+        reason = str(exc).replace(str(path), member).strip().splitlines()[0]
+        raise DatasetError(f"{member}: not a readable Parquet file ({reason})") from None
+    group_rows = values = 0
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        group_rows += group.num_rows
+        values += sum(max(group.column(c).num_values, 0) for c in range(group.num_columns))
+    declared = max(max(meta.num_rows, 0) * max(meta.num_columns, 1), values)
+    if meta.num_rows < 0 or group_rows != meta.num_rows:
+        raise DatasetError(
+            f"{member}: not a readable Parquet file (its row groups hold {group_rows:,} rows, "
+            f"its footer says {meta.num_rows:,})"
+        )
+    if declared > max(PARQUET_FREE_CELLS, PARQUET_CELLS_PER_BYTE * size):
+        raise DatasetError(
+            f"{member} declares {meta.num_rows:,} rows of {meta.num_columns:,} columns in "
+            f"{size:,} bytes; Baton refuses a Parquet file whose declared size is out of "
+            "proportion to its bytes"
+        )
+    return meta
+
+
+def task_check_bundle(params: dict[str, Any]) -> dict[str, Any]:
+    """Open a verified bundle's model and data: the skops allowlist or the ONNX checks, the
+    row count and fingerprint of each dataset, the row count of the predictions. Errors
+    name the member; the caller adds the bundle's name."""
+    from baton.core.data import datasets as ds
+    from baton.core.data.models import load_onnx_checked, skops_allowed_types
+
+    folder = Path(params["folder"])
+    model = params["model"]
+    try:
+        if model.endswith(".skops"):
+            types = skops_allowed_types(folder / model)
+        else:
+            load_onnx_checked(folder / model)
+            types = []
+    except BatonError as exc:
+        raise type(exc)(f"{model}: {exc}") from None
+    tables = {}
+    for member in params["tables"]:
+        path = folder / member
+        parquet_metadata(path, member)
+        try:
+            table = ds.read_table(path).table
+        except BatonError as exc:
+            raise type(exc)(f"{member}: {str(exc).replace(str(path), member)}") from None
+        tables[member] = {"rows": table.num_rows, "fingerprint": ds.fingerprint(table)}
+        del table
+    predictions = params["predictions"]
+    rows = parquet_metadata(folder / predictions, predictions).num_rows
+    return {"model_types": types, "tables": tables, "predictions_rows": rows}
+
+
+TASKS = {
+    "check_bundle": task_check_bundle,
+    "inspect": task_inspect,
+    "import_pickle": task_import_pickle,
+    "predict": task_predict,
+    "profile": task_profile,
+}
+
+
+def _write(path: str, payload: dict[str, Any]) -> None:
+    tmp = Path(path + ".tmp")
+    tmp.write_text(json.dumps(payload, default=_jsonable))
+    tmp.replace(path)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def main(argv: list[str]) -> int:
+    isolate_network()  # first, while this process has a single thread
+    request = json.loads(Path(argv[1]).read_text())
+    limit_own_memory(request["memory_mb"])
+    response = request["response"]
+    try:
+        result = TASKS[request["task"]](request["params"])
+    except MemoryError:
+        # Nothing on stderr: the parent's RunnerOutOfMemory says it in one line.
+        return OOM_EXIT
+    except BatonError as exc:
+        _write(response, {"error": {"type": type(exc).__name__, "message": exc.message}})
+        return 0
+    except Exception:
+        traceback.print_exc()
+        return 1
+    _write(response, {"result": result})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

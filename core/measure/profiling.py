@@ -1,0 +1,990 @@
+"""Latency, memory, hardware and environment measurement for a model's ``predict``.
+
+Everything here runs in-process and returns plain JSON-serialisable values (dicts, lists,
+``int``, ``float``, ``str``, ``bool``, ``None``). The model runner calls these functions
+inside its child process with a ``predict`` callable; nothing here starts processes or
+threads of its own (apart from one short ``sysctl`` call on macOS for the CPU name).
+
+Latency (:func:`measure_latency`)
+    For each batch size the rows of the test set are cycled into batches that are all
+    built *before* timing starts, so slicing and copying are never timed. After a short
+    warm-up the garbage collector is disabled and every ``predict`` call is bracketed by
+    two ``time.perf_counter_ns()`` readings and nothing else; the loop bookkeeping
+    (budget, cancellation, progress) happens between the brackets.
+
+    Sampling runs in rounds (a quarter of the budget each); it goes on past the budget
+    (up to twice the budget) until the p50 of the last two rounds agree within 5 %, and
+    a figure whose p50 never settled is marked ``p50_stable: false``.
+
+Machine load (:func:`machine_load`)
+    While each batch size is sampled, the share of the machine's CPU time that *other*
+    processes took (``/proc/stat`` minus this process's own CPU time, where the system
+    has it) and the 1-minute load average against the CPU count are recorded. A figure
+    taken while others held a quarter of the CPU time or more, or while the load of other
+    work reached half the CPUs, is marked ``machine_busy`` with the reason, since a busy
+    machine makes latency look worse than the model is.
+
+Memory (:func:`profile_memory`)
+    Resident set size (RSS) before and after loading the model, and the peak RSS while it
+    predicts one batch. The result says which operating-system counter was used and
+    whether the peak counter could be reset before the batch, because an un-reset peak is
+    only an upper bound.
+
+Units: latency in milliseconds, memory in MB where 1 MB = 2**20 bytes (MiB).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib.metadata
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
+
+import numpy as np
+
+from baton.core.data.sandbox import THREAD_ENV_VARS, network_isolation
+from baton.core.errors import BatonError, ModelError, UsageError
+from baton.core.progress import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
+
+__all__ = [
+    "DEFAULT_BATCH_SIZES",
+    "STABLE_P99_SAMPLES",
+    "environment_info",
+    "hardware_info",
+    "latency_caveats",
+    "machine_load",
+    "measure_latency",
+    "peak_rss_bytes",
+    "profile_memory",
+    "reset_peak_rss",
+    "rss_bytes",
+]
+
+DEFAULT_BATCH_SIZES: tuple[int, ...] = (1, 8, 64, 512)
+
+STABLE_P99_SAMPLES = 1000
+"""Samples needed before a p99 is called stable: about n/100 = 10 samples lie above it."""
+
+PERCENTILE_METHOD: Final = "linear"
+"""numpy's default percentile method (type 7 of Hyndman and Fan): linear interpolation
+between the two closest order statistics, ``x[floor(h)] + (h - floor(h)) * (x[floor(h)+1]
+- x[floor(h)])`` with ``h = (n - 1) * q``."""
+
+RAW_SAMPLES_CAP = 20_000
+"""At most this many raw samples are stored per batch size (evenly spaced, in time order)."""
+
+P50_TOLERANCE = 0.05
+"""The p50 is stable when the p50 of the last two rounds differ by at most 5 %."""
+
+ROUNDS_PER_BUDGET = 4
+MAX_BUDGET_FACTOR = 2.0
+"""An unstable p50 keeps sampling going, in rounds, until twice the budget is spent."""
+
+BUSY_CPU_SHARE = 0.25
+"""Other processes taking this share of the machine's CPU time make it busy."""
+
+BUSY_LOAD_PER_CPU = 0.5
+"""Other work keeping this many runnable tasks per CPU (1-minute load) makes it busy."""
+
+_MIN_CPU_WINDOW_TICKS = 20  # below this many clock ticks of CPU time a share is noise
+
+MAX_DISTINCT_BATCHES = 64
+MAX_PRECOMPUTED_ROWS = 65_536
+_POLL_NS = 50_000_000  # cancellation and progress are looked at every 50 ms of sampling
+_MB = float(1 << 20)
+
+SAMPLE_RULE = (
+    "sample until the time budget is spent (at least min_samples, at most max_samples), "
+    f"in rounds of budget/{ROUNDS_PER_BUDGET}, and past it (up to {MAX_BUDGET_FACTOR:g} x the "
+    f"budget) until the p50 of the last two rounds agree within {P50_TOLERANCE * 100:g} %; "
+    f"p99 is stable when n >= {STABLE_P99_SAMPLES} (>= 10 samples above it); "
+    "a hard time limit can end sampling below min_samples"
+)
+
+PACKAGES: tuple[str, ...] = (
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "pandas",
+    "pyarrow",
+    "onnx",
+    "onnxruntime",
+    "skops",
+)
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def _n_rows(X: Any) -> int:
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    return len(X)
+
+
+def _take(X: Any, idx: np.ndarray) -> Any:
+    """Rows ``idx`` of ``X`` as a new, independent object of the same kind."""
+    if hasattr(X, "iloc"):  # pandas DataFrame or Series
+        return X.iloc[idx]
+    return X[idx]
+
+
+def _as_rows(X: Any) -> Any:
+    if hasattr(X, "iloc") or hasattr(X, "shape"):
+        return X
+    return np.asarray(X)
+
+
+def _make_batches(X: Any, batch_size: int, distinct: int | None = None) -> list[Any]:
+    """Batches of ``batch_size`` rows that cycle through ``X``, built ahead of timing.
+
+    Batch ``k`` holds rows ``k*b, k*b+1, ...`` modulo the number of rows, so every row is
+    used and a test set smaller than the batch is repeated. At most
+    :data:`MAX_DISTINCT_BATCHES` batches and :data:`MAX_PRECOMPUTED_ROWS` rows in total
+    (but always at least one batch) are kept; timing cycles through them.
+    """
+    n = _n_rows(X)
+    if n <= 0:
+        raise UsageError("Latency needs at least one test row; the dataset is empty.")
+    if distinct is None:
+        distinct = min(
+            math.ceil(n / batch_size),
+            MAX_DISTINCT_BATCHES,
+            max(1, MAX_PRECOMPUTED_ROWS // batch_size),
+        )
+    distinct = max(1, distinct)
+    base = np.arange(batch_size, dtype=np.int64)
+    return [_take(X, (k * batch_size + base) % n) for k in range(distinct)]
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise UsageError(f"{name} must be a whole number of at least 1, not {value!r}.")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- machine load
+
+
+def _proc_stat_ticks() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all CPUs since boot, from ``/proc/stat``; else None."""
+    text = _read_text("/proc/stat")
+    if not text or not text.startswith("cpu "):
+        return None
+    try:
+        # user nice system idle iowait irq softirq steal; guest time is inside user already
+        ticks = [int(v) for v in text.split("\n", 1)[0].split()[1:9]]
+    except ValueError:
+        return None
+    if len(ticks) < 4:
+        return None
+    total = sum(ticks)
+    return total - sum(ticks[3:5]), total
+
+
+def _load_average() -> float | None:
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):  # Windows has no load average
+        return None
+
+
+def machine_snapshot() -> dict[str, Any]:
+    """The counters :func:`machine_load` compares: CPU ticks, own CPU time, the clock."""
+    own = os.times()
+    return {
+        "ticks": _proc_stat_ticks(),
+        "own_cpu_s": own.user + own.system,
+        "clock_s": time.perf_counter(),
+    }
+
+
+def machine_load(
+    before: dict[str, Any], after: dict[str, Any], cpus: int | None = None
+) -> dict[str, Any]:
+    """How busy the machine was between two :func:`machine_snapshot` readings.
+
+    ``other_cpu_share`` is the share of all CPUs' time that other processes used: the busy
+    ticks of ``/proc/stat`` minus this process's own CPU time (every thread of it), over
+    all ticks; None where the system has no ``/proc/stat`` or the window is too short to
+    tell. ``load_avg_1m`` is the 1-minute load average, of which this process's own
+    average parallelism (``own_cpus``) is taken off before it is compared with ``cpus``.
+    ``machine_busy`` holds when other processes took :data:`BUSY_CPU_SHARE` of the CPU
+    time or more, or their load reached :data:`BUSY_LOAD_PER_CPU` per CPU;
+    ``busy_reason`` says which, in words.
+    """
+    cpus = cpus or os.cpu_count() or 1
+    elapsed = max(after["clock_s"] - before["clock_s"], 1e-9)
+    own_cpu = max(0.0, after["own_cpu_s"] - before["own_cpu_s"])
+    own_cpus = own_cpu / elapsed
+    share = None
+    if before["ticks"] and after["ticks"]:
+        busy = after["ticks"][0] - before["ticks"][0]
+        total = after["ticks"][1] - before["ticks"][1]
+        if total >= _MIN_CPU_WINDOW_TICKS:
+            own_ticks = own_cpu * os.sysconf("SC_CLK_TCK")
+            share = min(1.0, max(0.0, (busy - own_ticks) / total))
+    load = _load_average()
+    reasons = []
+    if share is not None and share >= BUSY_CPU_SHARE:
+        reasons.append(f"other processes took {share * 100:.0f} % of the CPU time")
+    if load is not None and max(0.0, load - own_cpus) / cpus >= BUSY_LOAD_PER_CPU:
+        reasons.append(f"the load average was {load:.2f} on {cpus} CPUs")
+    return {
+        "cpus": cpus,
+        "load_avg_1m": None if load is None else round(load, 2),
+        "other_cpu_share": None if share is None else round(share, 4),
+        "own_cpus": round(own_cpus, 3),
+        "machine_busy": bool(reasons),
+        "busy_reason": " and ".join(reasons) or None,
+    }
+
+
+def _as_share(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _batch_list(sizes: Iterable[int]) -> str:
+    sizes = list(sizes)
+    noun = "batch size" if len(sizes) == 1 else "batch sizes"
+    return f"{noun} " + ", ".join(f"{b:,}" for b in sizes)
+
+
+def latency_caveats(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Short notes on latency figures that should not be taken at face value.
+
+    One sentence for the batch sizes measured while the machine was busy (with the
+    busiest reason), one for those whose p50 never settled within 5 %. Rows without
+    these fields (measured before Baton recorded them) get no note. The CLI, the card,
+    the desktop and reproduce all show these same sentences.
+    """
+    rows = list(rows)
+    notes = []
+    busy = [r for r in rows if r.get("machine_busy")]
+    if busy:
+        # Rows may come from a contract someone else wrote: read them defensively.
+        worst = max(busy, key=lambda r: _as_share(r.get("other_cpu_share")))
+        reason = str(worst.get("busy_reason") or "other work was running")[:200]
+        notes.append(
+            f"Measured on a busy machine at {_batch_list(r['batch_size'] for r in busy)}"
+            f" ({reason}): these latencies are likely higher than on a quiet machine."
+        )
+    unstable = [r for r in rows if r.get("p50_stable") is False]
+    if unstable:
+        notes.append(
+            f"Unstable at {_batch_list(r['batch_size'] for r in unstable)}: the p50 still moved "
+            f"by more than {P50_TOLERANCE * 100:g} % between the last rounds of sampling."
+        )
+    return notes
+
+
+# --------------------------------------------------------------------------- latency
+
+
+def _call_failed(exc: BaseException, rows: int) -> ModelError:
+    return ModelError(
+        f"The model failed while predicting a batch of {rows} row(s): {type(exc).__name__}: {exc}"
+    )
+
+
+def _summarise(times_ns: list[int], batch_size: int, raw_cap: int) -> dict[str, Any]:
+    ms = np.asarray(times_ns, dtype=np.float64) / 1e6
+    n = int(ms.size)
+    p50, p90, p95, p99 = np.percentile(ms, [50, 90, 95, 99], method=PERCENTILE_METHOD)
+    mean = float(ms.mean())
+    std = float(ms.std(ddof=1)) if n > 1 else 0.0
+    if n > raw_cap:
+        keep = np.linspace(0, n - 1, raw_cap).round().astype(np.int64)
+        raw = ms[keep]
+    else:
+        raw = ms
+    return {
+        "batch_size": batch_size,
+        "samples": n,
+        "p50_ms": float(p50),
+        "p90_ms": float(p90),
+        "p95_ms": float(p95),
+        "p99_ms": float(p99),
+        "mean_ms": mean,
+        "std_ms": std,
+        "min_ms": float(ms.min()),
+        "max_ms": float(ms.max()),
+        # A mean of 0 ns can only come from a clock coarser than the call; JSON has no inf.
+        "throughput_rps": (batch_size / (mean / 1000.0)) if mean > 0 else None,
+        "p99_stable": n >= STABLE_P99_SAMPLES,
+        "raw_ms": np.round(raw, 6).tolist(),
+        "raw_ms_subsampled": n > raw_cap,
+    }
+
+
+def measure_latency(
+    predict: Callable[[Any], Any],
+    X: Any,
+    batch_sizes: Iterable[int] = DEFAULT_BATCH_SIZES,
+    *,
+    budget_s: float = 2.0,
+    min_samples: int = 50,
+    max_samples: int = 100_000,
+    warmup: int = 10,
+    max_time_s: float | None = None,
+    raw_cap: int = RAW_SAMPLES_CAP,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> list[dict[str, Any]]:
+    """Time ``predict`` on batches of each size; one result dict per batch size.
+
+    ``X`` is a pandas DataFrame (batches are ``.iloc`` slices, so they are DataFrames with
+    the same columns), a numpy array or anything numpy can index by rows.
+
+    How many samples (the rule, also stored as ``"sample_rule"`` in each result):
+    a p99 estimated from ``n`` samples rests on about ``n / 100`` samples above it, so we
+    aim for at least :data:`STABLE_P99_SAMPLES` (1000) samples, where ~10 tail samples
+    keep one outlier from moving the p99 much. The time budget wins, though: sampling stops
+    as soon as ``budget_s`` (per batch size) is spent, but never below ``min_samples``
+    even when that overruns the budget -- unless ``max_time_s`` (the hard limit per batch
+    size, default ``10 * budget_s + 5``) is reached first. Sampling also stops at
+    ``max_samples``. Each result says why it stopped (``"stop_reason"``: ``"budget"``,
+    ``"unstable"``, ``"max_samples"`` or ``"hard_limit"``) and whether ``p99_stable``
+    (n >= 1000) holds; with a slow model and a short budget the p99 is reported but marked
+    unstable.
+
+    Rounds: sampling is cut into rounds of a quarter of the budget. At the budget it stops
+    only once the p50 of the last two rounds agree within 5 % (:data:`P50_TOLERANCE`);
+    otherwise it samples more rounds, up to twice the budget (``"unstable"`` when the p50
+    never settled). ``p50_stable``, ``rounds`` and ``round_p50_ms`` record it. With fewer
+    than two rounds, the two halves of the samples stand in for them.
+
+    Load: each result also carries :func:`machine_load` over its sampling (``cpus``,
+    ``load_avg_1m``, ``other_cpu_share``, ``own_cpus``, ``machine_busy``, ``busy_reason``).
+
+    Warm-up: up to ``warmup`` untimed calls per batch size, ending early once a quarter
+    of the budget is spent (but always at least one call), so lazy initialisation and cold
+    caches do not land in the samples.
+
+    Timing: the garbage collector is disabled while sampling (restored in ``finally``) and
+    only ``predict(batch)`` lies between the two ``time.perf_counter_ns()`` readings.
+
+    Statistics: percentiles use numpy's ``'linear'`` method (see
+    :data:`PERCENTILE_METHOD`); ``std_ms`` is the sample standard deviation (ddof=1);
+    ``throughput_rps`` is rows per second, ``batch_size / mean latency``. Statistics use
+    every sample; ``raw_ms`` keeps at most ``raw_cap`` (20 000) of them, evenly spaced in
+    time order when there are more (``"raw_ms_subsampled"`` is then true).
+
+    Progress is reported as ``(done, total, message)`` with ``total`` the number of batch
+    sizes; ``cancel`` is polled during warm-up and every 50 ms of sampling and raises
+    :class:`~baton.core.errors.Cancelled`. An exception from ``predict`` becomes a
+    :class:`~baton.core.errors.ModelError` (``MemoryError`` passes through unchanged).
+    """
+    progress = progress or no_progress
+    cancel = cancel or NEVER_CANCELLED
+    sizes = [_check_positive_int("A batch size", b) for b in batch_sizes]
+    if not sizes:
+        raise UsageError("Give at least one batch size to measure latency.")
+    min_samples = _check_positive_int("min_samples", min_samples)
+    max_samples = _check_positive_int("max_samples", max_samples)
+    raw_cap = _check_positive_int("raw_cap", raw_cap)
+    if warmup < 0:
+        raise UsageError(f"warmup must be 0 or more, not {warmup!r}.")
+    if not budget_s > 0:
+        raise UsageError(f"The latency time budget must be positive, not {budget_s!r}.")
+    if max_samples < min_samples:
+        raise UsageError("max_samples must be at least min_samples.")
+    hard_s = max_time_s if max_time_s is not None else 10.0 * budget_s + 5.0
+    if hard_s < budget_s:
+        raise UsageError("max_time_s must be at least the time budget.")
+    X = _as_rows(X)
+
+    results: list[dict[str, Any]] = []
+    total = float(len(sizes))
+    cancel.check()
+    for index, batch_size in enumerate(sizes):
+        progress(float(index), total, f"Preparing batches of {batch_size} row(s)")
+        batches = _make_batches(X, batch_size)
+        cancel.check()
+        result = _measure_one(
+            predict,
+            batches,
+            batch_size,
+            budget_ns=int(budget_s * 1e9),
+            hard_ns=int(hard_s * 1e9),
+            min_samples=min_samples,
+            max_samples=max_samples,
+            warmup=warmup,
+            raw_cap=raw_cap,
+            progress=progress,
+            cancel=cancel,
+            index=index,
+            total=total,
+        )
+        result["budget_s"] = float(budget_s)
+        result["distinct_batches"] = len(batches)
+        results.append(result)
+        del batches
+    progress(total, total, "Latency measured")
+    return results
+
+
+def _median_ms(times_ns: list[int], start: int, stop: int) -> float:
+    return float(np.median(np.asarray(times_ns[start:stop], dtype=np.float64))) / 1e6
+
+
+def _settled(round_p50: list[float]) -> bool:
+    """Whether the p50 of the last two rounds agree within :data:`P50_TOLERANCE`."""
+    if len(round_p50) < 2:
+        return False
+    before, last = round_p50[-2], round_p50[-1]
+    return abs(last - before) <= P50_TOLERANCE * max(before, last)
+
+
+def _measure_one(
+    predict: Callable[[Any], Any],
+    batches: Sequence[Any],
+    batch_size: int,
+    *,
+    budget_ns: int,
+    hard_ns: int,
+    min_samples: int,
+    max_samples: int,
+    warmup: int,
+    raw_cap: int,
+    progress: ProgressFn,
+    cancel: CancelToken,
+    index: int,
+    total: float,
+) -> dict[str, Any]:
+    pc = time.perf_counter_ns
+    nb = len(batches)
+    times: list[int] = []
+    append = times.append
+    label = f"Latency at batch size {batch_size}"
+    gc_was_enabled = gc.isenabled()
+    warmup_calls = 0
+    round_p50: list[float] = []
+    try:
+        # Warm-up: untimed, at most a quarter of the budget (at least one call).
+        start = pc()
+        warm_deadline = start + budget_ns // 4
+        for k in range(warmup):
+            cancel.check()
+            predict(batches[k % nb])
+            warmup_calls += 1
+            if pc() >= warm_deadline:
+                break
+        cancel.check()
+        progress(index + 0.0, total, f"{label}: sampling")
+
+        gc.collect()
+        gc.disable()
+        before = machine_snapshot()
+        start = pc()
+        deadline = start + budget_ns
+        hard_deadline = start + hard_ns
+        # An unsettled p50 may take sampling up to twice the budget, never past the hard limit.
+        extended = min(hard_deadline, start + int(budget_ns * MAX_BUDGET_FACTOR))
+        round_ns = max(1, budget_ns // ROUNDS_PER_BUDGET)
+        round_end = start + round_ns
+        round_start = 0
+        next_poll = start + _POLL_NS
+        next_event = min(next_poll, round_end)
+        stop_reason = "max_samples"
+        i = 0
+        for i in range(max_samples):
+            b = batches[i % nb]
+            t0 = pc()
+            predict(b)
+            t1 = pc()
+            append(t1 - t0)
+            if t1 >= next_event:
+                if t1 >= round_end:
+                    round_p50.append(_median_ms(times, round_start, i + 1))
+                    round_start, round_end = i + 1, t1 + round_ns
+                enough = i + 1 >= min_samples
+                if t1 >= deadline and enough:
+                    if _settled(round_p50):
+                        stop_reason = "budget"
+                        break
+                    if t1 >= extended:
+                        stop_reason = "unstable"
+                        break
+                if t1 >= hard_deadline:
+                    stop_reason = "hard_limit"
+                    break
+                if t1 >= next_poll:
+                    cancel.check()
+                    done = min(1.0, (t1 - start) / budget_ns)
+                    progress(index + done, total, f"{label}: {i + 1} samples")
+                    next_poll = t1 + _POLL_NS
+                # Past the deadline (still short of min_samples) look at every sample.
+                next_event = 0 if t1 >= deadline and not enough else min(next_poll, round_end)
+        elapsed_ns = pc() - start
+        load = machine_load(before, machine_snapshot())
+    except (BatonError, MemoryError):
+        raise
+    except Exception as exc:
+        raise _call_failed(exc, batch_size) from exc
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+    if len(round_p50) < 2:  # too short for rounds: compare the two halves instead
+        half = len(times) // 2
+        if half:
+            round_p50 = [_median_ms(times, 0, half), _median_ms(times, half, len(times))]
+    result = _summarise(times, batch_size, raw_cap)
+    result.update(
+        {
+            "stop_reason": stop_reason,
+            "rounds": len(round_p50),
+            "round_p50_ms": [round(v, 6) for v in round_p50],
+            "p50_stable": _settled(round_p50),
+            **load,
+            "elapsed_s": elapsed_ns / 1e9,
+            "warmup_calls": warmup_calls,
+            "min_samples": min_samples,
+            "max_samples": max_samples,
+            "sample_rule": SAMPLE_RULE,
+            "percentile_method": PERCENTILE_METHOD,
+            "clock": "time.perf_counter_ns",
+        }
+    )
+    return result
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def _linux_status_kb(field: str) -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _ru_maxrss_bytes() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # macOS reports bytes; Linux and the BSDs report kilobytes.
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
+
+
+def _windows_counters() -> tuple[int, int] | None:
+    """(WorkingSetSize, PeakWorkingSetSize) of this process, or None."""
+    if sys.platform != "win32":
+        return None
+    try:
+        import ctypes
+        from ctypes import wintypes
+
+        class _Counters(ctypes.Structure):
+            _fields_ = [
+                ("cb", wintypes.DWORD),
+                ("PageFaultCount", wintypes.DWORD),
+                ("PeakWorkingSetSize", ctypes.c_size_t),
+                ("WorkingSetSize", ctypes.c_size_t),
+                ("QuotaPeakPagedPoolUsage", ctypes.c_size_t),
+                ("QuotaPagedPoolUsage", ctypes.c_size_t),
+                ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t),
+                ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+                ("PagefileUsage", ctypes.c_size_t),
+                ("PeakPagefileUsage", ctypes.c_size_t),
+            ]
+
+        counters = _Counters()
+        counters.cb = ctypes.sizeof(_Counters)
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+        ok = kernel32.K32GetProcessMemoryInfo(
+            kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb
+        )
+        if not ok:
+            return None
+        return int(counters.WorkingSetSize), int(counters.PeakWorkingSetSize)
+    except (OSError, AttributeError, ValueError):
+        return None
+
+
+def _rss() -> tuple[int | None, str]:
+    """Current RSS in bytes and the name of the counter it came from."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            resident_pages = int(fh.read().split()[1])
+        return resident_pages * os.sysconf("SC_PAGE_SIZE"), "/proc/self/statm"
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    win = _windows_counters()
+    if win is not None:
+        return win[0], "WorkingSetSize"
+    peak = _ru_maxrss_bytes()
+    if peak is not None:
+        return peak, "ru_maxrss (peak so far; current RSS unavailable)"
+    return None, "unavailable"
+
+
+def _peak() -> tuple[int | None, str]:
+    """Peak RSS in bytes and the name of the counter it came from."""
+    hwm = _linux_status_kb("VmHWM")
+    if hwm is not None:
+        return hwm, "VmHWM"
+    win = _windows_counters()
+    if win is not None:
+        return win[1], "PeakWorkingSetSize"
+    peak = _ru_maxrss_bytes()
+    if peak is not None:
+        return peak, "ru_maxrss"
+    return None, "unavailable"
+
+
+def rss_bytes() -> int | None:
+    """This process's current resident set size in bytes, or None if unknown.
+
+    Linux reads ``/proc/self/statm``; Windows asks ``K32GetProcessMemoryInfo``. Elsewhere
+    (macOS, the BSDs) there is no cheap current figure without extra packages, so this
+    falls back to ``resource.getrusage().ru_maxrss``, which is the *peak* RSS so far: it
+    never goes down, so differences of it understate growth that stays below an earlier
+    peak. :func:`profile_memory` reports which counter was used.
+    """
+    return _rss()[0]
+
+
+def reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS mark to the current RSS; False if that is not possible.
+
+    Linux (4.0 and later) resets ``VmHWM`` when "5" is written to
+    ``/proc/self/clear_refs``; sandboxes can forbid it. Other systems cannot reset
+    ``ru_maxrss`` or the peak working set, so this returns False there.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_rss_bytes() -> int | None:
+    """Peak resident set size in bytes: ``VmHWM`` on Linux (see :func:`reset_peak_rss`),
+    ``PeakWorkingSetSize`` on Windows, else ``ru_maxrss``; None if unknown."""
+    return _peak()[0]
+
+
+def _mb(value: int | None) -> float | None:
+    return None if value is None else value / _MB
+
+
+def _as_predict(obj: Any) -> Callable[[Any], Any]:
+    predict = getattr(obj, "predict", None)
+    if callable(predict):
+        return predict
+    if callable(obj):
+        return obj
+    raise UsageError(
+        f"The loader returned a {type(obj).__name__}, which is neither callable nor has "
+        "a predict method."
+    )
+
+
+def profile_memory(
+    load_fn: Callable[[], Any],
+    X: Any,
+    batch_size: int = 512,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Measure the memory a model takes once loaded and at its peak while predicting.
+
+    ``load_fn()`` loads the model and returns either an object with a ``predict`` method
+    (used when present) or a callable taking a batch. To reuse the loaded model afterwards
+    (for :func:`measure_latency`), let ``load_fn`` keep it in a closure.
+
+    Method (run it early in a fresh process; everything else alive in the process adds
+    noise):
+
+    1. A batch of ``batch_size`` rows (cycled from ``X``) is built before anything is
+       measured. ``gc.collect()``, then RSS is read: ``rss_before_load_mb``.
+    2. ``load_fn()``, then one warm-up ``predict`` on that batch (lazy initialisation,
+       caches and pools count as part of the loaded model). ``gc.collect()``, RSS again:
+       ``resident_delta_mb`` = after minus before.
+    3. ``gc.collect()``, RSS read (``rss_before_predict_mb``), the peak mark is reset if
+       the system allows, ``predict`` runs on the batch, and the peak is read:
+       ``peak_during_predict_mb`` = peak minus the RSS just before ``predict``. Without a
+       reset the peak is the highest RSS since the process started (it may have been set
+       while loading), so it is an upper bound: ``peak_reset`` is then false.
+
+    ``footprint_mb`` = ``resident_delta_mb + peak_during_predict_mb``: memory added by
+    the model while serving one batch. Resident figures count only touched pages: file
+    maps not yet read do not count, and memory an allocator keeps after ``free`` stays
+    counted. MB = 2**20 bytes.
+    """
+    progress = progress or no_progress
+    cancel = cancel or NEVER_CANCELLED
+    batch_size = _check_positive_int("batch_size", batch_size)
+    cancel.check()
+    progress(0.0, 3.0, "Memory: preparing a batch")
+    batch = _make_batches(_as_rows(X), batch_size, distinct=1)[0]
+
+    gc.collect()
+    before, rss_method = _rss()
+    progress(1.0, 3.0, "Memory: loading the model")
+    try:
+        obj = load_fn()
+    except (BatonError, MemoryError):
+        raise
+    except Exception as exc:
+        raise ModelError(f"The model could not be loaded: {type(exc).__name__}: {exc}") from exc
+    predict = _as_predict(obj)
+    try:
+        predict(batch)  # warm-up
+        cancel.check()
+        gc.collect()
+        after_load, _ = _rss()
+
+        progress(2.0, 3.0, f"Memory: predicting a batch of {batch_size} row(s)")
+        gc.collect()
+        baseline, _ = _rss()
+        was_reset = reset_peak_rss()
+        predict(batch)
+        peak, peak_counter = _peak()
+    except (BatonError, MemoryError):
+        raise
+    except Exception as exc:
+        raise _call_failed(exc, batch_size) from exc
+    progress(3.0, 3.0, "Memory measured")
+
+    if peak_counter == "unavailable":
+        peak_method = "unavailable"
+    elif was_reset:
+        peak_method = f"{peak_counter} after reset"
+    else:
+        peak_method = f"{peak_counter} (not reset)"
+
+    delta = None if before is None or after_load is None else after_load - before
+    peak_delta = None if peak is None or baseline is None else max(0, peak - baseline)
+    notes = [
+        "resident_delta_mb: RSS after load_fn() and one warm-up predict, minus RSS before "
+        "load_fn(), each after gc.collect().",
+        f"peak_during_predict_mb: peak RSS ({peak_method}) during one predict of "
+        f"{batch_size} row(s), minus RSS just before it.",
+        "RSS counts touched pages only; memory kept by an allocator after free is still counted.",
+    ]
+    if not was_reset:
+        notes.append(
+            "The peak counter could not be reset, so the peak is the highest RSS since the "
+            "process started: peak_during_predict_mb is an upper bound."
+        )
+    if rss_method.startswith("ru_maxrss"):
+        notes.append(
+            "No current-RSS counter on this system: RSS figures are ru_maxrss (peak so "
+            "far), so resident_delta_mb understates growth below an earlier peak."
+        )
+    return {
+        "batch_size": batch_size,
+        "rss_before_load_mb": _mb(before),
+        "rss_after_load_mb": _mb(after_load),
+        "resident_delta_mb": _mb(delta),
+        "rss_before_predict_mb": _mb(baseline),
+        "peak_rss_mb": _mb(peak),
+        "peak_during_predict_mb": _mb(peak_delta),
+        "footprint_mb": (
+            None if delta is None or peak_delta is None else _mb(max(0, delta) + peak_delta)
+        ),
+        "rss_method": rss_method,
+        "peak_method": peak_method,
+        "peak_reset": was_reset,
+        "notes": notes,
+    }
+
+
+# --------------------------------------------------------------------------- hardware
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _sysctl(name: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["sysctl", "-n", name], capture_output=True, text=True, timeout=2, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    value = out.stdout.strip()
+    return value if out.returncode == 0 and value else None
+
+
+def _linux_cpu() -> tuple[str | None, int | None]:
+    """CPU model name and physical core count from /proc/cpuinfo (then sysfs)."""
+    text = _read_text("/proc/cpuinfo") or ""
+    model = None
+    cores: set[tuple[str, str]] = set()
+    phys = core = None
+    for line in text.splitlines() + [""]:
+        if not line.strip():  # end of one processor's block
+            if core is not None:
+                cores.add((phys or "0", core))
+            phys = core = None
+            continue
+        key, _, value = line.partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if key in ("model name", "hardware", "cpu model", "processor name") and not model:
+            if value:
+                model = value
+        elif key == "physical id":
+            phys = value
+        elif key == "core id":
+            core = value
+    physical = len(cores) or None
+    if physical is None:
+        topo = set()
+        base = "/sys/devices/system/cpu"
+        try:
+            names = [n for n in os.listdir(base) if n.startswith("cpu") and n[3:].isdigit()]
+        except OSError:
+            names = []
+        for name in names:
+            pkg = _read_text(f"{base}/{name}/topology/physical_package_id")
+            cid = _read_text(f"{base}/{name}/topology/core_id")
+            if pkg is not None and cid is not None:
+                topo.add((pkg.strip(), cid.strip()))
+        physical = len(topo) or None
+    return model, physical
+
+
+def _windows_cpu_name() -> str | None:
+    try:
+        import winreg
+
+        reg: Any = winreg  # its functions exist on Windows only, where this runs
+        with reg.OpenKey(
+            reg.HKEY_LOCAL_MACHINE, r"HARDWARE\DESCRIPTION\System\CentralProcessor\0"
+        ) as key:
+            return str(reg.QueryValueEx(key, "ProcessorNameString")[0]).strip() or None
+    except (ImportError, OSError):
+        return None
+
+
+def _ram_total() -> int | None:
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES")
+        size = os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        pages = size = -1
+    if pages > 0 and size > 0:
+        return int(pages) * int(size)
+    if sys.platform == "darwin":
+        value = _sysctl("hw.memsize")
+        return int(value) if value and value.isdigit() else None
+    if sys.platform == "win32":
+        try:
+            import ctypes
+
+            class _MemStatus(ctypes.Structure):
+                _fields_ = [
+                    ("dwLength", ctypes.c_ulong),
+                    ("dwMemoryLoad", ctypes.c_ulong),
+                    ("ullTotalPhys", ctypes.c_ulonglong),
+                    ("ullAvailPhys", ctypes.c_ulonglong),
+                    ("ullTotalPageFile", ctypes.c_ulonglong),
+                    ("ullAvailPageFile", ctypes.c_ulonglong),
+                    ("ullTotalVirtual", ctypes.c_ulonglong),
+                    ("ullAvailVirtual", ctypes.c_ulonglong),
+                    ("ullAvailExtendedVirtual", ctypes.c_ulonglong),
+                ]
+
+            status = _MemStatus()
+            status.dwLength = ctypes.sizeof(_MemStatus)
+            if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+                return int(status.ullTotalPhys)
+        except (OSError, AttributeError):
+            return None
+    return None
+
+
+def hardware_info() -> dict[str, Any]:
+    """The machine the figures were measured on.
+
+    ``cpu_model`` comes from ``/proc/cpuinfo`` on Linux, ``sysctl
+    machdep.cpu.brand_string`` on macOS, the registry on Windows, else
+    ``platform.processor()``. ``cores_physical`` counts distinct (package, core) pairs
+    (None when the system does not say); ``cores_logical`` is ``os.cpu_count()`` and
+    ``cores_available`` the CPUs this process may run on (affinity, containers).
+    """
+    model: str | None = None
+    physical: int | None = None
+    system = platform.system()
+    if system == "Linux":
+        model, physical = _linux_cpu()
+    elif system == "Darwin":
+        model = _sysctl("machdep.cpu.brand_string")
+        value = _sysctl("hw.physicalcpu")
+        physical = int(value) if value and value.isdigit() else None
+    elif system == "Windows":
+        model = _windows_cpu_name()
+    if not model:
+        model = platform.processor() or platform.machine() or None
+
+    logical = os.cpu_count()
+    available: int | None = logical
+    if hasattr(os, "sched_getaffinity"):
+        with contextlib.suppress(OSError):
+            available = len(os.sched_getaffinity(0))
+    ram = _ram_total()
+    return {
+        "cpu_model": model,
+        "cores_physical": physical,
+        "cores_logical": logical,
+        "cores_available": available,
+        "ram_total_bytes": ram,
+        "ram_total_gb": None if ram is None else round(ram / float(1 << 30), 2),
+        "os": platform.platform(),
+        "system": system,
+        "machine": platform.machine(),
+    }
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def environment_info(packages: Iterable[str] = PACKAGES) -> dict[str, Any]:
+    """Python and package versions (None for a package that is not installed).
+
+    ``threads_env`` lists the thread-count variables (OMP_NUM_THREADS and friends) that
+    are set, since they change latency. ``network_isolation`` says whether the model
+    child measuring this had the network cut (None outside the child).
+    """
+    from baton.core import __version__
+
+    return {
+        "python_version": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "packages": {name: _version(name) for name in packages},
+        "baton_version": _version("baton-handover") or __version__,
+        "threads_env": {k: os.environ[k] for k in THREAD_ENV_VARS if k in os.environ},
+        "network_isolation": network_isolation(),
+    }

@@ -1,0 +1,967 @@
+"""Reusable chart and table widgets for measurements, fed with plain dicts.
+
+Every widget here renders data in the shapes core produces (see
+:mod:`baton.core.measure.metrics` and :mod:`baton.core.measure.profiling`) and nothing else: the DS's
+evaluation and profiling views use them with catalog records, and the engineer's review
+view can use them with the same dicts read from a bundle or a reproduction. Each widget
+has ``set_data(...)`` (``None`` shows its empty state) and ``has_data()``; charts also
+have ``data_items()`` listing what is plotted.
+
+Charts are pyqtgraph plots coloured from the application palette (they redraw when the
+theme changes). Curves with many points use pyqtgraph's automatic peak downsampling and
+clip-to-view, so a million-point curve redraws quickly. Mouse zoom is off: the charts sit
+in scrolling pages, where the wheel should scroll the page.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from baton.gui.common.widgets import (
+    fmt_mb,
+    fmt_ms,
+    fmt_number,
+    muted_label,
+    plain_text,
+    plain_tooltip,
+    title_label,
+)
+from baton.gui.shell import theme
+
+pg.setConfigOptions(antialias=True)
+
+CHART_MIN_HEIGHT = 240
+CHART_HEIGHT = 340
+
+
+def _c(name: str) -> str:
+    return theme.current_colors()[name]
+
+
+def _qcolor(hex_color: str, alpha: int = 255) -> QColor:
+    color = QColor(hex_color)
+    color.setAlpha(alpha)
+    return color
+
+
+def _pen(hex_color: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = pg.mkPen(_qcolor(hex_color), width=width)
+    pen.setStyle(style)
+    pen.setCosmetic(True)
+    return pen
+
+
+def series_color(i: int) -> str:
+    return theme.SERIES[i % len(theme.SERIES)]
+
+
+def _style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
+    """Axes, grid and labels in the palette's colours."""
+    text, border = _c("muted"), _c("border")
+    font = QFont()
+    font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(_pen(border, 1))
+        axis.setTextPen(_pen(text, 1))
+        axis.setStyle(tickFont=font, tickTextOffset=6)
+    if x_label:
+        plot.setLabel("bottom", x_label, color=text)
+    if y_label:
+        plot.setLabel("left", y_label, color=text)
+    plot.showGrid(x=True, y=True, alpha=0.12 if theme.current_colors() is not theme.DARK else 0.2)
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.getViewBox().setDefaultPadding(0.02)
+    # Curves with many points (a bundle's raw samples, long ROC curves) stay fast.
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+
+
+def _legend(plot: pg.PlotItem, bottom: bool = False, left: bool = False) -> pg.LegendItem:
+    legend = plot.addLegend(
+        offset=(8 if left else -8, -8 if bottom else 8),
+        brush=pg.mkBrush(_qcolor(_c("base"), 220)),
+        pen=_pen(_c("border"), 1),
+        labelTextColor=_c("text"),
+        labelTextSize="9pt",
+    )
+    return legend
+
+
+def _text(text: str, color: str, anchor=(0.5, 0.5), bold: bool = False) -> pg.TextItem:
+    item = pg.TextItem(text, color=_qcolor(color), anchor=anchor)
+    font = QFont()
+    font.setBold(bold)
+    item.setFont(font)
+    return item
+
+
+class ChartBase(QWidget):
+    """A titled chart with an empty state; subclasses draw in :meth:`_render`."""
+
+    title = ""
+    empty_text = "Nothing to show."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # The layout lives on an inner body, not on the chart itself: Qt asks a widget
+        # that has a layout for that layout's height, which would let pyqtgraph's view
+        # (480 px) decide; without one, the chart's own size hints below apply.
+        self._body = QWidget(self)
+        layout = QVBoxLayout(self._body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self._spacing = layout.spacing()
+        self.title_label = title_label(self.title, "SectionTitle")
+        self.subtitle = muted_label("")
+        self.subtitle.hide()
+        self._header = QHBoxLayout()
+        self._header.setContentsMargins(0, 0, 0, 0)
+        self._header.addWidget(self.title_label, 1)
+        layout.addLayout(self._header)
+        layout.addWidget(self.subtitle)
+        self.stack = QStackedWidget()
+        self.view = self._make_view()
+        self.view.setMinimumHeight(CHART_MIN_HEIGHT)
+        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.empty = QLabel(self.empty_text)
+        self.empty.setObjectName("ChartEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setMinimumHeight(80)
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
+        self._data: dict[str, Any] | None = None
+        self._theming = False
+        self._show_empty()
+
+    # A chart asks for a moderate plot height plus whatever its wrapped title and
+    # subtitle need at the width it gets.
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt naming
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt naming
+        height = CHART_HEIGHT + self.title_label.heightForWidth(width) + self._spacing
+        if not self.subtitle.isHidden():
+            height += self.subtitle.heightForWidth(width) + self._spacing
+        return height
+
+    def sizeHint(self):  # noqa: N802 - Qt naming
+        return QSize(440, self.heightForWidth(440))
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt naming
+        return QSize(160, self.heightForWidth(440) - CHART_HEIGHT + CHART_MIN_HEIGHT)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        self._body.setGeometry(self.rect())
+
+    # -- to override
+
+    def _make_view(self) -> QWidget:
+        return pg.PlotWidget()
+
+    def plots(self) -> list[pg.PlotItem]:
+        return [self.view.getPlotItem()]
+
+    def _render(self, **data: Any) -> None:
+        raise NotImplementedError
+
+    # -- common
+
+    def has_data(self) -> bool:
+        return self._data is not None
+
+    def data_items(self) -> list[Any]:
+        """Everything plotted (curves, images, bars, scatter), for tests and export."""
+        items: list[Any] = []
+        for plot in self.plots():
+            items.extend(
+                i
+                for i in plot.items
+                if isinstance(
+                    i,
+                    pg.PlotDataItem
+                    | pg.PlotCurveItem
+                    | pg.ImageItem
+                    | pg.BarGraphItem
+                    | pg.ScatterPlotItem
+                    | pg.FillBetweenItem,
+                )
+            )
+        return items
+
+    def _update(self, **data: Any) -> None:
+        if not data or all(v is None for v in data.values()):
+            self._data = None
+            self._show_empty()
+            return
+        self._data = data
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self._data is None:
+            return
+        self.view.setBackground(_c("base"))
+        for plot in self.plots():
+            plot.clear()
+            if plot.legend is not None:
+                scene = plot.legend.scene()
+                if scene is not None:
+                    scene.removeItem(plot.legend)
+                plot.legend = None
+        self._render(**self._data)
+        self.stack.setCurrentWidget(self.view)
+
+    def show_pending(self) -> None:
+        """Blank the chart while new data waits its turn to be drawn (no stale picture)."""
+        self.empty.setText("Drawing…")
+        self.stack.setCurrentWidget(self.empty)
+
+    def _show_empty(self, text: str | None = None) -> None:
+        self.empty.setText(text or self.empty_text)
+        self.stack.setCurrentWidget(self.empty)
+        self.subtitle.hide()
+
+    def add_header_widget(self, widget: QWidget) -> None:
+        """Put a control (a chooser, a toggle) at the right of the chart's title."""
+        self._header.addWidget(widget, 0, Qt.AlignmentFlag.AlignRight)
+
+    def set_subtitle(self, text: str) -> None:
+        self.subtitle.setText(text)
+        self.subtitle.setVisible(bool(text))
+        self.updateGeometry()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt naming
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self._theming:
+            # Redraw after the palette change has reached every widget and scene item:
+            # rebuilding the plot while Qt is still delivering it would delete graphics
+            # items (legends) it is about to visit.
+            self._theming = True
+            QTimer.singleShot(0, self, self._redraw_for_theme)
+
+    def _redraw_for_theme(self) -> None:
+        try:
+            self._redraw()
+        finally:
+            self._theming = False
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+class ConfusionMatrixChart(ChartBase):
+    """``set_data({"labels": [...], "matrix": [[...]]})``: rows true, columns predicted.
+
+    Cells are shaded by the share of their row (the recall of each true class) and carry
+    the count and that share.
+    """
+
+    title = "Confusion matrix"
+    empty_text = "No confusion matrix: this is not a classifier's evaluation."
+
+    def set_data(self, confusion: Mapping[str, Any] | None) -> None:
+        self._update(confusion=confusion)
+
+    def _render(self, confusion: Mapping[str, Any]) -> None:
+        plot = self.view.getPlotItem()
+        labels = [str(v) for v in confusion["labels"]]
+        counts = np.asarray(confusion["matrix"], dtype=np.float64)
+        k = len(labels)
+        sums = counts.sum(axis=1, keepdims=True)
+        share = np.divide(counts, sums, out=np.zeros_like(counts), where=sums > 0)
+        low, high = QColor(_c("base")), QColor(_c("accent"))
+        t = np.linspace(0.0, 1.0, 256)[:, None]
+        lo = np.array([low.red(), low.green(), low.blue()], dtype=np.float64)
+        hi = np.array([high.red(), high.green(), high.blue()], dtype=np.float64)
+        lut = (lo + (hi - lo) * (0.06 + 0.94 * t)).astype(np.uint8)
+        image = pg.ImageItem(share, axisOrder="row-major")
+        image.setLookupTable(lut)
+        image.setLevels([0.0, 1.0])
+        image.setRect(QRectF(0, 0, k, k))
+        plot.addItem(image)
+        if k <= 20:
+            for i in range(k):
+                for j in range(k):
+                    n = int(counts[i, j])
+                    color = _c("accent_text") if share[i, j] > 0.55 else _c("text")
+                    count = _text(f"{n:,}", color, anchor=(0.5, 0.5 if k > 8 else 0.9), bold=True)
+                    count.setPos(j + 0.5, i + 0.5)
+                    plot.addItem(count)
+                    if k <= 8:
+                        pct = _text(f"{share[i, j]:.1%}", color, anchor=(0.5, 0.1))
+                        pct.setPos(j + 0.5, i + 0.5)
+                        plot.addItem(pct)
+        ticks = [(i + 0.5, lab) for i, lab in enumerate(labels)]
+        _style_plot(plot, "Predicted class", "True class")
+        plot.showGrid(x=False, y=False)
+        plot.getAxis("bottom").setTicks([ticks, []])
+        plot.getAxis("left").setTicks([ticks, []])
+        plot.invertY(True)
+        plot.setAspectLocked(False)
+        plot.setXRange(0, k, padding=0)
+        plot.setYRange(0, k, padding=0)
+        total = int(counts.sum())
+        correct = int(np.trace(counts))
+        self.set_subtitle(
+            f"{correct:,} of {total:,} rows on the diagonal; shading is the share of each true class"
+        )
+
+
+class RocChart(ChartBase):
+    """ROC curve(s) with the operating point.
+
+    ``set_data(roc=..., per_class=..., operating_point=..., auc=...)`` where ``roc`` is
+    ``{"fpr", "tpr", "thresholds"}`` (binary), ``per_class`` a list of such dicts with
+    ``label`` and ``auc`` (one-vs-rest), ``operating_point`` ``{"fpr", "tpr", "threshold"}``.
+    """
+
+    title = "ROC curve"
+    empty_text = "No ROC curve: it needs class probabilities."
+
+    def set_data(
+        self,
+        roc: Mapping[str, Any] | None = None,
+        per_class: Sequence[Mapping[str, Any]] | None = None,
+        operating_point: Mapping[str, Any] | None = None,
+        auc: float | None = None,
+    ) -> None:
+        if not roc and not per_class:
+            self._update()
+            return
+        self._update(roc=roc, per_class=per_class, operating_point=operating_point, auc=auc)
+
+    def _render(self, roc, per_class, operating_point, auc) -> None:
+        plot = self.view.getPlotItem()
+        _style_plot(plot, "False positive rate", "True positive rate")
+        chance = pg.PlotDataItem([0, 1], [0, 1], pen=_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
+        plot.addItem(chance)
+        if roc:
+            plot.addItem(pg.PlotDataItem(roc["fpr"], roc["tpr"], pen=_pen(series_color(0), 2.5)))
+            self.title_label.setText(
+                f"ROC curve · AUC {fmt_number(auc)}" if auc is not None else "ROC curve"
+            )
+        else:
+            legend = _legend(plot)
+            for i, curve in enumerate(per_class or []):
+                item = pg.PlotDataItem(curve["fpr"], curve["tpr"], pen=_pen(series_color(i), 2))
+                plot.addItem(item)
+                # escaped: pyqtgraph renders legend names as HTML, and class labels are data
+                name = f"{curve['label']} (AUC {fmt_number(curve.get('auc'))})"
+                legend.addItem(item, html.escape(name))
+            self.title_label.setText("ROC curves, one class against the rest")
+        if operating_point and operating_point.get("fpr") is not None:
+            _mark_point(plot, operating_point["fpr"], operating_point["tpr"], operating_point)
+            self.set_subtitle(
+                f"Operating point at threshold {_g(operating_point.get('threshold'))}: "
+                f"TPR {fmt_number(operating_point['tpr'])}, FPR {fmt_number(operating_point['fpr'])}"
+            )
+        else:
+            self.set_subtitle("")
+        plot.setXRange(0, 1)
+        plot.setYRange(0, 1)
+
+
+def _g(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else "—"
+
+
+def _mark_point(plot: pg.PlotItem, x: float, y: float, op: Mapping[str, Any]) -> None:
+    point = pg.ScatterPlotItem(
+        [x],
+        [y],
+        size=11,
+        symbol="o",
+        brush=pg.mkBrush(_qcolor(series_color(1))),
+        pen=_pen(_c("base"), 1.5),
+    )
+    point.setZValue(10)
+    plot.addItem(point)
+    # Keep the label inside the plot: left of points near the right edge, below points
+    # near the top.
+    anchor = (1.08 if x > 0.6 else -0.08, -0.15 if y > 0.85 else 1.1)
+    threshold = op.get("threshold")
+    text = f"threshold {threshold:g}" if isinstance(threshold, int | float) else "operating point"
+    label = _text(text, _c("text"), anchor=anchor)
+    label.setPos(x, y)
+    label.setZValue(10)
+    plot.addItem(label)
+
+
+class PrChart(ChartBase):
+    """Precision-recall curve(s) with the operating point and the chance level.
+
+    ``set_data(pr=..., per_class=..., operating_point=..., average_precision=...,
+    baseline=...)`` where ``pr`` is ``{"precision", "recall", "thresholds"}``,
+    ``per_class`` a list of such dicts with ``label`` and ``ap``, ``operating_point``
+    ``{"precision", "recall", "threshold"}`` and ``baseline`` the share of positives.
+    """
+
+    title = "Precision-recall curve"
+    empty_text = "No precision-recall curve: it needs class probabilities."
+
+    def set_data(
+        self,
+        pr: Mapping[str, Any] | None = None,
+        per_class: Sequence[Mapping[str, Any]] | None = None,
+        operating_point: Mapping[str, Any] | None = None,
+        average_precision: float | None = None,
+        baseline: float | None = None,
+    ) -> None:
+        if not pr and not per_class:
+            self._update()
+            return
+        self._update(
+            pr=pr,
+            per_class=per_class,
+            operating_point=operating_point,
+            average_precision=average_precision,
+            baseline=baseline,
+        )
+
+    def _render(self, pr, per_class, operating_point, average_precision, baseline) -> None:
+        plot = self.view.getPlotItem()
+        _style_plot(plot, "Recall", "Precision")
+        if baseline is not None:
+            plot.addItem(
+                pg.PlotDataItem(
+                    [0, 1], [baseline, baseline], pen=_pen(_c("muted"), 1, Qt.PenStyle.DashLine)
+                )
+            )
+        if pr:
+            plot.addItem(
+                pg.PlotDataItem(pr["recall"], pr["precision"], pen=_pen(series_color(0), 2.5))
+            )
+            ap = f" · AP {fmt_number(average_precision)}" if average_precision is not None else ""
+            self.title_label.setText(f"Precision-recall curve{ap}")
+        else:
+            legend = _legend(plot)
+            for i, curve in enumerate(per_class or []):
+                item = pg.PlotDataItem(
+                    curve["recall"], curve["precision"], pen=_pen(series_color(i), 2)
+                )
+                plot.addItem(item)
+                # escaped: pyqtgraph renders legend names as HTML, and class labels are data
+                name = f"{curve['label']} (AP {fmt_number(curve.get('ap'))})"
+                legend.addItem(item, html.escape(name))
+            self.title_label.setText("Precision-recall curves, one class against the rest")
+        if operating_point and operating_point.get("recall") is not None:
+            _mark_point(
+                plot, operating_point["recall"], operating_point["precision"], operating_point
+            )
+            self.set_subtitle(
+                f"Operating point: precision {fmt_number(operating_point['precision'])}, "
+                f"recall {fmt_number(operating_point['recall'])}"
+                + (
+                    f"; dashed line: share of positives ({baseline:.1%})"
+                    if baseline is not None
+                    else ""
+                )
+            )
+        else:
+            self.set_subtitle("")
+        plot.setXRange(0, 1)
+        plot.setYRange(0, 1.02)
+
+
+class CalibrationChart(ChartBase):
+    """Reliability curve: ``set_data({"mean_predicted", "fraction_positive", "count"})``.
+
+    The upper plot compares predicted probability with the observed share of positives
+    per bin; the lower one shows how many rows each bin holds.
+    """
+
+    title = "Calibration"
+    empty_text = "No calibration curve: it needs the probabilities of a binary classifier."
+
+    def _make_view(self) -> QWidget:
+        view = pg.GraphicsLayoutWidget()
+        self._curve_plot = view.addPlot(row=0, col=0)
+        self._count_plot = view.addPlot(row=1, col=0)
+        view.ci.layout.setRowStretchFactor(0, 3)
+        view.ci.layout.setRowStretchFactor(1, 1)
+        self._count_plot.setXLink(self._curve_plot)
+        return view
+
+    def plots(self) -> list[pg.PlotItem]:
+        return [self._curve_plot, self._count_plot]
+
+    def set_data(self, calibration: Mapping[str, Any] | None) -> None:
+        self._update(calibration=calibration or None)
+
+    def _render(self, calibration: Mapping[str, Any]) -> None:
+        mp = np.asarray([np.nan if v is None else v for v in calibration["mean_predicted"]], float)
+        fp = np.asarray(
+            [np.nan if v is None else v for v in calibration["fraction_positive"]], float
+        )
+        counts = np.asarray(calibration.get("count") or [0] * len(mp), dtype=float)
+        keep = np.isfinite(mp) & np.isfinite(fp)
+        top, bottom = self._curve_plot, self._count_plot
+        _style_plot(top, "", "Observed share of positives")
+        _style_plot(bottom, "Mean predicted probability", "Rows")
+        top.addItem(pg.PlotDataItem([0, 1], [0, 1], pen=_pen(_c("muted"), 1, Qt.PenStyle.DashLine)))
+        top.addItem(
+            pg.PlotDataItem(
+                mp[keep],
+                fp[keep],
+                pen=_pen(series_color(0), 2.5),
+                symbol="o",
+                symbolSize=7,
+                symbolBrush=_qcolor(series_color(0)),
+                symbolPen=_pen(_c("base"), 1),
+            )
+        )
+        top.getAxis("bottom").setStyle(showValues=False)
+        top.setXRange(0, 1)
+        top.setYRange(0, 1)
+        n_bins = len(counts)
+        width = 1.0 / max(n_bins, 1)
+        centres = (np.arange(n_bins) + 0.5) * width
+        bottom.addItem(
+            pg.BarGraphItem(
+                x=centres,
+                height=counts,
+                width=width * 0.85,
+                brush=_qcolor(series_color(0), 120),
+                pen=pg.mkPen(None),
+            )
+        )
+        bottom.setYRange(0, max(1.0, float(counts.max()) if counts.size else 1.0))
+        self.set_subtitle("Dashed line: perfectly calibrated probabilities")
+
+
+class ResidualChart(ChartBase):
+    """Residuals against predictions: ``set_data({"predicted": [...], "residual": [...]},
+    max_error={"predicted", "actual", "value", "row"})``; residual = true − predicted."""
+
+    title = "Residuals"
+    empty_text = "No residuals: they belong to regression models."
+
+    def set_data(
+        self, residuals: Mapping[str, Any] | None, max_error: Mapping[str, Any] | None = None
+    ) -> None:
+        if not residuals:
+            self._update()
+            return
+        self._update(residuals=residuals, max_error=max_error)
+
+    def _render(self, residuals, max_error) -> None:
+        plot = self.view.getPlotItem()
+        _style_plot(plot, "Predicted value", "Residual (true − predicted)")
+        x = np.asarray(residuals["predicted"], dtype=np.float64)
+        y = np.asarray(residuals["residual"], dtype=np.float64)
+        plot.addItem(
+            pg.InfiniteLine(pos=0, angle=0, pen=_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
+        )
+        scatter = pg.ScatterPlotItem(
+            x, y, size=5, pen=pg.mkPen(None), brush=pg.mkBrush(_qcolor(series_color(0), 150))
+        )
+        plot.addItem(scatter)
+        if max_error and max_error.get("predicted") is not None:
+            px = float(max_error["predicted"])
+            py = float(max_error["actual"]) - px
+            worst = pg.ScatterPlotItem(
+                [px],
+                [py],
+                size=11,
+                symbol="o",
+                brush=pg.mkBrush(_qcolor(series_color(3))),
+                pen=_pen(_c("base"), 1.5),
+            )
+            worst.setZValue(10)
+            plot.addItem(worst)
+            label = _text(
+                f"largest error {fmt_number(max_error.get('value'))}",
+                _c("text"),
+                anchor=(-0.05, 1.1),
+            )
+            label.setPos(px, py)
+            plot.addItem(label)
+        self.set_subtitle(f"{len(x):,} rows shown")
+
+
+# --------------------------------------------------------------------------- profiling
+
+
+class LatencyChart(ChartBase):
+    """Latency per batch size: ``set_data([{"batch_size", "p50_ms", "p95_ms", "p99_ms"}, …])``.
+
+    The p50 line is drawn with p50–p95 and p95–p99 bands around it; the x axis is
+    logarithmic (ticks at the measured batch sizes).
+    """
+
+    title = "Latency by batch size"
+    empty_text = "No latency measured yet."
+
+    def set_data(self, latency: Sequence[Mapping[str, Any]] | None) -> None:
+        self._update(latency=list(latency) if latency else None)
+
+    def _render(self, latency: list[Mapping[str, Any]]) -> None:
+        plot = self.view.getPlotItem()
+        _style_plot(plot, "Batch size (rows, log scale)", "Latency per batch (ms)")
+        rows = sorted(latency, key=lambda r: r["batch_size"])
+        x = np.log10([max(1, r["batch_size"]) for r in rows])
+        p50 = np.asarray([r["p50_ms"] for r in rows], float)
+        p95 = np.asarray([r["p95_ms"] for r in rows], float)
+        p99 = np.asarray([r["p99_ms"] for r in rows], float)
+        blue = series_color(0)
+        c50 = pg.PlotDataItem(
+            x,
+            p50,
+            pen=_pen(blue, 2.5),
+            symbol="o",
+            symbolSize=7,
+            symbolBrush=_qcolor(blue),
+            symbolPen=_pen(_c("base"), 1),
+        )
+        c95 = pg.PlotDataItem(x, p95, pen=_pen(blue, 1, Qt.PenStyle.DashLine))
+        c99 = pg.PlotDataItem(x, p99, pen=_pen(blue, 1, Qt.PenStyle.DotLine))
+        band1 = pg.FillBetweenItem(c50, c95, brush=pg.mkBrush(_qcolor(blue, 90)))
+        band2 = pg.FillBetweenItem(c95, c99, brush=pg.mkBrush(_qcolor(blue, 40)))
+        for item in (band2, band1, c99, c95, c50):
+            plot.addItem(item)
+        # Latency grows with the batch size: the top left corner is where the lines are not.
+        legend = _legend(plot, left=True)
+        legend.addItem(c50, "p50")
+        legend.addItem(c95, "p95 (band from p50)")
+        legend.addItem(c99, "p99 (band from p95)")
+        plot.getAxis("bottom").setTicks(
+            [[(xi, f"{r['batch_size']:,}") for xi, r in zip(x, rows, strict=True)], []]
+        )
+        span = float(x.max() - x.min()) or 1.0
+        plot.setXRange(float(x.min()) - 0.05 * span, float(x.max()) + 0.05 * span, padding=0)
+        plot.setYRange(0, float(np.nanmax(p99)) * 1.1 if np.isfinite(p99).any() else 1.0, padding=0)
+
+
+class LatencyDistributionChart(ChartBase):
+    """Raw latency samples of one batch size as a histogram and a cumulative curve.
+
+    ``set_data(raw_ms=[...], percentiles={"p50": …, "p95": …, "p99": …}, batch_size=…)``.
+    """
+
+    title = "Latency distribution"
+    empty_text = "No raw samples were stored for this batch size."
+
+    def _make_view(self) -> QWidget:
+        view = pg.GraphicsLayoutWidget()
+        self._hist_plot = view.addPlot(row=0, col=0)
+        self._cdf_plot = view.addPlot(row=0, col=1)
+        return view
+
+    def plots(self) -> list[pg.PlotItem]:
+        return [self._hist_plot, self._cdf_plot]
+
+    def set_data(
+        self,
+        raw_ms: Sequence[float] | None,
+        percentiles: Mapping[str, float] | None = None,
+        batch_size: int | None = None,
+    ) -> None:
+        if raw_ms is None or len(raw_ms) == 0:
+            self._update()
+            return
+        self._update(raw_ms=raw_ms, percentiles=percentiles or {}, batch_size=batch_size)
+
+    def _render(self, raw_ms, percentiles, batch_size) -> None:
+        values = np.sort(np.asarray(raw_ms, dtype=np.float64))
+        n = values.size
+        hist, cdf = self._hist_plot, self._cdf_plot
+        _style_plot(hist, "Latency (ms)", "Samples")
+        _style_plot(cdf, "Latency (ms)", "Share of calls at most this fast")
+        # The body of the distribution matters more than a few slow outliers: the axes
+        # stop at 1.5 x p99 and the subtitle says how many samples lie beyond.
+        lower = values[0]
+        p99 = percentiles.get("p99")
+        upper = min(values[-1], 1.5 * p99) if p99 else values[-1]
+        if upper <= lower:
+            upper = lower + max(abs(lower) * 0.01, 1e-6)
+        beyond = int(n - np.searchsorted(values, upper, side="right"))
+        bins = int(min(100, max(20, 2 * math.sqrt(n))))
+        counts, edges = np.histogram(values, bins=bins, range=(lower, upper))
+        blue = series_color(0)
+        hist.addItem(
+            pg.PlotCurveItem(
+                edges,
+                counts,
+                stepMode="center",
+                fillLevel=0,
+                brush=pg.mkBrush(_qcolor(blue, 110)),
+                pen=_pen(blue, 1.5),
+            )
+        )
+        fraction = np.arange(1, n + 1, dtype=np.float64) / n
+        cdf.addItem(pg.PlotDataItem(values, fraction, pen=_pen(blue, 2)))
+        for i, (name, value) in enumerate(sorted(percentiles.items(), key=lambda kv: kv[1])):
+            if value is None:
+                continue
+            color = series_color(i + 1)
+            for plot in (hist, cdf):
+                line = pg.InfiniteLine(
+                    pos=value,
+                    angle=90,
+                    pen=_pen(color, 1.5, Qt.PenStyle.DashLine),
+                    label=f"{name} {fmt_ms(value)}" if plot is hist else None,
+                    labelOpts={
+                        "position": 0.92 - 0.1 * i,
+                        "color": _qcolor(_c("text")),
+                        "fill": pg.mkBrush(_qcolor(_c("base"), 200)),
+                    },
+                )
+                plot.addItem(line)
+        for plot in (hist, cdf):
+            plot.setXRange(lower, upper, padding=0.02)
+        cdf.setYRange(0, 1, padding=0.02)
+        hist.setYRange(0, max(1, int(counts.max())) * 1.1, padding=0)
+        what = f"Batch size {batch_size:,}: " if batch_size is not None else ""
+        self.set_subtitle(
+            f"{what}{n:,} samples from {fmt_ms(values[0])} to {fmt_ms(values[-1])}"
+            + (
+                f"; the axes stop at 1.5 × p99 ({fmt_ms(upper)}), {beyond:,} slower sample"
+                f"{'s' if beyond != 1 else ''} beyond"
+                if beyond
+                else ""
+            )
+        )
+
+
+class MemoryChart(ChartBase):
+    """Memory bars from a profile's ``memory`` dict (resident delta, peak, size on disk)."""
+
+    title = "Memory"
+    empty_text = "No memory measured yet."
+    BARS = (
+        ("resident_delta_mb", "Resident after load"),
+        ("peak_during_predict_mb", "Peak during predict"),
+        ("size_on_disk_mb", "Size on disk"),
+    )
+
+    def set_data(self, memory: Mapping[str, Any] | None) -> None:
+        self._update(memory=memory or None)
+
+    def _render(self, memory: Mapping[str, Any]) -> None:
+        plot = self.view.getPlotItem()
+        _style_plot(plot, "", "MB (2²⁰ bytes)")
+        plot.showGrid(x=False, y=True, alpha=0.15)
+        bars = [(key, label, memory.get(key)) for key, label in self.BARS]
+        heights = [float(v) if v is not None else 0.0 for _, _, v in bars]
+        top = max(heights + [0.001])
+        brushes = [pg.mkBrush(_qcolor(series_color(i))) for i in range(len(bars))]
+        plot.addItem(
+            pg.BarGraphItem(
+                x=np.arange(len(bars)),
+                height=heights,
+                width=0.55,
+                brushes=brushes,
+                pen=pg.mkPen(None),
+            )
+        )
+        for i, (_key, _label, value) in enumerate(bars):
+            item = _text(fmt_mb(value), _c("text"), anchor=(0.5, 1.0), bold=True)
+            item.setPos(i, heights[i])
+            plot.addItem(item)
+        batch = memory.get("batch_size")
+        bottom = plot.getAxis("bottom")
+        bottom.setTicks([[(i, label) for i, (_, label, _) in enumerate(bars)], []])
+        # Without an axis title pyqtgraph leaves too little room under word ticks.
+        bottom.setHeight(QFontMetrics(bottom.style["tickFont"] or QFont()).height() + 16)
+        plot.setXRange(-0.6, len(bars) - 0.4, padding=0)
+        plot.setYRange(0, top * 1.25, padding=0)
+        notes = []
+        if batch:
+            notes.append(f"Peak while predicting a batch of {batch:,} rows")
+        if memory.get("peak_method"):
+            notes.append(
+                f"measured with {memory['peak_method']}"
+                if notes
+                else f"Peak measured with {memory['peak_method']}"
+            )
+        if memory.get("peak_reset") is False:
+            notes.append("it could not be reset before predicting, so it is an upper bound")
+        self.set_subtitle("; ".join(notes) + ("." if notes else ""))
+
+
+# --------------------------------------------------------------------------- tables
+
+
+class _Table(QTableWidget):
+    """A read-only table that sizes itself to its rows (no inner scrolling for short data)."""
+
+    HEADERS: tuple[str, ...] = ()
+    NUMERIC: tuple[int, ...] = ()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(self.HEADERS), parent)
+        self.setHorizontalHeaderLabels(list(self.HEADERS))
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().hide()
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+
+    def _fill(self, rows: Sequence[Sequence[Any]], tooltips: Sequence[str | None] = ()) -> None:
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                item = QTableWidgetItem(plain_text(value))
+                if c in self.NUMERIC:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if r < len(tooltips) and tooltips[r]:
+                    item.setToolTip(plain_tooltip(tooltips[r]))
+                self.setItem(r, c, item)
+        self.resizeColumnsToContents()
+        # Never narrower than its columns: a cramped page scrolls instead of cutting cells.
+        self.setMinimumWidth(
+            sum(self.columnWidth(c) for c in range(self.columnCount())) + 2 * self.frameWidth() + 2
+        )
+        self.updateGeometry()
+
+    def sizeHint(self):  # noqa: N802 - Qt naming
+        """As tall as its rows, computed when the layout asks (after styling)."""
+        hint = super().sizeHint()
+        height = self.horizontalHeader().sizeHint().height() + self.verticalHeader().length()
+        hint.setHeight(height + 2 * self.frameWidth() + 2)
+        return hint
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt naming
+        hint = super().minimumSizeHint()
+        hint.setHeight(self.sizeHint().height())
+        return hint
+
+    def has_data(self) -> bool:
+        return self.rowCount() > 0
+
+    def cell_texts(self) -> list[list[str]]:
+        """The table as the user reads it (for tests)."""
+        return [
+            [self.item(r, c).text() if self.item(r, c) else "" for c in range(self.columnCount())]
+            for r in range(self.rowCount())
+        ]
+
+
+METRIC_HELP = {
+    "accuracy": "Share of rows predicted correctly.",
+    "balanced_accuracy": "Mean recall over the classes present in the labels.",
+    "precision": "Of the rows predicted positive, the share that are (macro average for multiclass).",
+    "recall": "Of the positive rows, the share found (macro average for multiclass).",
+    "specificity": "Of the negative rows, the share predicted negative.",
+    "f1": "Harmonic mean of precision and recall.",
+    "f1_macro": "F1 averaged over classes, each class weighing the same.",
+    "f1_weighted": "F1 averaged over classes, weighted by support.",
+    "roc_auc": "Area under the ROC curve: the chance a positive scores above a negative.",
+    "pr_auc": "Average precision: area under the precision-recall curve.",
+    "log_loss": "Cross-entropy of the predicted probabilities (lower is better).",
+    "mcc": "Matthews correlation coefficient, from -1 to 1.",
+    "mae": "Mean absolute error.",
+    "rmse": "Root mean squared error.",
+    "r2": "Coefficient of determination.",
+    "mape": "Mean absolute percentage error (as a fraction).",
+    "max_error": "Largest absolute error on one row (no interval: the bootstrap of an extreme is unreliable).",
+}
+
+
+class MetricsTable(_Table):
+    """``set_data({"accuracy": {"value", "ci_low", "ci_high"}, …}, level=0.95)``."""
+
+    HEADERS = ("Metric", "Value", "95 % interval")
+    NUMERIC = (1,)
+
+    def set_data(
+        self, metrics: Mapping[str, Mapping[str, Any]] | None, level: float | None = 0.95
+    ) -> None:
+        pct = f"{level:.0%}".replace("%", " %") if level else "95 %"
+        self.setHorizontalHeaderLabels(["Metric", "Value", f"{pct} interval"])
+        rows, tips = [], []
+        for name, m in (metrics or {}).items():
+            low, high = m.get("ci_low"), m.get("ci_high")
+            interval = (
+                f"{fmt_number(low)} – {fmt_number(high)}"
+                if low is not None and high is not None
+                else "—"
+            )
+            rows.append((name, fmt_number(m.get("value")), interval))
+            tips.append(METRIC_HELP.get(name))
+        self._fill(rows, tips)
+
+
+class PerClassTable(_Table):
+    """``set_data([{"label", "support", "precision", "recall", "specificity", "f1"}, …])``."""
+
+    HEADERS = ("Class", "Support", "Precision", "Recall", "Specificity", "F1")
+    NUMERIC = (1, 2, 3, 4, 5)
+
+    def set_data(self, per_class: Sequence[Mapping[str, Any]] | None) -> None:
+        self._fill(
+            [
+                (
+                    str(c.get("label")),
+                    fmt_number(c.get("support")),
+                    fmt_number(c.get("precision")),
+                    fmt_number(c.get("recall")),
+                    fmt_number(c.get("specificity")),
+                    fmt_number(c.get("f1")),
+                )
+                for c in per_class or []
+            ]
+        )
+
+
+class LatencyTable(_Table):
+    """One row per batch size from a profile's ``latency`` list."""
+
+    HEADERS = ("Batch size", "Samples", "p50", "p90", "p95", "p99", "Throughput", "Stable p99")
+    NUMERIC = (0, 1, 2, 3, 4, 5, 6)
+
+    def set_data(self, latency: Sequence[Mapping[str, Any]] | None) -> None:
+        rows, tips = [], []
+        for r in sorted(latency or [], key=lambda r: r["batch_size"]):
+            tput = r.get("throughput_rps")
+            rows.append(
+                (
+                    f"{r['batch_size']:,}",
+                    f"{r.get('samples', 0):,}",
+                    fmt_ms(r.get("p50_ms")),
+                    fmt_ms(r.get("p90_ms")),
+                    fmt_ms(r.get("p95_ms")),
+                    fmt_ms(r.get("p99_ms")),
+                    f"{tput:,.0f} rows/s" if tput else "—",
+                    "yes" if r.get("p99_stable") else "no",
+                )
+            )
+            tips.append(r.get("sample_rule"))
+        self._fill(rows, tips)

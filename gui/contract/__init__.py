@@ -1,0 +1,1 @@
+"""The contract editor: the model page's Contract tab."""

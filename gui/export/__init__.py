@@ -1,0 +1,1 @@
+"""Exporting a signed bundle from the open contract draft."""

@@ -1,0 +1,1 @@
+"""Keys: my signing key and the colleagues' keys I trust."""

@@ -1,0 +1,1 @@
+"""The data scientist's side of a review: a returned receipt, verified."""

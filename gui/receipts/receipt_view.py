@@ -1,0 +1,432 @@
+"""The data scientist's side of a review: opening a ``NAME-VERSION.review.baton``.
+
+:class:`ReceiptPage` runs :func:`baton.core.handover.review.verify_receipt` on a worker and shows
+what came back: the decision in large coloured letters, the overall comment, the comment
+on each target, the reviewer and their key's fingerprint, what they reproduced on which
+hardware, and whether the decision was recorded against a bundle packed in this catalog.
+A receipt from a reviewer whose key is not trusted is shown (it is intact) but not
+recorded; the banner offers the same compare-the-fingerprint trust flow as a bundle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from baton.gui.common.review_worker import shared_runner
+from baton.gui.common.widgets import (
+    KeyValueGrid,
+    PlainLabel,
+    card,
+    expanding_filler,
+    fmt_number,
+    fmt_when,
+    muted_label,
+    title_label,
+)
+from baton.gui.common.workers import TaskRunner
+from baton.gui.keys.keys_view import FingerprintLabel, TrustKeyDialog
+from baton.gui.review.review_view import (
+    DECISION_TEXT,
+    VERDICT_KIND,
+    VERDICT_TEXT,
+    ReadOnlyTable,
+    TrustFlow,
+    VerificationBanner,
+    fmt_rate,
+    fmt_target_value,
+    pair,
+    refused_headline,
+    scroll_page,
+)
+from baton.gui.shell import theme
+
+DECISION_HEADLINE = {
+    "accept": "ACCEPTED",
+    "changes": "CHANGES REQUESTED",
+    "reject": "REJECTED",
+}
+
+
+def verify_receipt_job(path: Path) -> Callable:
+    """Verify a receipt; expected refusals come back as ``state="refused"``."""
+
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core.errors import BatonError, Cancelled
+        from baton.core.handover import review, trust
+
+        try:
+            summary = review.verify_receipt(catalog, path, progress=progress, cancel=cancel)
+        except Cancelled:
+            raise
+        except BatonError as exc:
+            return {"state": "refused", "message": str(exc), "member": exc.path}
+        revoked = next(
+            (
+                k
+                for k in trust.list_keys(catalog)
+                if k["fingerprint"] == summary["signer_fingerprint"] and k.get("revoked_at")
+            ),
+            None,
+        )
+        return {
+            "state": "verified" if summary["trusted"] else "untrusted",
+            "summary": summary,
+            "revoked": revoked,
+        }
+
+    return job
+
+
+def _two_verdicts(rep: dict[str, Any]) -> str:
+    """Both verdicts in their own words, from the receipt's booleans (never its text)."""
+    claims, targets = rep.get("claims_reproduced"), rep.get("targets_met_on_this_machine")
+    if claims is None or targets is None:  # a receipt from before the two verdicts
+        return "every claim reproduced" if rep.get("verdict") == "pass" else "some checks failed"
+    return (
+        f"claims {'reproduced' if claims is True else 'not reproduced'}, "
+        f"targets {'met' if targets is True else 'not met'} on this machine"
+    )
+
+
+def _metric_of(target_key: str) -> str:
+    return target_key.split("@", 1)[0]
+
+
+class ReceiptPage(QWidget):
+    """One review receipt; see the module docstring.
+
+    Signals: ``verification_finished(state)`` (``verified``, ``untrusted``, ``refused``),
+    ``trusted(message)``, ``catalog_changed()`` (a decision was recorded or a key trusted).
+    """
+
+    verification_finished = Signal(str)
+    trusted = Signal(str)
+    catalog_changed = Signal()
+
+    def __init__(
+        self,
+        home: str | Path,
+        path: str | Path,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.home, self.path = Path(home), Path(path)
+        self.runner = runner or shared_runner(self.home)
+        self.state = "verifying"
+        self.outcome: dict[str, Any] = {}
+        self.review: dict[str, Any] | None = None
+        self._worker = None
+        self.trust_flow = TrustFlow(self, self.runner)
+        self.trust_flow.trusted.connect(self._trusted)
+        self.trust_flow.failed.connect(self._trust_failed)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 14, 16, 8)
+        outer.setSpacing(8)
+        self.title = title_label(self.path.name)
+        outer.addWidget(self.title)
+        self.banner = VerificationBanner()
+        self.banner.trust_button.clicked.connect(self.open_trust_dialog)
+        self.banner.retry_button.clicked.connect(self.verify)
+        self.banner.cancel_button.clicked.connect(self.cancel)
+        outer.addWidget(self.banner)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(12)
+        self.decision = PlainLabel()
+        self.decision.setObjectName("Decision")
+        font = self.decision.font()
+        font.setPointSizeF(font.pointSizeF() + 12)
+        font.setBold(True)
+        self.decision.setFont(font)
+        self.decided_by = muted_label()
+        self.comment = PlainLabel()
+        self.comment.setWordWrap(True)
+        self.comment.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        comment_font = self.comment.font()
+        comment_font.setPointSizeF(comment_font.pointSizeF() + 1)
+        self.comment.setFont(comment_font)
+        layout.addWidget(card(self.decision, self.decided_by, self.comment, margins=14))
+        self.recorded = PlainLabel()
+        self.recorded.setWordWrap(True)
+        self.recorded.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.recorded)
+        self.target_comments = ReadOnlyTable(("Target", "Reviewer's comment"))
+        self.target_comments.setWordWrap(True)
+        self.no_target_comments = muted_label("The reviewer left no comment on a single target.")
+        layout.addWidget(
+            card(self.target_comments, self.no_target_comments, title="Comments per target")
+        )
+        self.reviewer = KeyValueGrid()
+        self.reviewer_fp = FingerprintLabel("", 12.0)
+        self.bundle = KeyValueGrid()
+        layout.addWidget(
+            pair(
+                card(self.reviewer, self.reviewer_fp, title="Reviewer"),
+                card(self.bundle, title="The bundle it answers"),
+            )
+        )
+        self.reproduced = PlainLabel()
+        self.reproduced.setWordWrap(True)
+        self.reproduced_targets = ReadOnlyTable(
+            ("Target", "Claimed", "Measured by the reviewer", "Verdict"), numeric=(1, 2)
+        )
+        self.reproduced_metrics = ReadOnlyTable(
+            ("Metric", "Claimed", "Reviewer's value", "Consistent"), numeric=(1, 2)
+        )
+        self.hardware = ReadOnlyTable(("Hardware", "Reviewer's machine"))
+        self.reproduced_card = card(
+            self.reproduced,
+            self.reproduced_targets,
+            pair(self.reproduced_metrics, self.hardware, (3, 2)),
+            title="What the reviewer reproduced",
+        )
+        layout.addWidget(self.reproduced_card)
+        layout.addStretch(1)
+        self.body = scroll_page(body)
+        outer.addWidget(self.body, 1)
+        self.body.hide()
+        self.filler = expanding_filler()  # keeps a refused banner compact
+        outer.addWidget(self.filler, 1)
+        self.verify()
+
+    # -- verification
+
+    def verify(self) -> None:
+        self.state = "verifying"
+        self.banner.show_busy(
+            f"Verifying {self.path.name}…",
+            "Checking the reviewer's signature.",
+            f"File: {self.path}",
+        )
+        self._worker = self.runner.submit(
+            f"Verifying {self.path.name}",
+            verify_receipt_job(self.path),
+            on_success=self._verified,
+            on_failure=self._crashed,
+            on_cancel=self._cancelled,
+        )
+
+    def _crashed(self, message: str) -> None:
+        self._verified({"state": "refused", "message": message})
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+    def _cancelled(self, message: str) -> None:
+        self._worker = None
+        self.state = "cancelled"
+        self.banner.show_state("info", f"Verification of {self.path.name} was cancelled.", message)
+        self.banner.retry_button.show()
+        self.verification_finished.emit("cancelled")
+
+    def _verified(self, outcome: dict[str, Any]) -> None:
+        self._worker = None
+        self.outcome = outcome
+        self.state = outcome["state"]
+        file_line = f"File: {self.path}"
+        if self.state == "refused":
+            self.review = None
+            self.banner.show_state("error", refused_headline(outcome["message"]), "", file_line)
+            self.body.hide()
+            self.filler.show()
+            self.verification_finished.emit(self.state)
+            return
+        summary = outcome["summary"]
+        self.review = summary["review"]
+        reviewer = self.review["reviewer"]
+        if self.state == "verified":
+            self.banner.show_state(
+                "ok",
+                f"Verified: countersigned by {summary.get('signer_name') or reviewer['name']} "
+                f"({summary['signer']}), {summary['files']} file intact",
+                "",
+                file_line,
+            )
+            self.banner.trust_button.hide()
+        else:
+            revoked = outcome.get("revoked")
+            detail = (
+                f"{summary.get('trust_problem')} The decision is shown but not recorded."
+                if revoked
+                else f"The receipt names its reviewer as {reviewer['name']} <{reviewer['email']}>. Compare "
+                "the fingerprint with them by phone or on paper before you trust the key; until then "
+                "the decision is shown but not recorded."
+            )
+            self.banner.show_state(
+                "warning",
+                f"Intact, but the reviewer is not trusted: {summary['signer']}",
+                detail,
+                file_line,
+            )
+            self.banner.trust_button.setVisible(not revoked and bool(reviewer.get("public_key")))
+        self._show_review(summary)
+        self.filler.hide()
+        self.body.show()
+        if self.state == "verified" and summary.get("bound_to"):
+            self.catalog_changed.emit()
+        self.verification_finished.emit(self.state)
+
+    def _show_review(self, summary: Mapping[str, Any]) -> None:
+        from baton.core.handover.keys import format_fingerprint
+
+        review = summary["review"]
+        c = theme.current_colors()
+        decision = review["decision"]
+        color = {"accept": c["ok_text"], "changes": c["warn_text"], "reject": c["err_text"]}[
+            decision
+        ]
+        self.title.setText(f"Review of {review['bundle']['name']} {review['bundle']['version']}")
+        self.decision.setText(DECISION_HEADLINE[decision])
+        self.decision.setStyleSheet(f"color: {color};")
+        self.decision.setToolTip(DECISION_TEXT[decision])
+        self.decided_by.setText(
+            f"by {review['reviewer']['name']} on {fmt_when(review.get('created'))}"
+        )
+        self.comment.setText(f"“{review.get('comment', '')}”")
+
+        self.recorded.setStyleSheet(f"color: {c['muted']};")
+        if self.state != "verified":
+            self.recorded.setText("Not recorded: the reviewer's key is not trusted here.")
+        elif summary.get("bound_to"):
+            self.recorded.setText(
+                f"Recorded against the bundle you packed here: {summary['bound_to']}"
+            )
+            self.recorded.setStyleSheet(f"color: {c['ok_text']}; font-weight: 600;")
+        else:
+            self.recorded.setText(
+                "Not recorded: this receipt answers a bundle that was not packed in this catalog "
+                "(no bundle with this name, version and digest was exported from here)."
+            )
+
+        comments = review.get("target_comments") or []
+        self.target_comments.set_rows([(t["target"], t["comment"]) for t in comments])
+        self.target_comments.setVisible(bool(comments))
+        self.no_target_comments.setVisible(not comments)
+
+        reviewer = review["reviewer"]
+        self.reviewer.set_rows([("Name", reviewer.get("name")), ("E-mail", reviewer.get("email"))])
+        self.reviewer_fp.set_fingerprint(reviewer.get("fingerprint", ""))
+        b = review["bundle"]
+        self.bundle.set_rows(
+            [
+                ("Bundle", f"{b['name']} {b['version']}"),
+                ("Signed by", format_fingerprint(b.get("signer_fingerprint", ""))),
+                ("Root digest", b.get("root_digest")),
+            ],
+            mono=("Root digest",),
+        )
+
+        rep = review.get("reproduced")
+        if not rep:
+            self.reproduced.setText(
+                "The reviewer did not reproduce the bundle's claims before deciding."
+            )
+            for w in (self.reproduced_targets, self.reproduced_metrics, self.hardware):
+                w.hide()
+            return
+        a = rep.get("agreement") or {}
+        passed = rep.get("verdict") == "pass"
+        self.reproduced.setText(
+            f"Reproduced {fmt_when(rep.get('created'))}: "
+            f"{_two_verdicts(rep)}; "
+            f"prediction agreement {fmt_rate(a.get('rate'))} "
+            f"({fmt_number(a.get('agreeing'))} of {fmt_number(a.get('rows'))} rows)."
+        )
+        self.reproduced.setStyleSheet(f"color: {c['ok_text'] if passed else c['err_text']};")
+        targets = rep.get("targets") or []
+        self.reproduced_targets.set_rows(
+            [
+                (
+                    t["target"],
+                    fmt_target_value(_metric_of(t["target"]), t.get("claimed")),
+                    fmt_target_value(_metric_of(t["target"]), t.get("here")),
+                    VERDICT_TEXT.get(t.get("verdict_here"), t.get("verdict_here")),
+                )
+                for t in targets
+            ],
+            kinds=[VERDICT_KIND.get(t.get("verdict_here"), "warning") for t in targets],
+            status_column=3,
+        )
+        metrics = rep.get("metrics") or []
+        self.reproduced_metrics.set_rows(
+            [
+                (
+                    m["metric"],
+                    fmt_number(m.get("claimed")),
+                    fmt_number(m.get("here")),
+                    "consistent" if m.get("consistent") else "INCONSISTENT",
+                )
+                for m in metrics
+            ],
+            kinds=[None if m.get("consistent") else "error" for m in metrics],
+            status_column=3,
+        )
+        hw = rep.get("hardware") or {}
+        self.hardware.set_rows(
+            [
+                ("CPU", hw.get("cpu_model") or "—"),
+                ("Cores", f"{hw['cores_logical']} logical" if hw.get("cores_logical") else "—"),
+                ("Memory", f"{hw['ram_total_gb']} GB" if hw.get("ram_total_gb") else "—"),
+                ("OS", hw.get("os") or "—"),
+                ("Machine", hw.get("machine") or "—"),
+            ]
+        )
+        for w in (self.reproduced_targets, self.reproduced_metrics, self.hardware):
+            w.show()
+
+    # -- trusting the reviewer
+
+    def open_trust_dialog(self) -> TrustKeyDialog | None:
+        if self.state != "untrusted" or self.review is None or self.outcome.get("revoked"):
+            return None
+        return self.trust_flow.open(
+            self.review["reviewer"], f"The reviewer who signed {self.path.name}"
+        )
+
+    def _trusted(self, row: dict[str, Any]) -> None:
+        from baton.core.handover.keys import format_fingerprint
+
+        self.trusted.emit(
+            f"You now trust {row['name']}'s key {format_fingerprint(row['fingerprint'])}."
+        )
+        self.catalog_changed.emit()
+        self.verify()
+
+    def _trust_failed(self, message: str) -> None:
+        self.banner.show_state(
+            "error", f"The key was not trusted: {message}", "", f"File: {self.path}"
+        )
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().changeEvent(event)
+        # Colours come from the palette: redraw the review when the theme changes.
+        if event.type() != QEvent.Type.PaletteChange or getattr(self, "_retheming", False):
+            return
+        if self.state in ("verified", "untrusted"):
+            self._retheming = True
+            try:
+                self._show_review(self.outcome["summary"])
+            finally:
+                self._retheming = False
+
+    def shutdown(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+
+def open_receipt_page(
+    home: str | Path, path: str | Path, parent: QWidget | None = None, **kwargs: Any
+) -> ReceiptPage:
+    """A page for one review receipt; verification starts at once. ``runner=`` shares a TaskRunner."""
+    return ReceiptPage(home, path, parent, **kwargs)

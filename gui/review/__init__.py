@@ -1,0 +1,1 @@
+"""The engineer's desk: a received bundle verified, reviewed and countersigned; comparisons."""

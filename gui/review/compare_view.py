@@ -1,0 +1,488 @@
+"""Two versions of one model side by side, from :func:`baton.core.handover.bundle.diff`.
+
+:class:`ComparePage` verifies both bundles on a worker (core's ``diff`` and ``inspect``;
+untrusted signers are allowed, as for ``baton diff``) and shows: the two versions'
+headers, the targets of each contract side by side with what changed, every measured
+figure that moved with its delta coloured by direction (core's ``better``: green better,
+red worse), every contract field change, and the changed files. A bundle that fails
+verification, or two bundles of different models, end in a red banner with core's
+message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from baton.gui.common.review_worker import shared_runner
+from baton.gui.common.widgets import (
+    KeyValueGrid,
+    card,
+    fmt_bytes,
+    fmt_mb,
+    fmt_ms,
+    fmt_number,
+    fmt_when,
+    muted_label,
+    title_label,
+)
+from baton.gui.common.workers import TaskRunner
+from baton.gui.review.review_view import (
+    VERDICT_TEXT,
+    ReadOnlyTable,
+    VerificationBanner,
+    fmt_target_value,
+    fmt_threshold,
+    pair,
+    refused_headline,
+    scroll_page,
+    target_expr,
+    target_key,
+)
+from baton.gui.shell import theme
+
+TARGET_PREFIX = "targets["
+
+
+def compare_job(old: Path, new: Path) -> Callable:
+    def job(catalog, progress, cancel) -> dict[str, Any]:
+        from baton.core.errors import BatonError, Cancelled
+        from baton.core.handover import bundle
+
+        try:
+            progress(0, 1, "Verifying and comparing both bundles")
+            diff = bundle.diff(catalog, old, new)
+            a = {"contract": diff.pop("old_contract"), **diff["old"]}
+            b = {"contract": diff.pop("new_contract"), **diff["new"]}
+        except Cancelled:
+            raise
+        except BatonError as exc:
+            return {"state": "refused", "message": str(exc), "member": exc.path}
+        progress(1, 1, "Compared")
+        return {"state": "compared", "diff": diff, "old": a, "new": b}
+
+    return job
+
+
+def fmt_value(value: Any, limit: int = 90) -> str:
+    """A contract value for a table cell: numbers formatted, structures as short JSON."""
+    if value is None:
+        return "—"
+    if value == "":
+        return "(empty)"
+    if isinstance(value, bool | int | float):
+        return fmt_number(value)
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def change_kind(change: Mapping[str, Any]) -> str | None:
+    """Row colour of a change: core's ``better`` decides green or red; no direction, none."""
+    better = change.get("better")
+    if better is True:
+        return "ok"
+    if better is False:
+        return "error"
+    return None
+
+
+def direction_text(change: Mapping[str, Any]) -> str:
+    better = change.get("better")
+    return "better" if better is True else "worse" if better is False else ""
+
+
+def fmt_delta(delta: Any) -> str:
+    return "" if delta is None else f"{delta:+.4g}"
+
+
+class ComparePage(QWidget):
+    """Two bundles of the same model compared; see the module docstring.
+
+    Signals: ``compared(state)`` with ``compared`` or ``refused``.
+    """
+
+    compared = Signal(str)
+
+    def __init__(
+        self,
+        home: str | Path,
+        old: str | Path,
+        new: str | Path,
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.home, self.old_path, self.new_path = Path(home), Path(old), Path(new)
+        self.runner = runner or shared_runner(self.home)
+        self.state = "comparing"
+        self.result: dict[str, Any] = {}
+        self._worker = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 8)
+        layout.setSpacing(8)
+        self.title = title_label(f"{self.old_path.name} → {self.new_path.name}")
+        layout.addWidget(self.title)
+        self.banner = VerificationBanner()
+        self.banner.retry_button.clicked.connect(self.compare)
+        self.banner.cancel_button.clicked.connect(self.cancel)
+        layout.addWidget(self.banner)
+        self.summary = muted_label()
+        layout.addWidget(self.summary)
+        self.old_card, self.new_card = KeyValueGrid(), KeyValueGrid()
+        self.old_title = title_label("", "SectionTitle")
+        self.new_title = title_label("", "SectionTitle")
+        self.headers = pair(
+            card(self.old_title, self.old_card), card(self.new_title, self.new_card)
+        )
+        layout.addWidget(self.headers)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.targets = ReadOnlyTable(
+            (
+                "Target",
+                "Old agreed",
+                "Old claimed",
+                "Old verdict",
+                "New agreed",
+                "New claimed",
+                "New verdict",
+                "What changed",
+            ),
+            numeric=(2, 5),
+        )
+        self.measurements = ReadOnlyTable(
+            ("Measured figure", "Old", "New", "Change", "Direction"), numeric=(1, 2, 3)
+        )
+        self.changes = ReadOnlyTable(
+            ("Contract field", "Change", "Old", "New", "Change by"), numeric=(4,)
+        )
+        self.files = ReadOnlyTable(("File", "Change"))
+        self.no_files = muted_label("No file differs: the two bundles carry the same files.")
+        for widget, name, icon in (
+            (card(self.targets, title="Targets, old and new"), "Targets", "contract"),
+            (
+                card(
+                    self.measurements, title="Measured figures that moved (green better, red worse)"
+                ),
+                "Metrics",
+                "evaluate",
+            ),
+            (
+                card(self.changes, title="Every contract field that changed"),
+                "Contract changes",
+                "handover",
+            ),
+            (card(self.files, self.no_files, title="Signed files that differ"), "Files", "dataset"),
+        ):
+            body = QWidget()
+            bl = QVBoxLayout(body)
+            bl.setContentsMargins(8, 10, 8, 8)
+            bl.addWidget(widget)
+            bl.addStretch(1)
+            self.tabs.addTab(scroll_page(body), theme.icon(icon), name)
+        layout.addWidget(self.tabs, 1)
+        self.headers.hide()
+        self.tabs.hide()
+        self.compare()
+
+    def compare(self) -> None:
+        self.state = "comparing"
+        self.banner.show_busy(
+            f"Verifying and comparing {self.old_path.name} and {self.new_path.name}…"
+        )
+        self._worker = self.runner.submit(
+            f"Comparing {self.old_path.name} and {self.new_path.name}",
+            compare_job(self.old_path, self.new_path),
+            on_success=self._done,
+            on_failure=self._crashed,
+            on_cancel=self._cancelled,
+        )
+        self._worker.signals.progress.connect(self._progress)
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+    def _progress(self, done: Any, total: Any, message: str) -> None:
+        self.banner.show_progress(done, total, message)
+
+    def _crashed(self, message: str) -> None:
+        self._done({"state": "refused", "message": message})
+
+    def _cancelled(self, message: str) -> None:
+        self._worker = None
+        self.state = "cancelled"
+        self.banner.show_state("info", "The comparison was cancelled.", message)
+        self.banner.retry_button.show()
+        self.compared.emit("cancelled")
+
+    def _done(self, result: dict[str, Any]) -> None:
+        self._worker = None
+        self.result = result
+        self.state = result["state"]
+        if self.state == "refused":
+            self.banner.show_state(
+                "error",
+                refused_headline(result["message"]),
+                "",
+                f"Files: {self.old_path} and {self.new_path}",
+            )
+            self.headers.hide()
+            self.tabs.hide()
+            self.compared.emit(self.state)
+            return
+        diff, old, new = result["diff"], result["old"], result["new"]
+        self.title.setText(
+            f"{diff['name']}: version {diff['old']['version']} → {diff['new']['version']}"
+        )
+        untrusted = [s for s in (old, new) if not s["trusted"]]
+        if untrusted:
+            self.banner.show_state(
+                "warning",
+                "Both bundles are intact, but "
+                + " and ".join(f"version {s['version']}" for s in untrusted)
+                + (" is" if len(untrusted) == 1 else " are")
+                + " signed by a key you do not trust",
+                "Compare the signer's fingerprint before relying on it: "
+                + "; ".join(s["signer"] for s in untrusted),
+            )
+        else:
+            self.banner.show_state(
+                "ok",
+                f"Both bundles verified: version {old['version']} signed by {old.get('signer_name')}, "
+                f"version {new['version']} signed by {new.get('signer_name')}",
+            )
+        for title, grid, s in (
+            (self.old_title, self.old_card, old),
+            (self.new_title, self.new_card, new),
+        ):
+            self._fill_header(title, grid, s)
+        self._fill(diff, old["contract"], new["contract"])
+        self.headers.show()
+        self.tabs.show()
+        self.compared.emit(self.state)
+
+    def _fill_header(self, title, grid: KeyValueGrid, s: Mapping[str, Any]) -> None:
+        c = s["contract"]
+        title.setText(f"Version {s['version']}")
+        grid.set_rows(
+            [
+                ("Created", fmt_when(c["identity"].get("created"))),
+                ("Signed by", f"{s.get('signer_name') or 'an untrusted key'} ({s['signer']})"),
+                ("Model", c["model"].get("estimator") or c["model"].get("format")),
+                ("Parameters", fmt_number(c["model"].get("params"))),
+                ("Targets", ", ".join(target_key(t) for t in c.get("targets") or []) or "none"),
+            ]
+        )
+
+    def _fill(
+        self, diff: Mapping[str, Any], old: Mapping[str, Any], new: Mapping[str, Any]
+    ) -> None:
+        changes = diff["changes"]
+        # targets: the two contracts' lists matched by core's target key
+        by_key_old = {target_key(t): t for t in old.get("targets") or []}
+        by_key_new = {target_key(t): t for t in new.get("targets") or []}
+        keys = list(by_key_old) + [k for k in by_key_new if k not in by_key_old]
+        target_changes: dict[str, list[Mapping[str, Any]]] = {}
+        for ch in changes:
+            if ch["path"].startswith(TARGET_PREFIX):
+                key = ch["path"][len(TARGET_PREFIX) :].split("]", 1)[0]
+                target_changes.setdefault(key, []).append(ch)
+        rows, kinds = [], []
+        for key in keys:
+            a, b = by_key_old.get(key), by_key_new.get(key)
+            chs = target_changes.get(key, [])
+            rows.append(
+                (
+                    key,
+                    fmt_threshold(a) if a else "—",
+                    fmt_target_value(a["metric"], a.get("measured")) if a else "—",
+                    VERDICT_TEXT.get(a.get("verdict"), "—") if a else "—",
+                    fmt_threshold(b) if b else "—",
+                    fmt_target_value(b["metric"], b.get("measured")) if b else "—",
+                    VERDICT_TEXT.get(b.get("verdict"), "—") if b else "—",
+                    _describe_target_changes(chs, (a or b)["metric"]),
+                )
+            )
+            if any(ch.get("better") is False for ch in chs) or (b and b.get("verdict") == "fail"):
+                kinds.append("error")
+            elif (
+                chs
+                and all(ch.get("better") is True for ch in chs if ch.get("better") is not None)
+                and any(ch.get("better") for ch in chs)
+            ):
+                kinds.append("ok")
+            elif chs:
+                kinds.append("warning")
+            else:
+                kinds.append(None)
+        self.targets.set_rows(rows, kinds=kinds, status_column=7)
+
+        moved = sorted(
+            (
+                ch
+                for ch in changes
+                if ch.get("better") is not None and not ch["path"].startswith(TARGET_PREFIX)
+            ),
+            key=lambda ch: _figure_rank(ch["path"]),
+        )
+        self.measurements.set_rows(
+            [
+                (
+                    _figure_name(ch["path"]),
+                    _fmt_figure(ch["path"], ch.get("old")),
+                    _fmt_figure(ch["path"], ch.get("new")),
+                    _fmt_figure(ch["path"], ch.get("delta"), signed=True),
+                    direction_text(ch),
+                )
+                for ch in moved
+            ],
+            kinds=[change_kind(ch) for ch in moved],
+            status_column=4,
+        )
+        self.changes.set_rows(
+            [
+                (
+                    ch["path"],
+                    ch["kind"],
+                    _fmt_change_value(ch["path"], ch.get("old")),
+                    _fmt_change_value(ch["path"], ch.get("new")),
+                    fmt_delta(ch.get("delta")),
+                )
+                for ch in changes
+            ],
+            kinds=[change_kind(ch) for ch in changes],
+            tooltips=[
+                f"{ch['path']}\nold: {ch.get('old')}\nnew: {ch.get('new')}" for ch in changes
+            ],
+        )
+        files = diff.get("files") or []
+        self.files.set_rows([(f["file"], f["change"]) for f in files])
+        self.files.setVisible(bool(files))
+        self.no_files.setVisible(not files)
+        better = sum(1 for ch in moved if ch.get("better"))
+        worse = len(moved) - better
+        self.summary.setText(
+            f"{len(target_changes)} target(s) changed · {better} measured figure(s) better, "
+            f"{worse} worse · {len(changes)} contract field change(s) · {len(files)} file(s) differ"
+        )
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().changeEvent(event)
+        # Row colours come from the palette: redraw them when the theme changes.
+        if (
+            event.type() == QEvent.Type.PaletteChange
+            and self.state == "compared"
+            and not getattr(self, "_retheming", False)
+        ):
+            self._retheming = True
+            try:
+                r = self.result
+                self._fill(r["diff"], r["old"]["contract"], r["new"]["contract"])
+            finally:
+                self._retheming = False
+
+    def target_rows(self) -> list[dict[str, str]]:
+        """The targets table as the user reads it (for tests and the main window)."""
+        return [
+            dict(zip(self.targets.headers, row, strict=True)) for row in self.targets.cell_texts()
+        ]
+
+    def shutdown(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+
+def _describe_target_changes(changes: Sequence[Mapping[str, Any]], metric: str) -> str:
+    if not changes:
+        return "unchanged"
+    parts = []
+    for ch in changes:
+        field = ch["path"].split("]", 1)[1].lstrip(".") or "target"
+        if ch["kind"] in ("added", "removed"):
+            parts.append(f"{field} {ch['kind']}" if field != "target" else ch["kind"])
+            continue
+        if field in ("measured", "threshold", "tolerance"):
+            old, new = (fmt_target_value(metric, ch.get(k)) for k in ("old", "new"))
+        else:
+            old, new = fmt_value(ch.get("old"), 24), fmt_value(ch.get("new"), 24)
+        text = f"{field} {old} → {new}"
+        if ch.get("better") is not None:
+            text += f" ({direction_text(ch)})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _fmt_change_value(path: str, value: Any) -> str:
+    """A whole target added or removed reads as its expression, not as JSON."""
+    if path.startswith(TARGET_PREFIX) and isinstance(value, Mapping):
+        from baton.core.errors import BatonError
+
+        try:
+            return target_expr(value)
+        except BatonError:  # a malformed entry is still shown, as JSON
+            return fmt_value(value)
+    return fmt_value(value)
+
+
+def _figure_rank(path: str) -> tuple[int, int]:
+    """Quality metrics first, then size and memory, then the latency percentiles."""
+    if path.startswith("results.metrics."):
+        return (0, 0)
+    if path.startswith(("model.", "results.memory.")):
+        return (1, 0)
+    if path.startswith("results.latency["):
+        field = path.rsplit(".", 1)[-1]
+        order = ("p50_ms", "p95_ms", "p99_ms", "throughput_rps", "p90_ms", "mean_ms")
+        return (2, order.index(field) if field in order else len(order))
+    return (3, 0)
+
+
+def _fmt_figure(path: str, value: Any, signed: bool = False) -> str:
+    """A measured figure in its unit: ms, rows/s, MB, bytes; else as a number."""
+    if value is None:
+        return "—"
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return fmt_value(value)
+    field = path.rsplit(".", 1)[-1]
+    sign = "+" if signed and value > 0 else "−" if signed and value < 0 else ""
+    magnitude = abs(value) if signed else value
+    if field.endswith("_ms"):
+        text = fmt_ms(magnitude)
+    elif field == "throughput_rps":
+        text = f"{magnitude:,.0f} rows/s"
+    elif field.endswith("_mb"):
+        text = fmt_mb(magnitude)
+    elif field.endswith("_bytes"):
+        text = fmt_bytes(magnitude)
+    else:
+        text = fmt_number(magnitude) if not signed else f"{magnitude:.4g}"
+    return sign + text
+
+
+def _figure_name(path: str) -> str:
+    """``results.metrics.roc_auc.value`` as ``roc_auc``; ``results.latency[8].p95_ms`` as
+    ``p95_ms at batch 8``; other paths as they are."""
+    if path.startswith("results.metrics.") and path.endswith(".value"):
+        return path[len("results.metrics.") : -len(".value")]
+    if path.startswith("results.latency["):
+        batch, rest = path[len("results.latency[") :].split("]", 1)
+        return f"{rest.lstrip('.')} at batch {batch}"
+    if path.startswith("results.memory."):
+        return f"memory: {path[len('results.memory.') :]}"
+    return path
+
+
+def open_compare_page(
+    home: str | Path, old: str | Path, new: str | Path, parent: QWidget | None = None, **kwargs: Any
+) -> ComparePage:
+    """A page comparing two bundles of one model (old, new); work starts at once."""
+    return ComparePage(home, old, new, parent, **kwargs)

@@ -1,0 +1,1 @@
+"""The window around every screen: start-up, main window, sidebar, status strip, theme."""

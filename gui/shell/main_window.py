@@ -1,0 +1,1048 @@
+"""The data scientist's desktop: catalog sidebar, search, model and dataset pages.
+
+Threads: the window's :class:`~baton.core.catalog.store.Catalog` belongs to the GUI thread and
+only reads; every import and measurement runs on :class:`~baton.gui.common.workers.TaskRunner`
+with its own catalog connection, and the window re-reads when it ends. The status bar
+shows the running task with a progress bar and a Cancel button.
+
+Settings (window geometry, splitter, theme, recent files) live in ``gui.ini`` in the
+Baton home, as an INI file with a schema version, so a test home never touches the
+user's settings and nothing is pickled.
+
+Start-up (``load_in_background=True``, what ``baton gui`` uses) happens in three steps,
+so that the first window is on screen about as fast as an empty QMainWindow:
+
+1. the shell: palette, layout, search box, menu titles — few Qt classes, no core
+   modules, nothing that loads Qt's big enum namespaces;
+2. right after its first paint, the rest: stylesheet, icons, sidebar, menu actions,
+   status bar, task runner;
+3. the catalog module (sqlite-utils pulls in pandas, the largest cost of all) is
+   imported on a helper thread, then the catalog is opened on the GUI thread and listed.
+
+Without ``load_in_background`` (tests, embedding) all three happen in the constructor.
+Pages with charts are built the first time they are needed. Once the long-lived objects
+exist the garbage collector is told to leave them alone (see ``_settle_heap``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QSize, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from baton.core.catalog.home import resolve_home
+from baton.gui.shell import theme
+
+# Everything else (sidebar, pages, dialogs, workers) is imported when the window is
+# completed: after its first paint when it starts in the background (module docstring).
+
+SETTINGS_VERSION = 1
+MAX_RECENT = 10
+MODEL_FILTER = "Models (*.skops *.onnx *.joblib *.pkl *.pickle)"
+DATASET_FILTER = "Datasets (*.csv *.parquet *.pq)"
+WELCOME = (
+    "Drop a model (.skops, .onnx, .joblib, .pkl) or a dataset (.csv, .parquet) onto this "
+    "window, or use File › Import. Then pick it on the left."
+)
+
+
+def _settle_heap() -> None:
+    """Move what start-up built out of the garbage collector's way.
+
+    The app holds hundreds of thousands of long-lived objects (Qt wrappers, pandas,
+    pyarrow, pyqtgraph). A full collection walks them all and can hold the GUI thread
+    for 100 ms or more, in whichever thread happens to allocate. Freezing them once
+    they exist keeps later collections to the objects that come and go.
+    """
+    import gc
+
+    gc.freeze()
+
+
+def _import_catalog_code(done) -> None:
+    """Import the catalog module on a helper thread (see the module docstring)."""
+    try:
+        import baton.core.catalog.store  # noqa: F401
+    except Exception as exc:  # reported in the window, never raised on a thread
+        done.emit(f"{type(exc).__name__}: {exc}")
+    else:
+        done.emit("")
+
+
+class MainWindow(QMainWindow):
+    """The main window on the catalog of one Baton home.
+
+    Public surface used by tests: ``search`` (the search box), ``sidebar`` and
+    :meth:`listed_items`, ``runner`` (long work), ``banner``, ``undo_stack`` (Edit › Undo /
+    Redo), ``documents`` (the tabs of opened bundles, receipts and comparisons; the first
+    tab is the catalog), :meth:`open_path`, :meth:`open_document`, :meth:`compare_bundles`,
+    :meth:`new_handover`, :meth:`export_bundle` (``export_dialog``), :meth:`show_keys`.
+    """
+
+    catalog_code_loaded = Signal(str)  # "" or why the catalog code could not load
+
+    def __init__(self, home: str | Path | None = None, *, load_in_background: bool = False) -> None:
+        home = resolve_home(home)
+        home.mkdir(parents=True, exist_ok=True)
+        settings = QSettings(str(home / "gui.ini"), QSettings.Format.IniFormat)
+        # The palette goes on before the first widget exists: widgets made earlier keep
+        # the old one until they are re-polished.
+        manager = theme.manager(QApplication.instance())
+        manager.apply(
+            str(settings.value("view/theme", "system")), with_stylesheet=not load_in_background
+        )
+        super().__init__()
+        self.setWindowTitle("Baton")
+        self.setAcceptDrops(True)
+        self.home = home
+        self.settings = settings
+        self.theme = manager
+        self.catalog = None
+        self.catalog_error = ""
+        self.sidebar = None
+        self.import_dialog = None
+        self.export_dialog = None
+        self.documents = None
+        self._key_to_select: str | None = None
+        self._pending_paths: list[Path] = []
+        self._pages: dict[str, QWidget] = {}
+        self._loader = None  # the thread importing the catalog code
+        self._complete = False
+        self._background = load_in_background
+        self._check_settings_version()
+        self._build_shell()
+        self._restore_geometry()
+        if load_in_background:
+            # Completed right after the first paint (paintEvent), or soon anyway if the
+            # window is never shown.
+            QTimer.singleShot(500, self._complete_window)
+        else:
+            self._complete_window()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().paintEvent(event)
+        if not self._complete:
+            QTimer.singleShot(0, self._complete_window)
+
+    # -- building
+
+    def _build_shell(self) -> None:
+        """What the first frame shows: the layout, the search box, the menu titles."""
+        side = QWidget()
+        side.setObjectName("Sidebar")
+        self._side_layout = QVBoxLayout(side)
+        self._side_layout.setContentsMargins(8, 10, 6, 8)
+        self._side_layout.setSpacing(8)
+        self.search = QLineEdit()
+        self.search.setObjectName("Search")
+        self.search.setPlaceholderText("Search models and datasets…")
+        self.search.setEnabled(False)  # until the catalog is open
+        self._side_layout.addWidget(self.search)
+        self._opening = QLabel("Opening the catalog…")
+        self._opening.setObjectName("Muted")
+        self._side_layout.addWidget(self._opening)
+        self._side_layout.addStretch(1)
+        side.setMinimumWidth(220)
+
+        right = QWidget()
+        self._right_layout = QVBoxLayout(right)
+        self._right_layout.setContentsMargins(0, 0, 0, 0)
+        self._right_layout.setSpacing(0)
+        self.pages = QStackedWidget()
+        self._right_layout.addWidget(self.pages, 1)
+
+        self.splitter = QSplitter()  # horizontal
+        self.splitter.addWidget(side)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([270, 1010])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.edit_menu = bar.addMenu("&Edit")
+        self.view_menu = bar.addMenu("&View")
+        self.help_menu = bar.addMenu("&Help")
+        self.statusBar().showMessage(f"Catalog: {self.home}")
+
+    def _complete_window(self) -> None:
+        """Build the rest (sidebar, pages, menu actions, stylesheet), then open the catalog."""
+        if self._complete:
+            return
+        self._complete = True
+        from PySide6.QtGui import QUndoStack
+
+        from baton.gui.common.widgets import Banner, EmptyState
+        from baton.gui.common.workers import TaskRunner
+        from baton.gui.shell.sidebar import CatalogSidebar
+        from baton.gui.shell.status import TaskStatus
+
+        if self._background:
+            self.theme.apply(self.theme.mode)  # adds the stylesheet now that the window shows
+        self.setWindowIcon(theme.icon("baton", "#2f6feb"))
+        self.undo_stack = QUndoStack(self)
+        self.runner = TaskRunner(self.home, self)
+        self.runner.task_failed.connect(self._task_failed)
+        self.runner.task_cancelled.connect(lambda title: self.show_status(f"Cancelled: {title}."))
+
+        self._opening.hide()
+        self._side_layout.takeAt(self._side_layout.count() - 1)  # the shell's stretch
+        self.search.setClearButtonEnabled(True)
+        self.search.setAcceptDrops(False)
+        self.search.addAction(
+            theme.icon("search", theme.current_colors()["muted"]),
+            QLineEdit.ActionPosition.LeadingPosition,
+        )
+        self.search.textChanged.connect(self.refresh)
+        self.sidebar = CatalogSidebar()
+        self.sidebar.record_selected.connect(self._show_record)
+        self._side_layout.addWidget(self.sidebar, 1)
+
+        self.banner = Banner()
+        banner_box = QWidget()
+        bl = QVBoxLayout(banner_box)
+        bl.setContentsMargins(12, 8, 12, 0)
+        bl.addWidget(self.banner)
+        self.banner.dismissed.connect(lambda: banner_box.setVisible(False))
+        self._banner_box = banner_box
+        banner_box.hide()
+        self._right_layout.insertWidget(0, banner_box)
+        self.welcome = EmptyState(WELCOME, "drop")
+        self.pages.addWidget(self.welcome)
+        self._build_documents()
+
+        self._build_menus()
+        self.task_status = TaskStatus(self.runner)
+        self.statusBar().addPermanentWidget(self.task_status)
+        self.theme.changed.connect(self._retheme)
+
+        if self._background:
+            import threading
+
+            self.catalog_code_loaded.connect(self._catalog_module_loaded)
+            self._loader = threading.Thread(
+                target=_import_catalog_code,
+                args=(self.catalog_code_loaded,),
+                name="baton-catalog-import",
+                daemon=True,
+            )
+            self._loader.start()
+        else:
+            self.open_catalog()
+
+    def _build_documents(self) -> None:
+        """Opened bundles, receipts and comparisons as closable tabs beside the catalog.
+
+        The first tab holds the catalog's pages and cannot be closed; the tab bar shows
+        only while a document is open.
+        """
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QTabBar, QTabWidget
+
+        documents = QTabWidget()
+        documents.setDocumentMode(True)
+        documents.setTabsClosable(True)
+        documents.setMovable(True)
+        documents.setTabBarAutoHide(True)
+        documents.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self._right_layout.removeWidget(self.pages)
+        documents.addTab(self.pages, theme.icon("model"), "Catalog")
+        documents.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)
+        documents.tabBar().setTabButton(0, QTabBar.ButtonPosition.LeftSide, None)
+        documents.tabCloseRequested.connect(self.close_document)
+        documents.tabBar().tabMoved.connect(self._keep_catalog_first)
+        self._right_layout.addWidget(documents, 1)
+        self.documents = documents
+
+    def _action(
+        self,
+        text: str,
+        icon_name: str | None = None,
+        shortcut: Any = None,
+        slot=None,
+        tip: str = "",
+    ):
+        from PySide6.QtGui import QAction, QKeySequence
+
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(theme.icon(icon_name))
+            action.setProperty("iconName", icon_name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if slot is not None:
+            action.triggered.connect(slot)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        return action
+
+    def _build_menus(self) -> None:
+        from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+        file_menu = self.file_menu
+        file_menu.setToolTipsVisible(True)
+        self.action_import_model = self._action(
+            "Import &model…",
+            "import-model",
+            "Ctrl+I",
+            self.choose_model_file,
+            "Add a .skops, .onnx, .joblib or .pkl model to the catalog",
+        )
+        self.action_import_dataset = self._action(
+            "Import &dataset…",
+            "import-dataset",
+            "Ctrl+Shift+I",
+            self.choose_dataset_file,
+            "Add a CSV or Parquet dataset to the catalog",
+        )
+        file_menu.addAction(self.action_import_model)
+        file_menu.addAction(self.action_import_dataset)
+        self.recent_menu = file_menu.addMenu(theme.icon("recent"), "Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self.action_new_handover = self._action(
+            "&New handover…",
+            "new-handover",
+            QKeySequence.StandardKey.New,
+            self.new_handover,
+            "Draft a handover contract for a model of the catalog",
+        )
+        self.action_open_bundle = self._action(
+            "&Open bundle…",
+            "open-bundle",
+            QKeySequence.StandardKey.Open,
+            self.choose_bundle_file,
+            "Open a signed bundle (.baton) or a review receipt (.review.baton)",
+        )
+        self.action_compare_bundles = self._action(
+            "&Compare bundles…",
+            "handover",
+            None,
+            self.choose_bundles_to_compare,
+            "Two versions of one model side by side",
+        )
+        self.action_export_bundle = self._action(
+            "&Export bundle…",
+            "export",
+            "Ctrl+Shift+E",
+            self.export_bundle,
+            "Sign the open contract draft and write NAME-VERSION.baton",
+        )
+        self.action_export_bundle.setEnabled(False)
+        self.action_close_document = self._action(
+            "&Close tab", "close", QKeySequence.StandardKey.Close, self.close_current_document
+        )
+        for action in (
+            self.action_new_handover,
+            self.action_open_bundle,
+            self.action_compare_bundles,
+            self.action_export_bundle,
+            self.action_close_document,
+        ):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        self.action_quit = self._action("&Quit", "quit", QKeySequence.StandardKey.Quit, self.close)
+        if self.action_quit.shortcut().isEmpty():  # some platforms define no Quit key
+            self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
+        file_menu.addAction(self.action_quit)
+
+        edit_menu = self.edit_menu
+        self.action_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.action_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.action_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.action_redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addAction(self.action_undo)
+        edit_menu.addAction(self.action_redo)
+        edit_menu.addSeparator()
+        self.action_find = self._action(
+            "&Find in catalog", "search", QKeySequence.StandardKey.Find, self._focus_search
+        )
+        edit_menu.addAction(self.action_find)
+
+        view_menu = self.view_menu
+        theme_menu = view_menu.addMenu(theme.icon("theme"), "&Theme")
+        self.theme_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for mode, label in (
+            ("system", "Follow the &system"),
+            ("light", "&Light"),
+            ("dark", "&Dark"),
+        ):
+            action = QAction(label, self, checkable=True)
+            action.setData(mode)
+            action.triggered.connect(lambda _checked=False, m=mode: self.set_theme(m))
+            group.addAction(action)
+            theme_menu.addAction(action)
+            self.theme_actions[mode] = action
+        self.theme_actions[self.theme.mode].setChecked(True)
+        self.action_toggle_dark = self._action(
+            "Toggle &dark mode", None, "Ctrl+Shift+D", self.toggle_dark
+        )
+        view_menu.addAction(self.action_toggle_dark)
+        view_menu.addSeparator()
+        self.action_keys = self._action(
+            "My &key and trusted keys",
+            "key",
+            "Ctrl+K",
+            self.show_keys,
+            "Create or export your signing key; trust or revoke colleagues' keys",
+        )
+        view_menu.addAction(self.action_keys)
+
+        help_menu = self.help_menu
+        self.action_shortcuts = self._action(
+            "&Keyboard shortcuts", "keyboard", "F1", self.show_shortcuts
+        )
+        self.action_about = self._action("&About Baton", "about", None, self.show_about)
+        self.action_about.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu.addAction(self.action_shortcuts)
+        help_menu.addAction(self.action_about)
+
+    # -- settings
+
+    def _check_settings_version(self) -> None:
+        version = int(self.settings.value("settings/version", 0) or 0)
+        if version > SETTINGS_VERSION:
+            # Written by a newer Baton: read what we know, never rewrite its version.
+            return
+        self.settings.setValue("settings/version", SETTINGS_VERSION)
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(QSize(1280, 820))
+        splitter = self.settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("view/theme", self.theme.mode)
+        self.settings.sync()
+
+    def recent_files(self) -> list[str]:
+        import json
+
+        raw = self.settings.value("recent/files", "[]")
+        try:
+            files = json.loads(raw) if isinstance(raw, str) else []
+        except ValueError:
+            files = []
+        return [f for f in files if isinstance(f, str)][:MAX_RECENT]
+
+    def add_recent(self, path: str | Path) -> None:
+        import json
+
+        path = str(Path(path).resolve())
+        files = [path] + [f for f in self.recent_files() if f != path]
+        self.settings.setValue("recent/files", json.dumps(files[:MAX_RECENT]))
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = self.recent_files()
+        if not files:
+            empty = menu.addAction("No recent files")
+            empty.setEnabled(False)
+            return
+        for f in files:
+            path = Path(f)
+            action = menu.addAction(f"{path.name}  —  {path.parent}")
+            action.setEnabled(path.is_file())
+            action.triggered.connect(lambda _checked=False, p=f: self.open_path(p))
+        menu.addSeparator()
+        menu.addAction("Clear the list", lambda: self.settings.setValue("recent/files", "[]"))
+
+    # -- the catalog
+
+    def _catalog_module_loaded(self, error: str) -> None:
+        if error:
+            self._catalog_failed(f"Baton cannot load its catalog code: {error}")
+            return
+        self.open_catalog()
+
+    def open_catalog(self) -> None:
+        """Open the catalog on the GUI thread (read-only use) and list it."""
+        from baton.core.catalog.store import Catalog
+        from baton.core.errors import BatonError
+
+        try:
+            self.catalog = Catalog(self.home)
+        except BatonError as exc:
+            self._catalog_failed(str(exc))
+            return
+        self.search.setEnabled(True)
+        self.refresh()
+        _settle_heap()
+        self.statusBar().showMessage(f"Catalog: {self.catalog.path}", 8000)
+        pending, self._pending_paths = self._pending_paths, []
+        for path in pending:
+            self.open_path(path)
+
+    def _catalog_failed(self, message: str) -> None:
+        self.catalog_error = message
+        self.sidebar.set_loading("The catalog cannot be opened")
+        self.show_message(message, "error")
+        for action in (self.action_import_model, self.action_import_dataset):
+            action.setEnabled(False)
+
+    def refresh(self, *_: object) -> None:
+        """Re-read the catalog into the sidebar (search as you type)."""
+        from baton.gui.shell.sidebar import load_sections
+
+        if self.catalog is None:
+            return
+        from baton.core.errors import BatonError
+
+        query = self.search.text().strip()
+        try:
+            sections = load_sections(self.catalog, query)
+        except BatonError as exc:
+            self.show_message(str(exc), "error")
+            return
+        self.sidebar.populate(sections, query)
+        model_page = self._pages.get("model")
+        if model_page is not None and model_page.record is not None:
+            model_page.refresh_datasets()
+        if self.pages.currentWidget() is self.welcome:
+            empty = not sections["models"] and not sections["datasets"] and not query
+            self.welcome.setText(("Your catalog is empty. " if empty else "") + WELCOME)
+
+    def listed_items(self, section: str | None = None) -> list[str]:
+        """Names listed in the sidebar: all, or one section ("models", "datasets", …)."""
+        return self.sidebar.listed(section) if self.sidebar is not None else []
+
+    def select_item(self, section: str, name: str) -> bool:
+        """Select ``name`` in a sidebar section ("models" or "datasets") and show its page."""
+        return self.sidebar is not None and self.sidebar.select(section, name)
+
+    # -- pages
+
+    def _page(self, kind: str) -> QWidget:
+        from baton.gui.shell.record_view import RecordPage
+
+        page = self._pages.get(kind)
+        if page is None:
+            if kind == "model":
+                from baton.gui.catalog.model_view import ModelPage
+
+                page = ModelPage(self)
+                page.contract.draft_opened.connect(self._draft_state_changed)
+                page.contract.saved.connect(lambda _c: self.refresh())
+            elif kind == "dataset":
+                from baton.gui.catalog.dataset_view import DatasetPage
+
+                page = DatasetPage(self)
+            else:
+                page = RecordPage()
+            self._pages[kind] = page
+            self.pages.addWidget(page)
+            _settle_heap()
+        return page
+
+    @property
+    def model_page(self):
+        return self._page("model")
+
+    @property
+    def dataset_page(self):
+        return self._page("dataset")
+
+    def _show_record(self, kind: str, record: dict) -> None:
+        if kind == "none" or not record:
+            self.pages.setCurrentWidget(self.welcome)
+            return
+        if kind == "handover":
+            self._open_handover(record)
+            return
+        if kind == "key":
+            self.show_keys(record.get("fingerprint"))
+            return
+        if kind in ("model", "dataset") and self.catalog is not None:
+            # Search hits carry the row as it was; the page shows the full, current record.
+            from baton.core.errors import NotFound
+
+            try:
+                record = (self.catalog.get_model if kind == "model" else self.catalog.get_dataset)(
+                    record["id"]
+                )
+            except NotFound as exc:
+                self.show_message(str(exc), "error")
+                return
+        page = self._page(kind if kind in ("model", "dataset") else "record")
+        if kind in ("model", "dataset"):
+            page.set_record(record)
+        else:
+            page.set_record(kind, record)
+        self.pages.setCurrentWidget(page)
+        self.documents.setCurrentIndex(0)
+
+    def _open_handover(self, record: dict) -> None:
+        """A bundle listed under Handovers or Received: open its file, if it is still there."""
+        path = record.get("path")
+        if path and Path(path).is_file():
+            self.open_document(path)
+            return
+        where = f" at {path}" if path else ""
+        self.show_message(
+            f"The file of {record.get('label') or record.get('name')} is no longer{where}. "
+            "Open it from where it is now with File › Open bundle….",
+            "warning",
+        )
+
+    def show_keys(self, fingerprint: str | None = None):
+        """The keys page (my key, the trust store), with ``fingerprint`` selected if given."""
+        page = self._pages.get("keys")
+        if page is None:
+            from baton.gui.keys.keys_view import open_keys_page
+
+            page = open_keys_page(self.home, self, runner=self.runner)
+            page.changed.connect(lambda _message: self.refresh())
+            page.loaded.connect(self._keys_loaded)
+            self._pages["keys"] = page
+            self.pages.addWidget(page)
+        else:
+            page.refresh()
+        # Selected now if listed, else once the trust store is read.
+        self._key_to_select = (
+            fingerprint if fingerprint and not page.select_key(fingerprint) else None
+        )
+        self.pages.setCurrentWidget(page)
+        self.documents.setCurrentIndex(0)
+        return page
+
+    def _keys_loaded(self) -> None:
+        if self._key_to_select:
+            self._pages["keys"].select_key(self._key_to_select)
+            self._key_to_select = None
+
+    # -- documents: bundles, receipts, comparisons
+
+    def open_document(self, path: str | Path):
+        """Open a ``.baton`` bundle or ``.review.baton`` receipt in a tab (or show its tab)."""
+        from baton.gui.review.review_view import open_file_page
+
+        path = Path(path)
+        if not path.is_file():
+            self.show_message(f"{path}: no such file.", "error")
+            return None
+        key = str(path.resolve())
+        for i in range(1, self.documents.count()):
+            page = self.documents.widget(i)
+            if page.property("documentKey") == key:
+                self.documents.setCurrentIndex(i)
+                return page
+        page = open_file_page(self.home, path, self, runner=self.runner)
+        page.setProperty("documentKey", key)
+        page.catalog_changed.connect(self.refresh)
+        receipt = type(page).__name__ == "ReceiptPage"
+        index = self.documents.addTab(
+            page, theme.icon("handover" if receipt else "received"), path.name
+        )
+        self._add_close_button(page)
+        self.documents.setTabToolTip(index, str(path))
+        self.documents.setCurrentIndex(index)
+        self.add_recent(path)
+        return page
+
+    def compare_bundles(self, old: str | Path, new: str | Path):
+        """Two bundles of one model side by side, in a tab."""
+        from baton.gui.review.compare_view import open_compare_page
+
+        page = open_compare_page(self.home, old, new, self, runner=self.runner)
+        index = self.documents.addTab(
+            page, theme.icon("handover"), f"{Path(old).name} → {Path(new).name}"
+        )
+        self._add_close_button(page)
+        self.documents.setTabToolTip(index, f"{old}\n{new}")
+        self.documents.setCurrentIndex(index)
+        return page
+
+    def _add_close_button(self, page: QWidget) -> None:
+        """A themed close button on a document's tab (Qt's own is a red box in Fusion)."""
+        from PySide6.QtWidgets import QTabBar, QToolButton
+
+        button = QToolButton()
+        button.setObjectName("CloseTab")
+        button.setAutoRaise(True)
+        button.setIcon(theme.icon("close"))
+        button.setToolTip("Close this tab (Ctrl+W)")
+        button.clicked.connect(lambda: self.close_document(self.documents.indexOf(page)))
+        index = self.documents.indexOf(page)
+        self.documents.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, button)
+
+    def document_pages(self) -> list[QWidget]:
+        return [self.documents.widget(i) for i in range(1, self.documents.count())]
+
+    def close_document(self, index: int) -> None:
+        """Close a document tab; its page cancels its work first (``shutdown``)."""
+        if index <= 0 or self.documents is None:
+            return
+        page = self.documents.widget(index)
+        self.documents.removeTab(index)
+        if hasattr(page, "shutdown"):
+            page.shutdown()
+        page.deleteLater()
+
+    def close_current_document(self) -> None:
+        self.close_document(self.documents.currentIndex())
+
+    def _keep_catalog_first(self, _from: int, _to: int) -> None:
+        index = self.documents.indexOf(self.pages)
+        if index != 0:
+            self.documents.tabBar().moveTab(index, 0)
+
+    def choose_bundle_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open a bundle or a review receipt",
+            self._last_dir(),
+            "Bundles and receipts (*.baton);;All files (*)",
+        )
+        if path:
+            self.open_path(path)
+
+    def choose_bundles_to_compare(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        old, _ = QFileDialog.getOpenFileName(
+            self, "Compare: the older bundle", self._last_dir(), "Bundles (*.baton)"
+        )
+        if not old:
+            return
+        new, _ = QFileDialog.getOpenFileName(
+            self,
+            f"Compare {Path(old).name} with the newer bundle",
+            str(Path(old).parent),
+            "Bundles (*.baton)",
+        )
+        if new:
+            self.compare_bundles(old, new)
+
+    # -- messages
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """A message where the user looks: the banner above the page."""
+        self.banner.show_message(text, kind)
+        self._banner_box.show()
+
+    def show_status(self, text: str, msecs: int = 8000) -> None:
+        self.statusBar().showMessage(text, msecs)
+
+    def _task_failed(self, title: str, message: str) -> None:
+        self.show_message(f"{title} failed: {message}", "error")
+
+    # -- importing
+
+    def choose_model_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "Import model", self._last_dir(), MODEL_FILTER)
+        if path:
+            self.open_path(path)
+
+    def choose_dataset_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import dataset", self._last_dir(), DATASET_FILTER
+        )
+        if path:
+            self.open_path(path)
+
+    def _last_dir(self) -> str:
+        files = self.recent_files()
+        return str(Path(files[0]).parent) if files else str(Path.home())
+
+    def open_path(self, path: str | Path) -> None:
+        """Open a file given on the command line, dropped, or picked.
+
+        A ``.baton`` bundle or receipt opens in a tab; a model or dataset is imported.
+        """
+        self.import_paths([Path(path)])
+
+    def import_paths(self, paths: list[Path]) -> None:
+        """Import dropped or chosen files one after the other, each through its dialog."""
+        from baton.gui.catalog.dialogs import kind_of
+
+        if self.catalog is None:
+            if self.catalog_error:
+                self.show_message(self.catalog_error, "error")
+            else:
+                self._pending_paths.extend(paths)
+            return
+        refused = []
+        for path in paths:
+            if path.suffix.lower() == ".baton":
+                self.open_document(path)
+            elif kind_of(path) is None:
+                refused.append(path.name)
+            else:
+                self._pending_paths.append(path)
+        if refused:
+            self.show_message(
+                f"Baton cannot open {', '.join(refused)}: it imports models (.skops, .onnx, "
+                ".joblib, .pkl) and datasets (.csv, .parquet), and opens bundles and review "
+                "receipts (.baton).",
+                "warning",
+            )
+        if self.import_dialog is None and self._pending_paths:
+            self._next_import()
+
+    def _next_import(self) -> None:
+        from baton.gui.catalog.dialogs import ImportDatasetDialog, ImportModelDialog, kind_of
+
+        self.import_dialog = None
+        while self._pending_paths:
+            path = self._pending_paths.pop(0)
+            if not path.is_file():
+                self.show_message(f"{path}: no such file.", "error")
+                continue
+            if kind_of(path) == "dataset":
+                dialog = ImportDatasetDialog(path, self.catalog, self)
+            else:
+                datasets = self.catalog.list_datasets(limit=500)
+                dialog = ImportModelDialog(path, self.catalog, datasets, self)
+            dialog.accepted.connect(lambda d=dialog: self._start_import(d))
+            dialog.finished.connect(lambda _result: QTimer.singleShot(0, self._next_import))
+            self.import_dialog = dialog
+            dialog.open()
+            return
+
+    def _start_import(self, dialog) -> None:
+        from baton.gui.catalog.dialogs import ImportDatasetDialog
+        from baton.gui.common import jobs
+
+        values = dialog.values()
+        path = dialog.path
+        if isinstance(dialog, ImportDatasetDialog):
+            job = jobs.import_dataset_job(path, **values)
+            section = "datasets"
+        else:
+            job = jobs.import_model_job(path, **values)
+            section = "models"
+        self.runner.submit(
+            f"Importing {path.name}",
+            job,
+            on_success=lambda record, p=path, s=section: self._imported(p, s, record),
+        )
+
+    def _imported(self, path: Path, section: str, record: dict) -> None:
+        self.add_recent(path)
+        if self.search.text():
+            self.search.clear()  # refreshes
+        else:
+            self.refresh()
+        self.select_item(section, record["name"])
+        kind = "dataset" if section == "datasets" else "model"
+        self.show_status(f"Imported {kind} {record['name']!r} from {path.name}.")
+
+    # -- drag and drop
+
+    @staticmethod
+    def _dropped_paths(mime) -> list[Path]:
+        return (
+            [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+            if mime.hasUrls()
+            else []
+        )
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        from baton.gui.catalog.dialogs import kind_of
+
+        paths = self._dropped_paths(event.mimeData())
+        if paths and any(kind_of(p) or p.suffix.lower() == ".baton" for p in paths):
+            event.acceptProposedAction()
+            self.show_status("Drop to import " + ", ".join(p.name for p in paths[:3]), 3000)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        event.acceptProposedAction() if self._dropped_paths(event.mimeData()) else event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        paths = self._dropped_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_paths(paths)
+
+    # -- contracts and bundles
+
+    def new_handover(self) -> None:
+        """File › New handover: draft a contract for the model shown (or pick one)."""
+        if self.catalog is None:
+            return
+        models = self.catalog.list_models(limit=500)
+        if not models:
+            self.show_message(
+                "Import a model and its test set first (File › Import), then draft its contract.",
+                "info",
+            )
+            return
+        page = self._pages.get("model")
+        current = page.record if page is not None and self.pages.currentWidget() is page else None
+        if current is None:
+            current = models[0]
+            self.search.clear()
+            self.select_item("models", current["name"])
+        page = self.model_page
+        page.tabs.setCurrentWidget(page.contract)
+        self.documents.setCurrentIndex(0)
+        return page.contract.open_new_draft_dialog(models=models)
+
+    def _draft_state_changed(self, open_: bool) -> None:
+        self.action_export_bundle.setEnabled(open_)
+
+    def export_bundle(self):
+        """File › Export bundle…: sign the open contract draft (:class:`ExportDialog`)."""
+        page = self._pages.get("model")
+        contract_page = page.contract if page is not None else None
+        if contract_page is None or not contract_page.has_draft():
+            self.show_message("Open or draft a contract first (a model's Contract tab).", "info")
+            return None
+        from baton.gui.export.export_dialog import ExportDialog
+
+        editor = contract_page.editor
+        errors = editor.error_count()
+        blocking = (
+            f"{errors} field{'s' if errors != 1 else ''} of the contract "
+            f"{'are' if errors != 1 else 'is'} marked red in the editor."
+            if errors
+            else ""
+        )
+        dialog = ExportDialog(self, editor.contract, contract_page.model, self, blocking=blocking)
+        dialog.exported.connect(
+            lambda result, p=contract_page, d=dialog: self._exported(p, d.contract, result)
+        )
+        dialog.key_created.connect(lambda _me: self.refresh())
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _exported(self, contract_page, contract: dict, result: dict) -> None:
+        contract_page.mark_saved(contract)
+        self.refresh()
+        self.show_status(f"Exported {Path(result['file']).name}.")
+
+    # -- view and help
+
+    def set_theme(self, mode: str) -> None:
+        self.theme.apply(mode)
+        self.theme_actions[self.theme.mode].setChecked(True)
+        self.settings.setValue("view/theme", self.theme.mode)
+
+    def toggle_dark(self) -> None:
+        self.set_theme("light" if self.theme.dark else "dark")
+
+    def _retheme(self) -> None:
+        from PySide6.QtGui import QAction
+
+        for action in self.findChildren(QAction):
+            name = action.property("iconName")
+            if name:
+                action.setIcon(theme.icon(name))
+        self.task_status.cancel_button.setIcon(theme.icon("cancel"))
+        self.search.actions()[0].setIcon(theme.icon("search", theme.current_colors()["muted"]))
+        for kind, page in self._pages.items():
+            if kind in ("model", "dataset"):
+                page.retheme()
+        if self.documents is not None:
+            from PySide6.QtWidgets import QTabBar
+
+            self.documents.setTabIcon(0, theme.icon("model"))
+            for i in range(1, self.documents.count()):
+                button = self.documents.tabBar().tabButton(i, QTabBar.ButtonPosition.RightSide)
+                if button is not None:
+                    button.setIcon(theme.icon("close"))
+
+    def _focus_search(self) -> None:
+        from PySide6.QtCore import Qt
+
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def all_actions(self) -> list:
+        """Every action with its shortcut, for Help › Keyboard shortcuts."""
+        from PySide6.QtGui import QAction, QKeySequence
+
+        actions = list(self.findChildren(QAction))
+        model_page = self._pages.get("model")
+        if model_page is None:
+            actions += [
+                QAction("Evaluate", self, shortcut=QKeySequence("Ctrl+E")),
+                QAction("Profile", self, shortcut=QKeySequence("Ctrl+P")),
+            ]
+        else:
+            actions += [model_page.action_evaluate, model_page.action_profile]
+        return actions
+
+    def show_shortcuts(self) -> None:
+        from PySide6.QtCore import Qt
+
+        from baton.gui.catalog.dialogs import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.all_actions(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_about(self) -> None:
+        from importlib import metadata
+
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        try:
+            version = metadata.version("baton-handover")
+        except metadata.PackageNotFoundError:
+            version = "development"
+        box = QMessageBox(self)
+        box.setWindowTitle("About Baton")
+        box.setIconPixmap(theme.pixmap("baton", 64, "#2f6feb"))
+        box.setText(f"<b>Baton</b> {version}")
+        box.setInformativeText(
+            "Hands a trained model from the data scientist who built it to the ML engineer "
+            "who will run it, as a signed bundle that proves who signed it and that nothing "
+            "changed.<br><br>Apache License 2.0."
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- closing
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        self.save_settings()
+        if self._complete:
+            for page in self.document_pages():
+                if hasattr(page, "shutdown"):
+                    page.shutdown()
+            if "model" in self._pages:
+                self._pages["model"].contract.shutdown()
+            if self.runner.busy():
+                self.runner.cancel_all()
+            self.runner.wait(15_000)
+        if self._loader is not None:
+            self._loader.join(15)
+        if self.catalog is not None:
+            self.catalog.close()
+            self.catalog = None
+        super().closeEvent(event)
