@@ -21,8 +21,8 @@ import numpy as np
 from baton.core.catalog.store import Catalog
 from baton.core.data.importer import import_dataset, import_model
 from baton.core.handover import bundle, review, trust
-from baton.core.handover.keys import format_fingerprint
 from baton.core.measure import runs as measure
+from baton.core.present import format_fingerprint
 
 DEMO_PASSPHRASE = "baton-demo"
 MARKER = "demo-workspace.txt"

@@ -1041,7 +1041,7 @@ def keys() -> None:
 
 
 def _key_out(row: dict) -> dict:
-    from baton.core.handover.keys import format_fingerprint
+    from baton.core.present import format_fingerprint
 
     out = {k: v for k, v in row.items() if k != "public_pem"}
     out["fingerprint_grouped"] = format_fingerprint(row["fingerprint"])
@@ -1056,8 +1056,8 @@ def _key_out(row: dict) -> dict:
 @handle_errors
 def keys_create(obj: Context, name: str, email: str, as_json: bool) -> None:
     """Make my signing key (ECDSA P-256, passphrase-protected); prints its fingerprint."""
-    from baton.core.handover.keys import format_fingerprint
     from baton.core.handover.trust import create_identity
+    from baton.core.present import format_fingerprint
 
     me = create_identity(obj.catalog(), name, email, obj.passphrase(confirm=True))
     emit(
@@ -1082,8 +1082,8 @@ def keys_create(obj: Context, name: str, email: str, as_json: bool) -> None:
 def keys_export(obj: Context, out: str, as_json: bool) -> None:
     """Write my public key, to give to colleagues who will verify my bundles."""
     from baton.core.fsutil import atomic_write_bytes
-    from baton.core.handover.keys import format_fingerprint
     from baton.core.handover.trust import my_public_pem, require_identity
+    from baton.core.present import format_fingerprint
 
     me = require_identity(obj.home)
     atomic_write_bytes(out, my_public_pem(obj.home))

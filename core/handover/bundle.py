@@ -59,10 +59,11 @@ from baton.core.errors import (
     VerificationError,
 )
 from baton.core.fsutil import sha256_file, sweep_temps
-from baton.core.handover import keys, oms, safezip, trust
+from baton.core.handover import oms, safezip, trust
 from baton.core.handover.signed_zip import OpenedZip, describe_opened, open_signed_zip
 from baton.core.measure import runs as measure
 from baton.core.measure.profiling import DEFAULT_BATCH_SIZES, environment_info, latency_caveats
+from baton.core.present import format_fingerprint
 from baton.core.progress import CancelToken, ProgressFn, no_progress
 
 SIG = "model.sig"
@@ -183,7 +184,7 @@ class PackResult:
             "version": self.version,
             "root_digest": self.root_digest,
             "signer_fingerprint": self.signer_fingerprint,
-            "signer": keys.format_fingerprint(self.signer_fingerprint),
+            "signer": format_fingerprint(self.signer_fingerprint),
             "files": self.files,
             "bytes": self.bytes,
             "targets": self.contract.get("targets", []),

@@ -76,7 +76,8 @@ from baton.core.errors import (
     VerificationError,
 )
 from baton.core.fsutil import atomic_write_bytes
-from baton.core.handover.keys import fingerprint, format_fingerprint, load_public_pem
+from baton.core.handover.keys import fingerprint, load_public_pem
+from baton.core.present import format_fingerprint
 from baton.core.progress import CancelToken, ProgressFn
 
 SIGNATURE_NAME = "model.sig"

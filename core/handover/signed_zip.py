@@ -40,6 +40,7 @@ from baton.core import jsonsafe
 from baton.core.catalog.store import Catalog
 from baton.core.errors import BatonError, NotFound, UntrustedSigner, UsageError, VerificationError
 from baton.core.handover import keys, oms, safezip, trust
+from baton.core.present import format_fingerprint
 from baton.core.progress import CancelToken, ProgressFn
 
 MAX_DOCUMENT_BYTES = 16 * 2**20  # a signed JSON document (contract or review)
@@ -64,7 +65,7 @@ class OpenedZip:
 
     @property
     def signer(self) -> str:
-        return keys.format_fingerprint(self.signer_fingerprint)
+        return format_fingerprint(self.signer_fingerprint)
 
     def close(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -139,7 +140,7 @@ def _embedded_key(staging: Path, document: str, fp: str, label: str) -> ec.Ellip
                 if keys.fingerprint(pem) == fp:
                     return keys.load_public_pem(pem)
     raise UntrustedSigner(
-        f"{label} is signed by a key you do not trust ({keys.format_fingerprint(fp) or 'unknown'}) "
+        f"{label} is signed by a key you do not trust ({format_fingerprint(fp) or 'unknown'}) "
         "and names no public key to check it with; ask the signer for their public key "
         "and compare its fingerprint with them before `baton keys trust`"
     )

@@ -23,6 +23,7 @@ from baton.core.catalog.store import Catalog, _now
 from baton.core.errors import KeyError_, NotFound, UntrustedSigner, UsageError
 from baton.core.fsutil import atomic_write_bytes
 from baton.core.handover import keys
+from baton.core.present import format_fingerprint
 
 KEY_FILE = "signing-key.pem"
 
@@ -49,7 +50,7 @@ def create_identity(catalog: Catalog, name: str, email: str, passphrase: str) ->
         me = identity(catalog.home) or {}
         raise UsageError(
             f"a signing key already exists in {folder} ({me.get('name', '?')}, "
-            f"{keys.format_fingerprint(me.get('fingerprint', ''))}); Baton keeps one key per user"
+            f"{format_fingerprint(me.get('fingerprint', ''))}); Baton keeps one key per user"
         )
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
@@ -111,7 +112,7 @@ def trust_pem(
     existing = _row(catalog, fp)
     if existing and existing["revoked_at"]:
         raise UsageError(
-            f"the key {keys.format_fingerprint(fp)} ({existing['name']}) was revoked on "
+            f"the key {format_fingerprint(fp)} ({existing['name']}) was revoked on "
             f"{existing['revoked_at']} ({existing['revoked_reason']}); a revoked key cannot be trusted again"
         )
     if not name.strip():
@@ -145,7 +146,7 @@ def find_key(catalog: Catalog, text: str) -> dict[str, Any]:
         raise UsageError(f"{text!r} is not a fingerprint: give at least 8 hex digits")
     rows = list(catalog.db.table("trusted_keys").rows_where("fingerprint like ?", [prefix + "%"]))
     if not rows:
-        raise NotFound(f"no trusted key has the fingerprint {keys.format_fingerprint(prefix)}")
+        raise NotFound(f"no trusted key has the fingerprint {format_fingerprint(prefix)}")
     if len(rows) > 1:
         raise UsageError(f"{text!r} matches {len(rows)} keys; give more of the fingerprint")
     return rows[0]
@@ -176,7 +177,7 @@ def lookup(catalog: Catalog):
             return None
         if row["revoked_at"]:
             raise UntrustedSigner(
-                f"signed by {row['name']}'s key {keys.format_fingerprint(fp)}, which was revoked on "
+                f"signed by {row['name']}'s key {format_fingerprint(fp)}, which was revoked on "
                 f"{row['revoked_at']}: {row['revoked_reason']}"
             )
         return row["public_pem"].encode("ascii")
@@ -192,7 +193,7 @@ def signer_name(catalog: Catalog, fp: str) -> str | None:
 def key_label(name: str | None, fp: str) -> str:
     """A person as the user should check them: a name and the full fingerprint. The name
     alone proves nothing (anyone can claim "Dana"); the fingerprint is the identity."""
-    return f"{name or 'an unknown key'} ({keys.format_fingerprint(fp)})"
+    return f"{name or 'an unknown key'} ({format_fingerprint(fp)})"
 
 
 def label_of(catalog: Catalog, fp: str) -> str:

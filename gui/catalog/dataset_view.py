@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from baton.gui.catalog.table_models import ArrowTableModel, ColumnProfileModel
-from baton.gui.common import jobs
+from baton.gui.common import jobs, theme
 from baton.gui.common.widgets import (
     EmptyState,
     KeyValueGrid,
@@ -37,7 +37,6 @@ from baton.gui.common.widgets import (
     muted_label,
     page_header,
 )
-from baton.gui.shell import theme
 
 
 class SparklineDelegate(QStyledItemDelegate):

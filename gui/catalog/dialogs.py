@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.gui.common import theme
 from baton.gui.common.widgets import Banner, PlainLabel, fmt_bytes, muted_label, title_label
-from baton.gui.shell import theme
 
 NO_ROLE = "(no role)"
 FROM_MODEL, TYPED = "model", "typed"

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from baton.gui.catalog.evaluation_view import EvaluationView
 from baton.gui.catalog.profiling_view import ProfilingView
-from baton.gui.common import jobs
+from baton.gui.common import jobs, theme
 from baton.gui.common.widgets import (
     Banner,
     FlowLayout,
@@ -46,7 +46,6 @@ from baton.gui.common.widgets import (
     page_header,
 )
 from baton.gui.contract.contract_view import ContractPage
-from baton.gui.shell import theme
 
 TASK_NAMES = {
     "binary": "binary classifier",

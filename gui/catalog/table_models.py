@@ -31,7 +31,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from baton.gui.shell import theme
+from baton.gui.common import theme
 
 BLOCK_ROWS = 4096
 BLOCK_CACHE = 24  # blocks kept: at most ~100 k rows of Arrow data

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.gui.common import theme
 from baton.gui.common.widgets import (
     fmt_mb,
     fmt_ms,
@@ -47,7 +48,6 @@ from baton.gui.common.widgets import (
     plain_tooltip,
     title_label,
 )
-from baton.gui.shell import theme
 
 pg.setConfigOptions(antialias=True)
 

@@ -52,7 +52,7 @@ def received_rows(catalog) -> list[dict[str, Any]]:
     if not rows:  # the key modules (and cryptography) load only when there is a row
         return []
     from baton.core.handover import trust
-    from baton.core.handover.keys import format_fingerprint
+    from baton.core.present import format_fingerprint
 
     out = []
     for row in rows:

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.safetext import visible
-from baton.gui.shell import theme
+from baton.gui.common import theme
 
 # --- formatting -------------------------------------------------------------------------
 

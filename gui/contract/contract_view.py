@@ -56,8 +56,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.gui.common import jobs
+from baton.gui.common import jobs, theme
 from baton.gui.common.charts import LatencyTable, MetricsTable
+from baton.gui.common.tables import ReadOnlyTable, scroll_page
+from baton.gui.common.verdicts import (
+    FAIL_BG,
+    FAIL_FG,
+    KIND_ICONS,
+    VERDICT_KIND,
+    VERDICT_TEXT,
+    fmt_target_value,
+    kind_colors,
+    model_rows,
+)
 from baton.gui.common.widgets import (
     Banner,
     EmptyState,
@@ -70,19 +81,6 @@ from baton.gui.common.widgets import (
     muted_label,
     title_label,
 )
-from baton.gui.review.review_view import (
-    FAIL_BG,
-    FAIL_FG,
-    KIND_ICONS,
-    VERDICT_KIND,
-    VERDICT_TEXT,
-    ReadOnlyTable,
-    fmt_target_value,
-    kind_colors,
-    model_rows,
-    scroll_page,
-)
-from baton.gui.shell import theme
 
 NO_MODEL = "Pick a model on the left to write its handover contract."
 NO_DRAFT = (
@@ -808,7 +806,7 @@ class ContractEditor(QWidget):
                     edit.setPlainText(ident[field])
         finally:
             self._syncing = False
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         authors = ", ".join(
             f"{a.get('name')} <{a.get('email')}> {format_fingerprint(a.get('fingerprint', ''))[:19]}…"
@@ -862,7 +860,7 @@ class ContractEditor(QWidget):
 
     def _show_measured(self) -> None:
         """The read-only sections: model, datasets, results, environment."""
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         c = self.contract
         model = c["model"]
@@ -1381,7 +1379,7 @@ class CompareVersionsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         from baton.core.contract.document import diff_contracts
-        from baton.gui.review.compare_view import change_kind, direction_text, fmt_delta, fmt_value
+        from baton.gui.common.verdicts import change_kind, direction_text, fmt_delta, fmt_value
 
         old_id, new_id = previous["identity"], current["identity"]
         self.setWindowTitle("Compare with the previous version")
@@ -1411,7 +1409,7 @@ class CompareVersionsDialog(QDialog):
         def shown(value: Any) -> str:
             # A whole target added or removed reads as its expression.
             if isinstance(value, Mapping) and "metric" in value and "op" in value:
-                from baton.gui.review.review_view import target_expr
+                from baton.gui.common.verdicts import target_expr
 
                 return target_expr(value)
             return fmt_value(value)

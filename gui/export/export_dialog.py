@@ -39,7 +39,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.gui.common import jobs
+from baton.gui.common import jobs, theme
+from baton.gui.common.tables import ReadOnlyTable, scroll_page
+from baton.gui.common.verdicts import (
+    VERDICT_KIND,
+    VERDICT_TEXT,
+    fmt_target_value,
+    fmt_threshold,
+    target_key,
+)
 from baton.gui.common.widgets import (
     Banner,
     KeyValueGrid,
@@ -51,16 +59,6 @@ from baton.gui.common.widgets import (
 )
 from baton.gui.contract.contract_view import FILLED_WHEN_PACKED, FieldMessage, mark_invalid
 from baton.gui.keys.keys_view import CreateKeyDialog, FingerprintLabel
-from baton.gui.review.review_view import (
-    VERDICT_KIND,
-    VERDICT_TEXT,
-    ReadOnlyTable,
-    fmt_target_value,
-    fmt_threshold,
-    scroll_page,
-    target_key,
-)
-from baton.gui.shell import theme
 
 BUNDLE_FILTER = "Baton bundles (*.baton)"
 LAST_DIR_KEY = "export/last_dir"
@@ -235,7 +233,7 @@ class ExportDialog(QDialog):
         data_layout.setSpacing(4)
         self.include: dict[str, QCheckBox] = {}
         self.left_out: dict[str, QLabel] = {}
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         for d in sorted(self.contract["datasets"], key=lambda d: d["role"] != "test"):
             rows = f"{d['rows']:,} rows" if isinstance(d.get("rows"), int) else ""

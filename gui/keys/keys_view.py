@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.gui.common import theme
 from baton.gui.common.review_worker import shared_runner, submit
 from baton.gui.common.widgets import (
     Banner,
@@ -49,7 +50,6 @@ from baton.gui.common.widgets import (
     title_label,
 )
 from baton.gui.common.workers import TaskRunner
-from baton.gui.shell import theme
 
 PUBLIC_KEY_FILTER = "Public keys (*.pub *.pem);;All files (*)"
 COMPARE_ADVICE = (
@@ -61,7 +61,7 @@ COMPARE_ADVICE = (
 
 def grouped_fingerprint(fingerprint: str) -> str:
     """The fingerprint in groups of four, two lines of eight groups (easy to read aloud)."""
-    from baton.core.handover.keys import format_fingerprint
+    from baton.core.present import format_fingerprint
 
     groups = format_fingerprint(fingerprint).split()
     return "\n".join(" ".join(groups[i : i + 8]) for i in range(0, len(groups), 8))
@@ -431,7 +431,7 @@ class KeysPage(QWidget):
         colors = theme.current_colors()
         self.table.setRowCount(len(self.keys))
         for r, row in enumerate(self.keys):
-            from baton.core.handover.keys import format_fingerprint
+            from baton.core.present import format_fingerprint
 
             status = key_status(row, self.me)
             cells = (
@@ -500,7 +500,7 @@ class KeysPage(QWidget):
 
     def copy_fingerprint(self) -> None:
         if self.me:
-            from baton.core.handover.keys import format_fingerprint
+            from baton.core.present import format_fingerprint
 
             QGuiApplication.clipboard().setText(format_fingerprint(self.me["fingerprint"]))
             self.banner.show_message("Fingerprint copied to the clipboard.", "info")
@@ -527,7 +527,7 @@ class KeysPage(QWidget):
         )
 
     def _created(self, me: dict[str, Any]) -> None:
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         self._changed(f"Created your key {format_fingerprint(me['fingerprint'])}.")
 
@@ -543,8 +543,8 @@ class KeysPage(QWidget):
         """Write my public key (PEM) to ``path``, as ``baton keys export`` does."""
         from baton.core.errors import BatonError
         from baton.core.fsutil import atomic_write_bytes
-        from baton.core.handover.keys import format_fingerprint
         from baton.core.handover.trust import my_public_pem
+        from baton.core.present import format_fingerprint
 
         try:
             atomic_write_bytes(path, my_public_pem(self.home))
@@ -597,7 +597,7 @@ class KeysPage(QWidget):
         )
 
     def _trusted(self, row: dict[str, Any]) -> None:
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         self._changed(
             f"You now trust {row['name']}'s key {format_fingerprint(row['fingerprint'])}."

@@ -17,7 +17,18 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from baton.gui.common import theme
 from baton.gui.common.review_worker import shared_runner
+from baton.gui.common.signed import VerificationBanner
+from baton.gui.common.tables import ReadOnlyTable, pair, scroll_page
+from baton.gui.common.verdicts import (
+    DECISION_TEXT,
+    VERDICT_KIND,
+    VERDICT_TEXT,
+    fmt_rate,
+    fmt_target_value,
+    refused_headline,
+)
 from baton.gui.common.widgets import (
     KeyValueGrid,
     PlainLabel,
@@ -30,20 +41,7 @@ from baton.gui.common.widgets import (
 )
 from baton.gui.common.workers import TaskRunner
 from baton.gui.keys.keys_view import FingerprintLabel, TrustKeyDialog
-from baton.gui.review.review_view import (
-    DECISION_TEXT,
-    VERDICT_KIND,
-    VERDICT_TEXT,
-    ReadOnlyTable,
-    TrustFlow,
-    VerificationBanner,
-    fmt_rate,
-    fmt_target_value,
-    pair,
-    refused_headline,
-    scroll_page,
-)
-from baton.gui.shell import theme
+from baton.gui.review.review_view import TrustFlow
 
 DECISION_HEADLINE = {
     "accept": "ACCEPTED",
@@ -278,7 +276,7 @@ class ReceiptPage(QWidget):
         self.verification_finished.emit(self.state)
 
     def _show_review(self, summary: Mapping[str, Any]) -> None:
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         review = summary["review"]
         c = theme.current_colors()
@@ -395,7 +393,7 @@ class ReceiptPage(QWidget):
         )
 
     def _trusted(self, row: dict[str, Any]) -> None:
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         self.trusted.emit(
             f"You now trust {row['name']}'s key {format_fingerprint(row['fingerprint'])}."

@@ -11,7 +11,6 @@ message.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,22 @@ from typing import Any
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from baton.gui.common import theme
 from baton.gui.common.review_worker import shared_runner
+from baton.gui.common.signed import VerificationBanner
+from baton.gui.common.tables import ReadOnlyTable, pair, scroll_page
+from baton.gui.common.verdicts import (
+    VERDICT_TEXT,
+    change_kind,
+    direction_text,
+    fmt_delta,
+    fmt_target_value,
+    fmt_threshold,
+    fmt_value,
+    refused_headline,
+    target_expr,
+    target_key,
+)
 from baton.gui.common.widgets import (
     KeyValueGrid,
     card,
@@ -32,19 +46,6 @@ from baton.gui.common.widgets import (
     title_label,
 )
 from baton.gui.common.workers import TaskRunner
-from baton.gui.review.review_view import (
-    VERDICT_TEXT,
-    ReadOnlyTable,
-    VerificationBanner,
-    fmt_target_value,
-    fmt_threshold,
-    pair,
-    refused_headline,
-    scroll_page,
-    target_expr,
-    target_key,
-)
-from baton.gui.shell import theme
 
 TARGET_PREFIX = "targets["
 
@@ -67,37 +68,6 @@ def compare_job(old: Path, new: Path) -> Callable:
         return {"state": "compared", "diff": diff, "old": a, "new": b}
 
     return job
-
-
-def fmt_value(value: Any, limit: int = 90) -> str:
-    """A contract value for a table cell: numbers formatted, structures as short JSON."""
-    if value is None:
-        return "—"
-    if value == "":
-        return "(empty)"
-    if isinstance(value, bool | int | float):
-        return fmt_number(value)
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def change_kind(change: Mapping[str, Any]) -> str | None:
-    """Row colour of a change: core's ``better`` decides green or red; no direction, none."""
-    better = change.get("better")
-    if better is True:
-        return "ok"
-    if better is False:
-        return "error"
-    return None
-
-
-def direction_text(change: Mapping[str, Any]) -> str:
-    better = change.get("better")
-    return "better" if better is True else "worse" if better is False else ""
-
-
-def fmt_delta(delta: Any) -> str:
-    return "" if delta is None else f"{delta:+.4g}"
 
 
 class ComparePage(QWidget):

@@ -32,34 +32,29 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from baton.gui.common import theme
 from baton.gui.common.charts import (
     ConfusionMatrixChart,
     LatencyChart,
@@ -69,6 +64,21 @@ from baton.gui.common.charts import (
 )
 from baton.gui.common.handover_rows import STATUS_TEXT, received_rows  # noqa: F401 - re-exported
 from baton.gui.common.review_worker import shared_runner, submit
+from baton.gui.common.signed import VerificationBanner
+from baton.gui.common.tables import ReadOnlyTable, pair, scroll_page
+from baton.gui.common.verdicts import (
+    DECISION_HELP,
+    DECISION_TEXT,
+    VERDICT_KIND,
+    VERDICT_TEXT,
+    fmt_rate,
+    fmt_target_value,
+    fmt_threshold,
+    model_rows,
+    refused_headline,
+    target_key,
+    verified_headline,
+)
 from baton.gui.common.widgets import (
     Banner,
     KeyValueGrid,
@@ -82,347 +92,16 @@ from baton.gui.common.widgets import (
     fmt_when,
     mono_font,
     muted_label,
-    plain_text,
-    plain_tooltip,
     title_label,
 )
 from baton.gui.common.workers import TaskRunner
 from baton.gui.keys.keys_view import TrustKeyDialog
-from baton.gui.shell import theme
 
 BUNDLE_FILTER = "Baton bundles (*.baton)"
 RECEIPT_FILTER = "Review receipts (*.review.baton)"
-DECISION_TEXT = {
-    "accept": "Accept",
-    "changes": "Request changes",
-    "reject": "Reject",
-}
-DECISION_HELP = {
-    "accept": "The model may go to production as handed over.",
-    "changes": "The data scientist should change something and send a new version.",
-    "reject": "The model is not fit for the intended use.",
-}
-VERDICT_TEXT = {"pass": "PASS", "fail": "FAIL", "unmeasured": "NOT MEASURED"}
-VERDICT_KIND = {"pass": "ok", "fail": "error", "unmeasured": "warning"}
-
-
-# --- formatting --------------------------------------------------------------------------
-
-
-def fmt_target_value(metric: str, value: Any) -> str:
-    """A target's figure in its unit (latency in ms, memory in MB, throughput in rows/s)."""
-    if value is None:
-        return "—"
-    if metric.endswith("_ms"):
-        return fmt_ms(value)
-    if metric.endswith("_mb"):
-        return fmt_mb(value)
-    if metric == "throughput_rps":
-        return f"{float(value):,.0f} rows/s"
-    return fmt_number(value)
-
-
-def fmt_threshold(target: Mapping[str, Any]) -> str:
-    op = {">=": "≥", "<=": "≤", "==": "="}.get(target.get("op", ""), target.get("op", ""))
-    text = f"{op} {fmt_target_value(target.get('metric', ''), target.get('threshold'))}"
-    if target.get("tolerance"):
-        text += f" ± {fmt_target_value(target.get('metric', ''), target['tolerance'])}"
-    return text
-
-
-def fmt_rate(rate: Any) -> str:
-    if rate is None:
-        return "—"
-    pct = float(rate) * 100
-    return "100 %" if pct == 100 else f"{pct:.2f} %"
-
-
-def target_key(entry: Mapping[str, Any]) -> str:
-    """What identifies a contract target (core's ``Target.key``): ``latency_p95_ms@1``."""
-    from baton.core.contract.targets import Target
-
-    return Target.from_dict(entry).key
-
-
-def target_expr(entry: Mapping[str, Any]) -> str:
-    from baton.core.contract.targets import Target
-
-    return Target.from_dict(entry).expr()
-
-
-def kind_colors(kind: str | None) -> tuple[QColor, QColor] | None:
-    """Background and text colours for a row kind (ok, error, warning)."""
-    c = theme.current_colors()
-    pairs = {
-        "ok": ("ok_bg", "ok_text"),
-        "error": ("err_bg", "err_text"),
-        "warning": ("warn_bg", "warn_text"),
-    }
-    if kind not in pairs:
-        return None
-    bg, fg = pairs[kind]
-    return QColor(c[bg]), QColor(c[fg])
-
-
-KIND_ICONS = {"ok": "shield-ok", "error": "error", "warning": "warning"}
-FAIL_BG, FAIL_FG = "#c62828", "#ffffff"
-MAX_COLUMN_WIDTH = 360
 
 
 # --- building blocks ---------------------------------------------------------------------
-
-
-class ReadOnlyTable(QTableWidget):
-    """A read-only table sized to its rows, with optional coloured rows.
-
-    ``set_rows(rows, kinds=…, status_column=…)``: a row whose kind is ``ok``, ``error`` or
-    ``warning`` gets that background; its ``status_column`` cell is bold with an icon, so
-    a failed row is obvious at a glance.
-    """
-
-    def __init__(
-        self,
-        headers: Sequence[str],
-        parent: QWidget | None = None,
-        *,
-        numeric: Sequence[int] = (),
-        mono: Sequence[int] = (),
-        editable: Sequence[int] = (),
-        fit_to_rows: bool = True,
-    ) -> None:
-        super().__init__(0, len(headers), parent)
-        self.fit_to_rows = fit_to_rows  # False: a scrolling table that takes the room it gets
-        self.headers = list(headers)
-        self.numeric, self.mono, self.editable = tuple(numeric), tuple(mono), tuple(editable)
-        self.setHorizontalHeaderLabels(self.headers)
-        self.setEditTriggers(
-            QAbstractItemView.EditTrigger.AllEditTriggers
-            if editable
-            else QAbstractItemView.EditTrigger.NoEditTriggers
-        )
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.verticalHeader().hide()
-        self.setWordWrap(False)
-        self.setShowGrid(False)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setMaximumSectionSize(MAX_COLUMN_WIDTH)
-        # A numeric last column stays next to its neighbours instead of drifting right.
-        header.setStretchLastSection(len(headers) - 1 not in self.numeric)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        if fit_to_rows:
-            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.kinds: list[str | None] = []
-
-    def set_rows(
-        self,
-        rows: Sequence[Sequence[Any]],
-        *,
-        kinds: Sequence[str | None] = (),
-        status_column: int | None = None,
-        tooltips: Sequence[str | None] = (),
-    ) -> None:
-        self.setRowCount(len(rows))
-        self.kinds = [kinds[r] if r < len(kinds) else None for r in range(len(rows))]
-        bold = QFont(self.font())
-        bold.setBold(True)
-        for r, row in enumerate(rows):
-            colors = kind_colors(self.kinds[r])
-            for c, value in enumerate(row):
-                item = QTableWidgetItem(plain_text(value))
-                flags = item.flags()
-                if c not in self.editable:
-                    item.setFlags(flags & ~Qt.ItemFlag.ItemIsEditable)
-                if c in self.numeric:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if c in self.mono:
-                    item.setFont(mono_font())
-                if colors is not None and c not in self.editable:
-                    item.setBackground(colors[0])
-                    item.setForeground(colors[1])
-                if c == status_column and self.kinds[r] in KIND_ICONS:
-                    item.setFont(bold)
-                    fg = colors[1]
-                    if self.kinds[r] == "error":  # a failure must stand out in any theme
-                        item.setBackground(QColor(FAIL_BG))
-                        fg = QColor(FAIL_FG)
-                        item.setForeground(fg)
-                    item.setIcon(theme.icon(KIND_ICONS[self.kinds[r]], fg.name()))
-                if r < len(tooltips) and tooltips[r]:
-                    item.setToolTip(plain_tooltip(tooltips[r]))
-                self.setItem(r, c, item)
-        self.resizeColumnsToContents()
-        self.fit_height()
-
-    def fit_height(self) -> None:
-        if not self.fit_to_rows:
-            return
-        height = self.horizontalHeader().height() + 2 * self.frameWidth()
-        height += sum(self.rowHeight(r) for r in range(self.rowCount()))
-        if self.horizontalScrollBar().isVisible() or self.horizontalScrollBar().maximum() > 0:
-            height += self.horizontalScrollBar().sizeHint().height()
-        self.setFixedHeight(height + 2)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        super().resizeEvent(event)
-        self.fit_height()
-
-    def cell_texts(self) -> list[list[str]]:
-        """The table as the user reads it (for tests)."""
-        return [
-            [self.item(r, c).text() if self.item(r, c) else "" for c in range(self.columnCount())]
-            for r in range(self.rowCount())
-        ]
-
-    def column(self, name: str) -> list[str]:
-        c = self.headers.index(name)
-        return [row[c] for row in self.cell_texts()]
-
-
-class VerificationBanner(QFrame):
-    """The outcome of a verification: a headline, a detail, the file, and actions.
-
-    ``kind`` is ``info`` (running), ``ok`` (green), ``warning`` (amber) or ``error`` (red);
-    it uses the application stylesheet's banner colours.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("Banner")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 10, 10, 10)
-        layout.setSpacing(10)
-        self.icon = QLabel()
-        self.icon.setFixedSize(28, 28)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        texts = QVBoxLayout()
-        texts.setSpacing(3)
-        self.headline = PlainLabel()
-        self.headline.setObjectName("BannerHeadline")
-        font = self.headline.font()
-        font.setPointSizeF(font.pointSizeF() + 2)
-        font.setBold(True)
-        self.headline.setFont(font)
-        self.detail = PlainLabel()
-        self.file = PlainLabel()
-        for label in (self.headline, self.detail, self.file):
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            texts.addWidget(label)
-        self.progress = QProgressBar()
-        self.progress.setMaximumHeight(12)
-        self.progress.setTextVisible(False)
-        texts.addWidget(self.progress)
-        layout.addLayout(texts, 1)
-        buttons = QVBoxLayout()
-        buttons.setSpacing(4)
-        self.trust_button = QPushButton(theme.icon("key"), "Trust this key…")
-        self.retry_button = QPushButton("Verify again")
-        self.cancel_button = QPushButton(theme.icon("cancel"), "Cancel")
-        for button in (self.trust_button, self.retry_button, self.cancel_button):
-            buttons.addWidget(button)
-            button.hide()
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
-        self.kind = ""
-        self.show_state("info", "")
-
-    def show_state(
-        self, kind: str, headline: str, detail: str = "", file: str = "", busy: bool = False
-    ) -> None:
-        self.kind = kind
-        self.setProperty("kind", kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        for label in (self.headline, self.detail, self.file):
-            self.style().unpolish(label)
-            self.style().polish(label)
-        colors = theme.current_colors()
-        fg = {
-            "ok": colors["ok_text"],
-            "warning": colors["warn_text"],
-            "error": colors["err_text"],
-        }.get(kind, colors["info_text"])
-        name = {"ok": "shield-ok", "warning": "shield-alert", "error": "error"}.get(kind, "info")
-        self.icon.setPixmap(theme.pixmap(name, 28, fg))
-        self.headline.setText(headline)
-        self.detail.setText(detail)
-        self.detail.setVisible(bool(detail))
-        self.file.setText(file)
-        self.file.setVisible(bool(file))
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        self.retry_button.setVisible(not busy and kind in ("warning", "error"))
-        if busy:
-            self.trust_button.hide()
-
-    def set_progress(self, done: Any, total: Any) -> None:
-        if done is None or not total:
-            self.progress.setRange(0, 0)
-        else:
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(int(max(0.0, min(1.0, float(done) / float(total))) * 1000))
-
-    def show_busy(self, headline: str, detail: str = "", file: str = "") -> None:
-        """The blue running state with an indeterminate progress bar."""
-        self.show_state("info", headline, detail, file, busy=True)
-        self.set_progress(None, None)
-
-    def show_progress(self, done: Any, total: Any, message: str) -> None:
-        """A worker's progress report: the bar, and its message (if any) as the detail."""
-        self.set_progress(done, total)
-        if message:
-            self.detail.setText(message)
-            self.detail.show()
-
-    def text(self) -> str:
-        """Headline and detail as the user reads them."""
-        return "\n".join(t for t in (self.headline.text(), self.detail.text()) if t)
-
-
-def model_rows(model: Mapping[str, Any], file_label: str = "File") -> list[tuple[str, Any]]:
-    """The rows of a contract's ``model`` section, as the model grids show them."""
-    framework = " ".join(str(model[k]) for k in ("framework", "framework_version") if model.get(k))
-    classes = model.get("classes")
-    return [
-        (file_label, model.get("file")),
-        ("Format", model.get("format")),
-        ("Framework", framework or None),
-        ("Estimator", model.get("estimator")),
-        ("Parameters", fmt_number(model.get("params"))),
-        ("Size", fmt_bytes(model.get("size_bytes"))),
-        ("Classes", ", ".join(map(str, classes)) if classes else None),
-        ("Opset", model.get("opset")),
-        ("SHA-256", model.get("sha256")),
-    ]
-
-
-def scroll_page(content: QWidget) -> QScrollArea:
-    scroll = QScrollArea()
-    scroll.setObjectName("Page")
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setWidget(content)
-    return scroll
-
-
-def pair(left: QWidget, right: QWidget, stretch: tuple[int, int] = (1, 1)) -> QWidget:
-    """Two widgets side by side; cards share one height with their content at the top."""
-    box = QWidget()
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.setSpacing(12)
-    for widget, factor in ((left, stretch[0]), (right, stretch[1])):
-        if widget.objectName() == "Card":
-            widget.layout().addStretch(1)
-            row.addWidget(widget, factor)
-        else:
-            row.addWidget(widget, factor, Qt.AlignmentFlag.AlignTop)
-    return box
 
 
 # --- charts ------------------------------------------------------------------------------
@@ -702,7 +381,7 @@ class ContractView(QWidget):
         layout.addStretch(1)
 
     def set_contract(self, contract: Mapping[str, Any]) -> None:
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         ident = contract["identity"]
         self.identity.set_rows(
@@ -797,7 +476,7 @@ class ContractView(QWidget):
 
 def author_line(author: Mapping[str, Any]) -> QWidget:
     """ "Author: NAME <EMAIL> FINGERPRINT", each part a plain label (the name in bold)."""
-    from baton.core.handover.keys import format_fingerprint
+    from baton.core.present import format_fingerprint
 
     line = QWidget()
     row = QHBoxLayout(line)
@@ -1430,7 +1109,7 @@ def trust_signer_job(public_pem: str, fingerprint: str, name: str, email: str | 
         from baton.core.errors import VerificationError
         from baton.core.handover import trust
         from baton.core.handover.keys import fingerprint as fingerprint_of
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         actual = fingerprint_of(public_pem.encode("ascii"))
         if actual != fingerprint:
@@ -1478,15 +1157,6 @@ def decide_job(
 
 
 # --- the page -----------------------------------------------------------------------------
-
-
-def verified_headline(summary: Mapping[str, Any]) -> str:
-    name = summary.get("signer_name") or "an unnamed key"
-    return f"Verified: signed by {name} ({summary['signer']}), {summary['files']} files intact"
-
-
-def refused_headline(message: str) -> str:
-    return f"Refused: {message}"
 
 
 class TrustFlow(QObject):
@@ -1743,7 +1413,7 @@ class BundlePage(QWidget):
         )
 
     def _trusted(self, row: dict[str, Any]) -> None:
-        from baton.core.handover.keys import format_fingerprint
+        from baton.core.present import format_fingerprint
 
         message = f"You now trust {row['name']}'s key {format_fingerprint(row['fingerprint'])}."
         self.trusted.emit(message)

@@ -25,7 +25,7 @@ def make_window(
     from PySide6.QtWidgets import QApplication
 
     args = list(argv if argv is not None else sys.argv[:1])
-    # Fusion everywhere (see baton.gui.shell.theme), chosen here so Qt sets it up in C++.
+    # Fusion everywhere (see baton.gui.common.theme), chosen here so Qt sets it up in C++.
     app = QApplication.instance() or QApplication([*args[:1], "-style", "fusion", *args[1:]])
     app.setApplicationName("Baton")
     app.setOrganizationName("Baton")

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.catalog.home import resolve_home
-from baton.gui.shell import theme
+from baton.gui.common import theme
 
 # Everything else (sidebar, pages, dialogs, workers) is imported when the window is
 # completed: after its first paint when it starts in the background (module docstring).

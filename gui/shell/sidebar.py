@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
+from baton.gui.common import theme
 from baton.gui.common.widgets import plain_text, plain_tooltip
-from baton.gui.shell import theme
 
 SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("models", "Models", "model"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
 
+from baton.gui.common import theme
 from baton.gui.common.widgets import PlainLabel, plain_tooltip
 from baton.gui.common.workers import TaskRunner
-from baton.gui.shell import theme
 
 
 class TaskStatus(QWidget):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from baton.core.handover.keys import format_fingerprint
+from baton.core.present import format_fingerprint
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 

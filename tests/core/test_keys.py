@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from baton.core.errors import KeyError_
 from baton.core.handover import keys
+from baton.core.present import format_fingerprint
 
 
 @pytest.fixture(scope="module")
@@ -124,10 +125,10 @@ def test_fingerprint_of_garbage():
 
 def test_format_fingerprint():
     fp = "0123456789abcdef" * 4
-    assert keys.format_fingerprint(fp) == (
+    assert format_fingerprint(fp) == (
         "0123 4567 89AB CDEF 0123 4567 89AB CDEF 0123 4567 89AB CDEF 0123 4567 89AB CDEF"
     )
-    assert keys.format_fingerprint("ABCD EF01 23") == "ABCD EF01 23"
+    assert format_fingerprint("ABCD EF01 23") == "ABCD EF01 23"
 
 
 def test_load_public_pem(key):

@@ -23,6 +23,7 @@ from referencing.jsonschema import DRAFT202012
 
 from baton.core.errors import Cancelled, UnsafeInput, UntrustedSigner, UsageError, VerificationError
 from baton.core.handover import keys, oms
+from baton.core.present import format_fingerprint
 from baton.core.progress import CancelToken
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -367,7 +368,7 @@ def test_user_ignore_paths_are_recorded_and_honoured(model, key):
 def test_round_trip(signed, key):
     result = oms.verify_folder(signed, key.public_key())
     assert result.signer_fingerprint == keys.fingerprint(key)
-    assert result.signer == keys.format_fingerprint(keys.fingerprint(key))
+    assert result.signer == format_fingerprint(keys.fingerprint(key))
     assert result.file_count == len(FILES)
     assert result.digests == digests_of(FILES)
     assert result.total_bytes == sum(len(d) for d in FILES.values())
@@ -396,7 +397,7 @@ def test_step_by_step_api_for_the_bundle_reader(signed, key):
 
 def test_revoked_key_reported_by_trust_store(signed, key):
     def trust_store(hint):
-        raise UntrustedSigner(f"the key {keys.format_fingerprint(hint)} was revoked: laptop stolen")
+        raise UntrustedSigner(f"the key {format_fingerprint(hint)} was revoked: laptop stolen")
 
     with pytest.raises(UntrustedSigner, match="was revoked: laptop stolen"):
         oms.verify_folder(signed, trust_store)

@@ -18,7 +18,7 @@ from PySide6.QtGui import QDropEvent
 from baton.core.catalog.store import Catalog
 from baton.core.cli.main import cli
 from baton.core.handover import trust
-from baton.core.handover.keys import format_fingerprint
+from baton.core.present import format_fingerprint
 from baton.gui.catalog.dialogs import ImportDatasetDialog, ImportModelDialog
 from baton.gui.contract.contract_view import CompareVersionsDialog, NewDraftDialog
 from baton.gui.export.export_dialog import ExportDialog

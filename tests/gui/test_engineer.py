@@ -17,7 +17,7 @@ from baton.core.catalog.store import Catalog
 from baton.core.cli import demo
 from baton.core.cli.main import cli
 from baton.core.handover import trust
-from baton.core.handover.keys import format_fingerprint
+from baton.core.present import format_fingerprint
 from baton.gui.keys.keys_view import KeysPage
 from baton.gui.receipts.receipt_view import ReceiptPage
 from baton.gui.review.compare_view import ComparePage
@@ -197,8 +197,8 @@ def test_reproduce_button_fills_the_compliance_table(qtbot, world, homes):
     assert table.column("Verdict")[2] == "FAIL (busy machine)" and table.kinds[2] == "error"
     cell = table.item(2, 4)
     assert cell.font().bold() and not cell.icon().isNull()
-    from baton.gui.review.review_view import FAIL_BG
-    from baton.gui.shell import theme
+    from baton.gui.common import theme
+    from baton.gui.common.verdicts import FAIL_BG
 
     assert cell.background().color().name() == FAIL_BG  # strong red whatever the theme
     assert table.item(2, 0).background().color().name() == theme.current_colors()["err_bg"]

@@ -42,8 +42,8 @@ from hypothesis import strategies as st
 from baton.core.catalog.store import Catalog
 from baton.core.errors import UnsafeInput, UntrustedSigner, VerificationError
 from baton.core.handover import bundle as bundles
-from baton.core.handover import keys as keylib
 from baton.core.handover import oms, safezip
+from baton.core.present import format_fingerprint
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
@@ -378,7 +378,7 @@ def test_unknown_signer_with_embedded_key_is_intact_but_untrusted(world, private
     text = run(world.stranger, "verify", world.bundle)
     assert text.exit_code == 3
     assert text.stdout.startswith(f"INTACT BUT UNTRUSTED: {BUNDLE}")
-    assert keylib.format_fingerprint(world.base.dana_fp) in text.stdout
+    assert format_fingerprint(world.base.dana_fp) in text.stdout
     snap.unchanged()  # an untrusted bundle is not recorded as received
 
 
@@ -396,7 +396,7 @@ def test_impostor_signer_is_shown_by_fingerprint_never_by_claimed_name(world, pr
     # nothing may be done with it before the key is trusted
     message = refused(world, private_tmp, bad, 3, "is intact but", "Compare the fingerprint",
                       command=("review", str(bad), "--reproduce", "--json"))  # fmt: skip
-    assert keylib.format_fingerprint(world.base.mallory_fp) in message
+    assert format_fingerprint(world.base.mallory_fp) in message
 
 
 def test_untrusted_and_tampered_is_tampered(world, private_tmp):
@@ -414,7 +414,7 @@ def test_public_key_stripped_and_resigned_by_the_author(world, private_tmp):
                        edit_contract(lambda c: c["identity"]["authors"][0].pop("public_key")),
                        resign=world.dana_key)  # fmt: skip
     message = refused(world, private_tmp, stripped, 3, "signed by a key you do not trust",
-                      keylib.format_fingerprint(world.base.dana_fp),
+                      format_fingerprint(world.base.dana_fp),
                       "names no public key to check it with", home=world.stranger)  # fmt: skip
     assert "intact" not in message.lower()  # nothing was checked, so nothing is claimed
     assert as_json(ok(verify(world.mle, stripped)))["trusted"] is True
@@ -434,12 +434,12 @@ def test_public_key_stripped_and_resigned_by_someone_else(world, private_tmp):
                   edit_contract(lambda c: c["identity"]["authors"][0].pop("public_key")),
                   resign=world.mallory_key)  # fmt: skip
     message = refused(world, private_tmp, bad, 3,
-                      keylib.format_fingerprint(world.base.mallory_fp),
+                      format_fingerprint(world.base.mallory_fp),
                       "names no public key to check it with")  # fmt: skip
-    assert keylib.format_fingerprint(world.base.dana_fp) not in message
+    assert format_fingerprint(world.base.dana_fp) not in message
     # Dana's key left in the contract cannot vouch for Mallory's signature either.
     kept = rewrite(world.bundle, world.path("kept.baton"), resign=world.mallory_key)
-    refused(world, private_tmp, kept, 3, keylib.format_fingerprint(world.base.mallory_fp),
+    refused(world, private_tmp, kept, 3, format_fingerprint(world.base.mallory_fp),
             "names no public key to check it with")  # fmt: skip
 
 

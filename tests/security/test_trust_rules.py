@@ -19,7 +19,7 @@ import pytest
 from baton.core.contract import card
 from baton.core.contract import document as contracts
 from baton.core.handover import bundle as bundles
-from baton.core.handover.keys import format_fingerprint
+from baton.core.present import format_fingerprint
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
