@@ -1103,11 +1103,11 @@ def keys_export(obj: Context, out: str, as_json: bool) -> None:
 @handle_errors
 def keys_trust(obj: Context, file: str, name: str, email: str | None, as_json: bool) -> None:
     """Trust a colleague's public key FILE; compare the printed fingerprint with them."""
-    from baton.core.handover.trust import trust_key
+    from baton.core.handover import desk
 
-    row = trust_key(obj.catalog(), file, name, email)
+    trusted = desk.trust_key_file(obj.catalog(), file, name=name, email=email)
     emit(
-        _key_out(row),
+        _key_out(trusted.row),
         as_json,
         lambda d: (
             f"Trusted the key of {_one_line(d['name'])}\nfingerprint {d['fingerprint_grouped']}\n"
@@ -1315,9 +1315,12 @@ def _exit_untrusted(d: dict) -> None:
 @handle_errors
 def verify(obj: Context, file: str, as_json: bool) -> None:
     """Verify a bundle or a review receipt: signer, signature and every file."""
-    from baton.core.handover.bundle import verify as verify_file
+    from baton.core.handover import desk
+    from baton.core.handover.review import is_receipt
 
-    result = verify_file(obj.catalog(), file, progress=None if as_json else stderr_progress)
+    progress = None if as_json else stderr_progress
+    opened = desk.verify_receipt if is_receipt(file) else desk.open_for_review
+    result = opened(obj.catalog(), file, progress=progress).summary
     emit(result, as_json, _verified_text)
     _exit_untrusted(result)
 
@@ -1366,17 +1369,16 @@ def review(
 ) -> None:
     """Reproduce a bundle's claims here, or countersign a decision on it."""
     from baton.core.errors import UsageError
-    from baton.core.handover.review import decide
-    from baton.core.handover.review import reproduce as run_reproduce
+    from baton.core.handover import desk
 
     if not reproduce and not decision:
         raise UsageError(
             "say what to do: --reproduce, or --decision accept|changes|reject --comment TEXT --out FILE"
         )
     if reproduce:
-        result = run_reproduce(
+        result = desk.reproduce(
             obj.catalog(), file, budget_s=budget, progress=None if as_json else stderr_progress
-        )
+        ).result
         if not decision:
             emit(
                 {k: v for k, v in result.items() if k != "evaluation_here"},
@@ -1392,7 +1394,7 @@ def review(
         if not sep or not metric.strip() or not text.strip():
             raise UsageError(f"--target-comment must look like METRIC=TEXT, not {item!r}")
         parsed[metric.strip()] = text.strip()
-    result = decide(
+    result = desk.countersign(
         obj.catalog(),
         file,
         decision=decision,
@@ -1400,7 +1402,7 @@ def review(
         target_comments=parsed,
         out=out,
         passphrase=obj.passphrase(),
-    )
+    ).receipt
     emit(
         result,
         as_json,
@@ -1472,10 +1474,9 @@ def _reproduce_text(d: dict) -> str:
 @handle_errors
 def diff(obj: Context, old: str, new: str, as_json: bool) -> None:
     """Compare two versions of a bundle: contract fields, targets, metrics and files."""
-    from baton.core.handover.bundle import diff as diff_bundles
+    from baton.core.handover import desk
 
-    result = diff_bundles(obj.catalog(), old, new)
-    emit(result, as_json, _diff_text)
+    emit(desk.compare(obj.catalog(), old, new).diff, as_json, _diff_text)
 
 
 def _diff_text(d: dict) -> str:
