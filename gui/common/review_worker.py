@@ -7,7 +7,9 @@ owned by the application rather than by the page: a page closed while its verifi
 is still running must not take the runner (and the signals its worker is about to send)
 down with it. Each worker still opens its own catalog connection in its own thread.
 
-:func:`submit` runs a job whose expected failures the page shows itself.
+:func:`run` runs a job whose expected failures the page shows itself, as typed errors
+(:func:`submit`: as their text); the ``*_job`` factories are the engineer's desk
+(:mod:`baton.core.handover.desk`) as such jobs.
 """
 
 from __future__ import annotations
@@ -38,14 +40,22 @@ def shared_runner(home: str | Path) -> TaskRunner:
     return runner
 
 
+class _Expected:
+    """An expected failure carried back as the job's result, so the runner does not also
+    report it in the main window's banner."""
+
+    def __init__(self, error: BatonError) -> None:
+        self.error = error
+
+
 def _expected_failures_as_results(job: Job) -> Job:
-    def wrapped(catalog, progress, cancel) -> dict[str, Any]:
+    def wrapped(catalog, progress, cancel) -> Any:
         try:
-            return {"ok": True, "value": job(catalog, progress, cancel)}
+            return job(catalog, progress, cancel)
         except Cancelled:
             raise
         except BatonError as exc:
-            return {"ok": False, "message": str(exc)}
+            return _Expected(exc)
 
     return wrapped
 
@@ -54,40 +64,43 @@ class _Relay(QObject):
     """Hands one job's outcome to its page on the GUI thread, then goes away."""
 
     succeeded = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # a BatonError
 
-    def deliver(self, outcome: dict[str, Any]) -> None:
-        if outcome["ok"]:
-            self.succeeded.emit(outcome["value"])
+    def deliver(self, outcome: Any) -> None:
+        if isinstance(outcome, _Expected):
+            self.failed.emit(outcome.error)
         else:
-            self.failed.emit(outcome["message"])
+            self.succeeded.emit(outcome)
         self.deleteLater()
 
     def crashed(self, message: str) -> None:
-        self.failed.emit(message)
+        # a bug in the job, already reported by the runner: the page still shows its words
+        self.failed.emit(BatonError(message))
         self.deleteLater()
 
     def cancelled(self, _message: str) -> None:
         self.deleteLater()
 
 
-def submit(
+def run(
     runner: TaskRunner,
     owner: QObject,
     title: str,
     job: Job,
     *,
     on_success: Callable[[Any], None],
-    on_failure: Callable[[str], None],
+    on_failure: Callable[[BatonError], None],
     on_cancel: Callable[[str], None] | None = None,
     writes: bool = True,
 ):
-    """``runner.submit`` for a page that shows its own errors.
+    """``runner.submit`` for a page that shows its own errors, typed.
 
-    An expected failure (a :class:`~baton.core.errors.BatonError`: a wrong passphrase, an
-    untrusted signer) reaches ``on_failure`` as a result rather than as a failed task, so
-    the message is shown once, where the user is (the page or its dialog), and not a
-    second time in the main window's banner. Returns the worker (for progress and cancel).
+    An expected failure (a :class:`~baton.core.errors.BatonError`: a refused bundle, a
+    wrong passphrase, an untrusted signer) reaches ``on_failure`` as the error itself
+    rather than as a failed task, so the page shows it once, where the user is (the page
+    or its dialog), and not a second time in the main window's banner. A crash arrives
+    the same way, as a :class:`BatonError` holding the runner's message. Returns the
+    worker (for progress and cancel).
     """
     relay = _Relay(owner)
     relay.succeeded.connect(on_success)
@@ -103,3 +116,113 @@ def submit(
     if on_cancel is not None:
         worker.signals.cancelled.connect(on_cancel)
     return worker
+
+
+def submit(
+    runner: TaskRunner,
+    owner: QObject,
+    title: str,
+    job: Job,
+    *,
+    on_success: Callable[[Any], None],
+    on_failure: Callable[[str], None],
+    on_cancel: Callable[[str], None] | None = None,
+    writes: bool = True,
+):
+    """:func:`run` for a page that shows a failure's text only."""
+    return run(
+        runner,
+        owner,
+        title,
+        job,
+        on_success=on_success,
+        on_failure=lambda error: on_failure(str(error)),
+        on_cancel=on_cancel,
+        writes=writes,
+    )
+
+
+# --- the desk's use cases as jobs (run on a worker thread with that thread's catalog) ------
+
+
+def open_for_review_job(path: Path) -> Job:
+    def job(catalog, progress, cancel):
+        from baton.core.handover import desk
+
+        return desk.open_for_review(catalog, path, progress=progress, cancel=cancel)
+
+    return job
+
+
+def reproduce_job(path: Path, budget_s: float) -> Job:
+    def job(catalog, progress, cancel):
+        from baton.core.handover import desk
+
+        return desk.reproduce(catalog, path, budget_s=budget_s, progress=progress, cancel=cancel)
+
+    return job
+
+
+def countersign_job(
+    path: Path,
+    decision: str,
+    comment: str,
+    target_comments: dict[str, str],
+    out: Path,
+    passphrase: str,
+) -> Job:
+    def job(catalog, progress, cancel):
+        from baton.core.handover import desk
+
+        return desk.countersign(
+            catalog,
+            path,
+            decision=decision,
+            comment=comment,
+            target_comments=target_comments,
+            out=out,
+            passphrase=passphrase,
+            progress=progress,
+        )
+
+    return job
+
+
+def verify_receipt_job(path: Path) -> Job:
+    def job(catalog, progress, cancel):
+        from baton.core.handover import desk
+
+        return desk.verify_receipt(catalog, path, progress=progress, cancel=cancel)
+
+    return job
+
+
+def compare_job(old: Path, new: Path) -> Job:
+    def job(catalog, progress, cancel):
+        from baton.core.handover import desk
+
+        return desk.compare(catalog, old, new, progress=progress)
+
+    return job
+
+
+def trust_signer_job(public_pem: str, fingerprint: str, name: str, email: str | None) -> Job:
+    def job(catalog, progress, cancel):
+        from baton.core.handover import desk
+
+        return desk.trust_signer(
+            catalog, public_pem, compared_fingerprint=fingerprint, name=name, email=email
+        )
+
+    return job
+
+
+def trust_key_file_job(pem_file: Path, fingerprint: str, name: str, email: str | None) -> Job:
+    def job(catalog, progress, cancel):
+        from baton.core.handover import desk
+
+        return desk.trust_key_file(
+            catalog, pem_file, name=name, email=email, compared_fingerprint=fingerprint
+        )
+
+    return job

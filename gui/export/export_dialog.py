@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from baton.gui.common import jobs, theme
+from baton.gui.common.signed import FingerprintLabel
 from baton.gui.common.tables import ReadOnlyTable, scroll_page
 from baton.gui.common.verdicts import (
     VERDICT_KIND,
@@ -58,7 +59,7 @@ from baton.gui.common.widgets import (
     title_label,
 )
 from baton.gui.contract.contract_view import FILLED_WHEN_PACKED, FieldMessage, mark_invalid
-from baton.gui.keys.keys_view import CreateKeyDialog, FingerprintLabel
+from baton.gui.keys.keys_view import CreateKeyDialog
 
 BUNDLE_FILTER = "Baton bundles (*.baton)"
 LAST_DIR_KEY = "export/last_dir"

@@ -5,7 +5,8 @@ fingerprint), the trust store (name, email, fingerprint, when trusted, revoked o
 importing a colleague's public key file and revoking a key. Nothing is trusted on first
 use: importing shows the fingerprint in large groups and asks the user to compare it
 with its owner by phone or on paper before the Trust button can be pressed
-(:class:`TrustKeyDialog`, also used by the review page's "Trust this key…").
+(:class:`~baton.gui.common.signed.TrustKeyDialog`, shared with the signed documents'
+"Trust this key…").
 
 Every catalog read and write runs on a worker with its own catalog connection.
 """
@@ -16,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -36,8 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.errors import BatonError
 from baton.gui.common import theme
-from baton.gui.common.review_worker import shared_runner, submit
+from baton.gui.common.review_worker import run, shared_runner, trust_key_file_job
+from baton.gui.common.signed import (
+    FingerprintLabel,
+    TrustKeyDialog,
+    grouped_fingerprint,
+)
 from baton.gui.common.widgets import (
     Banner,
     PlainLabel,
@@ -52,105 +58,6 @@ from baton.gui.common.widgets import (
 from baton.gui.common.workers import TaskRunner
 
 PUBLIC_KEY_FILTER = "Public keys (*.pub *.pem);;All files (*)"
-COMPARE_ADVICE = (
-    "Compare this fingerprint with {who} by phone or on paper — not through the e-mail or "
-    "chat that brought you the file. Read the groups aloud; trust the key only if every "
-    "group matches."
-)
-
-
-def grouped_fingerprint(fingerprint: str) -> str:
-    """The fingerprint in groups of four, two lines of eight groups (easy to read aloud)."""
-    from baton.core.present import format_fingerprint
-
-    groups = format_fingerprint(fingerprint).split()
-    return "\n".join(" ".join(groups[i : i + 8]) for i in range(0, len(groups), 8))
-
-
-class FingerprintLabel(PlainLabel):
-    """A fingerprint in large monospace groups, selectable."""
-
-    def __init__(self, fingerprint: str = "", size: float = 15.0, parent: QWidget | None = None):
-        super().__init__("", parent)
-        font = mono_font()
-        font.setPointSizeF(size)
-        font.setWeight(QFont.Weight.DemiBold)
-        self.setFont(font)
-        self.setObjectName("Fingerprint")
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.fingerprint = ""
-        self.set_fingerprint(fingerprint)
-
-    def set_fingerprint(self, fingerprint: str) -> None:
-        self.fingerprint = "".join(fingerprint.split()).lower()
-        self.setText(grouped_fingerprint(fingerprint) if fingerprint else "")
-
-
-class TrustKeyDialog(QDialog):
-    """Asks the user to compare a fingerprint before trusting a key.
-
-    The Trust button stays disabled until "I compared the fingerprint" is ticked and a
-    name is given; :meth:`values` returns the name and email to store with the key.
-    """
-
-    def __init__(
-        self,
-        fingerprint: str,
-        name: str = "",
-        email: str | None = "",
-        *,
-        source: str = "",
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Trust this key?")
-        self.setMinimumWidth(620)
-        self.fingerprint = "".join(fingerprint.split()).lower()
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        who = name.strip() or "its owner"
-        layout.addWidget(title_label(f"Trust {who}'s key?", "SectionTitle"))
-        if source:
-            layout.addWidget(muted_label(source))
-        advice = PlainLabel(COMPARE_ADVICE.format(who=who))
-        advice.setWordWrap(True)
-        layout.addWidget(advice)
-        self.fingerprint_label = FingerprintLabel(fingerprint, 17.0)
-        self.fingerprint_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        box = card(self.fingerprint_label, margins=14)
-        layout.addWidget(box)
-        form = QFormLayout()
-        self.name = QLineEdit(name)
-        self.name.setPlaceholderText("Whose key this is")
-        self.email = QLineEdit(email or "")
-        self.email.setPlaceholderText("Their e-mail address (optional)")
-        form.addRow("&Name", self.name)
-        form.addRow("&E-mail", self.email)
-        layout.addLayout(form)
-        self.compared = QCheckBox(
-            "I compared the fingerprint with its owner, and every group matches"
-        )
-        layout.addWidget(self.compared)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.trust_button = self.buttons.addButton("Trust", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.trust_button.setObjectName("Primary")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.compared.toggled.connect(self._update)
-        self.name.textChanged.connect(self._update)
-        self._update()
-
-    def _update(self) -> None:
-        self.trust_button.setEnabled(self.compared.isChecked() and bool(self.name.text().strip()))
-
-    def accept(self) -> None:
-        if not self.trust_button.isEnabled():  # never trust without the explicit tick
-            return
-        super().accept()
-
-    def values(self) -> tuple[str, str | None]:
-        return self.name.text().strip(), (self.email.text().strip() or None)
 
 
 class CreateKeyDialog(QDialog):
@@ -260,15 +167,6 @@ def _create_key_job(name: str, email: str, passphrase: str):
 
         progress(None, None, "Creating the signing key")
         return trust.create_identity(catalog, name, email, passphrase)
-
-    return job
-
-
-def _trust_key_job(pem_file: Path, name: str, email: str | None):
-    def job(catalog, progress, cancel) -> dict[str, Any]:
-        from baton.core.handover import trust
-
-        return trust.trust_key(catalog, pem_file, name, email)
 
     return job
 
@@ -397,7 +295,7 @@ class KeysPage(QWidget):
     # -- reading
 
     def refresh(self) -> None:
-        submit(
+        run(
             self.runner,
             self,
             "Reading the trust store",
@@ -517,7 +415,7 @@ class KeysPage(QWidget):
             self._create(*self.dialog.values())
 
     def _create(self, name: str, email: str, passphrase: str) -> None:
-        submit(
+        run(
             self.runner,
             self,
             "Creating my signing key",
@@ -541,7 +439,6 @@ class KeysPage(QWidget):
 
     def export_public_key(self, path: Path) -> None:
         """Write my public key (PEM) to ``path``, as ``baton keys export`` does."""
-        from baton.core.errors import BatonError
         from baton.core.fsutil import atomic_write_bytes
         from baton.core.handover.trust import my_public_pem
         from baton.core.present import format_fingerprint
@@ -549,7 +446,7 @@ class KeysPage(QWidget):
         try:
             atomic_write_bytes(path, my_public_pem(self.home))
         except (BatonError, OSError) as exc:
-            self._failed(str(exc))
+            self._failed(exc)
             return
         fp = format_fingerprint(self.me["fingerprint"]) if self.me else ""
         self.banner.show_message(
@@ -567,13 +464,12 @@ class KeysPage(QWidget):
 
     def import_key_file(self, path: Path) -> TrustKeyDialog | None:
         """Read a public key file and ask the user to compare its fingerprint."""
-        from baton.core.errors import BatonError
         from baton.core.handover.keys import fingerprint, load_public_key_file
 
         try:
             fp = fingerprint(load_public_key_file(path))
         except BatonError as exc:
-            self._failed(str(exc))
+            self._failed(exc)
             return None
         dialog = TrustKeyDialog(fp, "", "", source=f"From {path}", parent=self)
         dialog.accepted.connect(self._trust_accepted)
@@ -584,24 +480,23 @@ class KeysPage(QWidget):
 
     def _trust_accepted(self) -> None:
         if isinstance(self.dialog, TrustKeyDialog) and self._pending_import is not None:
-            self._trust(self._pending_import, *self.dialog.values())
+            self._trust(self._pending_import, self.dialog.fingerprint, *self.dialog.values())
 
-    def _trust(self, path: Path, name: str, email: str | None) -> None:
-        submit(
+    def _trust(self, path: Path, fingerprint: str, name: str, email: str | None) -> None:
+        # only the key whose fingerprint the user compared, should the file change meanwhile
+        run(
             self.runner,
             self,
             f"Trusting {name}'s key",
-            _trust_key_job(path, name, email),
+            trust_key_file_job(path, fingerprint, name, email),
             on_success=self._trusted,
             on_failure=self._failed,
         )
 
-    def _trusted(self, row: dict[str, Any]) -> None:
+    def _trusted(self, key: Any) -> None:
         from baton.core.present import format_fingerprint
 
-        self._changed(
-            f"You now trust {row['name']}'s key {format_fingerprint(row['fingerprint'])}."
-        )
+        self._changed(f"You now trust {key.name}'s key {format_fingerprint(key.fingerprint)}.")
 
     def open_revoke_dialog(self) -> RevokeKeyDialog | None:
         key = self.selected_key()
@@ -619,7 +514,7 @@ class KeysPage(QWidget):
             self._revoke(self._pending_revoke, self.dialog.value())
 
     def _revoke(self, fingerprint: str, reason: str) -> None:
-        submit(
+        run(
             self.runner,
             self,
             "Revoking a key",
@@ -638,7 +533,9 @@ class KeysPage(QWidget):
         self.changed.emit(message)
         self.refresh()
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, error: BatonError | OSError) -> None:
+        """Every expected failure of this page, shown once: the banner, and ``failed``."""
+        message = str(error)
         self.banner.show_message(message, "error")
         self.failed.emit(message)
 

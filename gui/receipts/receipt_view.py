@@ -1,6 +1,6 @@
 """The data scientist's side of a review: opening a ``NAME-VERSION.review.baton``.
 
-:class:`ReceiptPage` runs :func:`baton.core.handover.review.verify_receipt` on a worker and shows
+:class:`ReceiptPage` runs :func:`baton.core.handover.desk.verify_receipt` on a worker and shows
 what came back: the decision in large coloured letters, the overall comment, the comment
 on each target, the reviewer and their key's fingerprint, what they reproduced on which
 hardware, and whether the decision was recorded against a bundle packed in this catalog.
@@ -10,16 +10,17 @@ recorded; the banner offers the same compare-the-fingerprint trust flow as a bun
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from baton.core.errors import BatonError
 from baton.gui.common import theme
-from baton.gui.common.review_worker import shared_runner
-from baton.gui.common.signed import VerificationBanner
+from baton.gui.common.review_worker import Job, verify_receipt_job
+from baton.gui.common.signed import FingerprintLabel, SignedDocumentPage
 from baton.gui.common.tables import ReadOnlyTable, pair, scroll_page
 from baton.gui.common.verdicts import (
     DECISION_TEXT,
@@ -27,7 +28,6 @@ from baton.gui.common.verdicts import (
     VERDICT_TEXT,
     fmt_rate,
     fmt_target_value,
-    refused_headline,
 )
 from baton.gui.common.widgets import (
     KeyValueGrid,
@@ -37,47 +37,14 @@ from baton.gui.common.widgets import (
     fmt_number,
     fmt_when,
     muted_label,
-    title_label,
 )
 from baton.gui.common.workers import TaskRunner
-from baton.gui.keys.keys_view import FingerprintLabel, TrustKeyDialog
-from baton.gui.review.review_view import TrustFlow
 
 DECISION_HEADLINE = {
     "accept": "ACCEPTED",
     "changes": "CHANGES REQUESTED",
     "reject": "REJECTED",
 }
-
-
-def verify_receipt_job(path: Path) -> Callable:
-    """Verify a receipt; expected refusals come back as ``state="refused"``."""
-
-    def job(catalog, progress, cancel) -> dict[str, Any]:
-        from baton.core.errors import BatonError, Cancelled
-        from baton.core.handover import review, trust
-
-        try:
-            summary = review.verify_receipt(catalog, path, progress=progress, cancel=cancel)
-        except Cancelled:
-            raise
-        except BatonError as exc:
-            return {"state": "refused", "message": str(exc), "member": exc.path}
-        revoked = next(
-            (
-                k
-                for k in trust.list_keys(catalog)
-                if k["fingerprint"] == summary["signer_fingerprint"] and k.get("revoked_at")
-            ),
-            None,
-        )
-        return {
-            "state": "verified" if summary["trusted"] else "untrusted",
-            "summary": summary,
-            "revoked": revoked,
-        }
-
-    return job
 
 
 def _two_verdicts(rep: dict[str, Any]) -> str:
@@ -95,16 +62,15 @@ def _metric_of(target_key: str) -> str:
     return target_key.split("@", 1)[0]
 
 
-class ReceiptPage(QWidget):
+class ReceiptPage(SignedDocumentPage):
     """One review receipt; see the module docstring.
 
     Signals: ``verification_finished(state)`` (``verified``, ``untrusted``, ``refused``),
     ``trusted(message)``, ``catalog_changed()`` (a decision was recorded or a key trusted).
     """
 
-    verification_finished = Signal(str)
-    trusted = Signal(str)
-    catalog_changed = Signal()
+    busy_detail = "Checking the reviewer's signature."
+    shows_progress = False  # a receipt is two small files: no progress worth a detail line
 
     def __init__(
         self,
@@ -114,28 +80,12 @@ class ReceiptPage(QWidget):
         *,
         runner: TaskRunner | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.home, self.path = Path(home), Path(path)
-        self.runner = runner or shared_runner(self.home)
-        self.state = "verifying"
-        self.outcome: dict[str, Any] = {}
+        super().__init__(home, Path(path).name, parent, runner=runner)
+        self.path = Path(path)
+        self.checked: Any = None  # the desk's ReceiptCheck once verified
         self.review: dict[str, Any] | None = None
-        self._worker = None
-        self.trust_flow = TrustFlow(self, self.runner)
-        self.trust_flow.trusted.connect(self._trusted)
-        self.trust_flow.failed.connect(self._trust_failed)
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 14, 16, 8)
-        outer.setSpacing(8)
-        self.title = title_label(self.path.name)
-        outer.addWidget(self.title)
-        self.banner = VerificationBanner()
-        self.banner.trust_button.clicked.connect(self.open_trust_dialog)
-        self.banner.retry_button.clicked.connect(self.verify)
-        self.banner.cancel_button.clicked.connect(self.cancel)
-        outer.addWidget(self.banner)
-
+        outer = self.layout_
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -197,50 +147,37 @@ class ReceiptPage(QWidget):
         outer.addWidget(self.filler, 1)
         self.verify()
 
+    @property
+    def outcome(self) -> dict[str, Any]:
+        """The last verification's outcome by field name (empty until one succeeded)."""
+        return {} if self.checked is None else dict(vars(self.checked))
+
     # -- verification
 
-    def verify(self) -> None:
-        self.state = "verifying"
-        self.banner.show_busy(
-            f"Verifying {self.path.name}…",
-            "Checking the reviewer's signature.",
-            f"File: {self.path}",
-        )
-        self._worker = self.runner.submit(
-            f"Verifying {self.path.name}",
-            verify_receipt_job(self.path),
-            on_success=self._verified,
-            on_failure=self._crashed,
-            on_cancel=self._cancelled,
-        )
+    def verify_job(self) -> Job:
+        return verify_receipt_job(self.path)
 
-    def _crashed(self, message: str) -> None:
-        self._verified({"state": "refused", "message": message})
+    def busy_headline(self) -> str:
+        return f"Verifying {self.path.name}…"
+
+    def file_line(self) -> str:
+        return f"File: {self.path}"
+
+    def cancelled_headline(self) -> str:
+        return f"Verification of {self.path.name} was cancelled."
 
     def cancel(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        self.cancel_verification()
 
-    def _cancelled(self, message: str) -> None:
-        self._worker = None
-        self.state = "cancelled"
-        self.banner.show_state("info", f"Verification of {self.path.name} was cancelled.", message)
-        self.banner.retry_button.show()
-        self.verification_finished.emit("cancelled")
+    def show_refused(self, error: BatonError) -> None:
+        self.checked = self.review = None
+        self.body.hide()
+        self.filler.show()
 
-    def _verified(self, outcome: dict[str, Any]) -> None:
-        self._worker = None
-        self.outcome = outcome
-        self.state = outcome["state"]
-        file_line = f"File: {self.path}"
-        if self.state == "refused":
-            self.review = None
-            self.banner.show_state("error", refused_headline(outcome["message"]), "", file_line)
-            self.body.hide()
-            self.filler.show()
-            self.verification_finished.emit(self.state)
-            return
-        summary = outcome["summary"]
+    def show_document(self, checked: Any) -> None:
+        self.checked = checked
+        self.state = checked.state
+        summary = checked.summary
         self.review = summary["review"]
         reviewer = self.review["reviewer"]
         if self.state == "verified":
@@ -249,14 +186,13 @@ class ReceiptPage(QWidget):
                 f"Verified: countersigned by {summary.get('signer_name') or reviewer['name']} "
                 f"({summary['signer']}), {summary['files']} file intact",
                 "",
-                file_line,
+                self.file_line(),
             )
             self.banner.trust_button.hide()
         else:
-            revoked = outcome.get("revoked")
             detail = (
                 f"{summary.get('trust_problem')} The decision is shown but not recorded."
-                if revoked
+                if checked.revoked
                 else f"The receipt names its reviewer as {reviewer['name']} <{reviewer['email']}>. Compare "
                 "the fingerprint with them by phone or on paper before you trust the key; until then "
                 "the decision is shown but not recorded."
@@ -265,15 +201,14 @@ class ReceiptPage(QWidget):
                 "warning",
                 f"Intact, but the reviewer is not trusted: {summary['signer']}",
                 detail,
-                file_line,
+                self.file_line(),
             )
-            self.banner.trust_button.setVisible(not revoked and bool(reviewer.get("public_key")))
+            self.banner.trust_button.setVisible(checked.can_trust_signer)
         self._show_review(summary)
         self.filler.hide()
         self.body.show()
         if self.state == "verified" and summary.get("bound_to"):
             self.catalog_changed.emit()
-        self.verification_finished.emit(self.state)
 
     def _show_review(self, summary: Mapping[str, Any]) -> None:
         from baton.core.present import format_fingerprint
@@ -385,26 +320,13 @@ class ReceiptPage(QWidget):
 
     # -- trusting the reviewer
 
-    def open_trust_dialog(self) -> TrustKeyDialog | None:
-        if self.state != "untrusted" or self.review is None or self.outcome.get("revoked"):
+    def signer(self) -> Mapping[str, Any] | None:
+        if self.checked is None or self.checked.revoked:
             return None
-        return self.trust_flow.open(
-            self.review["reviewer"], f"The reviewer who signed {self.path.name}"
-        )
+        return self.review["reviewer"]
 
-    def _trusted(self, row: dict[str, Any]) -> None:
-        from baton.core.present import format_fingerprint
-
-        self.trusted.emit(
-            f"You now trust {row['name']}'s key {format_fingerprint(row['fingerprint'])}."
-        )
-        self.catalog_changed.emit()
-        self.verify()
-
-    def _trust_failed(self, message: str) -> None:
-        self.banner.show_state(
-            "error", f"The key was not trusted: {message}", "", f"File: {self.path}"
-        )
+    def trust_source(self) -> str:
+        return f"The reviewer who signed {self.path.name}"
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().changeEvent(event)
@@ -414,17 +336,6 @@ class ReceiptPage(QWidget):
         if self.state in ("verified", "untrusted"):
             self._retheming = True
             try:
-                self._show_review(self.outcome["summary"])
+                self._show_review(self.checked.summary)
             finally:
                 self._retheming = False
-
-    def shutdown(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-
-
-def open_receipt_page(
-    home: str | Path, path: str | Path, parent: QWidget | None = None, **kwargs: Any
-) -> ReceiptPage:
-    """A page for one review receipt; verification starts at once. ``runner=`` shares a TaskRunner."""
-    return ReceiptPage(home, path, parent, **kwargs)

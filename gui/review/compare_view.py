@@ -1,6 +1,6 @@
 """Two versions of one model side by side, from :func:`baton.core.handover.bundle.diff`.
 
-:class:`ComparePage` verifies both bundles on a worker (core's ``diff`` and ``inspect``;
+:class:`ComparePage` verifies both bundles on a worker (``desk.compare``;
 untrusted signers are allowed, as for ``baton diff``) and shows: the two versions'
 headers, the targets of each contract side by side with what changed, every measured
 figure that moved with its delta coloured by direction (core's ``better``: green better,
@@ -11,16 +11,17 @@ message.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from baton.core.errors import BatonError
 from baton.gui.common import theme
-from baton.gui.common.review_worker import shared_runner
-from baton.gui.common.signed import VerificationBanner
+from baton.gui.common.review_worker import Job, compare_job
+from baton.gui.common.signed import SignedDocumentPage
 from baton.gui.common.tables import ReadOnlyTable, pair, scroll_page
 from baton.gui.common.verdicts import (
     VERDICT_TEXT,
@@ -30,7 +31,6 @@ from baton.gui.common.verdicts import (
     fmt_target_value,
     fmt_threshold,
     fmt_value,
-    refused_headline,
     target_expr,
     target_key,
 )
@@ -50,30 +50,10 @@ from baton.gui.common.workers import TaskRunner
 TARGET_PREFIX = "targets["
 
 
-def compare_job(old: Path, new: Path) -> Callable:
-    def job(catalog, progress, cancel) -> dict[str, Any]:
-        from baton.core.errors import BatonError, Cancelled
-        from baton.core.handover import bundle
-
-        try:
-            progress(0, 1, "Verifying and comparing both bundles")
-            diff = bundle.diff(catalog, old, new)
-            a = {"contract": diff.pop("old_contract"), **diff["old"]}
-            b = {"contract": diff.pop("new_contract"), **diff["new"]}
-        except Cancelled:
-            raise
-        except BatonError as exc:
-            return {"state": "refused", "message": str(exc), "member": exc.path}
-        progress(1, 1, "Compared")
-        return {"state": "compared", "diff": diff, "old": a, "new": b}
-
-    return job
-
-
-class ComparePage(QWidget):
+class ComparePage(SignedDocumentPage):
     """Two bundles of the same model compared; see the module docstring.
 
-    Signals: ``compared(state)`` with ``compared`` or ``refused``.
+    Signals: ``compared(state)`` with ``compared``, ``refused`` or ``cancelled``.
     """
 
     compared = Signal(str)
@@ -87,22 +67,11 @@ class ComparePage(QWidget):
         *,
         runner: TaskRunner | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.home, self.old_path, self.new_path = Path(home), Path(old), Path(new)
-        self.runner = runner or shared_runner(self.home)
+        super().__init__(home, f"{Path(old).name} → {Path(new).name}", parent, runner=runner)
+        self.old_path, self.new_path = Path(old), Path(new)
         self.state = "comparing"
-        self.result: dict[str, Any] = {}
-        self._worker = None
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 8)
-        layout.setSpacing(8)
-        self.title = title_label(f"{self.old_path.name} → {self.new_path.name}")
-        layout.addWidget(self.title)
-        self.banner = VerificationBanner()
-        self.banner.retry_button.clicked.connect(self.compare)
-        self.banner.cancel_button.clicked.connect(self.cancel)
-        layout.addWidget(self.banner)
+        self.result: Any = None  # the desk's Comparison once compared
+        layout = self.layout_
         self.summary = muted_label()
         layout.addWidget(self.summary)
         self.old_card, self.new_card = KeyValueGrid(), KeyValueGrid()
@@ -163,53 +132,48 @@ class ComparePage(QWidget):
         self.tabs.hide()
         self.compare()
 
+    # -- verifying and comparing
+
     def compare(self) -> None:
+        self.verify()
+
+    def verify(self) -> None:
+        super().verify()
         self.state = "comparing"
-        self.banner.show_busy(
-            f"Verifying and comparing {self.old_path.name} and {self.new_path.name}…"
-        )
-        self._worker = self.runner.submit(
-            f"Comparing {self.old_path.name} and {self.new_path.name}",
-            compare_job(self.old_path, self.new_path),
-            on_success=self._done,
-            on_failure=self._crashed,
-            on_cancel=self._cancelled,
-        )
-        self._worker.signals.progress.connect(self._progress)
 
     def cancel(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        self.cancel_verification()
 
-    def _progress(self, done: Any, total: Any, message: str) -> None:
-        self.banner.show_progress(done, total, message)
+    def verify_job(self) -> Job:
+        return compare_job(self.old_path, self.new_path)
 
-    def _crashed(self, message: str) -> None:
-        self._done({"state": "refused", "message": message})
+    def busy_headline(self) -> str:
+        return f"Verifying and comparing {self.old_path.name} and {self.new_path.name}…"
 
-    def _cancelled(self, message: str) -> None:
-        self._worker = None
-        self.state = "cancelled"
-        self.banner.show_state("info", "The comparison was cancelled.", message)
-        self.banner.retry_button.show()
-        self.compared.emit("cancelled")
+    def task_title(self) -> str:
+        return f"Comparing {self.old_path.name} and {self.new_path.name}"
 
-    def _done(self, result: dict[str, Any]) -> None:
-        self._worker = None
-        self.result = result
-        self.state = result["state"]
-        if self.state == "refused":
-            self.banner.show_state(
-                "error",
-                refused_headline(result["message"]),
-                "",
-                f"Files: {self.old_path} and {self.new_path}",
-            )
-            self.headers.hide()
-            self.tabs.hide()
-            self.compared.emit(self.state)
-            return
-        diff, old, new = result["diff"], result["old"], result["new"]
+    def file_line(self) -> str:
+        return ""
+
+    def cancelled_headline(self) -> str:
+        return "The comparison was cancelled."
+
+    def finish(self, state: str) -> None:
+        self.compared.emit(state)
+
+    def refused_file_line(self) -> str:
+        return f"Files: {self.old_path} and {self.new_path}"  # either may be the one refused
+
+    def show_refused(self, error: BatonError) -> None:
+        self.result = None
+        self.headers.hide()
+        self.tabs.hide()
+
+    def show_document(self, comparison: Any) -> None:
+        self.result = comparison
+        self.state = "compared"
+        diff, old, new = comparison.diff, comparison.old, comparison.new
         self.title.setText(
             f"{diff['name']}: version {diff['old']['version']} → {diff['new']['version']}"
         )
@@ -238,7 +202,6 @@ class ComparePage(QWidget):
         self._fill(diff, old["contract"], new["contract"])
         self.headers.show()
         self.tabs.show()
-        self.compared.emit(self.state)
 
     def _fill_header(self, title, grid: KeyValueGrid, s: Mapping[str, Any]) -> None:
         c = s["contract"]
@@ -356,7 +319,7 @@ class ComparePage(QWidget):
             self._retheming = True
             try:
                 r = self.result
-                self._fill(r["diff"], r["old"]["contract"], r["new"]["contract"])
+                self._fill(r.diff, r.old["contract"], r.new["contract"])
             finally:
                 self._retheming = False
 
@@ -365,10 +328,6 @@ class ComparePage(QWidget):
         return [
             dict(zip(self.targets.headers, row, strict=True)) for row in self.targets.cell_texts()
         ]
-
-    def shutdown(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
 
 
 def _describe_target_changes(changes: Sequence[Mapping[str, Any]], metric: str) -> str:

@@ -636,7 +636,7 @@ class MainWindow(QMainWindow):
 
     def open_document(self, path: str | Path):
         """Open a ``.baton`` bundle or ``.review.baton`` receipt in a tab (or show its tab)."""
-        from baton.gui.review.review_view import open_file_page
+        from baton.gui.shell.file_pages import open_file_page
 
         path = Path(path)
         if not path.is_file():

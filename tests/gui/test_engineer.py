@@ -24,9 +24,9 @@ from baton.gui.review.compare_view import ComparePage
 from baton.gui.review.review_view import (
     BundlePage,
     open_bundle_page,
-    open_file_page,
     received_rows,
 )
+from baton.gui.shell.file_pages import open_file_page
 
 PASSPHRASE = demo.DEMO_PASSPHRASE
 WAIT_MS = 30_000

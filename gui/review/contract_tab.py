@@ -1,0 +1,209 @@
+"""The bundle page's Contract tab: a verified contract laid out for reading."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from baton.gui.common.charts import (
+    ConfusionMatrixChart,
+    LatencyChart,
+    LatencyTable,
+    MemoryChart,
+    MetricsTable,
+)
+from baton.gui.common.tables import ReadOnlyTable, pair
+from baton.gui.common.verdicts import (
+    VERDICT_KIND,
+    VERDICT_TEXT,
+    fmt_target_value,
+    fmt_threshold,
+    model_rows,
+    target_key,
+)
+from baton.gui.common.widgets import (
+    KeyValueGrid,
+    PlainLabel,
+    card,
+    fmt_number,
+    fmt_when,
+    mono_font,
+    muted_label,
+)
+from baton.gui.review.charts import (
+    MetricIntervalsChart,
+    memory_for_chart,
+)
+
+
+class ContractView(QWidget):
+    """A contract laid out for reading: identity, use, model, datasets, results, targets."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(12)
+        self.identity = KeyValueGrid(columns=2)
+        self.use = PlainLabel()
+        self.limitations = PlainLabel()
+        for label in (self.use, self.limitations):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.authors = QVBoxLayout()
+        authors_box = QWidget()
+        authors_box.setLayout(self.authors)
+        self.authors.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(card(self.identity, authors_box, title="Identity"))
+        layout.addWidget(
+            pair(card(self.use, title="Intended use"), card(self.limitations, title="Limitations"))
+        )
+        self.targets = ReadOnlyTable(
+            ("Target", "Agreed", "Note", "Claimed", "Data scientist's verdict"), numeric=(3,)
+        )
+        layout.addWidget(card(self.targets, title="Targets"))
+        self.model = KeyValueGrid(columns=2)
+        self.features = muted_label()
+        layout.addWidget(card(self.model, self.features, title="Model"))
+        self.datasets = ReadOnlyTable(
+            ("Role", "Name", "File", "Rows", "Columns", "Target", "Fingerprint"),
+            numeric=(3, 4),
+            mono=(6,),
+        )
+        layout.addWidget(card(self.datasets, title="Datasets"))
+        self.environment = KeyValueGrid(columns=2)
+        layout.addWidget(card(self.environment, title="Environment it was measured in"))
+        self.metric_chart = MetricIntervalsChart()
+        self.metrics = MetricsTable()
+        layout.addWidget(card(pair(self.metric_chart, self.metrics, (3, 2))))
+        self.latency_chart = LatencyChart()
+        self.latency_table = LatencyTable()
+        self.memory_chart = MemoryChart()
+        self.confusion = ConfusionMatrixChart()
+        layout.addWidget(card(self.latency_chart, self.latency_table))
+        layout.addWidget(card(pair(self.memory_chart, self.confusion)))
+        layout.addStretch(1)
+
+    def set_contract(self, contract: Mapping[str, Any]) -> None:
+        from baton.core.present import format_fingerprint
+
+        ident = contract["identity"]
+        self.identity.set_rows(
+            [
+                ("Name", ident.get("name")),
+                ("Version", ident.get("version")),
+                ("Problem", ident.get("problem_type")),
+                ("Created", fmt_when(ident.get("created"))),
+                ("Contract id", ident.get("id")),
+            ]
+        )
+        while self.authors.count():
+            item = self.authors.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for author in ident.get("authors") or []:
+            self.authors.addWidget(author_line(author))
+        self.use.setText(ident.get("intended_use") or "—")
+        self.limitations.setText(ident.get("limitations") or "None stated.")
+
+        targets = contract.get("targets") or []
+        self.targets.set_rows(
+            [
+                (
+                    target_key(t),
+                    fmt_threshold(t),
+                    t.get("note") or "",
+                    fmt_target_value(t["metric"], t.get("measured")),
+                    VERDICT_TEXT.get(t.get("verdict"), t.get("verdict") or "—"),
+                )
+                for t in targets
+            ],
+            kinds=[VERDICT_KIND.get(t.get("verdict")) for t in targets],
+            status_column=4,
+        )
+
+        model = contract["model"]
+        self.model.set_rows(model_rows(model), mono=("SHA-256",))
+        features = model.get("features") or []
+        self.features.setText(
+            f"{len(features)} input features: "
+            + ", ".join(f"{f['name']} ({f.get('dtype')})" for f in features[:40])
+            + (f", and {len(features) - 40} more" if len(features) > 40 else "")
+        )
+        self.features.setVisible(bool(features))
+
+        datasets = contract.get("datasets") or []
+        self.datasets.set_rows(
+            [
+                (
+                    d.get("role"),
+                    d.get("name"),
+                    d.get("file") or "left out (listed by fingerprint)",
+                    fmt_number(d.get("rows")),
+                    fmt_number(len(d.get("columns") or [])),
+                    d.get("target") or "—",
+                    format_fingerprint(d.get("fingerprint") or ""),
+                )
+                for d in datasets
+            ],
+            tooltips=[f"File SHA-256: {d.get('sha256')}" for d in datasets],
+        )
+
+        env = contract.get("environment") or {}
+        packages = env.get("packages") or {}
+        threads = env.get("threads_env") or {}
+        self.environment.set_rows(
+            [
+                ("Python", env.get("python")),
+                ("OS", env.get("os")),
+                ("CPU", env.get("cpu")),
+                ("Machine", env.get("machine")),
+                ("Baton", env.get("baton_version")),
+                ("Threads", ", ".join(f"{k}={v}" for k, v in sorted(threads.items())) or None),
+                (
+                    "Packages",
+                    ", ".join(f"{k} {v}" for k, v in sorted(packages.items()) if v) or None,
+                ),
+            ]
+        )
+
+        results = contract.get("results") or {}
+        level = (results.get("confidence") or {}).get("level", 0.95)
+        self.metrics.set_data(results.get("metrics"), level)
+        self.metric_chart.set_data(results.get("metrics"), targets)
+        self.latency_chart.set_data(results.get("latency"))
+        self.latency_table.set_data(results.get("latency"))
+        self.memory_chart.set_data(memory_for_chart(results.get("memory")))
+        self.confusion.set_data(results.get("confusion_matrix"))
+        self.confusion.setVisible(bool(results.get("confusion_matrix")))
+
+
+def author_line(author: Mapping[str, Any]) -> QWidget:
+    """ "Author: NAME <EMAIL> FINGERPRINT", each part a plain label (the name in bold)."""
+    from baton.core.present import format_fingerprint
+
+    line = QWidget()
+    row = QHBoxLayout(line)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    name = PlainLabel(author.get("name") or "")
+    bold = name.font()
+    bold.setBold(True)
+    name.setFont(bold)
+    email = PlainLabel(f"<{author.get('email') or ''}>")
+    fingerprint = PlainLabel(format_fingerprint(author.get("fingerprint") or ""))
+    fingerprint.setFont(mono_font())
+    row.addWidget(PlainLabel("Author:"))
+    for label in (name, email, fingerprint):
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(label)
+    email.setWordWrap(True)
+    row.addStretch(1)
+    return line
