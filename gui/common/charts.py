@@ -22,255 +22,37 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
-    QHBoxLayout,
     QHeaderView,
-    QLabel,
     QSizePolicy,
-    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
-from baton.gui.common import theme
+from baton.gui.common.chart_base import (
+    ChartBase,
+    _c,
+    _qcolor,
+    _text,
+    add_legend,
+    make_pen,
+    series_color,
+    style_plot,
+)
 from baton.gui.common.widgets import (
     fmt_mb,
     fmt_ms,
     fmt_number,
-    muted_label,
     plain_text,
     plain_tooltip,
-    title_label,
 )
 
 pg.setConfigOptions(antialias=True)
-
-CHART_MIN_HEIGHT = 240
-CHART_HEIGHT = 340
-
-
-def _c(name: str) -> str:
-    return theme.current_colors()[name]
-
-
-def _qcolor(hex_color: str, alpha: int = 255) -> QColor:
-    color = QColor(hex_color)
-    color.setAlpha(alpha)
-    return color
-
-
-def _pen(hex_color: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = pg.mkPen(_qcolor(hex_color), width=width)
-    pen.setStyle(style)
-    pen.setCosmetic(True)
-    return pen
-
-
-def series_color(i: int) -> str:
-    return theme.SERIES[i % len(theme.SERIES)]
-
-
-def _style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
-    """Axes, grid and labels in the palette's colours."""
-    text, border = _c("muted"), _c("border")
-    font = QFont()
-    font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
-    for name in ("left", "bottom", "right", "top"):
-        axis = plot.getAxis(name)
-        axis.setPen(_pen(border, 1))
-        axis.setTextPen(_pen(text, 1))
-        axis.setStyle(tickFont=font, tickTextOffset=6)
-    if x_label:
-        plot.setLabel("bottom", x_label, color=text)
-    if y_label:
-        plot.setLabel("left", y_label, color=text)
-    plot.showGrid(x=True, y=True, alpha=0.12 if theme.current_colors() is not theme.DARK else 0.2)
-    plot.setMenuEnabled(False)
-    plot.setMouseEnabled(x=False, y=False)
-    plot.hideButtons()
-    plot.getViewBox().setDefaultPadding(0.02)
-    # Curves with many points (a bundle's raw samples, long ROC curves) stay fast.
-    plot.setDownsampling(auto=True, mode="peak")
-    plot.setClipToView(True)
-
-
-def _legend(plot: pg.PlotItem, bottom: bool = False, left: bool = False) -> pg.LegendItem:
-    legend = plot.addLegend(
-        offset=(8 if left else -8, -8 if bottom else 8),
-        brush=pg.mkBrush(_qcolor(_c("base"), 220)),
-        pen=_pen(_c("border"), 1),
-        labelTextColor=_c("text"),
-        labelTextSize="9pt",
-    )
-    return legend
-
-
-def _text(text: str, color: str, anchor=(0.5, 0.5), bold: bool = False) -> pg.TextItem:
-    item = pg.TextItem(text, color=_qcolor(color), anchor=anchor)
-    font = QFont()
-    font.setBold(bold)
-    item.setFont(font)
-    return item
-
-
-class ChartBase(QWidget):
-    """A titled chart with an empty state; subclasses draw in :meth:`_render`."""
-
-    title = ""
-    empty_text = "Nothing to show."
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        # The layout lives on an inner body, not on the chart itself: Qt asks a widget
-        # that has a layout for that layout's height, which would let pyqtgraph's view
-        # (480 px) decide; without one, the chart's own size hints below apply.
-        self._body = QWidget(self)
-        layout = QVBoxLayout(self._body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        self._spacing = layout.spacing()
-        self.title_label = title_label(self.title, "SectionTitle")
-        self.subtitle = muted_label("")
-        self.subtitle.hide()
-        self._header = QHBoxLayout()
-        self._header.setContentsMargins(0, 0, 0, 0)
-        self._header.addWidget(self.title_label, 1)
-        layout.addLayout(self._header)
-        layout.addWidget(self.subtitle)
-        self.stack = QStackedWidget()
-        self.view = self._make_view()
-        self.view.setMinimumHeight(CHART_MIN_HEIGHT)
-        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.empty = QLabel(self.empty_text)
-        self.empty.setObjectName("ChartEmpty")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setMinimumHeight(80)
-        self.stack.addWidget(self.view)
-        self.stack.addWidget(self.empty)
-        layout.addWidget(self.stack, 1)
-        self._data: dict[str, Any] | None = None
-        self._theming = False
-        self._show_empty()
-
-    # A chart asks for a moderate plot height plus whatever its wrapped title and
-    # subtitle need at the width it gets.
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt naming
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt naming
-        height = CHART_HEIGHT + self.title_label.heightForWidth(width) + self._spacing
-        if not self.subtitle.isHidden():
-            height += self.subtitle.heightForWidth(width) + self._spacing
-        return height
-
-    def sizeHint(self):  # noqa: N802 - Qt naming
-        return QSize(440, self.heightForWidth(440))
-
-    def minimumSizeHint(self):  # noqa: N802 - Qt naming
-        return QSize(160, self.heightForWidth(440) - CHART_HEIGHT + CHART_MIN_HEIGHT)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        super().resizeEvent(event)
-        self._body.setGeometry(self.rect())
-
-    # -- to override
-
-    def _make_view(self) -> QWidget:
-        return pg.PlotWidget()
-
-    def plots(self) -> list[pg.PlotItem]:
-        return [self.view.getPlotItem()]
-
-    def _render(self, **data: Any) -> None:
-        raise NotImplementedError
-
-    # -- common
-
-    def has_data(self) -> bool:
-        return self._data is not None
-
-    def data_items(self) -> list[Any]:
-        """Everything plotted (curves, images, bars, scatter), for tests and export."""
-        items: list[Any] = []
-        for plot in self.plots():
-            items.extend(
-                i
-                for i in plot.items
-                if isinstance(
-                    i,
-                    pg.PlotDataItem
-                    | pg.PlotCurveItem
-                    | pg.ImageItem
-                    | pg.BarGraphItem
-                    | pg.ScatterPlotItem
-                    | pg.FillBetweenItem,
-                )
-            )
-        return items
-
-    def _update(self, **data: Any) -> None:
-        if not data or all(v is None for v in data.values()):
-            self._data = None
-            self._show_empty()
-            return
-        self._data = data
-        self._redraw()
-
-    def _redraw(self) -> None:
-        if self._data is None:
-            return
-        self.view.setBackground(_c("base"))
-        for plot in self.plots():
-            plot.clear()
-            if plot.legend is not None:
-                scene = plot.legend.scene()
-                if scene is not None:
-                    scene.removeItem(plot.legend)
-                plot.legend = None
-        self._render(**self._data)
-        self.stack.setCurrentWidget(self.view)
-
-    def show_pending(self) -> None:
-        """Blank the chart while new data waits its turn to be drawn (no stale picture)."""
-        self.empty.setText("Drawing…")
-        self.stack.setCurrentWidget(self.empty)
-
-    def _show_empty(self, text: str | None = None) -> None:
-        self.empty.setText(text or self.empty_text)
-        self.stack.setCurrentWidget(self.empty)
-        self.subtitle.hide()
-
-    def add_header_widget(self, widget: QWidget) -> None:
-        """Put a control (a chooser, a toggle) at the right of the chart's title."""
-        self._header.addWidget(widget, 0, Qt.AlignmentFlag.AlignRight)
-
-    def set_subtitle(self, text: str) -> None:
-        self.subtitle.setText(text)
-        self.subtitle.setVisible(bool(text))
-        self.updateGeometry()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt naming
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and not self._theming:
-            # Redraw after the palette change has reached every widget and scene item:
-            # rebuilding the plot while Qt is still delivering it would delete graphics
-            # items (legends) it is about to visit.
-            self._theming = True
-            QTimer.singleShot(0, self, self._redraw_for_theme)
-
-    def _redraw_for_theme(self) -> None:
-        try:
-            self._redraw()
-        finally:
-            self._theming = False
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -319,7 +101,7 @@ class ConfusionMatrixChart(ChartBase):
                         pct.setPos(j + 0.5, i + 0.5)
                         plot.addItem(pct)
         ticks = [(i + 0.5, lab) for i, lab in enumerate(labels)]
-        _style_plot(plot, "Predicted class", "True class")
+        style_plot(plot, "Predicted class", "True class")
         plot.showGrid(x=False, y=False)
         plot.getAxis("bottom").setTicks([ticks, []])
         plot.getAxis("left").setTicks([ticks, []])
@@ -359,18 +141,20 @@ class RocChart(ChartBase):
 
     def _render(self, roc, per_class, operating_point, auc) -> None:
         plot = self.view.getPlotItem()
-        _style_plot(plot, "False positive rate", "True positive rate")
-        chance = pg.PlotDataItem([0, 1], [0, 1], pen=_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
+        style_plot(plot, "False positive rate", "True positive rate")
+        chance = pg.PlotDataItem([0, 1], [0, 1], pen=make_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
         plot.addItem(chance)
         if roc:
-            plot.addItem(pg.PlotDataItem(roc["fpr"], roc["tpr"], pen=_pen(series_color(0), 2.5)))
+            plot.addItem(
+                pg.PlotDataItem(roc["fpr"], roc["tpr"], pen=make_pen(series_color(0), 2.5))
+            )
             self.title_label.setText(
                 f"ROC curve · AUC {fmt_number(auc)}" if auc is not None else "ROC curve"
             )
         else:
-            legend = _legend(plot)
+            legend = add_legend(plot)
             for i, curve in enumerate(per_class or []):
-                item = pg.PlotDataItem(curve["fpr"], curve["tpr"], pen=_pen(series_color(i), 2))
+                item = pg.PlotDataItem(curve["fpr"], curve["tpr"], pen=make_pen(series_color(i), 2))
                 plot.addItem(item)
                 # escaped: pyqtgraph renders legend names as HTML, and class labels are data
                 name = f"{curve['label']} (AUC {fmt_number(curve.get('auc'))})"
@@ -399,7 +183,7 @@ def _mark_point(plot: pg.PlotItem, x: float, y: float, op: Mapping[str, Any]) ->
         size=11,
         symbol="o",
         brush=pg.mkBrush(_qcolor(series_color(1))),
-        pen=_pen(_c("base"), 1.5),
+        pen=make_pen(_c("base"), 1.5),
     )
     point.setZValue(10)
     plot.addItem(point)
@@ -447,24 +231,24 @@ class PrChart(ChartBase):
 
     def _render(self, pr, per_class, operating_point, average_precision, baseline) -> None:
         plot = self.view.getPlotItem()
-        _style_plot(plot, "Recall", "Precision")
+        style_plot(plot, "Recall", "Precision")
         if baseline is not None:
             plot.addItem(
                 pg.PlotDataItem(
-                    [0, 1], [baseline, baseline], pen=_pen(_c("muted"), 1, Qt.PenStyle.DashLine)
+                    [0, 1], [baseline, baseline], pen=make_pen(_c("muted"), 1, Qt.PenStyle.DashLine)
                 )
             )
         if pr:
             plot.addItem(
-                pg.PlotDataItem(pr["recall"], pr["precision"], pen=_pen(series_color(0), 2.5))
+                pg.PlotDataItem(pr["recall"], pr["precision"], pen=make_pen(series_color(0), 2.5))
             )
             ap = f" · AP {fmt_number(average_precision)}" if average_precision is not None else ""
             self.title_label.setText(f"Precision-recall curve{ap}")
         else:
-            legend = _legend(plot)
+            legend = add_legend(plot)
             for i, curve in enumerate(per_class or []):
                 item = pg.PlotDataItem(
-                    curve["recall"], curve["precision"], pen=_pen(series_color(i), 2)
+                    curve["recall"], curve["precision"], pen=make_pen(series_color(i), 2)
                 )
                 plot.addItem(item)
                 # escaped: pyqtgraph renders legend names as HTML, and class labels are data
@@ -523,18 +307,20 @@ class CalibrationChart(ChartBase):
         counts = np.asarray(calibration.get("count") or [0] * len(mp), dtype=float)
         keep = np.isfinite(mp) & np.isfinite(fp)
         top, bottom = self._curve_plot, self._count_plot
-        _style_plot(top, "", "Observed share of positives")
-        _style_plot(bottom, "Mean predicted probability", "Rows")
-        top.addItem(pg.PlotDataItem([0, 1], [0, 1], pen=_pen(_c("muted"), 1, Qt.PenStyle.DashLine)))
+        style_plot(top, "", "Observed share of positives")
+        style_plot(bottom, "Mean predicted probability", "Rows")
+        top.addItem(
+            pg.PlotDataItem([0, 1], [0, 1], pen=make_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
+        )
         top.addItem(
             pg.PlotDataItem(
                 mp[keep],
                 fp[keep],
-                pen=_pen(series_color(0), 2.5),
+                pen=make_pen(series_color(0), 2.5),
                 symbol="o",
                 symbolSize=7,
                 symbolBrush=_qcolor(series_color(0)),
-                symbolPen=_pen(_c("base"), 1),
+                symbolPen=make_pen(_c("base"), 1),
             )
         )
         top.getAxis("bottom").setStyle(showValues=False)
@@ -573,11 +359,11 @@ class ResidualChart(ChartBase):
 
     def _render(self, residuals, max_error) -> None:
         plot = self.view.getPlotItem()
-        _style_plot(plot, "Predicted value", "Residual (true − predicted)")
+        style_plot(plot, "Predicted value", "Residual (true − predicted)")
         x = np.asarray(residuals["predicted"], dtype=np.float64)
         y = np.asarray(residuals["residual"], dtype=np.float64)
         plot.addItem(
-            pg.InfiniteLine(pos=0, angle=0, pen=_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
+            pg.InfiniteLine(pos=0, angle=0, pen=make_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
         )
         scatter = pg.ScatterPlotItem(
             x, y, size=5, pen=pg.mkPen(None), brush=pg.mkBrush(_qcolor(series_color(0), 150))
@@ -592,7 +378,7 @@ class ResidualChart(ChartBase):
                 size=11,
                 symbol="o",
                 brush=pg.mkBrush(_qcolor(series_color(3))),
-                pen=_pen(_c("base"), 1.5),
+                pen=make_pen(_c("base"), 1.5),
             )
             worst.setZValue(10)
             plot.addItem(worst)
@@ -624,7 +410,7 @@ class LatencyChart(ChartBase):
 
     def _render(self, latency: list[Mapping[str, Any]]) -> None:
         plot = self.view.getPlotItem()
-        _style_plot(plot, "Batch size (rows, log scale)", "Latency per batch (ms)")
+        style_plot(plot, "Batch size (rows, log scale)", "Latency per batch (ms)")
         rows = sorted(latency, key=lambda r: r["batch_size"])
         x = np.log10([max(1, r["batch_size"]) for r in rows])
         p50 = np.asarray([r["p50_ms"] for r in rows], float)
@@ -634,20 +420,20 @@ class LatencyChart(ChartBase):
         c50 = pg.PlotDataItem(
             x,
             p50,
-            pen=_pen(blue, 2.5),
+            pen=make_pen(blue, 2.5),
             symbol="o",
             symbolSize=7,
             symbolBrush=_qcolor(blue),
-            symbolPen=_pen(_c("base"), 1),
+            symbolPen=make_pen(_c("base"), 1),
         )
-        c95 = pg.PlotDataItem(x, p95, pen=_pen(blue, 1, Qt.PenStyle.DashLine))
-        c99 = pg.PlotDataItem(x, p99, pen=_pen(blue, 1, Qt.PenStyle.DotLine))
+        c95 = pg.PlotDataItem(x, p95, pen=make_pen(blue, 1, Qt.PenStyle.DashLine))
+        c99 = pg.PlotDataItem(x, p99, pen=make_pen(blue, 1, Qt.PenStyle.DotLine))
         band1 = pg.FillBetweenItem(c50, c95, brush=pg.mkBrush(_qcolor(blue, 90)))
         band2 = pg.FillBetweenItem(c95, c99, brush=pg.mkBrush(_qcolor(blue, 40)))
         for item in (band2, band1, c99, c95, c50):
             plot.addItem(item)
         # Latency grows with the batch size: the top left corner is where the lines are not.
-        legend = _legend(plot, left=True)
+        legend = add_legend(plot, left=True)
         legend.addItem(c50, "p50")
         legend.addItem(c95, "p95 (band from p50)")
         legend.addItem(c99, "p99 (band from p95)")
@@ -692,8 +478,8 @@ class LatencyDistributionChart(ChartBase):
         values = np.sort(np.asarray(raw_ms, dtype=np.float64))
         n = values.size
         hist, cdf = self._hist_plot, self._cdf_plot
-        _style_plot(hist, "Latency (ms)", "Samples")
-        _style_plot(cdf, "Latency (ms)", "Share of calls at most this fast")
+        style_plot(hist, "Latency (ms)", "Samples")
+        style_plot(cdf, "Latency (ms)", "Share of calls at most this fast")
         # The body of the distribution matters more than a few slow outliers: the axes
         # stop at 1.5 x p99 and the subtitle says how many samples lie beyond.
         lower = values[0]
@@ -712,11 +498,11 @@ class LatencyDistributionChart(ChartBase):
                 stepMode="center",
                 fillLevel=0,
                 brush=pg.mkBrush(_qcolor(blue, 110)),
-                pen=_pen(blue, 1.5),
+                pen=make_pen(blue, 1.5),
             )
         )
         fraction = np.arange(1, n + 1, dtype=np.float64) / n
-        cdf.addItem(pg.PlotDataItem(values, fraction, pen=_pen(blue, 2)))
+        cdf.addItem(pg.PlotDataItem(values, fraction, pen=make_pen(blue, 2)))
         for i, (name, value) in enumerate(sorted(percentiles.items(), key=lambda kv: kv[1])):
             if value is None:
                 continue
@@ -725,7 +511,7 @@ class LatencyDistributionChart(ChartBase):
                 line = pg.InfiniteLine(
                     pos=value,
                     angle=90,
-                    pen=_pen(color, 1.5, Qt.PenStyle.DashLine),
+                    pen=make_pen(color, 1.5, Qt.PenStyle.DashLine),
                     label=f"{name} {fmt_ms(value)}" if plot is hist else None,
                     labelOpts={
                         "position": 0.92 - 0.1 * i,
@@ -766,7 +552,7 @@ class MemoryChart(ChartBase):
 
     def _render(self, memory: Mapping[str, Any]) -> None:
         plot = self.view.getPlotItem()
-        _style_plot(plot, "", "MB (2²⁰ bytes)")
+        style_plot(plot, "", "MB (2²⁰ bytes)")
         plot.showGrid(x=False, y=True, alpha=0.15)
         bars = [(key, label, memory.get(key)) for key, label in self.BARS]
         heights = [float(v) if v is not None else 0.0 for _, _, v in bars]

@@ -10,105 +10,23 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QLabel,
-    QVBoxLayout,
     QWidget,
 )
 
 from baton.gui.common import theme
-from baton.gui.common.widgets import (
-    muted_label,
-    title_label,
+from baton.gui.common.chart_base import (
+    CHART_MIN_HEIGHT,
+    ChartBase,
+    add_legend,
+    make_pen,
+    style_plot,
 )
-
-
-class PlotPanel(QWidget):
-    """A titled pyqtgraph plot with an empty state, coloured from the palette."""
-
-    title = ""
-    empty_text = "Nothing to show."
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(title_label(self.title, "SectionTitle"))
-        self.subtitle = muted_label()
-        # app-owned: the legend's coloured marks; it never holds text from a bundle
-        self.subtitle.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.subtitle)
-        self.plot_widget = pg.PlotWidget()
-        self.plot_widget.setMinimumHeight(240)
-        self.empty = QLabel(self.empty_text)
-        self.empty.setObjectName("ChartEmpty")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.plot_widget, 1)
-        layout.addWidget(self.empty)
-        self.items: list[Any] = []
-        self._show(False)
-
-    @property
-    def plot(self) -> pg.PlotItem:
-        return self.plot_widget.getPlotItem()
-
-    def _show(self, has_data: bool) -> None:
-        self.plot_widget.setVisible(has_data)
-        self.empty.setVisible(not has_data)
-
-    def has_data(self) -> bool:
-        return bool(self.items)
-
-    def _begin(self, x_label: str, y_label: str) -> pg.PlotItem:
-        c = theme.current_colors()
-        self.plot_widget.setBackground(c["base"])
-        plot = self.plot
-        plot.clear()
-        if plot.legend is not None:
-            if plot.legend.scene() is not None:
-                plot.legend.scene().removeItem(plot.legend)
-            plot.legend = None
-        self.items = []
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(c["border"]))
-            axis.setTextPen(pg.mkPen(c["muted"]))
-        plot.setLabel("bottom", x_label, color=c["muted"])
-        plot.setLabel("left", y_label, color=c["muted"])
-        plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        return plot
-
-    def _add(self, item: Any) -> Any:
-        self.plot.addItem(item)
-        self.items.append(item)
-        return item
-
-    def _legend(self) -> pg.LegendItem:
-        c = theme.current_colors()
-        return self.plot.addLegend(
-            offset=(-8, 8),
-            brush=pg.mkBrush(QColor(c["base"])),
-            pen=pg.mkPen(c["border"]),
-            labelTextColor=c["text"],
-            labelTextSize="9pt",
-        )
-
-
-def _pen(color: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
-    pen = pg.mkPen(QColor(color), width=width)
-    pen.setStyle(style)
-    pen.setCosmetic(True)
-    return pen
-
 
 # Quality metrics shown on a common 0..1 axis; error-like metrics have their own scales.
 UNBOUNDED_METRICS = {"log_loss", "mae", "rmse", "mape", "max_error"}
 
 
-class MetricIntervalsChart(PlotPanel):
+class MetricIntervalsChart(ChartBase):
     """Each quality metric with its 95 % interval; the contract's thresholds as red ticks.
 
     ``set_data(metrics, targets, here=None)``: ``metrics`` as in a contract's results,
@@ -117,6 +35,11 @@ class MetricIntervalsChart(PlotPanel):
 
     title = "Metrics with 95 % intervals"
     empty_text = "The contract holds no quality metrics on a 0–1 scale."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # app-owned: the legend's coloured marks; it never holds text from a bundle
+        self.subtitle.setTextFormat(Qt.TextFormat.RichText)
 
     def set_data(
         self,
@@ -130,21 +53,26 @@ class MetricIntervalsChart(PlotPanel):
             if n not in UNBOUNDED_METRICS and m.get("value") is not None
         ]
         if not names:
-            self.items = []
-            self._show(False)
+            self._update()
             return
+        self._update(metrics=metrics, targets=list(targets), here=here, names=names)
+
+    def _render(self, metrics, targets, here, names) -> None:  # type: ignore[override]
         c = theme.current_colors()
-        plot = self._begin("Value (95 % interval)", "")
+        plot = self.plots()[0]
+        style_plot(plot, "Value (95 % interval)", "")
         blue, green, red = theme.SERIES[0], theme.SERIES[2], theme.SERIES[3]
         y = np.arange(len(names), dtype=float)
         x = np.array([float(metrics[n]["value"]) for n in names])
         lo = np.array([float(metrics[n].get("ci_low", metrics[n]["value"])) for n in names])
         hi = np.array([float(metrics[n].get("ci_high", metrics[n]["value"])) for n in names])
-        self._add(
-            pg.ErrorBarItem(x=x, y=y, left=x - lo, right=hi - x, beam=0.25, pen=_pen(blue, 1.5))
+        plot.addItem(
+            pg.ErrorBarItem(x=x, y=y, left=x - lo, right=hi - x, beam=0.25, pen=make_pen(blue, 1.5))
         )
-        self._add(
-            pg.ScatterPlotItem(x, y, size=9, brush=pg.mkBrush(QColor(blue)), pen=_pen(c["base"], 1))
+        plot.addItem(
+            pg.ScatterPlotItem(
+                x, y, size=9, brush=pg.mkBrush(QColor(blue)), pen=make_pen(c["base"], 1)
+            )
         )
         legend = [f"<span style='color:{blue}'>●</span> claimed by the data scientist"]
         lows = [lo.min()]
@@ -156,9 +84,9 @@ class MetricIntervalsChart(PlotPanel):
         if thresholds:
             tx = np.array([t for _, t in thresholds])
             ty = np.array([float(i) for i, _ in thresholds])
-            self._add(
+            plot.addItem(
                 pg.ScatterPlotItem(
-                    tx, ty, symbol="|", size=22, pen=_pen(red, 3), brush=pg.mkBrush(QColor(red))
+                    tx, ty, symbol="|", size=22, pen=make_pen(red, 3), brush=pg.mkBrush(QColor(red))
                 )
             )
             legend.append(f"<span style='color:{red}'>▍</span> target threshold")
@@ -168,24 +96,23 @@ class MetricIntervalsChart(PlotPanel):
             if pts:
                 hx = np.array([v for _, v in pts])
                 hy = np.array([float(i) for i, _ in pts])
-                self._add(
+                plot.addItem(
                     pg.ScatterPlotItem(
-                        hx, hy, symbol="d", size=11, brush=pg.mkBrush(None), pen=_pen(green, 2)
+                        hx, hy, symbol="d", size=11, brush=pg.mkBrush(None), pen=make_pen(green, 2)
                     )
                 )
                 legend.append(f"<span style='color:{green}'>◇</span> measured here")
-        self.subtitle.setText("&nbsp;&nbsp;&nbsp;".join(legend))
+        self.set_subtitle("&nbsp;&nbsp;&nbsp;".join(legend))
         plot.getAxis("left").setTicks([[(i, n) for i, n in enumerate(names)], []])
         plot.getAxis("left").setWidth(120)
         plot.invertY(True)
         low = float(min(lows))
         plot.setXRange(max(-1.0, low - 0.05 * (1.0 - low + 1e-3) - 0.01), 1.0, padding=0.02)
         plot.setYRange(-0.6, len(names) - 0.4, padding=0)
-        self.plot_widget.setMinimumHeight(max(240, 28 * len(names) + 80))
-        self._show(True)
+        self.view.setMinimumHeight(max(CHART_MIN_HEIGHT, 28 * len(names) + 80))
 
 
-class LatencyCompareChart(PlotPanel):
+class LatencyCompareChart(ChartBase):
     """Latency per batch size, claimed (dashed) against measured here (solid)."""
 
     title = "Latency: claimed vs measured here"
@@ -193,13 +120,13 @@ class LatencyCompareChart(PlotPanel):
 
     def set_data(self, rows: Sequence[Mapping[str, Any]] | None) -> None:
         rows = sorted(rows or [], key=lambda r: r["batch_size"])
-        if not rows:
-            self.items = []
-            self._show(False)
-            return
-        plot = self._begin("Batch size (rows, log scale)", "Latency per batch (ms)")
+        self._update(rows=rows or None)
+
+    def _render(self, rows) -> None:  # type: ignore[override]
+        plot = self.plots()[0]
+        style_plot(plot, "Batch size (rows, log scale)", "Latency per batch (ms)")
         x = np.log10([max(1, r["batch_size"]) for r in rows])
-        legend = self._legend()
+        legend = add_legend(plot)
         top = 0.0
         for i, (key, label) in enumerate((("p50_ms", "p50"), ("p95_ms", "p95"))):
             color = theme.SERIES[i]
@@ -212,17 +139,16 @@ class LatencyCompareChart(PlotPanel):
                 if not np.isfinite(y).any():
                     continue
                 top = max(top, float(np.nanmax(y)))
-                item = self._add(
-                    pg.PlotDataItem(
-                        x,
-                        y,
-                        pen=_pen(color, width, style),
-                        symbol="o" if who == "here" else "t",
-                        symbolSize=7,
-                        symbolBrush=QColor(color),
-                        symbolPen=_pen(color, 1),
-                    )
+                item = pg.PlotDataItem(
+                    x,
+                    y,
+                    pen=make_pen(color, width, style),
+                    symbol="o" if who == "here" else "t",
+                    symbolSize=7,
+                    symbolBrush=QColor(color),
+                    symbolPen=make_pen(color, 1),
                 )
+                plot.addItem(item)
                 legend.addItem(item, f"{label} {'claimed' if who == 'claimed' else 'here'}")
         plot.getAxis("bottom").setTicks(
             [[(xi, f"{r['batch_size']:,}") for xi, r in zip(x, rows, strict=True)], []]
@@ -230,7 +156,6 @@ class LatencyCompareChart(PlotPanel):
         span = float(x.max() - x.min()) or 1.0
         plot.setXRange(float(x.min()) - 0.05 * span, float(x.max()) + 0.05 * span, padding=0)
         plot.setYRange(0, top * 1.25 or 1.0, padding=0)
-        self._show(True)
 
 
 def memory_for_chart(memory: Mapping[str, Any] | None) -> dict[str, Any] | None:
