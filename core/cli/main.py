@@ -1002,7 +1002,7 @@ def contract_pack(
     new batch size) is measured now; figures that differ from the draft's are listed on
     stderr, and signed only after you agree (or with --accept-changes).
     """
-    from baton.core.handover.bundle import pack_draft
+    from baton.core.handover.packing import pack_draft
 
     def confirm(changes) -> bool:
         echo("Measured now, not as the draft shows:", err=True)
@@ -1216,7 +1216,7 @@ def pack(
     as_json,
 ) -> None:
     """Import, evaluate, profile, write the contract and sign a handover bundle."""
-    from baton.core.handover.bundle import pack as pack_bundle
+    from baton.core.handover.packing import pack as pack_bundle
 
     result = pack_bundle(
         obj.catalog(),
@@ -1315,7 +1315,7 @@ def _exit_untrusted(d: dict) -> None:
 @handle_errors
 def verify(obj: Context, file: str, as_json: bool) -> None:
     """Verify a bundle or a review receipt: signer, signature and every file."""
-    from baton.core.handover.bundle import verify as verify_file
+    from baton.core.handover.review import verify as verify_file
 
     result = verify_file(obj.catalog(), file, progress=None if as_json else stderr_progress)
     emit(result, as_json, _verified_text)
