@@ -32,13 +32,7 @@ from baton.core.catalog.store import Catalog
 from baton.core.contract import card
 from baton.core.contract import document as contracts
 from baton.core.data.runner import Limits, run_task
-from baton.core.errors import (
-    BatonError,
-    ContractError,
-    RunnerError,
-    UsageError,
-    VerificationError,
-)
+from baton.core.errors import BatonError, ContractError, RunnerError, UsageError, VerificationError
 from baton.core.handover import trust
 from baton.core.handover.signed_zip import OpenedZip, describe_opened, open_signed_zip
 from baton.core.progress import CancelToken, ProgressFn

@@ -38,12 +38,7 @@ from baton.core.data.importer import (
     import_model,
     model_summary,
 )
-from baton.core.errors import (
-    Cancelled,
-    ContractError,
-    NotFound,
-    UsageError,
-)
+from baton.core.errors import Cancelled, ContractError, NotFound, UsageError
 from baton.core.fsutil import sha256_file, sweep_temps
 from baton.core.handover import oms, safezip, trust
 from baton.core.handover.bundle import CONTRACT, SIG, bundle_file_name
