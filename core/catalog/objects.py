@@ -60,17 +60,6 @@ class ObjectStore:
         except OSError as exc:
             raise _store_error(exc, name) from exc
 
-    def put_bytes(self, data: bytes, what: str = "data") -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        if self.has(digest):
-            return digest
-        try:
-            with locked_temp(self.tmp, "object") as (out, tmp):
-                write_all(out.fileno(), data)
-                return self._adopt(out, tmp, digest)
-        except OSError as exc:
-            raise _store_error(exc, what) from exc
-
     def _adopt(self, out: BinaryIO, tmp: Path, digest: str) -> str:
         """Rename a written temp file into place, unless the object is there already."""
         final = self.path_for(digest)

@@ -16,31 +16,27 @@ import json
 import os
 import re
 import sqlite3
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, Literal, TypeGuard
 
 import sqlite_utils
 
 from baton.core import jsonsafe
+from baton.core.catalog.drafts import Drafts
+from baton.core.catalog.handovers import Handovers
+from baton.core.catalog.migrations import MIGRATIONS, SCHEMA_VERSION
 from baton.core.catalog.objects import ObjectStore
 from baton.core.catalog.records import feature_names
+from baton.core.catalog.rows import decode, encode, timestamp
+from baton.core.catalog.trusted_keys import TrustedKeys
 from baton.core.errors import CatalogError, NotFound, UsageError
 from baton.core.fsutil import sweep_temps
 
 BUSY_TIMEOUT_MS = 30_000
 # A sent handover's status while its bundle is being renamed into place, and after.
 PACKING, PACKED = "packing", "packed"
-# The catalog's JSON columns are Baton's own writing, so their cap only keeps damage from
-# exhausting memory; a profile of a very wide dataset stays well under it.
-MAX_JSON_COLUMN_CHARS = 256 * 2**20
-DAMAGED_HINT = (
-    "the catalog is damaged: restore catalog.db from a backup, or move it aside and run "
-    "`baton init` to start a new one"
-)
 # Catalog.search ranks at most this many matches per table: see its docstring.
 SEARCH_RANK_WINDOW = 2_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -54,217 +50,7 @@ SUMMARY_COLUMNS = {
 }
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
 # --- migrations -------------------------------------------------------------------------
-
-
-def _m001_initial(db: sqlite_utils.Database) -> None:
-    db.table("models").create(
-        {
-            "id": str,
-            "name": str,
-            "description": str,
-            "tags": str,
-            "file_name": str,
-            "format": str,
-            "framework": str,
-            "framework_version": str,
-            "estimator": str,
-            "task": str,
-            "classes": str,
-            "features": str,
-            "params": int,
-            "size_bytes": int,
-            "sha256": str,
-            "info": str,
-            "safety": str,
-            "created_at": str,
-        },
-        pk="id",
-        not_null={"name", "format", "sha256", "created_at"},
-    )
-    db.table("models").create_index(["name"], unique=True)
-    db.table("datasets").create(
-        {
-            "id": str,
-            "name": str,
-            "description": str,
-            "tags": str,
-            "role": str,
-            "file_name": str,
-            "format": str,
-            "sha256": str,
-            "fingerprint": str,
-            "rows": int,
-            "columns": str,
-            "column_names": str,
-            "target": str,
-            "id_column": str,
-            "profile": str,
-            "created_at": str,
-        },
-        pk="id",
-        not_null={"name", "format", "sha256", "fingerprint", "created_at"},
-    )
-    db.table("datasets").create_index(["name"], unique=True)
-    db.table("models").enable_fts(
-        ["name", "description", "tags", "estimator", "file_name"],
-        fts_version="FTS5",
-        create_triggers=True,
-        tokenize="unicode61",
-    )
-    db.table("datasets").enable_fts(
-        ["name", "description", "tags", "column_names", "file_name"],
-        fts_version="FTS5",
-        create_triggers=True,
-        tokenize="unicode61",
-    )
-
-
-def _m002_trust_and_handovers(db: sqlite_utils.Database) -> None:
-    db.table("trusted_keys").create(
-        {
-            "fingerprint": str,
-            "name": str,
-            "email": str,
-            "public_pem": str,
-            "trusted_at": str,
-            "revoked_at": str,
-            "revoked_reason": str,
-        },
-        pk="fingerprint",
-        not_null={"name", "public_pem", "trusted_at"},
-    )
-    db.table("handovers").create(
-        {
-            "id": str,
-            "direction": str,  # "sent" (packed here) or "received" (opened here)
-            "name": str,
-            "version": str,
-            "root_digest": str,
-            "signature_sha256": str,
-            "signer_fingerprint": str,
-            "path": str,
-            "status": str,
-            "contract": str,
-            "created_at": str,
-        },
-        pk="id",
-        not_null={"direction", "name", "version", "root_digest", "created_at"},
-    )
-    db.table("handovers").create_index(["direction", "name", "version"])
-    db.table("reviews").create(
-        {
-            "id": str,
-            "handover_id": str,
-            "decision": str,
-            "comment": str,
-            "reviewer": str,
-            "reviewer_fingerprint": str,
-            "receipt": str,
-            "created_at": str,
-        },
-        pk="id",
-        foreign_keys=[("handover_id", "handovers", "id")],
-        not_null={"handover_id", "decision", "created_at"},
-    )
-
-
-def _m003_measurements_and_contracts(db: sqlite_utils.Database) -> None:
-    for table in ("evaluations", "profiles"):
-        db.table(table).create(
-            {
-                "id": str,
-                "model_id": str,
-                "dataset_id": str,
-                "predictions_sha256": str,
-                "result": str,
-                "created_at": str,
-            },
-            pk="id",
-            foreign_keys=[("model_id", "models", "id"), ("dataset_id", "datasets", "id")],
-            not_null={"model_id", "dataset_id", "result", "created_at"},
-        )
-        db.table(table).create_index(["model_id", "dataset_id", "created_at"])
-    db.table("contracts").create(
-        {
-            "id": str,
-            "name": str,
-            "version": str,
-            "model_id": str,
-            "body": str,
-            "created_at": str,
-            "updated_at": str,
-        },
-        pk="id",
-        foreign_keys=[("model_id", "models", "id")],
-        not_null={"name", "version", "body", "created_at"},
-    )
-    db.table("contracts").create_index(["name", "version"], unique=True)
-
-
-def _m004_reproductions(db: sqlite_utils.Database) -> None:
-    db.table("reproductions").create(
-        {
-            "id": str,
-            "root_digest": str,
-            "name": str,
-            "version": str,
-            "result": str,
-            "created_at": str,
-        },
-        pk="id",
-        not_null={"root_digest", "result", "created_at"},
-    )
-    db.table("reproductions").create_index(["root_digest", "created_at"])
-
-
-def _m005_search_prefixes_and_list_order(db: sqlite_utils.Database) -> None:
-    """Prefix indexes for 1-3 letter prefixes, and indexes for the newest-first lists.
-
-    Without a prefix index FTS5 answers ``"s"*`` by merging the entries of every word that
-    starts with "s"; with 100 k models that alone takes tens of milliseconds per keystroke.
-    FTS5 options cannot be altered, so each full-text table is created again (same name,
-    columns, tokenizer and external content; the triggers that keep it in step refer to it by
-    name and stay as they are) and rebuilt from its table.
-    """
-    for table in ("models", "datasets"):
-        fts = f"{table}_fts"
-        columns = [row[1] for row in db.execute(f"PRAGMA table_info([{fts}])").fetchall()]
-        db.execute(f"DROP TABLE [{fts}]")
-        db.execute(
-            f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 (\n"
-            f"    {', '.join(f'[{c}]' for c in columns)},\n"
-            "    tokenize='unicode61',\n"
-            f"    content=[{table}],\n"
-            "    prefix='1 2 3'\n"
-            ")"
-        )
-        db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES('rebuild')")
-        # list_models / list_datasets: ORDER BY created_at DESC, name, read from an index.
-        db.execute(
-            f"CREATE INDEX [idx_{table}_created_at_desc_name] ON [{table}] (created_at DESC, name)"
-        )
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    apply: Callable[[sqlite_utils.Database], None]
-
-
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "initial", _m001_initial),
-    Migration(2, "trust_and_handovers", _m002_trust_and_handovers),
-    Migration(3, "measurements_and_contracts", _m003_measurements_and_contracts),
-    Migration(4, "reproductions", _m004_reproductions),
-    Migration(5, "search_prefixes_and_list_order", _m005_search_prefixes_and_list_order),
-)
-SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
 # --- the catalog ------------------------------------------------------------------------
@@ -294,6 +80,9 @@ class Catalog:
             raise CatalogError(f"cannot create the Baton home {self.home}: {exc.strerror}") from exc
         self.path = self.home / "catalog.db"
         self.objects = ObjectStore(self.home / "objects")
+        self.handovers = Handovers(self)
+        self.drafts = Drafts(self)
+        self.trusted_keys = TrustedKeys(self)
         try:
             self.conn = _connect(self.path)
             self.db = sqlite_utils.Database(self.conn)
@@ -375,7 +164,11 @@ class Catalog:
                         )
                     migration.apply(self.db)
                     self.db.table("migrations").insert(
-                        {"version": migration.version, "name": migration.name, "applied_at": _now()}
+                        {
+                            "version": migration.version,
+                            "name": migration.name,
+                            "applied_at": timestamp(),
+                        }
                     )
                     self.conn.execute(f"PRAGMA user_version={migration.version}")
 
@@ -450,18 +243,18 @@ class Catalog:
 
     def add_model(self, record: dict[str, Any]) -> dict:
         """Insert a model record (already introspected; its file already in the store)."""
-        row = _encode(record)
+        row = encode(record)
         row.setdefault("id", uuid.uuid4().hex)
-        row.setdefault("created_at", _now())
+        row.setdefault("created_at", timestamp())
         with self.write() as db:
             self._check_new_name("models", row["name"])
             db.table("models").insert(row)
         return self.get_model(row["name"])
 
     def add_dataset(self, record: dict[str, Any]) -> dict:
-        row = _encode(record)
+        row = encode(record)
         row.setdefault("id", uuid.uuid4().hex)
-        row.setdefault("created_at", _now())
+        row.setdefault("created_at", timestamp())
         row["column_names"] = " ".join(c["name"] for c in record.get("columns", []))
         with self.write() as db:
             self._check_new_name("datasets", row["name"])
@@ -493,7 +286,7 @@ class Catalog:
                     f"input features, not {len(names)}"
                 )
             info = {**(current.get("info") or {}), "features_source": source}
-            db.table("models").update(current["id"], _encode({"features": features, "info": info}))
+            db.table("models").update(current["id"], encode({"features": features, "info": info}))
         return self.get_model(model["id"])
 
     def _get(self, table: str, name_or_id: str) -> dict:
@@ -509,13 +302,40 @@ class Catalog:
                 else f" The catalog has no {table} yet."
             )
             raise NotFound(f"no {kind} named {name_or_id!r} in the catalog.{hint}")
-        return _decode(rows[0], table)
+        return decode(rows[0], table)
 
     def get_model(self, name_or_id: str) -> dict:
         return self._get("models", name_or_id)
 
     def get_dataset(self, name_or_id: str) -> dict:
         return self._get("datasets", name_or_id)
+
+    def model_names_with_sha256(self, sha256: str) -> list[str]:
+        """The catalog models made from the file with this digest (each read another way)."""
+        rows = self.db.table("models").rows_where("sha256 = ?", [sha256], select="name")
+        return [r["name"] for r in rows]
+
+    def dataset_read_alike(
+        self, sha256: str, target: str | None, id_column: str | None
+    ) -> str | None:
+        """The name of a dataset imported from the file with this digest and read with this
+        target and id column, or None."""
+        rows = list(
+            self.db.table("datasets").rows_where(
+                "sha256 = ? and coalesce(target, '') = ? and coalesce(id_column, '') = ?",
+                [sha256, target or "", id_column or ""],
+                select="name",
+                limit=1,
+            )
+        )
+        return rows[0]["name"] if rows else None
+
+    def free_name(self, table: Literal["models", "datasets"], base: str) -> str:
+        """``base``, or ``base-2``, ``base-3``… whichever no record of ``table`` has yet."""
+        name, n = base, 2
+        while self.db.table(table).count_where("name = ?", [name]):
+            name, n = f"{base}-{n}", n + 1
+        return name
 
     def _list(self, table: str, limit: int | None, offset: int, summary: bool) -> list[dict]:
         rows = self.db.table(table).rows_where(
@@ -524,7 +344,7 @@ class Catalog:
             limit=limit,
             offset=offset,
         )
-        return [_decode(r, table) for r in rows]
+        return [decode(r, table) for r in rows]
 
     def list_models(
         self, limit: int | None = None, offset: int = 0, *, summary: bool = False
@@ -553,11 +373,11 @@ class Catalog:
             "dataset_id": dataset["id"],
             "predictions_sha256": predictions_sha256,
             "result": json.dumps(result, sort_keys=True),
-            "created_at": _now(),
+            "created_at": timestamp(),
         }
         with self.write() as db:
             db.table(table).insert(row)
-        return _decode(row, table)
+        return decode(row, table)
 
     def latest_measurement(self, table: str, model: dict, dataset: dict) -> dict | None:
         rows = list(
@@ -568,7 +388,7 @@ class Catalog:
                 limit=1,
             )
         )
-        return _decode(rows[0], table) if rows else None
+        return decode(rows[0], table) if rows else None
 
     def evaluation_with_predictions(self, model: dict, dataset: dict, sha: str) -> dict | None:
         """The evaluation of ``model`` on ``dataset`` that stored the predictions ``sha``."""
@@ -580,7 +400,24 @@ class Catalog:
                 limit=1,
             )
         )
-        return _decode(rows[0], "evaluations") if rows else None
+        return decode(rows[0], "evaluations") if rows else None
+
+    def last_measured_dataset_id(self, model_id: str) -> str | None:
+        """The dataset of the model's most recent evaluation or profile, if any."""
+        best: tuple[str, str] | None = None
+        for table in ("evaluations", "profiles"):
+            rows = list(
+                self.db.table(table).rows_where(
+                    "model_id = ?",
+                    [model_id],
+                    select="dataset_id, created_at",
+                    order_by="created_at desc, rowid desc",
+                    limit=1,
+                )
+            )
+            if rows and (best is None or rows[0]["created_at"] > best[1]):
+                best = (rows[0]["dataset_id"], rows[0]["created_at"])
+        return best[0] if best else None
 
     def handover_history(self) -> list[dict]:
         """Every bundle packed or received here, oldest first: direction, name, version,
@@ -647,7 +484,7 @@ class Catalog:
             row = rows.get((table, rowid))
             if row is None:
                 continue  # not in the table (only if the index and the table disagree)
-            record = _decode(row, table)
+            record = decode(row, table)
             record["kind"] = table[:-1]
             hits.append(record)
         return hits
@@ -657,69 +494,6 @@ def fts_query(text: str) -> str:
     """Turn what a user types into a safe FTS5 query: each word quoted, prefix-matched."""
     words = re.findall(r"\w+", text, flags=re.UNICODE)
     return " ".join(f'"{w}"*' for w in words)
-
-
-# Each JSON column and the type its value has; None stands for SQL NULL, never decoded.
-_JSON_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "tags": list,
-    "classes": (list, type(None)),
-    "features": list,
-    "info": dict,
-    "safety": dict,
-    "columns": list,
-    "profile": list,
-    "contract": dict,
-    "receipt": dict,
-    "result": dict,
-    "body": dict,
-}
-_INTEGER_COLUMNS = frozenset({"params", "size_bytes", "rows"})
-_STORED = {str: "text", bytes: "bytes", int: "a number", float: "a decimal number"}
-
-
-def _encode(record: dict[str, Any]) -> dict[str, Any]:
-    row = dict(record)
-    for key in _JSON_FIELDS:
-        if key in row and not isinstance(row[key], str | None):
-            row[key] = json.dumps(row[key], sort_keys=True)
-    return row
-
-
-def _row_label(table: str, row: dict[str, Any]) -> str:
-    name, row_id = row.get("name"), row.get("id")
-    ident = f"(id {jsonsafe.visible(str(row_id), 64)})" if row_id is not None else ""
-    if isinstance(name, str):
-        return f"the catalog's {table} row {name[:64]!r} {ident}".rstrip()
-    return f"the catalog's {table} row {ident}".rstrip()
-
-
-def _decode(row: dict[str, Any], table: str) -> dict[str, Any]:
-    """A catalog row as Python values, its JSON columns parsed and every column's type
-    checked, so damage on disk is one :class:`CatalogError` naming the row and column."""
-    record = dict(row)
-    for key, value in row.items():
-        if value is None:
-            continue
-        expected = str if key not in _INTEGER_COLUMNS else int
-        if type(value) is not expected:
-            wanted = "JSON text" if key in _JSON_FIELDS else _STORED[expected]
-            raise CatalogError(
-                f"{_row_label(table, row)}: {key} holds "
-                f"{_STORED.get(type(value), type(value).__name__)} where {wanted} belongs; "
-                f"{DAMAGED_HINT}"
-            )
-        if key in _JSON_FIELDS and isinstance(value, str):  # JSON columns are text, checked above
-            record[key] = jsonsafe.loads(
-                value,
-                source=f"{_row_label(table, row)}: {key}",
-                error=CatalogError,
-                expect=_JSON_FIELDS[key],
-                max_bytes=MAX_JSON_COLUMN_CHARS,
-                hint=DAMAGED_HINT,
-                path=table,
-            )
-    record.pop("column_names", None)
-    return record
 
 
 def _damaged(path: Path, reason: str) -> str:
@@ -758,25 +532,3 @@ def database_error(path: Path, exc: sqlite3.Error) -> CatalogError:
             "folder is writable and its disk is healthy"
         )
     return CatalogError(message, path=str(path))
-
-
-def sent_handovers(catalog: Catalog, limit: int | None = 500) -> list[dict[str, Any]]:
-    """Bundles packed here, newest first, each with the latest review recorded against it.
-
-    Each row: ``id``, ``name``, ``version``, ``status``, ``path``, ``root_digest``,
-    ``signer_fingerprint``, ``created_at``, and from the newest review (``None`` before
-    any receipt came back): ``decision``, ``reviewer``, ``reviewer_fingerprint``,
-    ``review_comment``, ``decided_at``.
-    """
-    cursor = catalog.conn.execute(
-        "select h.id, h.name, h.version, h.status, h.path, h.root_digest, "
-        "h.signer_fingerprint, h.created_at, r.decision, r.reviewer, "
-        "r.reviewer_fingerprint, r.comment as review_comment, r.created_at as decided_at "
-        "from handovers h left join reviews r on r.id = ("
-        "  select id from reviews where handover_id = h.id "
-        "  order by created_at desc, rowid desc limit 1) "
-        "where h.direction = 'sent' order by h.created_at desc, h.rowid desc limit ?",
-        [-1 if limit is None else limit],
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -20,7 +20,7 @@ import numpy as np
 
 from baton.core.catalog.store import Catalog
 from baton.core.data.importer import import_dataset, import_model
-from baton.core.handover import bundle, review, trust
+from baton.core.handover import packing, review, trust
 from baton.core.measure import runs as measure
 from baton.core.present import format_fingerprint
 
@@ -247,7 +247,7 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
         echo("3. Dana packs breast-cancer-lr 1 with agreed targets, and signs it")
         requires = ("accuracy>=0.93", "roc_auc>=0.97", "latency_p95_ms@1<=50", "memory_mb<=512")
         out = root / "breast-cancer-lr-1.baton"
-        packed = bundle.pack(
+        packed = packing.pack(
             ds,
             str(inputs["bc_lr"]),
             test=str(inputs["bc_test"]),
@@ -269,7 +269,7 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
             )
         echo(f"   wrote {out.name}: {packed.files} files, root digest {packed.root_digest[:16]}…")
         echo("4. Eli verifies the bundle offline")
-        summary = bundle.verify(mle, out)
+        summary = review.verify(mle, out)
         echo(
             f"   signed by {summary['signer_name']} ({summary['signer']}), {summary['files']} files intact"
         )

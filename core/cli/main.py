@@ -1002,7 +1002,7 @@ def contract_pack(
     new batch size) is measured now; figures that differ from the draft's are listed on
     stderr, and signed only after you agree (or with --accept-changes).
     """
-    from baton.core.handover.bundle import pack_draft
+    from baton.core.handover.packing import pack_draft
 
     def confirm(changes) -> bool:
         echo("Measured now, not as the draft shows:", err=True)
@@ -1216,7 +1216,7 @@ def pack(
     as_json,
 ) -> None:
     """Import, evaluate, profile, write the contract and sign a handover bundle."""
-    from baton.core.handover.bundle import pack as pack_bundle
+    from baton.core.handover.packing import pack as pack_bundle
 
     result = pack_bundle(
         obj.catalog(),

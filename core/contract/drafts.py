@@ -4,20 +4,18 @@ A draft is stored in the catalog (``contracts``) under its name and version. Its
 measured parts (model, datasets, results, environment) come from the latest evaluation
 and profile of the model on the test set, run now if missing; its written parts
 (intended use, limitations, targets with tolerances and notes) are the data
-scientist's. :func:`baton.core.handover.bundle.pack_draft` signs a draft with the figures it shows where they still
+scientist's. :func:`baton.core.handover.packing.pack_draft` signs a draft with the figures it shows where they still
 hold, measuring only what is stale or missing, and stores it again as signed.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
 from baton.core.catalog.home import identity
-from baton.core.catalog.store import Catalog, _decode, _now
+from baton.core.catalog.store import Catalog
 from baton.core.contract import document as contracts
 from baton.core.contract.targets import Target
 from baton.core.data.importer import model_summary
@@ -135,27 +133,9 @@ def save(catalog: Catalog, contract: dict, model: dict | None = None) -> dict[st
     """Store (insert or replace) a draft under its name and version."""
     contracts.check_contract(contract)
     identity = contract["identity"]
-    rows = list(
-        catalog.db.table("contracts").rows_where(
-            "name = ? and version = ?", [identity["name"], identity["version"]], limit=1
-        )
+    catalog.drafts.save(
+        identity["name"], identity["version"], contract, model["id"] if model else None
     )
-    body = json.dumps(contract, sort_keys=True)
-    with catalog.write() as db:
-        if rows:
-            db.table("contracts").update(rows[0]["id"], {"body": body, "updated_at": _now()})
-        else:
-            db.table("contracts").insert(
-                {
-                    "id": uuid.uuid4().hex,
-                    "name": identity["name"],
-                    "version": identity["version"],
-                    "model_id": model["id"] if model else None,
-                    "body": body,
-                    "created_at": _now(),
-                    "updated_at": _now(),
-                }
-            )
     return contract
 
 
@@ -165,19 +145,11 @@ def load(catalog: Catalog, ref: str) -> dict[str, Any]:
     if path.suffix == ".json" and path.is_file():
         return contracts.load_contract(path)
     name, _, version = ref.partition("@")
-    rows = [
-        _decode(r, "contracts")
-        for r in catalog.db.table("contracts").rows_where("name = ?", [name])
-    ]
+    rows = catalog.drafts.of_name(name)
     if version:
         rows = [r for r in rows if r["version"] == version]
     if not rows:
-        known = sorted(
-            {
-                f"{r['name']}@{r['version']}"
-                for r in catalog.db.table("contracts").rows_where(select="name, version")
-            }
-        )
+        known = sorted({f"{n}@{v}" for n, v in catalog.drafts.names_and_versions()})
         hint = (
             f" Known contracts: {', '.join(known)}."
             if known
@@ -189,20 +161,15 @@ def load(catalog: Catalog, ref: str) -> dict[str, Any]:
 
 
 def model_of(catalog: Catalog, contract: dict) -> dict:
-    rows = list(
-        catalog.db.table("contracts").rows_where(
-            "name = ? and version = ?",
-            [contract["identity"]["name"], contract["identity"]["version"]],
-            limit=1,
-        )
+    model_id = catalog.drafts.model_id(
+        contract["identity"]["name"], contract["identity"]["version"]
     )
-    if rows and rows[0]["model_id"]:
-        return catalog.get_model(rows[0]["model_id"])
-    sha = contract["model"].get("sha256")
-    found = list(catalog.db.table("models").rows_where("sha256 = ?", [sha], limit=1, select="name"))
+    if model_id:
+        return catalog.get_model(model_id)
+    found = catalog.model_names_with_sha256(contract["model"].get("sha256"))
     if not found:
         raise NotFound("the contract's model is not in this catalog")
-    return catalog.get_model(found[0]["name"])
+    return catalog.get_model(found[0])
 
 
 # --- listing drafts (the desktop's contract editor) ---------------------------------------
@@ -216,16 +183,11 @@ def list_drafts(catalog: Catalog, model: str | None = None) -> list[dict[str, An
     those stored without a model (``baton contract set`` under a new version) whose
     contract names the model's SHA-256.
     """
-    where, args = None, []
-    if model is not None:
+    if model is None:
+        rows = catalog.drafts.listing()
+    else:
         record = catalog.get_model(model)
-        where = "model_id = ? or (model_id is null and json_extract(body, '$.model.sha256') = ?)"
-        args = [record["id"], record["sha256"]]
-    rows = list(
-        catalog.db.table("contracts").rows_where(
-            where, args, select="name, version, model_id, created_at, updated_at"
-        )
-    )
+        rows = catalog.drafts.listing(record["id"], record["sha256"])
     latest: dict[str, str] = {}
     for row in rows:
         latest[row["name"]] = max(latest.get(row["name"], ""), row["updated_at"] or "")
@@ -238,29 +200,17 @@ def previous_draft(catalog: Catalog, name: str, version: str) -> dict[str, Any] 
     """The newest stored draft of ``name`` with a lower version than ``version``, or None."""
     rows = [
         r
-        for r in catalog.db.table("contracts").rows_where(
-            "name = ?", [name], select="id, name, version, body"
-        )
+        for r in catalog.drafts.of_name(name)
         if contracts.compare_versions(r["version"], version) < 0
     ]
     if not rows:
         return None
     rows.sort(key=lambda r: contracts.version_key(r["version"]))
-    return _decode(rows[-1], "contracts")["body"]
+    return rows[-1]["body"]
 
 
 def _versions(catalog: Catalog, name: str) -> tuple[list[str], list[str]]:
-    drafted = [
-        r["version"]
-        for r in catalog.db.table("contracts").rows_where("name = ?", [name], select="version")
-    ]
-    packed = [
-        r["version"]
-        for r in catalog.db.table("handovers").rows_where(
-            "name = ? and direction = 'sent'", [name], select="version"
-        )
-    ]
-    return drafted, packed
+    return catalog.drafts.versions(name), catalog.handovers.packed_versions(name)
 
 
 def next_version(catalog: Catalog, name: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
-import io
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -524,9 +523,3 @@ def describe(
         "profile": profile(table),
     }
     return record, loaded
-
-
-def to_parquet_bytes(table: pa.Table) -> bytes:
-    sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue()

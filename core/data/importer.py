@@ -20,7 +20,6 @@ from baton.core.data import declare
 from baton.core.data.models import detect_model_format, feature_names, name_features
 from baton.core.data.runner import Limits, run_task
 from baton.core.errors import FeatureMismatch, NotFound, UnsafeInput, UsageError
-from baton.core.fsutil import sha256_file
 from baton.core.progress import CancelToken, ProgressFn
 
 
@@ -330,7 +329,3 @@ def model_summary(record: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in record.items() if k != "info"}
     out.update(record.get("info") or {})
     return out
-
-
-def verify_sha(path: Path, expected: str) -> bool:
-    return sha256_file(path) == expected

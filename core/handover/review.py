@@ -15,6 +15,9 @@ Nobody approves their own handover: a receipt signed by one of the bundle's auth
 refused, whether its author tries to write it (:func:`decide`) or it arrives
 (:func:`verify_receipt`). A receipt is recorded against a bundle packed here only when its
 reviewer's key is trusted; otherwise the summary says it was not recorded.
+
+:func:`verify` takes either kind of ``.baton`` file, a bundle or a receipt; it lives here,
+above :mod:`baton.core.handover.bundle`, which knows nothing of receipts.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import importlib.resources
 import json
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,8 @@ import jsonschema
 import numpy as np
 
 from baton.core import jsonsafe
-from baton.core.catalog.store import Catalog, _decode, _encode, _now
+from baton.core.catalog.rows import timestamp
+from baton.core.catalog.store import Catalog
 from baton.core.contract.card import fmt_measured
 from baton.core.contract.targets import (
     BATCHED_METRICS,
@@ -54,6 +57,7 @@ from baton.core.handover import bundle as bundles
 from baton.core.handover import oms, safezip, trust
 from baton.core.handover.signed_zip import describe_opened, open_signed_zip
 from baton.core.measure import metrics
+from baton.core.measure import runs as measure
 from baton.core.measure.profiling import DEFAULT_BATCH_SIZES, latency_caveats
 from baton.core.progress import CancelToken, ProgressFn, no_progress
 
@@ -123,13 +127,13 @@ def reproduce(
             classes = declare.metric_classes(
                 c["model"].get("classes"), c["results"].get("positive_class")
             )
-            here_pred, here_proba, here_ids = bundles.measure.predictions_frame_to_arrays(
+            here_pred, here_proba, here_ids = measure.predictions_frame_to_arrays(
                 Path(params["out"]), classes
             )
             ds_pred, ds_proba, ds_ids = _ds_predictions(
                 folder / c["predictions"]["file"], classes, label
             )
-            y_true = bundles.measure.labels_of(folder / labels_info["file"], labels_info["target"])
+            y_true = measure.labels_of(folder / labels_info["file"], labels_info["target"])
             if len(ds_pred) != len(y_true):
                 raise VerificationError(
                     f"{label}: predictions/test.parquet has {len(ds_pred)} rows but the test labels have {len(y_true)}"
@@ -155,7 +159,7 @@ def reproduce(
             # The claimed batch sizes and every batch size a target names, so that no
             # target is left unmeasured here; the defaults only when nothing was claimed.
             claimed_batches = [row["batch_size"] for row in c["results"].get("latency") or []]
-            batches = bundles.measure.batch_sizes_for(
+            batches = measure.batch_sizes_for(
                 c.get("targets") or [], base=claimed_batches or DEFAULT_BATCH_SIZES
             )
             profile = run_task(
@@ -187,27 +191,19 @@ def reproduce(
             "environment_here": profile["environment"],
             "targets": _target_rows(c, here_eval, profile),
             "evaluation_here": here_eval,
-            "created": _now(),
+            "created": timestamp(),
         }
         result.update(judge_reproduction(result))
-        with catalog.write() as db:
-            db.table("reproductions").insert(
-                {
-                    "id": uuid.uuid4().hex,
-                    "root_digest": opened.opened.root_digest,
-                    "name": opened.name,
-                    "version": opened.version,
-                    "result": json.dumps(result, default=str),
-                    "created_at": _now(),
-                }
-            )
+        catalog.handovers.add_reproduction(
+            opened.opened.root_digest, opened.name, opened.version, result
+        )
         report(5, 5, "Reproduced")
         return result
 
 
 def _ds_predictions(path: Path, classes, label: str):
     try:
-        return bundles.measure.predictions_frame_to_arrays(path, classes)
+        return measure.predictions_frame_to_arrays(path, classes)
     except (KeyError, ValueError) as exc:
         raise VerificationError(
             f"{label}: predictions/test.parquet lacks the prediction or row_id column ({exc})"
@@ -454,12 +450,7 @@ def judge_reproduction(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def latest_reproduction(catalog: Catalog, root_digest: str) -> dict[str, Any] | None:
-    rows = list(
-        catalog.db.table("reproductions").rows_where(
-            "root_digest = ?", [root_digest], order_by="created_at desc, rowid desc", limit=1
-        )
-    )
-    return _decode(rows[0], "reproductions")["result"] if rows else None
+    return catalog.handovers.latest_reproduction(root_digest)
 
 
 # --- receipts ---------------------------------------------------------------------------
@@ -549,7 +540,7 @@ def decide(
                 **{k: me[k] for k in ("name", "email", "fingerprint")},
                 "public_key": trust.my_public_pem(catalog.home).decode(),
             },
-            "created": _now(),
+            "created": timestamp(),
             "reproduced": _reproduced_summary(
                 latest_reproduction(catalog, opened.opened.root_digest)
             ),
@@ -568,7 +559,7 @@ def decide(
             shutil.rmtree(folder, ignore_errors=True)
         handover = _handover(catalog, "received", review["bundle"])
         if handover:
-            _record_review(catalog, handover, review, "received")
+            catalog.handovers.record_review(handover["id"], review)
         return {"file": str(out), **review}
 
 
@@ -602,20 +593,13 @@ def is_receipt(path: str | Path) -> bool:
 
 
 def _handover(catalog: Catalog, direction: str, binding: dict) -> dict | None:
-    rows = list(
-        catalog.db.table("handovers").rows_where(
-            "direction = ? and name = ? and version = ? and root_digest = ? and signature_sha256 = ?",
-            [
-                direction,
-                binding["name"],
-                binding["version"],
-                binding["root_digest"],
-                binding["signature_sha256"],
-            ],
-            limit=1,
-        )
+    return catalog.handovers.find(
+        direction,
+        binding["name"],
+        binding["version"],
+        binding["root_digest"],
+        binding["signature_sha256"],
     )
-    return rows[0] if rows else None
 
 
 def _bundle_authors(catalog: Catalog, binding: dict) -> set[str]:
@@ -625,41 +609,8 @@ def _bundle_authors(catalog: Catalog, binding: dict) -> set[str]:
     for direction in ("sent", "received"):
         row = _handover(catalog, direction, binding)
         if row:
-            contract = _decode(row, "handovers")["contract"]
-            authors |= {a["fingerprint"] for a in contract["identity"]["authors"]}
+            authors |= {a["fingerprint"] for a in row["contract"]["identity"]["authors"]}
     return authors
-
-
-def _record_review(catalog: Catalog, handover: dict, review: dict, status_prefix: str) -> None:
-    with catalog.write() as db:
-        exists = db.table("reviews").count_where(
-            "handover_id = ? and reviewer_fingerprint = ? and created_at = ?",
-            [handover["id"], review["reviewer"]["fingerprint"], review["created"]],
-        )
-        if not exists:
-            db.table("reviews").insert(
-                _encode(
-                    {
-                        "id": uuid.uuid4().hex,
-                        "handover_id": handover["id"],
-                        "decision": review["decision"],
-                        "comment": review["comment"],
-                        "reviewer": review["reviewer"]["name"],
-                        "reviewer_fingerprint": review["reviewer"]["fingerprint"],
-                        "receipt": review,
-                        "created_at": review["created"],
-                    }
-                )
-            )
-        # The newest decision wins: replaying an older receipt must not undo a later one.
-        latest = next(
-            db.query(
-                "select decision from reviews where handover_id = ? "
-                "order by created_at desc, rowid desc limit 1",
-                [handover["id"]],
-            )
-        )
-        db.table("handovers").update(handover["id"], {"status": latest["decision"]})
 
 
 def verify_receipt(
@@ -706,8 +657,22 @@ def verify_receipt(
                 "not recorded: it answers a bundle that was not packed in this catalog"
             )
         else:
-            _record_review(catalog, sent, review, "sent")
+            catalog.handovers.record_review(sent["id"], review)
             summary["recorded"] = True
         return summary
     finally:
         opened.close()
+
+
+def verify(
+    catalog: Catalog,
+    path: str | Path,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Verify a bundle or a review receipt; returns a summary (``trusted`` may be False)."""
+    if is_receipt(path):
+        return verify_receipt(catalog, path, progress=progress, cancel=cancel)
+    with bundles.open_bundle(catalog, path, progress=progress, cancel=cancel) as bundle:
+        return bundle.summary()

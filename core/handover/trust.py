@@ -19,7 +19,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from baton.core.catalog.home import IDENTITY_FILE, identity, key_dir
-from baton.core.catalog.store import Catalog, _now
+from baton.core.catalog.rows import timestamp
+from baton.core.catalog.store import Catalog
 from baton.core.errors import KeyError_, NotFound, UntrustedSigner, UsageError
 from baton.core.fsutil import atomic_write_bytes
 from baton.core.handover import keys
@@ -61,7 +62,7 @@ def create_identity(catalog: Catalog, name: str, email: str, passphrase: str) ->
         "name": name.strip(),
         "email": email,
         "fingerprint": keys.fingerprint(pem),
-        "created_at": _now(),
+        "created_at": timestamp(),
     }
     atomic_write_bytes(folder / IDENTITY_FILE, json.dumps(me, indent=2).encode())
     atomic_write_bytes(folder / "signing-key.pub", pem)
@@ -80,19 +81,7 @@ def my_public_pem(home: Path) -> bytes:
 
 
 def _insert_trusted(catalog: Catalog, fp: str, name: str, email: str | None, pem: bytes) -> None:
-    with catalog.write() as db:
-        db.table("trusted_keys").upsert(
-            {
-                "fingerprint": fp,
-                "name": name,
-                "email": email,
-                "public_pem": pem.decode("ascii"),
-                "trusted_at": _now(),
-                "revoked_at": None,
-                "revoked_reason": None,
-            },
-            pk="fingerprint",
-        )
+    catalog.trusted_keys.put(fp, name, email, pem.decode("ascii"))
 
 
 def trust_key(
@@ -128,8 +117,7 @@ def key_status(catalog: Catalog, fp: str) -> str:
 
 
 def _row(catalog: Catalog, fp: str) -> dict[str, Any] | None:
-    rows = list(catalog.db.table("trusted_keys").rows_where("fingerprint = ?", [fp]))
-    return rows[0] if rows else None
+    return catalog.trusted_keys.get(fp)
 
 
 def _stored(catalog: Catalog, fp: str) -> dict[str, Any]:
@@ -144,7 +132,7 @@ def find_key(catalog: Catalog, text: str) -> dict[str, Any]:
     prefix = "".join(text.split()).lower()
     if len(prefix) < 8 or any(c not in "0123456789abcdef" for c in prefix):
         raise UsageError(f"{text!r} is not a fingerprint: give at least 8 hex digits")
-    rows = list(catalog.db.table("trusted_keys").rows_where("fingerprint like ?", [prefix + "%"]))
+    rows = catalog.trusted_keys.with_prefix(prefix)
     if not rows:
         raise NotFound(f"no trusted key has the fingerprint {format_fingerprint(prefix)}")
     if len(rows) > 1:
@@ -156,15 +144,12 @@ def revoke_key(catalog: Catalog, fingerprint_text: str, reason: str) -> dict[str
     if not reason.strip():
         raise UsageError("--reason must say why the key is revoked")
     row = find_key(catalog, fingerprint_text)
-    with catalog.write() as db:
-        db.table("trusted_keys").update(
-            row["fingerprint"], {"revoked_at": _now(), "revoked_reason": reason.strip()}
-        )
+    catalog.trusted_keys.revoke(row["fingerprint"], reason.strip())
     return _stored(catalog, row["fingerprint"])
 
 
 def list_keys(catalog: Catalog) -> list[dict[str, Any]]:
-    return list(catalog.db.table("trusted_keys").rows_where(order_by="trusted_at"))
+    return catalog.trusted_keys.listing()
 
 
 def lookup(catalog: Catalog):

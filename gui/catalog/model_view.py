@@ -453,7 +453,7 @@ class ModelPage(QWidget):
             return not needed or needed == set(names)
 
         datasets.sort(key=lambda d: not fits(d))
-        last = self._last_measured_dataset_id(catalog) if catalog else None
+        last = catalog.last_measured_dataset_id(self.record["id"]) if catalog else None
         checked_on = ((self.record or {}).get("safety") or {}).get("checked_on")
         preferred = (
             next((d["name"] for d in datasets if d["id"] == last), None)
@@ -488,23 +488,6 @@ class ModelPage(QWidget):
         ):
             w.setEnabled(has)
         self.load_measurements()
-
-    def _last_measured_dataset_id(self, catalog) -> str | None:
-        """The dataset of this model's most recent evaluation or profile, if any."""
-        best: tuple[str, str] | None = None
-        for table in ("evaluations", "profiles"):
-            rows = list(
-                catalog.db[table].rows_where(
-                    "model_id = ?",
-                    [self.record["id"]],
-                    select="dataset_id, created_at",
-                    order_by="created_at desc, rowid desc",
-                    limit=1,
-                )
-            )
-            if rows and (best is None or rows[0]["created_at"] > best[1]):
-                best = (rows[0]["dataset_id"], rows[0]["created_at"])
-        return best[0] if best else None
 
     def dataset_name(self) -> str | None:
         return self.dataset_choice.currentData()

@@ -39,16 +39,7 @@ def received_rows(catalog) -> list[dict[str, Any]]:
     is still there), ``signer_fingerprint``, ``signer`` (grouped), ``signer_name``,
     ``root_digest``, ``created_at``.
     """
-    if "handovers" not in catalog.db.table_names():
-        return []
-    rows = list(
-        catalog.db["handovers"].rows_where(
-            "direction = ?",
-            ["received"],
-            order_by="created_at desc, rowid desc",
-            select="id, name, version, status, path, signer_fingerprint, root_digest, created_at",
-        )
-    )
+    rows = catalog.handovers.received()
     if not rows:  # the key modules (and cryptography) load only when there is a row
         return []
     from baton.core.handover import trust
@@ -75,14 +66,12 @@ def received_rows(catalog) -> list[dict[str, Any]]:
 def sent_rows(catalog) -> list[dict[str, Any]]:
     """Bundles packed here (newest first) with the decision their reviewer sent back.
 
-    Each row is :func:`baton.core.catalog.store.sent_handovers`' plus ``label``,
+    Each row is :meth:`baton.core.catalog.handovers.Handovers.sent`'s plus ``label``,
     ``status_text`` ("awaiting review", "accepted", …), ``decided_by`` ("Eli Engineer",
     or None) and ``exists``.
     """
-    from baton.core.catalog.store import sent_handovers
-
     out = []
-    for row in sent_handovers(catalog):
+    for row in catalog.handovers.sent():
         status = row.get("decision") or row.get("status") or "packed"
         out.append(
             {

@@ -7,6 +7,7 @@ so the window starts without them.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +189,7 @@ def export_job(
     budget_s: float,
     confirm=None,
 ):
-    """Store the draft as it is on screen, then sign it as a bundle (``bundle.pack_draft``).
+    """Store the draft as it is on screen, then sign it as a bundle (``packing.pack_contract``).
 
     The passphrase is tried first, so a wrong one writes nothing, not even the draft.
     ``confirm(changes, cancel)`` decides whether figures that differ from the draft's are
@@ -197,17 +198,19 @@ def export_job(
 
     def job(catalog, progress, cancel) -> dict[str, Any]:
         from baton.core.contract import drafts
-        from baton.core.handover import bundle, trust
+        from baton.core.handover import packing, trust
 
         progress(None, None, "Unlocking the signing key")
-        trust.load_signing_key(catalog.home, passphrase)
+        signing_key = trust.load_signing_key(catalog.home, passphrase)
         cancel.check()
-        drafts.save(catalog, contract, catalog.get_model(model))
-        identity = contract["identity"]
-        result = bundle.pack_draft(
+        # What the screen showed when the export began: the editor keeps its own copy.
+        shown = copy.deepcopy(contract)
+        record = catalog.get_model(model)
+        drafts.save(catalog, shown, record)
+        result = packing.pack_contract(
             catalog,
-            f"{identity['name']}@{identity['version']}",
-            passphrase=passphrase,
+            packing.draft_from_contract(catalog, shown, record),
+            signing_key=signing_key,
             out=out,
             include=include,
             budget_s=budget_s,

@@ -1,6 +1,6 @@
 """File › Export bundle…: sign the open contract draft into ``NAME-VERSION.baton``.
 
-The dialog gathers what ``core.handover.bundle.pack_draft`` needs — my key's passphrase, which of
+The dialog gathers what ``core.handover.packing.pack_contract`` needs — my key's passphrase, which of
 the train and validation sets travel in the bundle (a set left out is still listed in
 the contract by its fingerprint), the destination — and runs it on the worker with
 progress and Cancel. Packing signs the figures the editor showed where they still hold
@@ -402,7 +402,7 @@ class ExportDialog(QDialog):
         self._update()
 
     def includes(self) -> tuple[str, ...]:
-        """The roles whose rows travel in the bundle (``pack_draft``'s ``include``)."""
+        """The roles whose rows travel in the bundle (``pack_contract``'s ``include``)."""
         return tuple(role for role, box in self.include.items() if box.isChecked())
 
     def _destination_problem(self) -> str:
@@ -479,7 +479,7 @@ class ExportDialog(QDialog):
         self.key_message.show_message(f"The key was not created: {message}", "error")
 
     def start_export(self) -> None:
-        """Run ``bundle.pack_draft`` on the worker (after storing the draft as shown)."""
+        """Run ``packing.pack_contract`` on the worker (after storing the draft as shown)."""
         from baton.gui.common.review_worker import submit
 
         if not self.export_button.isEnabled():

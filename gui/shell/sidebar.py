@@ -52,12 +52,6 @@ ROLE_KIND = Qt.ItemDataRole.UserRole
 ROLE_RECORD = Qt.ItemDataRole.UserRole + 1
 
 
-def _rows(catalog, table: str, where: str | None, args: list, order_by: str) -> list[dict]:
-    if table not in catalog.db.table_names():
-        return []
-    return list(catalog.db[table].rows_where(where, args, order_by=order_by, limit=LIMIT))
-
-
 def _matches(text: str, *fields: Any) -> bool:
     words = text.lower().split()
     hay = " ".join(str(f) for f in fields if f).lower()
@@ -78,7 +72,7 @@ def load_sections(catalog, query: str = "") -> dict[str, list[dict]]:
 
     sent = sent_rows(catalog)[:LIMIT]
     received = received_rows(catalog)[:LIMIT]
-    keys = _rows(catalog, "trusted_keys", None, [], "name")
+    keys = catalog.trusted_keys.listing(order_by="name", limit=LIMIT)
     if query:
         # These tables have no full-text index yet: match every word against the fields.
         sent = [

@@ -44,7 +44,8 @@ import time
 import uuid
 from pathlib import Path
 
-from baton.core.catalog.store import SEARCH_RANK_WINDOW, Catalog, _decode, fts_query
+from baton.core.catalog.rows import decode as _decode
+from baton.core.catalog.store import SEARCH_RANK_WINDOW, Catalog, fts_query
 
 SEARCH_P99_GOAL_MS = 10.0
 FIRST_PAGE_GOAL_MS = 100.0

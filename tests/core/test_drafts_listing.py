@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from baton.core.catalog.store import sent_handovers
+from baton.core.catalog.handovers import sent_handovers
 from baton.core.contract import drafts
 from tests.core.test_contract import make_contract
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -51,3 +52,58 @@ def test_import_linter_contract_holds(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 kept, 0 broken" in result.stdout
+
+
+# SQLite's and sqlite-utils' ways of running a query or reading a table.
+SQL_CALLS = ("execute", "executescript", "rows_where", "count_where", "table_names")
+
+
+def _sql_outside_the_catalog(path: Path) -> list[str]:
+    """Where a module outside ``core/catalog/`` reaches into the catalog's SQL: a ``.db``
+    attribute, a query call (:data:`SQL_CALLS`), or a private name of the catalog package
+    (imported, or read from a name imported from it)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    where = path.relative_to(ROOT)
+    found = []
+    from_catalog: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "baton.core.catalog"
+        ):
+            for alias in node.names:
+                if alias.name.startswith("_"):
+                    found.append(f"{where}:{node.lineno}: imports {alias.name} from {node.module}")
+                from_catalog.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("baton.core.catalog") and alias.asname:
+                    from_catalog.add(alias.asname)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            if node.attr == "db":
+                found.append(f"{where}:{node.lineno}: reads .db")
+            elif (
+                node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in from_catalog
+            ):
+                found.append(f"{where}:{node.lineno}: uses {node.value.id}.{node.attr}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in SQL_CALLS
+        ):
+            found.append(f"{where}:{node.lineno}: calls .{node.func.attr}(")
+    return found
+
+
+def test_only_the_catalog_package_speaks_sql():
+    """Queries have one owner: everything else calls the catalog's named methods."""
+    catalog = ROOT / "core" / "catalog"
+    found = []
+    for part in ("core", "gui"):
+        for path in sorted((ROOT / part).rglob("*.py")):
+            if catalog not in path.parents:
+                found += _sql_outside_the_catalog(path)
+    assert not found, "SQL outside core/catalog/:\n" + "\n".join(found)

@@ -13,7 +13,7 @@ from baton.core.contract import document as contracts
 from baton.core.contract import drafts
 from baton.core.data.importer import import_dataset, import_model
 from baton.core.errors import BatonError, Cancelled
-from baton.core.handover import bundle, trust
+from baton.core.handover import bundle, packing, trust
 from baton.core.measure import runs as measure
 
 PASS = "correct horse battery"
@@ -54,7 +54,7 @@ def rows(catalog) -> dict[str, int]:
 def test_a_fresh_draft_is_signed_as_shown_without_measuring(bc, child_runs, tmp_path):
     shown = drafts.load(bc, "bc-lr@1")
     asked = []
-    result = bundle.pack_draft(
+    result = packing.pack_draft(
         bc, "bc-lr@1", passphrase=PASS, out=tmp_path / "bc-lr-1.baton", budget_s=0.05,
         confirm=asked.append,
     )  # fmt: skip
@@ -79,7 +79,7 @@ def test_a_new_target_batch_is_measured_alone_and_listed_before_signing(bc, chil
         asked.extend(changes)
         return True
 
-    result = bundle.pack_draft(
+    result = packing.pack_draft(
         bc, "bc-lr@1", passphrase=PASS, out=tmp_path / "b.baton", budget_s=0.05, confirm=confirm
     )
     assert [(task, p.get("batch_sizes")) for task, p in child_runs] == [("profile", [32])]
@@ -88,7 +88,7 @@ def test_a_new_target_batch_is_measured_alone_and_listed_before_signing(bc, chil
     assert any(line.startswith("results.latency[32].p95_ms: added ") for line in lines)
     # the new row's figures, not how they were sampled (clock, budget, machine load)
     added = [line.split(":")[0] for line in lines if line.startswith("results.latency[32]")]
-    assert added == [f"results.latency[32].{k}" for k in bundle.LATENCY_FIGURES]
+    assert added == [f"results.latency[32].{k}" for k in packing.LATENCY_FIGURES]
     signed = result.contract
     assert signed["results"]["metrics"] == shown["results"]["metrics"]
     old_rows = {r["batch_size"]: r for r in shown["results"]["latency"]}
@@ -110,7 +110,7 @@ def test_a_changed_package_version_is_measured_again(bc, child_runs, tmp_path):
         asked.extend(changes)
         return True
 
-    result = bundle.pack_draft(
+    result = packing.pack_draft(
         bc, "bc-lr@1", passphrase=PASS, out=tmp_path / "b.baton", budget_s=0.05, confirm=confirm
     )
     assert sorted(task for task, _ in child_runs) == ["predict", "profile"]
@@ -127,7 +127,7 @@ def test_stopping_before_signing_leaves_no_bundle_and_no_rows(bc, tmp_path):
     before = rows(bc)
     out = tmp_path / "b.baton"
     with pytest.raises(Cancelled, match="nothing was signed"):
-        bundle.pack_draft(bc, "bc-lr@1", passphrase=PASS, out=out, budget_s=0.05,
+        packing.pack_draft(bc, "bc-lr@1", passphrase=PASS, out=out, budget_s=0.05,
                           confirm=lambda changes: False)  # fmt: skip
     assert rows(bc) == before and not out.exists()
     assert drafts.load(bc, "bc-lr@1")["environment"]["packages"]["scikit-learn"] == "0.0.1"
@@ -143,7 +143,7 @@ def keyed(catalog):
 
 
 def pack_files(catalog, files, out, **kw):
-    return bundle.pack(
+    return packing.pack(
         catalog, str(files.lr_skops), test=str(files.bc_test_csv), target="target",
         name="bc-lr", version="1", passphrase=PASS, out=out,
         intended_use="Second reader", budget_s=0.05, **kw,
@@ -166,7 +166,7 @@ def test_a_pack_whose_signing_fails_changes_nothing(keyed, files, tmp_path, monk
     def broken(*a, **kw):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(bundle.oms, "sign_folder", broken)
+    monkeypatch.setattr(packing.oms, "sign_folder", broken)
     with pytest.raises(OSError):
         pack_files(keyed, files, tmp_path / "b.baton")
     assert rows(keyed) == dict.fromkeys(TABLES, 0)
@@ -181,7 +181,7 @@ def test_a_pack_that_succeeds_commits_everything_with_its_handover(keyed, files,
 
 def test_a_pack_with_a_test_set_the_model_cannot_read_changes_nothing(keyed, files, tmp_path):
     with pytest.raises(BatonError):
-        bundle.pack(
+        packing.pack(
             keyed, str(files.lr_skops), test=str(files.wine_csv), target="target",
             name="bc-lr", version="1", passphrase=PASS, out=tmp_path / "b.baton",
             intended_use="Second reader", budget_s=0.05,

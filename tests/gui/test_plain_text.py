@@ -250,12 +250,10 @@ def test_every_rich_text_use_in_the_gui_says_why_it_is_safe():
 
 def test_a_name_collision_is_shown_under_the_verified_banner(qtbot, world, homes):
     """Another key already sent a bundle of this name: the page says so, as the CLI does."""
-    from baton.core.handover import bundle
-
     contract = contract_of(read_members(world.bundle))
     name = contract["identity"]["name"]
     other = "ab" * 32
-    bundle._record(Catalog(homes.mle), "received", name, "99", "cd" * 32, "ef" * 32, other,
+    Catalog(homes.mle).handovers.record("received", name, "99", "cd" * 32, "ef" * 32, other,
                    homes.mle / "elsewhere.baton", "verified", contract)  # fmt: skip
     page = opened(qtbot, open_bundle_page(homes.mle, world.bundle), "verified")
     detail = page.banner.detail.text()

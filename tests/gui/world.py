@@ -15,7 +15,7 @@ from pathlib import Path
 
 from baton.core.catalog.store import Catalog
 from baton.core.cli import demo
-from baton.core.handover import bundle, trust
+from baton.core.handover import packing, trust
 
 PASSPHRASE = demo.DEMO_PASSPHRASE
 
@@ -49,7 +49,7 @@ def build_world(root: Path) -> World:
     ds = Catalog(root / "scientist")
     try:
         v2 = root / "breast-cancer-lr-2.baton"
-        bundle.pack(
+        packing.pack(
             ds,
             str(root / "inputs" / "breast_cancer_mlp.onnx"),
             test=str(root / "inputs" / "breast_cancer_test.csv"),

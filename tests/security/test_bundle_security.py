@@ -41,8 +41,7 @@ from hypothesis import strategies as st
 
 from baton.core.catalog.store import Catalog
 from baton.core.errors import UnsafeInput, UntrustedSigner, VerificationError
-from baton.core.handover import bundle as bundles
-from baton.core.handover import oms, safezip
+from baton.core.handover import oms, review, safezip
 from baton.core.present import format_fingerprint
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
@@ -763,12 +762,12 @@ def test_core_raises_typed_errors(world, private_tmp):
         pkl = rewrite(world.bundle, world.path("p.baton"),
                       lambda m: m.update({"x.pkl": evil_pickle(world.marker)}))  # fmt: skip
         with pytest.raises(UnsafeInput) as err:
-            bundles.verify(cat, pkl)
+            review.verify(cat, pkl)
         assert err.value.path == str(pkl)
         tampered = rewrite(world.bundle, world.path("t.baton"),
                            lambda m: m.update({"card.md": b"x"}))  # fmt: skip
         with pytest.raises(VerificationError) as err:
-            bundles.verify(cat, tampered)
+            review.verify(cat, tampered)
         assert err.value.path == "card.md"
     finally:
         cat.close()
@@ -778,7 +777,7 @@ def test_core_raises_typed_errors(world, private_tmp):
                            edit_contract(lambda c: c["identity"]["authors"][0].pop("public_key")),
                            resign=world.dana_key)  # fmt: skip
         with pytest.raises(UntrustedSigner):
-            bundles.verify(cat, stripped)
+            review.verify(cat, stripped)
     finally:
         cat.close()
     assert not world.marker.exists()

@@ -28,7 +28,6 @@ from baton.core import jsonsafe
 from baton.core.catalog.store import Catalog
 from baton.core.contract import document as contracts
 from baton.core.errors import CatalogError, ContractError, KeyError_, VerificationError
-from baton.core.handover import bundle as bundles
 from baton.core.handover import review, trust
 
 pytest.register_assert_rewrite("tests.handover")  # before the import below
@@ -181,7 +180,7 @@ def test_hostile_contract_in_a_signed_bundle(world, private_tmp, mangle, reason)
         Catalog(world.mle) as catalog,
         pytest.raises(VerificationError, match=re.escape(reason[:20])),
     ):
-        bundles.verify(catalog, bad)
+        review.verify(catalog, bad)
 
 
 @pytest.fixture

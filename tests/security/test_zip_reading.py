@@ -33,8 +33,7 @@ from hypothesis import strategies as st
 from baton.core import jsonsafe
 from baton.core.catalog.store import Catalog
 from baton.core.errors import BatonError, UnsafeInput, VerificationError
-from baton.core.handover import bundle as bundles
-from baton.core.handover import oms, signed_zip
+from baton.core.handover import oms, review, signed_zip
 from baton.core.handover.safezip import list_members, safe_extract
 
 pytest.register_assert_rewrite("tests.handover")  # before the imports below
@@ -444,7 +443,7 @@ def verify_refuses(world, private_tmp, path: Path, exc_type: type[BatonError], m
     catalog = Catalog(home)
     try:
         with pytest.raises(BatonError) as caught:
-            bundles.verify(catalog, path)
+            review.verify(catalog, path)
     finally:
         catalog.close()
     assert type(caught.value) is exc_type and str(caught.value) == message
@@ -672,7 +671,7 @@ def test_trusted_signer_signature_is_checked_before_anything_is_extracted(world,
     catalog = Catalog(world.mle)
     try:
         with staging_watch() as staged, pytest.raises(VerificationError, match="does not match"):
-            bundles.verify(catalog, bad)
+            review.verify(catalog, bad)
     finally:
         catalog.close()
     assert staged == []  # refused on model.sig alone: nothing else was inflated

@@ -1,0 +1,191 @@
+"""The handovers table and the two that hang off it: the bundles packed and received here,
+the review decisions recorded against them, and the reproductions run here.
+
+Reached as ``catalog.handovers``. Rows come back decoded (JSON columns parsed and checked),
+except the listings, which carry only plain columns.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from baton.core.catalog.rows import decode, encode, timestamp
+
+if TYPE_CHECKING:
+    from baton.core.catalog.store import Catalog
+
+
+class Handovers:
+    """The handover records of one catalog."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    def record(
+        self,
+        direction: str,
+        name: str,
+        version: str,
+        root_digest: str,
+        signature_sha256: str,
+        signer_fingerprint: str,
+        path: Path,
+        status: str,
+        contract: dict,
+    ) -> dict[str, Any]:
+        """Remember a bundle packed (``sent``) or opened (``received``) here.
+
+        A bundle already known under this direction, name, version and root digest is not
+        recorded twice: its row keeps its status and only learns the new path.
+        """
+        row = {
+            "id": uuid.uuid4().hex,
+            "direction": direction,
+            "name": name,
+            "version": version,
+            "root_digest": root_digest,
+            "signature_sha256": signature_sha256,
+            "signer_fingerprint": signer_fingerprint,
+            "path": str(Path(path).resolve()),
+            "status": status,
+            "contract": contract,
+            "created_at": timestamp(),
+        }
+        with self._catalog.write() as db:
+            existing = list(
+                db.table("handovers").rows_where(
+                    "direction = ? and name = ? and version = ? and root_digest = ?",
+                    [direction, name, version, root_digest],
+                    limit=1,
+                )
+            )
+            if existing:
+                db.table("handovers").update(existing[0]["id"], {"path": row["path"]})
+                return existing[0]
+            db.table("handovers").insert(encode(row))
+        return row
+
+    def find(
+        self, direction: str, name: str, version: str, root_digest: str, signature_sha256: str
+    ) -> dict[str, Any] | None:
+        """The handover bound to exactly this bundle (as a receipt names it), or None."""
+        rows = list(
+            self._catalog.db.table("handovers").rows_where(
+                "direction = ? and name = ? and version = ? and root_digest = ? "
+                "and signature_sha256 = ?",
+                [direction, name, version, root_digest, signature_sha256],
+                limit=1,
+            )
+        )
+        return decode(rows[0], "handovers") if rows else None
+
+    def packed_versions(self, name: str) -> list[str]:
+        """The versions packed here under exactly this name."""
+        return [
+            r["version"]
+            for r in self._catalog.db.table("handovers").rows_where(
+                "name = ? and direction = 'sent'", [name], select="version"
+            )
+        ]
+
+    def received(self) -> list[dict[str, Any]]:
+        """Bundles opened here, newest first: ``id``, ``name``, ``version``, ``status``,
+        ``path``, ``signer_fingerprint``, ``root_digest``, ``created_at``."""
+        if "handovers" not in self._catalog.db.table_names():
+            return []
+        return list(
+            self._catalog.db.table("handovers").rows_where(
+                "direction = ?",
+                ["received"],
+                order_by="created_at desc, rowid desc",
+                select="id, name, version, status, path, signer_fingerprint, root_digest, "
+                "created_at",
+            )
+        )
+
+    def sent(self, limit: int | None = 500) -> list[dict[str, Any]]:
+        """Bundles packed here, newest first, each with the latest review recorded against it.
+
+        Each row: ``id``, ``name``, ``version``, ``status``, ``path``, ``root_digest``,
+        ``signer_fingerprint``, ``created_at``, and from the newest review (``None`` before
+        any receipt came back): ``decision``, ``reviewer``, ``reviewer_fingerprint``,
+        ``review_comment``, ``decided_at``.
+        """
+        cursor = self._catalog.conn.execute(
+            "select h.id, h.name, h.version, h.status, h.path, h.root_digest, "
+            "h.signer_fingerprint, h.created_at, r.decision, r.reviewer, "
+            "r.reviewer_fingerprint, r.comment as review_comment, r.created_at as decided_at "
+            "from handovers h left join reviews r on r.id = ("
+            "  select id from reviews where handover_id = h.id "
+            "  order by created_at desc, rowid desc limit 1) "
+            "where h.direction = 'sent' order by h.created_at desc, h.rowid desc limit ?",
+            [-1 if limit is None else limit],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def record_review(self, handover_id: str, review: dict[str, Any]) -> None:
+        """Record a receipt's decision against a handover (once per reviewer and time); the
+        handover's status becomes the newest decision recorded."""
+        with self._catalog.write() as db:
+            exists = db.table("reviews").count_where(
+                "handover_id = ? and reviewer_fingerprint = ? and created_at = ?",
+                [handover_id, review["reviewer"]["fingerprint"], review["created"]],
+            )
+            if not exists:
+                db.table("reviews").insert(
+                    encode(
+                        {
+                            "id": uuid.uuid4().hex,
+                            "handover_id": handover_id,
+                            "decision": review["decision"],
+                            "comment": review["comment"],
+                            "reviewer": review["reviewer"]["name"],
+                            "reviewer_fingerprint": review["reviewer"]["fingerprint"],
+                            "receipt": review,
+                            "created_at": review["created"],
+                        }
+                    )
+                )
+            # The newest decision wins: replaying an older receipt must not undo a later one.
+            latest = next(
+                db.query(
+                    "select decision from reviews where handover_id = ? "
+                    "order by created_at desc, rowid desc limit 1",
+                    [handover_id],
+                )
+            )
+            db.table("handovers").update(handover_id, {"status": latest["decision"]})
+
+    def add_reproduction(
+        self, root_digest: str, name: str, version: str, result: dict[str, Any]
+    ) -> None:
+        """Keep a reproduction's result, found again by the bundle's root digest."""
+        with self._catalog.write() as db:
+            db.table("reproductions").insert(
+                {
+                    "id": uuid.uuid4().hex,
+                    "root_digest": root_digest,
+                    "name": name,
+                    "version": version,
+                    "result": json.dumps(result, default=str),
+                    "created_at": timestamp(),
+                }
+            )
+
+    def latest_reproduction(self, root_digest: str) -> dict[str, Any] | None:
+        """The result of the newest reproduction of this bundle here, or None."""
+        rows = list(
+            self._catalog.db.table("reproductions").rows_where(
+                "root_digest = ?", [root_digest], order_by="created_at desc, rowid desc", limit=1
+            )
+        )
+        return decode(rows[0], "reproductions")["result"] if rows else None
+
+
+def sent_handovers(catalog: Catalog, limit: int | None = 500) -> list[dict[str, Any]]:
+    """:meth:`Handovers.sent` of ``catalog``."""
+    return catalog.handovers.sent(limit)

@@ -1,0 +1,217 @@
+"""The catalog's schema as named migrations, applied in order and recorded in ``migrations``
+and ``PRAGMA user_version``: a catalog is migrated, never rebuilt."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db.table("models").create(
+        {
+            "id": str,
+            "name": str,
+            "description": str,
+            "tags": str,
+            "file_name": str,
+            "format": str,
+            "framework": str,
+            "framework_version": str,
+            "estimator": str,
+            "task": str,
+            "classes": str,
+            "features": str,
+            "params": int,
+            "size_bytes": int,
+            "sha256": str,
+            "info": str,
+            "safety": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "format", "sha256", "created_at"},
+    )
+    db.table("models").create_index(["name"], unique=True)
+    db.table("datasets").create(
+        {
+            "id": str,
+            "name": str,
+            "description": str,
+            "tags": str,
+            "role": str,
+            "file_name": str,
+            "format": str,
+            "sha256": str,
+            "fingerprint": str,
+            "rows": int,
+            "columns": str,
+            "column_names": str,
+            "target": str,
+            "id_column": str,
+            "profile": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"name", "format", "sha256", "fingerprint", "created_at"},
+    )
+    db.table("datasets").create_index(["name"], unique=True)
+    db.table("models").enable_fts(
+        ["name", "description", "tags", "estimator", "file_name"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61",
+    )
+    db.table("datasets").enable_fts(
+        ["name", "description", "tags", "column_names", "file_name"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61",
+    )
+
+
+def _m002_trust_and_handovers(db: sqlite_utils.Database) -> None:
+    db.table("trusted_keys").create(
+        {
+            "fingerprint": str,
+            "name": str,
+            "email": str,
+            "public_pem": str,
+            "trusted_at": str,
+            "revoked_at": str,
+            "revoked_reason": str,
+        },
+        pk="fingerprint",
+        not_null={"name", "public_pem", "trusted_at"},
+    )
+    db.table("handovers").create(
+        {
+            "id": str,
+            "direction": str,  # "sent" (packed here) or "received" (opened here)
+            "name": str,
+            "version": str,
+            "root_digest": str,
+            "signature_sha256": str,
+            "signer_fingerprint": str,
+            "path": str,
+            "status": str,
+            "contract": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"direction", "name", "version", "root_digest", "created_at"},
+    )
+    db.table("handovers").create_index(["direction", "name", "version"])
+    db.table("reviews").create(
+        {
+            "id": str,
+            "handover_id": str,
+            "decision": str,
+            "comment": str,
+            "reviewer": str,
+            "reviewer_fingerprint": str,
+            "receipt": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("handover_id", "handovers", "id")],
+        not_null={"handover_id", "decision", "created_at"},
+    )
+
+
+def _m003_measurements_and_contracts(db: sqlite_utils.Database) -> None:
+    for table in ("evaluations", "profiles"):
+        db.table(table).create(
+            {
+                "id": str,
+                "model_id": str,
+                "dataset_id": str,
+                "predictions_sha256": str,
+                "result": str,
+                "created_at": str,
+            },
+            pk="id",
+            foreign_keys=[("model_id", "models", "id"), ("dataset_id", "datasets", "id")],
+            not_null={"model_id", "dataset_id", "result", "created_at"},
+        )
+        db.table(table).create_index(["model_id", "dataset_id", "created_at"])
+    db.table("contracts").create(
+        {
+            "id": str,
+            "name": str,
+            "version": str,
+            "model_id": str,
+            "body": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("model_id", "models", "id")],
+        not_null={"name", "version", "body", "created_at"},
+    )
+    db.table("contracts").create_index(["name", "version"], unique=True)
+
+
+def _m004_reproductions(db: sqlite_utils.Database) -> None:
+    db.table("reproductions").create(
+        {
+            "id": str,
+            "root_digest": str,
+            "name": str,
+            "version": str,
+            "result": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"root_digest", "result", "created_at"},
+    )
+    db.table("reproductions").create_index(["root_digest", "created_at"])
+
+
+def _m005_search_prefixes_and_list_order(db: sqlite_utils.Database) -> None:
+    """Prefix indexes for 1-3 letter prefixes, and indexes for the newest-first lists.
+
+    Without a prefix index FTS5 answers ``"s"*`` by merging the entries of every word that
+    starts with "s"; with 100 k models that alone takes tens of milliseconds per keystroke.
+    FTS5 options cannot be altered, so each full-text table is created again (same name,
+    columns, tokenizer and external content; the triggers that keep it in step refer to it by
+    name and stay as they are) and rebuilt from its table.
+    """
+    for table in ("models", "datasets"):
+        fts = f"{table}_fts"
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info([{fts}])").fetchall()]
+        db.execute(f"DROP TABLE [{fts}]")
+        db.execute(
+            f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 (\n"
+            f"    {', '.join(f'[{c}]' for c in columns)},\n"
+            "    tokenize='unicode61',\n"
+            f"    content=[{table}],\n"
+            "    prefix='1 2 3'\n"
+            ")"
+        )
+        db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES('rebuild')")
+        # list_models / list_datasets: ORDER BY created_at DESC, name, read from an index.
+        db.execute(
+            f"CREATE INDEX [idx_{table}_created_at_desc_name] ON [{table}] (created_at DESC, name)"
+        )
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial", _m001_initial),
+    Migration(2, "trust_and_handovers", _m002_trust_and_handovers),
+    Migration(3, "measurements_and_contracts", _m003_measurements_and_contracts),
+    Migration(4, "reproductions", _m004_reproductions),
+    Migration(5, "search_prefixes_and_list_order", _m005_search_prefixes_and_list_order),
+)
+
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
