@@ -163,7 +163,7 @@ def main() -> int:
         ours_cmd = [
             sys.executable,
             "-c",
-            "import sys; from baton.core import keys, oms; "
+            "import sys; from baton.core.handover import keys, oms; "
             "oms.verify_folder(sys.argv[1], keys.load_public_key_file(sys.argv[2]))",
             str(folder),
             str(public_pem),

@@ -195,7 +195,7 @@ def test_card_rendering_does_not_depend_on_locale_or_clock(world, tmp_path):
     contract_file.write_bytes(read_members(world.bundle)["contract.json"])
     script = (
         "import locale, sys; from pathlib import Path\n"
-        "from baton.core import card; from baton.core.contract.document import parse_contract\n"
+        "from baton.core.contract import card; from baton.core.contract.document import parse_contract\n"
         "try: locale.setlocale(locale.LC_ALL, '')\nexcept locale.Error: pass\n"
         "c = parse_contract(Path(sys.argv[1]).read_bytes())\n"
         "sys.stdout.buffer.write(card.render_markdown(c).encode('utf-8'))\n"
