@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_number, fmt_when
 from baton.gui.common import jobs, theme
 from baton.gui.common.charts import LatencyTable, MetricsTable
 from baton.gui.common.tables import ReadOnlyTable, scroll_page
@@ -75,8 +76,6 @@ from baton.gui.common.widgets import (
     FlowLayout,
     KeyValueGrid,
     card,
-    fmt_number,
-    fmt_when,
     group,
     muted_label,
     title_label,
@@ -1171,7 +1170,7 @@ class ContractEditor(QWidget):
 def _mb(value: Any) -> str | None:
     if value is None:
         return None
-    from baton.gui.common.widgets import fmt_mb
+    from baton.core.present import fmt_mb
 
     return fmt_mb(value)
 
