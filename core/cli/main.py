@@ -670,11 +670,11 @@ def _evaluation_text(r: dict) -> str:
 @handle_errors
 def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, requires, as_json) -> None:
     """Measure MODEL's latency per batch size and its memory on rows of DATASET."""
-    from baton.core.contract.document import _as_target
+    from baton.core.contract.compose import as_target
     from baton.core.contract.targets import BATCHED_METRICS, measured_value
     from baton.core.data.importer import model_summary
     from baton.core.errors import ContractError, UsageError
-    from baton.core.handover.review import _memory_here
+    from baton.core.handover.review import memory_here
     from baton.core.measure.profiling import latency_caveats
     from baton.core.measure.runs import profile as run_profile
 
@@ -687,7 +687,7 @@ def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, require
     if not sizes or min(sizes) < 1:
         raise UsageError("--batch-sizes must be positive integers")
     try:
-        targets = [_as_target(r) for r in requires]
+        targets = [as_target(r) for r in requires]
     except ContractError as exc:
         raise UsageError(f"--require: {exc}") from None
     for t in targets:
@@ -708,7 +708,7 @@ def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, require
         progress=None if as_json else stderr_progress,
     )
     result = record["result"]
-    here = {"latency": result["latency"], "memory": _memory_here(result["memory"])}
+    here = {"latency": result["latency"], "memory": memory_here(result["memory"])}
     model = model_summary(catalog.get_model(model_name))
     result["targets"] = [t.to_dict(measured_value(t, None, here, model)) for t in targets]
     result["notes"] = latency_caveats(result["latency"])
