@@ -383,7 +383,3 @@ def _run_parallel(
                             raise error from None
             raise
     return results
-
-
-# --------------------------------------------------------------------------------------
-# Writing
