@@ -1,10 +1,221 @@
 """How Baton writes things for people: one vocabulary for the card, the command line and
-the desktop."""
+the desktop.
+
+Each function here prints one way. Where two places print the same kind of figure
+differently (the card writes ``0.450`` under a column headed "ms" where a screen writes
+``450 µs``), each way has its own name, so that changing one never changes the other:
+
+* the card's figures (:func:`fmt_metric`, :func:`fmt_ms_figure`, :func:`fmt_throughput`,
+  :func:`fmt_size`, ...) are part of the bundle format: a bundle's ``card.md`` is checked
+  byte for byte against Baton's rendering of its contract, so they never change;
+* the screen's figures (:func:`fmt_number`, :func:`fmt_ms`, :func:`fmt_bytes`,
+  :func:`fmt_mb`, :func:`fmt_percent`, :func:`fmt_when`) carry their unit;
+* the command line's tables use :func:`fmt_cli_number`.
+
+Sizes everywhere count 1 MB as 2**20 bytes, as the profiler measures them.
+"""
 
 from __future__ import annotations
+
+import math
+from typing import Any
+
+DASH = "—"
+
+# --- names ------------------------------------------------------------------------------
+
+#: Human names of the quality metrics (the keys are :mod:`baton.core.measure.metrics`').
+METRIC_LABELS = {
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy",
+    "precision": "Precision",
+    "recall": "Recall",
+    "specificity": "Specificity",
+    "f1": "F1",
+    "f1_macro": "F1 (macro)",
+    "f1_weighted": "F1 (weighted)",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "log_loss": "Log loss",
+    "mcc": "MCC",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "r2": "R²",
+    "mape": "MAPE",
+    "max_error": "Max error",
+}
+PROBLEM_LABELS = {
+    "binary": "Binary classification",
+    "multiclass": "Multiclass classification",
+    "regression": "Regression",
+}
+ROLE_LABELS = {"train": "Train", "validation": "Validation", "test": "Test"}
+VERDICT_LABELS = {
+    "pass": "✓ pass",
+    "fail": "✗ fail",
+    "unmeasured": "— unmeasured",
+}  # plain marks: render without an emoji font
 
 
 def format_fingerprint(hex_fingerprint: str) -> str:
     """``"ab12cd34..."`` as ``"AB12 CD34 ..."``: upper case, groups of four."""
     text = "".join(hex_fingerprint.split()).upper()
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def short_fingerprint(text: str, length: int = 12) -> str:
+    """``sha256:ab12…`` -> ``ab12cd34ef56…``: enough to tell datasets apart at a glance."""
+    digest = text.rpartition(":")[2]
+    return digest if len(digest) <= length else digest[:length] + "…"
+
+
+# --- the card's figures -----------------------------------------------------------------
+
+
+def _decimals(value: float) -> int:
+    magnitude = abs(value)
+    return 4 if magnitude < 10 else 2 if magnitude < 1000 else 0
+
+
+def fmt_metric(value: float | None, digits: int | None = None) -> str:
+    """A quality figure: ``0.9649``, ``52.31``, ``12,345``; ``—`` when undefined."""
+    if value is None:
+        return DASH
+    digits = _decimals(value) if digits is None else digits
+    return f"{value:,.{digits}f}"
+
+
+def fmt_interval(value: float | None, low: float | None, high: float | None) -> str:
+    """``0.9649 (0.947 – 0.982)``: the interval one decimal shorter than the value."""
+    text = fmt_metric(value)
+    if value is None or low is None or high is None:
+        return text
+    digits = max(_decimals(value) - 1, 0)
+    return f"{text} ({fmt_metric(low, digits)} – {fmt_metric(high, digits)})"
+
+
+def fmt_ms_figure(value: float | None) -> str:
+    """A latency in milliseconds without its unit, for a column that names it: ``0.450``,
+    ``12.34``, ``1,234.5``."""
+    if value is None:
+        return DASH
+    return f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 100 else f"{value:,.1f}"
+
+
+def fmt_throughput(value: float | None) -> str:
+    """Rows per second without the unit: ``12,345`` from 100 up, else ``52.3``."""
+    if value is None:
+        return DASH
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def fmt_count(value: int | None) -> str:
+    """A whole number with grouped thousands: ``12,345``."""
+    return DASH if value is None else f"{value:,}"
+
+
+def fmt_size(size: float | None) -> str:
+    """A size in bytes as B, KB, MB or GB (powers of 1024): ``512 B``, ``35.7 KB``."""
+    if size is None:
+        return DASH
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if abs(size) >= scale:
+            return f"{size / scale:,.1f} {unit}"
+    return f"{size:,.0f} B"
+
+
+def fmt_size_mb(value: float | None) -> str:
+    """A size measured in MB, written as :func:`fmt_size` writes it."""
+    return DASH if value is None else fmt_size(value * 2**20)
+
+
+# --- the screen's figures ---------------------------------------------------------------
+
+
+def fmt_number(value: Any, digits: int = 4) -> str:
+    """A metric or measurement for display: ``0.9789``, ``43.28``, ``12,345``; ``—`` if absent."""
+    if value is None:
+        return DASH
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    a = abs(v)
+    if a >= 10_000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:,.1f}"
+    if a >= 10:
+        return f"{v:.2f}"
+    if a == 0 or a >= 10 ** -(digits - 1):
+        return f"{v:.{digits}f}"
+    return f"{v:.3g}"
+
+
+def fmt_ms(value: Any) -> str:
+    """A duration given in milliseconds, with its unit: ``450 µs``, ``12.3 ms``, ``1,234 ms``."""
+    if value is None:
+        return DASH
+    v = float(value)
+    if v >= 100:
+        return f"{v:,.0f} ms"
+    if v >= 10:
+        return f"{v:.1f} ms"
+    if v >= 1:
+        return f"{v:.2f} ms"
+    return f"{v * 1000:.0f} µs"
+
+
+def fmt_bytes(value: Any) -> str:
+    """A size in bytes with its unit spelled out below a KB: ``512 bytes``, ``35.7 KB``."""
+    if value is None:
+        return DASH
+    n = float(value)
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{int(n):,} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"  # pragma: no cover
+
+
+def fmt_mb(value: Any) -> str:
+    """A size measured in MB, written as :func:`fmt_bytes` writes it; nothing is ``0 MB``."""
+    if value is None:
+        return DASH
+    if float(value) == 0:
+        return "0 MB"
+    return fmt_bytes(float(value) * 2**20)
+
+
+def fmt_percent(rate: Any) -> str:
+    """A share between 0 and 1 as a percentage: ``99.85 %``, and a whole ``100 %``."""
+    if rate is None:
+        return DASH
+    pct = float(rate) * 100
+    return "100 %" if pct == 100 else f"{pct:.2f} %"
+
+
+def fmt_when(stamp: str | None) -> str:
+    """``2026-01-02T03:04:05Z`` as ``2026-01-02 03:04 UTC``."""
+    if not stamp:
+        return DASH
+    return stamp.replace("T", " ")[:16] + " UTC" if stamp.endswith("Z") else stamp
+
+
+# --- the command line's figures ---------------------------------------------------------
+
+
+def fmt_cli_number(value: Any) -> str:
+    """A figure in the command line's tables: four significant digits, whole and grouped
+    from 10,000; empty when absent (the table writes ``-``)."""
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"

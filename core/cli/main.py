@@ -26,6 +26,7 @@ import click
 
 from baton.core import __version__
 from baton.core.errors import BatonError, Cancelled
+from baton.core.present import fmt_cli_number
 from baton.core.safetext import visible
 
 # --- plumbing ---------------------------------------------------------------------------
@@ -426,9 +427,9 @@ def _dataset_text(d: dict) -> str:
                 "dtype": p["dtype"],
                 "missing": p["missing"],
                 "distinct": p["distinct"],
-                "min": _num(p.get("min")),
-                "max": _num(p.get("max")),
-                "mean": _num(p.get("mean")),
+                "min": fmt_cli_number(p.get("min")),
+                "max": fmt_cli_number(p.get("max")),
+                "mean": fmt_cli_number(p.get("mean")),
                 "top": ", ".join(t["value"] for t in p.get("top", [])[:3]),
             }
         )
@@ -436,12 +437,6 @@ def _dataset_text(d: dict) -> str:
         _table(rows, ["column", "dtype", "missing", "distinct", "min", "max", "mean", "top"])
     )
     return "\n".join(lines)
-
-
-def _num(v: Any) -> str:
-    if v is None:
-        return ""
-    return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:.4g}"
 
 
 def _table(rows: list[dict], cols: list[str], full: tuple[str, ...] = ()) -> str:
@@ -630,8 +625,8 @@ def _evaluation_text(r: dict) -> str:
     rows = [
         {
             "metric": name,
-            "value": _num(m["value"]),
-            "95% interval": f"{_num(m['ci_low'])} - {_num(m['ci_high'])}"
+            "value": fmt_cli_number(m["value"]),
+            "95% interval": f"{fmt_cli_number(m['ci_low'])} - {fmt_cli_number(m['ci_high'])}"
             if m.get("ci_low") is not None
             else "-",
         }
@@ -675,11 +670,11 @@ def _evaluation_text(r: dict) -> str:
 @handle_errors
 def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, requires, as_json) -> None:
     """Measure MODEL's latency per batch size and its memory on rows of DATASET."""
-    from baton.core.contract.document import _as_target
+    from baton.core.contract.compose import as_target
     from baton.core.contract.targets import BATCHED_METRICS, measured_value
     from baton.core.data.importer import model_summary
     from baton.core.errors import ContractError, UsageError
-    from baton.core.handover.review import _memory_here
+    from baton.core.handover.review import memory_here
     from baton.core.measure.profiling import latency_caveats
     from baton.core.measure.runs import profile as run_profile
 
@@ -692,7 +687,7 @@ def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, require
     if not sizes or min(sizes) < 1:
         raise UsageError("--batch-sizes must be positive integers")
     try:
-        targets = [_as_target(r) for r in requires]
+        targets = [as_target(r) for r in requires]
     except ContractError as exc:
         raise UsageError(f"--require: {exc}") from None
     for t in targets:
@@ -713,7 +708,7 @@ def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, require
         progress=None if as_json else stderr_progress,
     )
     result = record["result"]
-    here = {"latency": result["latency"], "memory": _memory_here(result["memory"])}
+    here = {"latency": result["latency"], "memory": memory_here(result["memory"])}
     model = model_summary(catalog.get_model(model_name))
     result["targets"] = [t.to_dict(measured_value(t, None, here, model)) for t in targets]
     result["notes"] = latency_caveats(result["latency"])
@@ -724,11 +719,11 @@ def _profile_text(r: dict) -> str:
     rows = [
         {
             "batch": lat["batch_size"],
-            "p50 ms": _num(lat["p50_ms"]),
-            "p90 ms": _num(lat["p90_ms"]),
-            "p95 ms": _num(lat["p95_ms"]),
-            "p99 ms": _num(lat["p99_ms"]),
-            "rows/s": _num(lat["throughput_rps"]),
+            "p50 ms": fmt_cli_number(lat["p50_ms"]),
+            "p90 ms": fmt_cli_number(lat["p90_ms"]),
+            "p95 ms": fmt_cli_number(lat["p95_ms"]),
+            "p99 ms": fmt_cli_number(lat["p99_ms"]),
+            "rows/s": fmt_cli_number(lat["throughput_rps"]),
             "samples": lat["samples"],
         }
         for lat in r["latency"]
@@ -740,7 +735,7 @@ def _profile_text(r: dict) -> str:
         "",
         _table(rows, ["batch", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "rows/s", "samples"]),
         "",
-        f"memory: {_num(mem.get('resident_delta_mb'))} MB resident after load, peak +{_num(mem.get('peak_during_predict_mb'))} MB while predicting {mem.get('batch_size')} rows, {_num(mem.get('size_on_disk_mb'))} MB on disk",
+        f"memory: {fmt_cli_number(mem.get('resident_delta_mb'))} MB resident after load, peak +{fmt_cli_number(mem.get('peak_during_predict_mb'))} MB while predicting {mem.get('batch_size')} rows, {fmt_cli_number(mem.get('size_on_disk_mb'))} MB on disk",
         f"hardware: {hw.get('cpu_model')}, {hw.get('cores_logical')} cores, {hw.get('ram_total_gb')} GB RAM, {hw.get('os')}",
     ]
     lines += [f"note: {note}" for note in r.get("notes") or []]
@@ -1250,7 +1245,7 @@ def _targets_text(targets: list[dict]) -> str:
     rows = [
         {
             "target": Target.from_dict(t).expr(),
-            "measured": _num(t.get("measured")),
+            "measured": fmt_cli_number(t.get("measured")),
             "verdict": t.get("verdict"),
         }
         for t in targets
@@ -1418,8 +1413,8 @@ def _reproduce_text(d: dict) -> str:
     metric_rows = [
         {
             "metric": m["metric"],
-            "claimed": _num(m["claimed"]),
-            "here": _num(m["here"]),
+            "claimed": fmt_cli_number(m["claimed"]),
+            "here": fmt_cli_number(m["here"]),
             "consistent": "yes" if m["consistent"] else "NO",
         }
         for m in d["metrics"]
@@ -1428,10 +1423,10 @@ def _reproduce_text(d: dict) -> str:
     lat_rows = [
         {
             "batch": r["batch_size"],
-            "p50 claimed": _num(r["claimed_p50_ms"]),
-            "p50 here": _num(r["here_p50_ms"]),
-            "p95 claimed": _num(r["claimed_p95_ms"]),
-            "p95 here": _num(r["here_p95_ms"]),
+            "p50 claimed": fmt_cli_number(r["claimed_p50_ms"]),
+            "p50 here": fmt_cli_number(r["here_p50_ms"]),
+            "p95 claimed": fmt_cli_number(r["claimed_p95_ms"]),
+            "p95 here": fmt_cli_number(r["here_p95_ms"]),
             "machine here": "busy" if r.get("busy_here") else "",
         }
         for r in d["latency"]
@@ -1439,8 +1434,8 @@ def _reproduce_text(d: dict) -> str:
     target_rows = [
         {
             "target": t["expr"],
-            "claimed": _num(t["claimed"]),
-            "here": _num(t["here"]),
+            "claimed": fmt_cli_number(t["claimed"]),
+            "here": fmt_cli_number(t["here"]),
             "verdict": (t["verdict_here"].upper() if t["verdict_here"] != "pass" else "pass")
             + (" (busy machine)" if t.get("busy_here") and t["verdict_here"] == "fail" else ""),
         }

@@ -31,43 +31,26 @@ from baton.core.contract.document import check_contract
 from baton.core.contract.targets import BATCHED_METRICS, TARGET_METRICS, Target
 from baton.core.errors import VerificationError
 from baton.core.measure.profiling import latency_caveats
-from baton.core.present import format_fingerprint
+from baton.core.present import (
+    DASH,
+    METRIC_LABELS,
+    PROBLEM_LABELS,
+    ROLE_LABELS,
+    VERDICT_LABELS,
+    fmt_count,
+    fmt_interval,
+    fmt_metric,
+    fmt_ms_figure,
+    fmt_size,
+    fmt_size_mb,
+    fmt_throughput,
+    format_fingerprint,
+    short_fingerprint,
+)
 from baton.core.safetext import visible
 
 CARD = "card.md"
-
-VERDICT_LABELS = {
-    "pass": "✓ pass",
-    "fail": "✗ fail",
-    "unmeasured": "— unmeasured",
-}  # plain marks: render without an emoji font
-METRIC_LABELS = {
-    "accuracy": "Accuracy",
-    "balanced_accuracy": "Balanced accuracy",
-    "precision": "Precision",
-    "recall": "Recall",
-    "specificity": "Specificity",
-    "f1": "F1",
-    "f1_macro": "F1 (macro)",
-    "f1_weighted": "F1 (weighted)",
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC",
-    "log_loss": "Log loss",
-    "mcc": "MCC",
-    "mae": "MAE",
-    "rmse": "RMSE",
-    "r2": "R²",
-    "mape": "MAPE",
-    "max_error": "Max error",
-}
-_PROBLEMS = {
-    "binary": "Binary classification",
-    "multiclass": "Multiclass classification",
-    "regression": "Regression",
-}
-_ROLE_LABELS = {"train": "Train", "validation": "Validation", "test": "Test"}
 MAX_TABLE_ROWS = 50
-DASH = "—"
 
 
 # --------------------------------------------------------------------------- blocks
@@ -97,75 +80,21 @@ def _cell(value: Any, kind: str = "") -> Cell:
 # --------------------------------------------------------------------------- numbers
 
 
-def _decimals(value: float) -> int:
-    magnitude = abs(value)
-    return 4 if magnitude < 10 else 2 if magnitude < 1000 else 0
-
-
-def fmt_metric(value: float | None, digits: int | None = None) -> str:
-    """A quality figure: ``0.9649``, ``52.31``, ``12,345``; ``—`` when undefined."""
-    if value is None:
-        return DASH
-    digits = _decimals(value) if digits is None else digits
-    return f"{value:,.{digits}f}"
-
-
-def fmt_interval(value: float | None, low: float | None, high: float | None) -> str:
-    """``0.9649 (0.947 – 0.982)``: the interval one decimal shorter than the value."""
-    text = fmt_metric(value)
-    if value is None or low is None or high is None:
-        return text
-    digits = max(_decimals(value) - 1, 0)
-    return f"{text} ({fmt_metric(low, digits)} – {fmt_metric(high, digits)})"
-
-
-def fmt_ms(value: float | None) -> str:
-    if value is None:
-        return DASH
-    return f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 100 else f"{value:,.1f}"
-
-
-def fmt_rate(value: float | None) -> str:
-    if value is None:
-        return DASH
-    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
-
-
-def fmt_count(value: int | None) -> str:
-    return DASH if value is None else f"{value:,}"
-
-
-def fmt_bytes(size: float | None) -> str:
-    """A size in bytes as B, KB, MB or GB (powers of 1024)."""
-    if size is None:
-        return DASH
-    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if abs(size) >= scale:
-            return f"{size / scale:,.1f} {unit}"
-    return f"{size:,.0f} B"
-
-
-def fmt_mb(value: float | None) -> str:
-    return DASH if value is None else fmt_bytes(value * 2**20)
-
-
 def fmt_measured(metric: str, value: float | None) -> str:
     """A target's measured value in the unit its metric uses."""
     if value is None:
         return DASH
     if metric in BATCHED_METRICS:
-        return f"{fmt_rate(value)} rows/s" if metric == "throughput_rps" else f"{fmt_ms(value)} ms"
+        return (
+            f"{fmt_throughput(value)} rows/s"
+            if metric == "throughput_rps"
+            else f"{fmt_ms_figure(value)} ms"
+        )
     if metric in ("memory_mb", "model_size_mb"):
-        return fmt_mb(value)
+        return fmt_size_mb(value)
     if metric == "params":
         return fmt_count(int(value))
     return fmt_metric(value)
-
-
-def short_fingerprint(text: str, length: int = 12) -> str:
-    """``sha256:ab12…`` -> ``ab12cd34ef56…``: enough to tell datasets apart at a glance."""
-    digest = text.rpartition(":")[2]
-    return digest if len(digest) <= length else digest[:length] + "…"
 
 
 def _classes(classes: Sequence[Any] | None) -> str:
@@ -213,7 +142,7 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
     ident, model, results = c["identity"], c["model"], c["results"]
     blocks: list[Block] = [Block("h1", f"{ident['name']} {ident['version']}")]
 
-    problem = _PROBLEMS[ident["problem_type"]]
+    problem = PROBLEM_LABELS[ident["problem_type"]]
     if model["classes"]:
         problem += f" — classes {_classes(model['classes'])}"
         if results.get("positive_class") is not None and ident["problem_type"] == "binary":
@@ -276,10 +205,10 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
             facts=[
                 (
                     "Resident memory added by loading",
-                    Cell(fmt_mb(memory["rss_delta_after_load_mb"]), "num"),
+                    Cell(fmt_size_mb(memory["rss_delta_after_load_mb"]), "num"),
                 ),
-                ("Peak while predicting", Cell(fmt_mb(memory["peak_predict_mb"]), "num")),
-                ("Size on disk", Cell(fmt_mb(memory["size_on_disk_mb"]), "num")),
+                ("Peak while predicting", Cell(fmt_size_mb(memory["peak_predict_mb"]), "num")),
+                ("Size on disk", Cell(fmt_size_mb(memory["size_on_disk_mb"]), "num")),
             ],
         )
     )
@@ -373,7 +302,7 @@ def _latency(results: Mapping[str, Any], blocks: list[Block]) -> None:
     if hw.get("cores_logical"):
         where.append(f"{hw['cores_logical']} logical cores")
     if hw.get("ram_bytes"):
-        where.append(f"{fmt_bytes(hw['ram_bytes'])} RAM")
+        where.append(f"{fmt_size(hw['ram_bytes'])} RAM")
     blocks.append(
         Block(
             "note",
@@ -386,8 +315,8 @@ def _latency(results: Mapping[str, Any], blocks: list[Block]) -> None:
     rows = [
         [
             Cell(fmt_count(r["batch_size"]), "num"),
-            *(Cell(fmt_ms(r[q]), "num") for q in ("p50_ms", "p90_ms", "p95_ms", "p99_ms")),
-            Cell(fmt_rate(r["throughput_rps"]), "num"),
+            *(Cell(fmt_ms_figure(r[q]), "num") for q in ("p50_ms", "p90_ms", "p95_ms", "p99_ms")),
+            Cell(fmt_throughput(r["throughput_rps"]), "num"),
             Cell(fmt_count(r["samples"]), "num"),
         ]
         for r in results["latency"]
@@ -411,7 +340,7 @@ def _model(model: Mapping[str, Any], blocks: list[Block]) -> None:
         facts.append(("ONNX opset", Cell(str(model["opset"]))))
     facts += [
         ("Parameters", Cell(fmt_count(model["params"]), "num")),
-        ("Size", Cell(f"{fmt_bytes(model['size_bytes'])} ({model['size_bytes']:,} bytes)", "num")),
+        ("Size", Cell(f"{fmt_size(model['size_bytes'])} ({model['size_bytes']:,} bytes)", "num")),
         ("SHA-256", Cell(model["sha256"], "code")),
         ("Output classes", Cell(_classes(model["classes"]))),
     ]
@@ -429,7 +358,7 @@ def _data(c: Mapping[str, Any], blocks: list[Block]) -> None:
     blocks.append(Block("h2", "Data"))
     rows = [
         [
-            Cell(_ROLE_LABELS[d["role"]]),
+            Cell(ROLE_LABELS[d["role"]]),
             Cell(d["name"]),
             Cell(fmt_count(d["rows"]), "num"),
             Cell(fmt_count(len(d["columns"])), "num"),

@@ -15,24 +15,49 @@ What is loaded where:
   catalog stores the ``.skops`` file, never the pickle.
 
 Functions whose names start with ``child_`` run inside the child process.
+
+This module detects formats, introspects scikit-learn estimators, binds features and
+predicts; :mod:`~baton.core.data.skops_check` checks and loads ``.skops`` files and
+:mod:`~baton.core.data.onnx_model` parses and reads ONNX models.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import math
 import os
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from baton.core.catalog.records import feature_names
-from baton.core.data import allowlist
-from baton.core.errors import BatonError, FeatureMismatch, ModelError, UnsafeInput
+from baton.core.data.onnx_model import introspect_onnx, load_onnx_checked
+from baton.core.data.skops_check import (
+    check_skops,
+    child_load_skops,
+    load_skops_checked,
+    skops_allowed_types,
+)
+from baton.core.errors import FeatureMismatch, ModelError
+
+__all__ = [
+    "MODEL_FORMATS",
+    "Predictor",
+    "check_columns_match",
+    "check_skops",
+    "child_load_skops",
+    "count_params",
+    "describe_estimator",
+    "detect_model_format",
+    "feature_names",
+    "final_estimator",
+    "introspect_onnx",
+    "introspect_sklearn",
+    "load_onnx_checked",
+    "load_skops_checked",
+    "name_features",
+    "select_features",
+    "skops_allowed_types",
+]
 
 MODEL_FORMATS = {
     ".skops": "skops",
@@ -56,502 +81,8 @@ def detect_model_format(path: str | os.PathLike[str]) -> str:
 
 # --- skops ------------------------------------------------------------------------------
 
-# A .skops file's members may unpack to this many times the file's size, together, once
-# they exceed SKOPS_FREE_BYTES (skops stores members uncompressed; a model re-zipped with
-# compression stays far below this, a ZIP bomb far above).
-SKOPS_MAX_RATIO = 200
-SKOPS_FREE_BYTES = 1 << 20
-# Containers nested in schema.json; a deep scikit-learn pipeline uses a few dozen.
-SKOPS_MAX_DEPTH = 200
-_OFF_LIST_SHOWN = 20
-
-# How a refusal names what a loader would have done with the class it names.
-_LOADER_WORDS = {
-    "FunctionNode": "function",
-    "MethodNode": "method",
-    "PartialNode": "partial function",
-    "OperatorFuncNode": "operator",
-    "TypeNode": "reference",
-    "ConstructorFromReduceNode": "constructor call",
-    "LossNode": "loss",
-    "TreeNode": "tree",
-    "NdArrayNode": "array",
-    "SparseMatrixNode": "sparse matrix",
-    "MaskedArrayNode": "masked array",
-    "DTypeNode": "dtype",
-    "RandomStateNode": "random state",
-    "RandomGeneratorNode": "random generator",
-    "DictNode": "dict",
-    "ListNode": "list",
-    "TupleNode": "tuple",
-    "JsonNode": "value",
-    "SliceNode": "slice",
-}
-
-
-def _show(text: str) -> str:
-    """A name from the file, with control and other unprintable characters escaped."""
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
-
-
-def _unreadable(name: str, why: str) -> ModelError:
-    return ModelError(f"{name} is not a readable .skops file ({why})", path=name)
-
-
-def skops_allowed_types(path: str | os.PathLike[str]) -> list[str]:
-    """Every class a .skops file builds, all on Baton's allowlist; refuses anything else.
-
-    Reads the file's ``schema.json`` without importing anything it names. Run it in the
-    child process: the caps below bound what a hostile file can cost, not what it is.
-    """
-    path = Path(path)
-    return check_skops(path.read_bytes(), path.name)
-
-
-def check_skops(data: bytes, name: str) -> list[str]:
-    """:func:`skops_allowed_types` of a .skops file held in memory, named ``name``."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
-        raise _unreadable(name, f"not a ZIP: {exc}") from None
-    with zf:
-        _check_members(zf.infolist(), len(data), name, name)
-        if "schema.json" not in zf.NameToInfo:
-            raise _unreadable(name, "it has no schema.json")
-        schema = _load_schema(_read_member(zf, "schema.json", name), name)
-        return _check_schema(schema, zf, name)
-
-
-def _check_members(infos, packed: int, name: str, label: str) -> None:
-    """One entry per name, and no more unpacked bytes than the packed size warrants."""
-    names = [i.filename for i in infos]
-    if len(set(names)) != len(names):
-        twice = sorted({n for n in names if names.count(n) > 1})[0]
-        raise _unreadable(name, f"it holds two members named {_show(twice)}")
-    unpacked = sum(i.file_size for i in infos)
-    if unpacked > max(SKOPS_FREE_BYTES, SKOPS_MAX_RATIO * packed):
-        raise UnsafeInput(
-            f"{label} would unpack to {unpacked:,} bytes from {packed:,}; Baton refuses "
-            f"a .skops file that unpacks to more than {SKOPS_MAX_RATIO} times its size "
-            "(a likely ZIP bomb)",
-            path=name,
-        )
-
-
-def _read_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
-    try:
-        return zf.read(member)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError,
-            OSError, ValueError) as exc:  # fmt: skip
-        raise _unreadable(name, f"{_show(member)}: {exc}") from None
-
-
-def _load_schema(raw: bytes, name: str) -> dict:
-    try:
-        schema = json.loads(raw)
-    except RecursionError:
-        raise _unreadable(name, f"schema.json nests deeper than {SKOPS_MAX_DEPTH} levels") from None
-    except ValueError as exc:  # UnicodeDecodeError included
-        raise _unreadable(name, f"schema.json is not valid JSON: {exc}") from None
-    if not isinstance(schema, dict):
-        raise _unreadable(name, "schema.json does not describe an object")
-    protocol = schema.get("protocol")
-    if isinstance(protocol, bool) or protocol not in allowlist.SKOPS_PROTOCOLS:
-        raise ModelError(
-            f"{name} was saved with skops protocol {protocol!r}; Baton reads protocols "
-            f"{' and '.join(map(str, allowlist.SKOPS_PROTOCOLS))}. Save the model again with "
-            "a current skops",
-            path=name,
-        )
-    return schema
-
-
-def _check_schema(schema: dict, zf: zipfile.ZipFile, name: str) -> list[str]:
-    """Walk every container of the schema; check each node (a dict naming a loader)."""
-    found: set[str] = set()
-    off_list: dict[str, None] = {}  # ordered set
-    readers: dict[str, int | None] = {}  # member -> the __id__ of the one node that reads it
-    stack: list[tuple[Any, int]] = [(schema, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > SKOPS_MAX_DEPTH:
-            raise _unreadable(name, f"schema.json nests deeper than {SKOPS_MAX_DEPTH} levels")
-        if isinstance(item, dict):
-            if {"__loader__", "__module__", "__class__"} & item.keys():
-                problem = _check_node(item, zf, name, readers)
-                if problem:
-                    off_list[problem] = None
-                else:
-                    found.add(f"{item['__module__']}.{item['__class__']}")
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    if off_list:
-        shown = list(off_list)[:_OFF_LIST_SHOWN]
-        more = len(off_list) - len(shown)
-        raise UnsafeInput(
-            f"{name} needs types outside Baton's allowlist of scikit-learn estimators and "
-            f"numpy/scipy data types: {', '.join(shown)}{f' and {more} more' if more else ''}. "
-            "Baton refuses to load it; export the model with only scikit-learn components, "
-            "or as ONNX",
-            path=name,
-        )
-    return sorted(found)
-
-
-def _refuse_file_reader(node: dict, name: str) -> None:
-    """A text vectoriser passes only if its saved ``input`` is exactly ``"content"``."""
-    state = node.get("content")
-    fields = state.get("content") if isinstance(state, dict) else None
-    entry = fields.get("input") if isinstance(fields, dict) else None
-    raw = (
-        entry.get("content")
-        if isinstance(entry, dict) and entry.get("__loader__") == "JsonNode"
-        else None
-    )
-    if raw == '"content"':
-        return
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
-        value = None
-    shown = repr(value) if isinstance(value, str) else "an unreadable value"
-    raise UnsafeInput(_reads_files(name, [f"{node['__class__']}(input={_show(shown)})"]), path=name)
-
-
-def _reads_files(name: str, readers: list[str]) -> str:
-    return (
-        f"{name} holds {', '.join(readers)}, which opens the files its input rows name; "
-        "Baton runs no model that reads files (set input='content' and pass the text)"
-    )
-
-
-def _check_node(
-    node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, int | None]
-) -> str | None:
-    """How the refusal names this node if it is off the list, else None (it may pass)."""
-    loader, module, cls = node.get("__loader__"), node.get("__module__"), node.get("__class__")
-    if not (isinstance(loader, str) and isinstance(module, str) and isinstance(cls, str)):
-        raise _unreadable(name, "a node without a loader, module and class")
-    node_id = node.get("__id__")
-    if node_id is not None and (isinstance(node_id, bool) or not isinstance(node_id, int)):
-        raise _unreadable(name, f"a node with the id {_show(repr(node_id))}")
-    full = f"{module}.{cls}"
-    allowed = allowlist.ALLOWED.get(loader)
-    if allowed is None or "." in cls or full not in allowed:
-        if loader == "MethodNode":
-            func = (
-                (node.get("content") or {}).get("func")
-                if isinstance(node.get("content"), dict)
-                else None
-            )
-            full = f"{full}.{func}" if isinstance(func, str) else full
-        word = _LOADER_WORDS.get(loader, loader)
-        return _show(full) if loader == "ObjectNode" else f"{_show(full)} ({_show(word)})"
-    if loader == "ObjectNode" and full in allowlist.READS_NAMED_FILES:
-        _refuse_file_reader(node, name)
-    if loader == "NdArrayNode":
-        kind = node.get("type")
-        if kind == "numpy":
-            _check_npy(zf, _data_file(node, zf, name, readers), name)
-        elif kind != "json":
-            raise _unreadable(name, f"an array stored as {_show(repr(kind))}")
-    elif loader == "SparseMatrixNode":
-        if node.get("type") != "scipy":
-            raise _unreadable(name, f"a sparse matrix stored as {_show(repr(node.get('type')))}")
-        _check_npz(zf, _data_file(node, zf, name, readers), name)
-    elif loader == "RandomGeneratorNode":
-        return _check_bit_generator(node, name)
-    elif loader == "JsonNode" and not isinstance(node.get("content"), str):
-        raise _unreadable(name, "a value that is not JSON text")
-    return None
-
-
-def _data_file(node: dict, zf: zipfile.ZipFile, name: str, readers: dict[str, int | None]) -> str:
-    """The member an array node reads; each is read for one object only, so that a small
-    schema cannot make skops load one large member thousands of times."""
-    member, node_id = node.get("file"), node.get("__id__") or None
-    if not isinstance(member, str) or member not in zf.NameToInfo:
-        shown = _show(member) if isinstance(member, str) else "a missing file"
-        raise _unreadable(name, f"an array refers to {shown}, which it does not contain")
-    if member in readers and (node_id is None or readers[member] != node_id):
-        raise _unreadable(name, f"{_show(member)} is read for more than one object")
-    readers[member] = node_id
-    return member
-
-
-def _check_npy(zf: zipfile.ZipFile, member: str, name: str) -> None:
-    """The array's header must declare exactly the data the member holds, and no objects."""
-    import numpy.lib.format as npy
-
-    info = zf.getinfo(member)
-    try:
-        with zf.open(info) as fh:
-            version = npy.read_magic(fh)
-            if version == (1, 0):
-                shape, _, dtype = npy.read_array_header_1_0(fh)
-            elif version == (2, 0):
-                shape, _, dtype = npy.read_array_header_2_0(fh)
-            else:
-                raise ValueError(f"array format {version} is not one numpy.save writes")
-            offset = fh.tell()
-    except (ValueError, SyntaxError, TypeError, EOFError, OSError, zipfile.BadZipFile,
-            RuntimeError, NotImplementedError, zlib.error) as exc:  # fmt: skip
-        raise _unreadable(name, f"{_show(member)} is not a numpy array file: {exc}") from None
-    if dtype.hasobject:
-        raise UnsafeInput(
-            f"{name}: {_show(member)} holds Python objects, which numpy stores as a pickle; "
-            "Baton never loads pickles",
-            path=name,
-        )
-    declared = math.prod(shape) * dtype.itemsize
-    if offset + declared != info.file_size:
-        raise _unreadable(
-            name,
-            f"{_show(member)} declares {declared:,} bytes of array data but holds "
-            f"{info.file_size - offset:,}",
-        )
-
-
-def _check_npz(zf: zipfile.ZipFile, member: str, name: str) -> None:
-    """A sparse matrix is a ZIP of arrays inside the .skops ZIP: the same caps, one level."""
-    raw = _read_member(zf, member, name)
-    try:
-        inner = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
-        raise _unreadable(name, f"{_show(member)} is not a sparse matrix file: {exc}") from None
-    with inner:
-        infos = inner.infolist()
-        _check_members(infos, len(raw), name, f"{name}: {_show(member)}")
-        for info in infos:
-            if not info.filename.endswith(".npy"):
-                raise _unreadable(name, f"{_show(member)} holds {_show(info.filename)}")
-            _check_npy(inner, info.filename, name)
-
-
-def _check_bit_generator(node: dict, name: str) -> str | None:
-    """numpy rebuilds a Generator by calling the ``numpy.random`` attribute its saved state
-    names (a plain string in the file), so that name is checked like a class."""
-    try:
-        saved = node["content"]["bit_generator"]["content"]["bit_generator"]
-        bit_generator = json.loads(saved["content"]) if saved["__loader__"] == "JsonNode" else None
-    except (KeyError, TypeError, ValueError):
-        bit_generator = None
-    if not isinstance(bit_generator, str):
-        raise _unreadable(name, "a random generator without the name of its bit generator")
-    if bit_generator not in allowlist.BIT_GENERATORS:
-        return f"numpy.random.{_show(bit_generator)} (bit generator)"
-    return None
-
-
-def child_load_skops(path: str) -> Any:
-    """Load a .skops file trusting exactly the classes the check found (child only)."""
-    return load_skops_checked(path)[0]
-
-
-def load_skops_checked(path: str) -> tuple[Any, list[str]]:
-    """The model in a .skops file and the classes it was allowed to build (child only)."""
-    import skops.io as sio
-    from skops.io.exceptions import UntrustedTypesFoundException
-
-    data = Path(path).read_bytes()
-    name = Path(path).name
-    types = check_skops(data, name)  # the same bytes skops reads next: one reading
-    try:
-        model = sio.loads(data, trusted=types)
-    except UntrustedTypesFoundException as exc:  # skops saw a type the walk did not
-        raise UnsafeInput(
-            f"{name} needs types outside Baton's allowlist: {exc}", path=name
-        ) from None
-    except (MemoryError, BatonError):
-        raise
-    except Exception as exc:  # skops raises a zoo of errors on a damaged file
-        raise ModelError(
-            f"{name} could not be loaded ({type(exc).__name__}: {exc})", path=name
-        ) from None
-    readers = allowlist.file_readers(model)
-    if readers:
-        raise UnsafeInput(_reads_files(name, readers), path=name)
-    return model, types
-
 
 # --- ONNX -------------------------------------------------------------------------------
-
-ONNX_ELEM_TYPES = {
-    1: "float32",
-    2: "uint8",
-    3: "int8",
-    5: "int16",
-    6: "int32",
-    7: "int64",
-    8: "string",
-    9: "bool",
-    10: "float16",
-    11: "float64",
-    12: "uint32",
-    13: "uint64",
-}
-
-
-def _onnx_graphs(graph):
-    yield graph
-    for node in graph.node:
-        for attr in node.attribute:
-            if attr.g is not None and attr.HasField("g"):
-                yield from _onnx_graphs(attr.g)
-            for g in attr.graphs:
-                yield from _onnx_graphs(g)
-
-
-def load_onnx_checked(path: str | os.PathLike[str]):
-    """Parse an ONNX file, refusing external data; returns the ModelProto."""
-    import onnx
-    from google.protobuf.message import DecodeError
-
-    name = Path(path).name
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except (DecodeError, ValueError, OSError, RuntimeError) as exc:
-        raise ModelError(f"{name} is not a readable ONNX file ({exc})", path=str(path)) from exc
-    for graph in _onnx_graphs(model.graph):
-        tensors = list(graph.initializer) + [
-            a.t for n in graph.node for a in n.attribute if a.HasField("t")
-        ]
-        for tensor in tensors:
-            if tensor.data_location == onnx.TensorProto.EXTERNAL or tensor.external_data:
-                where = {e.key: e.value for e in tensor.external_data}.get("location", "?")
-                raise UnsafeInput(
-                    f"{name} keeps the weights of {tensor.name!r} in an external file "
-                    f"({where!r}); Baton only accepts ONNX models with inline weights. Save it "
-                    "with onnx.save_model(..., save_as_external_data=False)",
-                    path=str(path),
-                )
-    try:
-        onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise ModelError(f"{name} is not a valid ONNX model: {first}", path=str(path)) from exc
-    return model
-
-
-def _onnx_value_info(v) -> dict[str, Any]:
-    t = v.type
-    if t.HasField("tensor_type"):
-        shape = [
-            d.dim_param or (d.dim_value if d.HasField("dim_value") else None)
-            for d in t.tensor_type.shape.dim
-        ]
-        return {
-            "name": v.name,
-            "dtype": ONNX_ELEM_TYPES.get(t.tensor_type.elem_type, str(t.tensor_type.elem_type)),
-            "shape": shape,
-        }
-    if t.HasField("sequence_type"):
-        return {"name": v.name, "dtype": "sequence", "shape": None}
-    return {"name": v.name, "dtype": t.WhichOneof("value"), "shape": None}
-
-
-def onnx_classes(model) -> list | None:
-    for graph in _onnx_graphs(model.graph):
-        for node in graph.node:
-            if node.op_type == "ZipMap" or node.op_type.endswith("Classifier"):
-                for attr in node.attribute:
-                    if attr.name == "classlabels_strings" and attr.strings:
-                        return [s.decode() for s in attr.strings]
-                    if attr.name in ("classlabels_int64s", "classlabels_ints") and attr.ints:
-                        return [int(i) for i in attr.ints]
-    return None
-
-
-def onnx_param_count(model) -> int:
-    """Learned values in an ONNX graph: initializer elements, constant tensors in node
-    attributes, and the float lists that ONNX-ML operators keep their weights in
-    (``coefficients``, ``intercepts``, tree ``nodes_values`` and leaf weights, …)."""
-    import onnx
-
-    total = 0
-    for graph in _onnx_graphs(model.graph):
-        for tensor in graph.initializer:
-            total += int(np.prod(tensor.dims)) if len(tensor.dims) else 1
-        for node in graph.node:
-            for attr in node.attribute:
-                if attr.type == onnx.AttributeProto.TENSOR:
-                    total += int(np.prod(attr.t.dims)) if len(attr.t.dims) else 1
-                elif attr.type == onnx.AttributeProto.FLOATS:
-                    total += len(attr.floats)
-    return total
-
-
-def introspect_onnx(path: str | os.PathLike[str]) -> dict[str, Any]:
-    model = load_onnx_checked(path)
-    params = onnx_param_count(model)
-    classes = onnx_classes(model)
-    outputs = [_onnx_value_info(o) for o in model.graph.output]
-    source = "labels" if classes is not None else None
-    if classes is not None:
-        task = "binary" if len(classes) == 2 else "multiclass"
-    else:
-        shape = outputs[0]["shape"] if outputs else None
-        width = shape[-1] if shape and len(shape) >= 2 else 1
-        if isinstance(width, int) and width > 1:
-            classes = list(range(width))
-            task = "binary" if width == 2 else "multiclass"
-            source = "columns"
-        else:
-            task = "regression"
-    inputs = [_onnx_value_info(i) for i in model.graph.input]
-    initializer_names = {t.name for t in model.graph.initializer}
-    inputs = [i for i in inputs if i["name"] not in initializer_names]
-    opsets = {o.domain or "ai.onnx": o.version for o in model.opset_import}
-    return {
-        "format": "onnx",
-        "framework": "onnx",
-        "framework_version": f"ir{model.ir_version}",
-        "producer": f"{model.producer_name} {model.producer_version}".strip() or None,
-        "opset": opsets.get("ai.onnx"),
-        "opsets": opsets,
-        "estimator": f"ONNX graph ({len(model.graph.node)} nodes)",
-        "task": task,
-        "classes": classes,
-        "classes_source": source,
-        "output_op": _producer_op(model.graph, outputs[0]["name"]) if outputs else None,
-        "features": _onnx_features(inputs),
-        "inputs": inputs,
-        "outputs": outputs,
-        "params": params,
-    }
-
-
-# Nodes that pass a tensor on unchanged in value: the output's kind is that of their input.
-_PASS_THROUGH = {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Cast"}
-
-
-def _producer_op(graph, name: str) -> str | None:
-    """The operator that computes the graph output ``name``, looking through reshapes."""
-    producers = {out: node for node in graph.node for out in node.output}
-    for _ in range(len(graph.node) + 1):
-        node = producers.get(name)
-        if node is None:
-            return None
-        if node.op_type not in _PASS_THROUGH or not node.input:
-            # Shown to the user later: an operator's name is an identifier, or nothing.
-            return node.op_type if node.op_type.isidentifier() else None
-        name = node.input[0]
-    return None
-
-
-def _onnx_features(inputs: list[dict]) -> list[dict]:
-    if (
-        len(inputs) == 1
-        and inputs[0]["shape"]
-        and len(inputs[0]["shape"]) == 2
-        and isinstance(inputs[0]["shape"][1], int)
-    ):
-        return [
-            {"name": None, "dtype": inputs[0]["dtype"], "index": i}
-            for i in range(inputs[0]["shape"][1])
-        ]
-    return [{"name": i["name"], "dtype": i["dtype"]} for i in inputs]
 
 
 # --- scikit-learn introspection ----------------------------------------------------------

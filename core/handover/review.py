@@ -185,7 +185,7 @@ def reproduce(
             "latency": _latency_rows(c["results"].get("latency") or [], profile["latency"]),
             "memory": {
                 "claimed": c["results"].get("memory"),
-                "here": _memory_here(profile["memory"]),
+                "here": memory_here(profile["memory"]),
             },
             "hardware": {"claimed": c["results"].get("hardware"), "here": profile["hardware"]},
             "environment_here": profile["environment"],
@@ -280,7 +280,7 @@ def _latency_rows(claimed: list[dict], here: list[dict]) -> list[dict[str, Any]]
     return rows
 
 
-def _memory_here(memory: dict) -> dict[str, Any]:
+def memory_here(memory: dict) -> dict[str, Any]:
     return {
         "rss_delta_after_load_mb": memory.get("resident_delta_mb"),
         "peak_predict_mb": memory.get("peak_during_predict_mb"),
@@ -311,7 +311,7 @@ def _claim_holds(target: Target, claimed: Any, here: float | None) -> dict[str, 
 
 
 def _target_rows(contract: dict, here_eval: dict, profile: dict) -> list[dict[str, Any]]:
-    here_profile = {"latency": profile["latency"], "memory": _memory_here(profile["memory"])}
+    here_profile = {"latency": profile["latency"], "memory": memory_here(profile["memory"])}
     by_batch = {row["batch_size"]: row for row in profile["latency"]}
     rows = []
     for entry in contract.get("targets") or []:

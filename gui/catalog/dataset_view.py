@@ -27,16 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_when
 from baton.gui.catalog.table_models import ArrowTableModel, ColumnProfileModel
 from baton.gui.common import jobs, theme
-from baton.gui.common.widgets import (
-    EmptyState,
-    KeyValueGrid,
-    card,
-    fmt_when,
-    muted_label,
-    page_header,
-)
+from baton.gui.common.widgets import EmptyState, KeyValueGrid, card, muted_label, page_header
 
 
 class SparklineDelegate(QStyledItemDelegate):

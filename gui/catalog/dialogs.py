@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_bytes
 from baton.gui.common import theme
-from baton.gui.common.widgets import Banner, PlainLabel, fmt_bytes, muted_label, title_label
+from baton.gui.common.widgets import Banner, PlainLabel, muted_label, title_label
 
 NO_ROLE = "(no role)"
 FROM_MODEL, TYPED = "model", "typed"

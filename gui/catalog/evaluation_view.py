@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from baton.core.measure.metrics import METRIC_NAMES_CLASSIFICATION, METRIC_NAMES_REGRESSION
+from baton.core.present import fmt_when
 from baton.gui.common.charts import (
     CalibrationChart,
     ConfusionMatrixChart,
@@ -24,7 +25,7 @@ from baton.gui.common.charts import (
     ResidualChart,
     RocChart,
 )
-from baton.gui.common.widgets import MeasurementStack, ResponsiveGrid, card, fmt_when, muted_label
+from baton.gui.common.widgets import MeasurementStack, ResponsiveGrid, card, muted_label
 
 NO_EVALUATION = "No evaluation yet — choose a dataset and press Evaluate."
 

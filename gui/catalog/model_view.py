@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_bytes, fmt_when
 from baton.gui.catalog.evaluation_view import EvaluationView
 from baton.gui.catalog.profiling_view import ProfilingView
 from baton.gui.common import jobs, theme
@@ -39,8 +40,6 @@ from baton.gui.common.widgets import (
     FlowLayout,
     KeyValueGrid,
     card,
-    fmt_bytes,
-    fmt_when,
     group,
     muted_label,
     page_header,

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_bytes, fmt_when
 from baton.gui.common.charts import (
     LatencyChart,
     LatencyDistributionChart,
@@ -29,8 +30,6 @@ from baton.gui.common.widgets import (
     MeasurementStack,
     ResponsiveGrid,
     card,
-    fmt_bytes,
-    fmt_when,
     muted_label,
 )
 

@@ -442,7 +442,7 @@ class ColumnProfileModel(QAbstractTableModel):
         return None
 
     def _cell(self, col: dict[str, Any], column: int) -> str:
-        from baton.gui.common.widgets import fmt_number
+        from baton.core.present import fmt_number
 
         header = self.HEADERS[column]
         if header == "Column":

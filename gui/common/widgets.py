@@ -1,7 +1,8 @@
 """Small building blocks shared by the views: banners, empty states, key-value forms.
 
-Also the display formatting of numbers, sizes and times, so every view writes them the
-same way (sizes use 1 MB = 2**20 bytes, as core does).
+The display formatting of numbers, sizes and times is core's
+(:mod:`baton.core.present`); the ``fmt_*`` names imported here are re-exported for the
+views that still reach them through this module.
 
 Text is plain: Qt renders a label or tooltip as HTML whenever its text looks like HTML,
 and much of what Baton shows was written by someone else (a contract, a receipt, a file
@@ -38,77 +39,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_bytes as fmt_bytes
+from baton.core.present import fmt_mb as fmt_mb
+from baton.core.present import fmt_ms as fmt_ms
+from baton.core.present import fmt_number as fmt_number
+from baton.core.present import fmt_when as fmt_when
 from baton.core.safetext import visible
 from baton.gui.common import theme
-
-# --- formatting -------------------------------------------------------------------------
-
-
-def fmt_number(value: Any, digits: int = 4) -> str:
-    """A metric or measurement for display: ``0.9789``, ``43.28``, ``12,345``; ``—`` if absent."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "∞" if v > 0 else "−∞"
-    a = abs(v)
-    if a >= 10_000:
-        return f"{v:,.0f}"
-    if a >= 100:
-        return f"{v:,.1f}"
-    if a >= 10:
-        return f"{v:.2f}"
-    if a == 0 or a >= 10 ** -(digits - 1):
-        return f"{v:.{digits}f}"
-    return f"{v:.3g}"
-
-
-def fmt_ms(value: Any) -> str:
-    if value is None:
-        return "—"
-    v = float(value)
-    if v >= 100:
-        return f"{v:,.0f} ms"
-    if v >= 10:
-        return f"{v:.1f} ms"
-    if v >= 1:
-        return f"{v:.2f} ms"
-    return f"{v * 1000:.0f} µs"
-
-
-def fmt_bytes(value: Any) -> str:
-    if value is None:
-        return "—"
-    n = float(value)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{int(n):,} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"  # pragma: no cover
-
-
-def fmt_mb(value: Any) -> str:
-    if value is None:
-        return "—"
-    if float(value) == 0:
-        return "0 MB"
-    return fmt_bytes(float(value) * 2**20)
-
-
-def fmt_when(stamp: str | None) -> str:
-    """``2026-01-02T03:04:05Z`` as ``2026-01-02 03:04 UTC``."""
-    if not stamp:
-        return "—"
-    return stamp.replace("T", " ")[:16] + " UTC" if stamp.endswith("Z") else stamp
 
 
 def mono_font():

@@ -58,7 +58,7 @@ from baton.gui.common.widgets import (
     muted_label,
     title_label,
 )
-from baton.gui.contract.contract_view import FILLED_WHEN_PACKED, FieldMessage, mark_invalid
+from baton.gui.contract.fields import FILLED_WHEN_PACKED, FieldMessage, mark_invalid
 from baton.gui.keys.keys_view import CreateKeyDialog
 
 BUNDLE_FILTER = "Baton bundles (*.baton)"

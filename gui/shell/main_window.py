@@ -22,14 +22,18 @@ so that the first window is on screen about as fast as an empty QMainWindow:
 Without ``load_in_background`` (tests, embedding) all three happen in the constructor.
 Pages with charts are built the first time they are needed. Once the long-lived objects
 exist the garbage collector is told to leave them alone (see ``_settle_heap``).
+
+The window is assembled from mixins by job: menus, actions and settings
+(:mod:`~baton.gui.shell.window_menus`), files coming in
+(:mod:`~baton.gui.shell.window_files`) and document tabs
+(:mod:`~baton.gui.shell.window_documents`); this module builds it and shows the catalog.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -43,14 +47,13 @@ from PySide6.QtWidgets import (
 
 from baton.core.catalog.home import resolve_home
 from baton.gui.common import theme
+from baton.gui.shell.window_documents import DocumentsMixin
+from baton.gui.shell.window_files import FilesMixin
+from baton.gui.shell.window_menus import MenusMixin
 
 # Everything else (sidebar, pages, dialogs, workers) is imported when the window is
 # completed: after its first paint when it starts in the background (module docstring).
 
-SETTINGS_VERSION = 1
-MAX_RECENT = 10
-MODEL_FILTER = "Models (*.skops *.onnx *.joblib *.pkl *.pickle)"
-DATASET_FILTER = "Datasets (*.csv *.parquet *.pq)"
 WELCOME = (
     "Drop a model (.skops, .onnx, .joblib, .pkl) or a dataset (.csv, .parquet) onto this "
     "window, or use File › Import. Then pick it on the left."
@@ -80,7 +83,7 @@ def _import_catalog_code(done) -> None:
         done.emit("")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
     """The main window on the catalog of one Baton home.
 
     Public surface used by tests: ``search`` (the search box), ``sidebar`` and
@@ -241,233 +244,7 @@ class MainWindow(QMainWindow):
         else:
             self.open_catalog()
 
-    def _build_documents(self) -> None:
-        """Opened bundles, receipts and comparisons as closable tabs beside the catalog.
-
-        The first tab holds the catalog's pages and cannot be closed; the tab bar shows
-        only while a document is open.
-        """
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QTabBar, QTabWidget
-
-        documents = QTabWidget()
-        documents.setDocumentMode(True)
-        documents.setTabsClosable(True)
-        documents.setMovable(True)
-        documents.setTabBarAutoHide(True)
-        documents.setElideMode(Qt.TextElideMode.ElideMiddle)
-        self._right_layout.removeWidget(self.pages)
-        documents.addTab(self.pages, theme.icon("model"), "Catalog")
-        documents.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)
-        documents.tabBar().setTabButton(0, QTabBar.ButtonPosition.LeftSide, None)
-        documents.tabCloseRequested.connect(self.close_document)
-        documents.tabBar().tabMoved.connect(self._keep_catalog_first)
-        self._right_layout.addWidget(documents, 1)
-        self.documents = documents
-
-    def _action(
-        self,
-        text: str,
-        icon_name: str | None = None,
-        shortcut: Any = None,
-        slot=None,
-        tip: str = "",
-    ):
-        from PySide6.QtGui import QAction, QKeySequence
-
-        action = QAction(text, self)
-        if icon_name:
-            action.setIcon(theme.icon(icon_name))
-            action.setProperty("iconName", icon_name)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if slot is not None:
-            action.triggered.connect(slot)
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        return action
-
-    def _build_menus(self) -> None:
-        from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-
-        file_menu = self.file_menu
-        file_menu.setToolTipsVisible(True)
-        self.action_import_model = self._action(
-            "Import &model…",
-            "import-model",
-            "Ctrl+I",
-            self.choose_model_file,
-            "Add a .skops, .onnx, .joblib or .pkl model to the catalog",
-        )
-        self.action_import_dataset = self._action(
-            "Import &dataset…",
-            "import-dataset",
-            "Ctrl+Shift+I",
-            self.choose_dataset_file,
-            "Add a CSV or Parquet dataset to the catalog",
-        )
-        file_menu.addAction(self.action_import_model)
-        file_menu.addAction(self.action_import_dataset)
-        self.recent_menu = file_menu.addMenu(theme.icon("recent"), "Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        self.action_new_handover = self._action(
-            "&New handover…",
-            "new-handover",
-            QKeySequence.StandardKey.New,
-            self.new_handover,
-            "Draft a handover contract for a model of the catalog",
-        )
-        self.action_open_bundle = self._action(
-            "&Open bundle…",
-            "open-bundle",
-            QKeySequence.StandardKey.Open,
-            self.choose_bundle_file,
-            "Open a signed bundle (.baton) or a review receipt (.review.baton)",
-        )
-        self.action_compare_bundles = self._action(
-            "&Compare bundles…",
-            "handover",
-            None,
-            self.choose_bundles_to_compare,
-            "Two versions of one model side by side",
-        )
-        self.action_export_bundle = self._action(
-            "&Export bundle…",
-            "export",
-            "Ctrl+Shift+E",
-            self.export_bundle,
-            "Sign the open contract draft and write NAME-VERSION.baton",
-        )
-        self.action_export_bundle.setEnabled(False)
-        self.action_close_document = self._action(
-            "&Close tab", "close", QKeySequence.StandardKey.Close, self.close_current_document
-        )
-        for action in (
-            self.action_new_handover,
-            self.action_open_bundle,
-            self.action_compare_bundles,
-            self.action_export_bundle,
-            self.action_close_document,
-        ):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        self.action_quit = self._action("&Quit", "quit", QKeySequence.StandardKey.Quit, self.close)
-        if self.action_quit.shortcut().isEmpty():  # some platforms define no Quit key
-            self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))
-        self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
-        file_menu.addAction(self.action_quit)
-
-        edit_menu = self.edit_menu
-        self.action_undo = self.undo_stack.createUndoAction(self, "&Undo")
-        self.action_undo.setShortcut(QKeySequence.StandardKey.Undo)
-        self.action_redo = self.undo_stack.createRedoAction(self, "&Redo")
-        self.action_redo.setShortcut(QKeySequence.StandardKey.Redo)
-        edit_menu.addAction(self.action_undo)
-        edit_menu.addAction(self.action_redo)
-        edit_menu.addSeparator()
-        self.action_find = self._action(
-            "&Find in catalog", "search", QKeySequence.StandardKey.Find, self._focus_search
-        )
-        edit_menu.addAction(self.action_find)
-
-        view_menu = self.view_menu
-        theme_menu = view_menu.addMenu(theme.icon("theme"), "&Theme")
-        self.theme_actions: dict[str, QAction] = {}
-        group = QActionGroup(self)
-        for mode, label in (
-            ("system", "Follow the &system"),
-            ("light", "&Light"),
-            ("dark", "&Dark"),
-        ):
-            action = QAction(label, self, checkable=True)
-            action.setData(mode)
-            action.triggered.connect(lambda _checked=False, m=mode: self.set_theme(m))
-            group.addAction(action)
-            theme_menu.addAction(action)
-            self.theme_actions[mode] = action
-        self.theme_actions[self.theme.mode].setChecked(True)
-        self.action_toggle_dark = self._action(
-            "Toggle &dark mode", None, "Ctrl+Shift+D", self.toggle_dark
-        )
-        view_menu.addAction(self.action_toggle_dark)
-        view_menu.addSeparator()
-        self.action_keys = self._action(
-            "My &key and trusted keys",
-            "key",
-            "Ctrl+K",
-            self.show_keys,
-            "Create or export your signing key; trust or revoke colleagues' keys",
-        )
-        view_menu.addAction(self.action_keys)
-
-        help_menu = self.help_menu
-        self.action_shortcuts = self._action(
-            "&Keyboard shortcuts", "keyboard", "F1", self.show_shortcuts
-        )
-        self.action_about = self._action("&About Baton", "about", None, self.show_about)
-        self.action_about.setMenuRole(QAction.MenuRole.AboutRole)
-        help_menu.addAction(self.action_shortcuts)
-        help_menu.addAction(self.action_about)
-
     # -- settings
-
-    def _check_settings_version(self) -> None:
-        version = int(self.settings.value("settings/version", 0) or 0)
-        if version > SETTINGS_VERSION:
-            # Written by a newer Baton: read what we know, never rewrite its version.
-            return
-        self.settings.setValue("settings/version", SETTINGS_VERSION)
-
-    def _restore_geometry(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(QSize(1280, 820))
-        splitter = self.settings.value("window/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
-
-    def save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
-        self.settings.setValue("view/theme", self.theme.mode)
-        self.settings.sync()
-
-    def recent_files(self) -> list[str]:
-        import json
-
-        raw = self.settings.value("recent/files", "[]")
-        try:
-            files = json.loads(raw) if isinstance(raw, str) else []
-        except ValueError:
-            files = []
-        return [f for f in files if isinstance(f, str)][:MAX_RECENT]
-
-    def add_recent(self, path: str | Path) -> None:
-        import json
-
-        path = str(Path(path).resolve())
-        files = [path] + [f for f in self.recent_files() if f != path]
-        self.settings.setValue("recent/files", json.dumps(files[:MAX_RECENT]))
-
-    def _fill_recent_menu(self) -> None:
-        menu = self.recent_menu
-        menu.clear()
-        files = self.recent_files()
-        if not files:
-            empty = menu.addAction("No recent files")
-            empty.setEnabled(False)
-            return
-        for f in files:
-            path = Path(f)
-            action = menu.addAction(f"{path.name}  —  {path.parent}")
-            action.setEnabled(path.is_file())
-            action.triggered.connect(lambda _checked=False, p=f: self.open_path(p))
-        menu.addSeparator()
-        menu.addAction("Clear the list", lambda: self.settings.setValue("recent/files", "[]"))
 
     # -- the catalog
 
@@ -593,149 +370,7 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(page)
         self.documents.setCurrentIndex(0)
 
-    def _open_handover(self, record: dict) -> None:
-        """A bundle listed under Handovers or Received: open its file, if it is still there."""
-        path = record.get("path")
-        if path and Path(path).is_file():
-            self.open_document(path)
-            return
-        where = f" at {path}" if path else ""
-        self.show_message(
-            f"The file of {record.get('label') or record.get('name')} is no longer{where}. "
-            "Open it from where it is now with File › Open bundle….",
-            "warning",
-        )
-
-    def show_keys(self, fingerprint: str | None = None):
-        """The keys page (my key, the trust store), with ``fingerprint`` selected if given."""
-        page = self._pages.get("keys")
-        if page is None:
-            from baton.gui.keys.keys_view import open_keys_page
-
-            page = open_keys_page(self.home, self, runner=self.runner)
-            page.changed.connect(lambda _message: self.refresh())
-            page.loaded.connect(self._keys_loaded)
-            self._pages["keys"] = page
-            self.pages.addWidget(page)
-        else:
-            page.refresh()
-        # Selected now if listed, else once the trust store is read.
-        self._key_to_select = (
-            fingerprint if fingerprint and not page.select_key(fingerprint) else None
-        )
-        self.pages.setCurrentWidget(page)
-        self.documents.setCurrentIndex(0)
-        return page
-
-    def _keys_loaded(self) -> None:
-        if self._key_to_select:
-            self._pages["keys"].select_key(self._key_to_select)
-            self._key_to_select = None
-
     # -- documents: bundles, receipts, comparisons
-
-    def open_document(self, path: str | Path):
-        """Open a ``.baton`` bundle or ``.review.baton`` receipt in a tab (or show its tab)."""
-        from baton.gui.shell.file_pages import open_file_page
-
-        path = Path(path)
-        if not path.is_file():
-            self.show_message(f"{path}: no such file.", "error")
-            return None
-        key = str(path.resolve())
-        for i in range(1, self.documents.count()):
-            page = self.documents.widget(i)
-            if page.property("documentKey") == key:
-                self.documents.setCurrentIndex(i)
-                return page
-        page = open_file_page(self.home, path, self, runner=self.runner)
-        page.setProperty("documentKey", key)
-        page.catalog_changed.connect(self.refresh)
-        receipt = type(page).__name__ == "ReceiptPage"
-        index = self.documents.addTab(
-            page, theme.icon("handover" if receipt else "received"), path.name
-        )
-        self._add_close_button(page)
-        self.documents.setTabToolTip(index, str(path))
-        self.documents.setCurrentIndex(index)
-        self.add_recent(path)
-        return page
-
-    def compare_bundles(self, old: str | Path, new: str | Path):
-        """Two bundles of one model side by side, in a tab."""
-        from baton.gui.review.compare_view import open_compare_page
-
-        page = open_compare_page(self.home, old, new, self, runner=self.runner)
-        index = self.documents.addTab(
-            page, theme.icon("handover"), f"{Path(old).name} → {Path(new).name}"
-        )
-        self._add_close_button(page)
-        self.documents.setTabToolTip(index, f"{old}\n{new}")
-        self.documents.setCurrentIndex(index)
-        return page
-
-    def _add_close_button(self, page: QWidget) -> None:
-        """A themed close button on a document's tab (Qt's own is a red box in Fusion)."""
-        from PySide6.QtWidgets import QTabBar, QToolButton
-
-        button = QToolButton()
-        button.setObjectName("CloseTab")
-        button.setAutoRaise(True)
-        button.setIcon(theme.icon("close"))
-        button.setToolTip("Close this tab (Ctrl+W)")
-        button.clicked.connect(lambda: self.close_document(self.documents.indexOf(page)))
-        index = self.documents.indexOf(page)
-        self.documents.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, button)
-
-    def document_pages(self) -> list[QWidget]:
-        return [self.documents.widget(i) for i in range(1, self.documents.count())]
-
-    def close_document(self, index: int) -> None:
-        """Close a document tab; its page cancels its work first (``shutdown``)."""
-        if index <= 0 or self.documents is None:
-            return
-        page = self.documents.widget(index)
-        self.documents.removeTab(index)
-        if hasattr(page, "shutdown"):
-            page.shutdown()
-        page.deleteLater()
-
-    def close_current_document(self) -> None:
-        self.close_document(self.documents.currentIndex())
-
-    def _keep_catalog_first(self, _from: int, _to: int) -> None:
-        index = self.documents.indexOf(self.pages)
-        if index != 0:
-            self.documents.tabBar().moveTab(index, 0)
-
-    def choose_bundle_file(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Open a bundle or a review receipt",
-            self._last_dir(),
-            "Bundles and receipts (*.baton);;All files (*)",
-        )
-        if path:
-            self.open_path(path)
-
-    def choose_bundles_to_compare(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        old, _ = QFileDialog.getOpenFileName(
-            self, "Compare: the older bundle", self._last_dir(), "Bundles (*.baton)"
-        )
-        if not old:
-            return
-        new, _ = QFileDialog.getOpenFileName(
-            self,
-            f"Compare {Path(old).name} with the newer bundle",
-            str(Path(old).parent),
-            "Bundles (*.baton)",
-        )
-        if new:
-            self.compare_bundles(old, new)
 
     # -- messages
 
@@ -752,118 +387,7 @@ class MainWindow(QMainWindow):
 
     # -- importing
 
-    def choose_model_file(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _ = QFileDialog.getOpenFileName(self, "Import model", self._last_dir(), MODEL_FILTER)
-        if path:
-            self.open_path(path)
-
-    def choose_dataset_file(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import dataset", self._last_dir(), DATASET_FILTER
-        )
-        if path:
-            self.open_path(path)
-
-    def _last_dir(self) -> str:
-        files = self.recent_files()
-        return str(Path(files[0]).parent) if files else str(Path.home())
-
-    def open_path(self, path: str | Path) -> None:
-        """Open a file given on the command line, dropped, or picked.
-
-        A ``.baton`` bundle or receipt opens in a tab; a model or dataset is imported.
-        """
-        self.import_paths([Path(path)])
-
-    def import_paths(self, paths: list[Path]) -> None:
-        """Import dropped or chosen files one after the other, each through its dialog."""
-        from baton.gui.catalog.dialogs import kind_of
-
-        if self.catalog is None:
-            if self.catalog_error:
-                self.show_message(self.catalog_error, "error")
-            else:
-                self._pending_paths.extend(paths)
-            return
-        refused = []
-        for path in paths:
-            if path.suffix.lower() == ".baton":
-                self.open_document(path)
-            elif kind_of(path) is None:
-                refused.append(path.name)
-            else:
-                self._pending_paths.append(path)
-        if refused:
-            self.show_message(
-                f"Baton cannot open {', '.join(refused)}: it imports models (.skops, .onnx, "
-                ".joblib, .pkl) and datasets (.csv, .parquet), and opens bundles and review "
-                "receipts (.baton).",
-                "warning",
-            )
-        if self.import_dialog is None and self._pending_paths:
-            self._next_import()
-
-    def _next_import(self) -> None:
-        from baton.gui.catalog.dialogs import ImportDatasetDialog, ImportModelDialog, kind_of
-
-        self.import_dialog = None
-        while self._pending_paths:
-            path = self._pending_paths.pop(0)
-            if not path.is_file():
-                self.show_message(f"{path}: no such file.", "error")
-                continue
-            if kind_of(path) == "dataset":
-                dialog = ImportDatasetDialog(path, self.catalog, self)
-            else:
-                datasets = self.catalog.list_datasets(limit=500)
-                dialog = ImportModelDialog(path, self.catalog, datasets, self)
-            dialog.accepted.connect(lambda d=dialog: self._start_import(d))
-            dialog.finished.connect(lambda _result: QTimer.singleShot(0, self._next_import))
-            self.import_dialog = dialog
-            dialog.open()
-            return
-
-    def _start_import(self, dialog) -> None:
-        from baton.gui.catalog.dialogs import ImportDatasetDialog
-        from baton.gui.common import jobs
-
-        values = dialog.values()
-        path = dialog.path
-        if isinstance(dialog, ImportDatasetDialog):
-            job = jobs.import_dataset_job(path, **values)
-            section = "datasets"
-        else:
-            job = jobs.import_model_job(path, **values)
-            section = "models"
-        self.runner.submit(
-            f"Importing {path.name}",
-            job,
-            on_success=lambda record, p=path, s=section: self._imported(p, s, record),
-        )
-
-    def _imported(self, path: Path, section: str, record: dict) -> None:
-        self.add_recent(path)
-        if self.search.text():
-            self.search.clear()  # refreshes
-        else:
-            self.refresh()
-        self.select_item(section, record["name"])
-        kind = "dataset" if section == "datasets" else "model"
-        self.show_status(f"Imported {kind} {record['name']!r} from {path.name}.")
-
     # -- drag and drop
-
-    @staticmethod
-    def _dropped_paths(mime) -> list[Path]:
-        return (
-            [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
-            if mime.hasUrls()
-            else []
-        )
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt naming
         from baton.gui.catalog.dialogs import kind_of
@@ -980,52 +504,6 @@ class MainWindow(QMainWindow):
 
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
-
-    def all_actions(self) -> list:
-        """Every action with its shortcut, for Help › Keyboard shortcuts."""
-        from PySide6.QtGui import QAction, QKeySequence
-
-        actions = list(self.findChildren(QAction))
-        model_page = self._pages.get("model")
-        if model_page is None:
-            actions += [
-                QAction("Evaluate", self, shortcut=QKeySequence("Ctrl+E")),
-                QAction("Profile", self, shortcut=QKeySequence("Ctrl+P")),
-            ]
-        else:
-            actions += [model_page.action_evaluate, model_page.action_profile]
-        return actions
-
-    def show_shortcuts(self) -> None:
-        from PySide6.QtCore import Qt
-
-        from baton.gui.catalog.dialogs import ShortcutsDialog
-
-        dialog = ShortcutsDialog(self.all_actions(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-
-    def show_about(self) -> None:
-        from importlib import metadata
-
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QMessageBox
-
-        try:
-            version = metadata.version("baton-handover")
-        except metadata.PackageNotFoundError:
-            version = "development"
-        box = QMessageBox(self)
-        box.setWindowTitle("About Baton")
-        box.setIconPixmap(theme.pixmap("baton", 64, "#2f6feb"))
-        box.setText(f"<b>Baton</b> {version}")
-        box.setInformativeText(
-            "Hands a trained model from the data scientist who built it to the ML engineer "
-            "who will run it, as a signed bundle that proves who signed it and that nothing "
-            "changed.<br><br>Apache License 2.0."
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
 
     # -- closing
 

@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from baton.core.errors import Cancelled, DatasetError, UsageError
-from baton.core.measure import metrics
+from baton.core.measure import curves, metrics, resampling
 from baton.core.measure.metrics import (
     METRIC_NAMES_CLASSIFICATION,
     METRIC_NAMES_REGRESSION,
@@ -416,7 +416,7 @@ def test_confusion_intervals_match_a_row_bootstrap(breast_cancer):
 
 
 def test_large_sets_bootstrap_a_subsample(monkeypatch):
-    monkeypatch.setattr(metrics, "MAX_BOOTSTRAP_ROWS", 400)
+    monkeypatch.setattr(resampling, "MAX_BOOTSTRAP_ROWS", 400)
     rng = np.random.default_rng(2)
     n = 3000
     positive = rng.random(n) < 0.4
@@ -449,15 +449,15 @@ def test_curves_are_thinned_but_keep_their_ends_and_points():
     result = evaluate_predictions("binary", y, (score > 0.5).astype(int), score, bootstrap=0)
     roc, pr = result["curves"]["roc"], result["curves"]["pr"]
 
-    assert len(roc["fpr"]) <= metrics.CURVE_POINTS
+    assert len(roc["fpr"]) <= curves.CURVE_POINTS
     assert (roc["fpr"][0], roc["tpr"][0], roc["fpr"][-1], roc["tpr"][-1]) == (0, 0, 1, 1)
     fpr, tpr, thresholds = skm.roc_curve(positive, score)
-    assert len(fpr) > metrics.CURVE_POINTS  # so thinning happened
+    assert len(fpr) > curves.CURVE_POINTS  # so thinning happened
     full = {(a, b): t for a, b, t in zip(fpr, tpr, thresholds, strict=True)}
     for a, b, t in zip(roc["fpr"][1:], roc["tpr"][1:], roc["thresholds"][1:], strict=True):
         assert full[(a, b)] == t  # every kept point is a corner of the exact curve
 
-    assert len(pr["precision"]) <= metrics.CURVE_POINTS
+    assert len(pr["precision"]) <= curves.CURVE_POINTS
     assert len(pr["thresholds"]) == len(pr["precision"]) - 1
     assert (pr["recall"][0], pr["recall"][-1], pr["precision"][-1]) == (1.0, 0.0, 1.0)
 

@@ -849,7 +849,7 @@ def test_stock_ordering_differs_from_code_point_yet_both_verify(tmp_path, key, k
 def test_no_runtime_dependency_on_model_signing():
     code = (
         "import sys; sys.modules['model_signing'] = None\n"
-        "from baton.core.handover import oms, keys\n"
+        "from baton.core.handover import keys, oms\n"
         "k = keys.generate_key(); s = oms.sign_statement(oms.build_statement({'a': '00' * 32}), k)\n"
         "p = oms.parse_signature(s); oms.verify_signature(p, k.public_key())\n"
         "assert 'model_signing' not in [m.split('.')[0] for m in sys.modules if sys.modules[m] is not None]\n"

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from baton.core.errors import Cancelled, ModelError, UsageError
-from baton.core.measure import profiling
+from baton.core.measure import machine, profiling
 from baton.core.measure.profiling import (
     environment_info,
     hardware_info,
@@ -376,7 +376,7 @@ def test_environment_info():
     assert info["python_version"].count(".") == 2
     assert info["python_implementation"]
     pkgs = info["packages"]
-    assert set(profiling.PACKAGES) <= pkgs.keys()
+    assert set(machine.PACKAGES) <= pkgs.keys()
     assert pkgs["numpy"] == np.__version__
     assert pkgs["scikit-learn"] == sklearn.__version__
     assert info["baton_version"]
@@ -414,7 +414,7 @@ def test_latency_taken_beside_cpu_burners_is_marked_busy(cpu_burners):
     X = np.random.default_rng(0).random((64, 32))
     (r,) = measure_latency(_matmul, X, batch_sizes=(8,), budget_s=0.6, min_samples=20)
     assert r["machine_busy"] is True
-    assert r["other_cpu_share"] >= profiling.BUSY_CPU_SHARE
+    assert r["other_cpu_share"] >= machine.BUSY_CPU_SHARE
     assert r["busy_reason"].startswith("other processes took ")
     assert r["busy_reason"].split(" took ")[1].startswith(f"{r['other_cpu_share'] * 100:.0f} % ")
     (note,) = [n for n in profiling.latency_caveats([r]) if n.startswith("Measured")]
@@ -443,17 +443,17 @@ def test_latency_on_a_quiet_machine_is_not_marked_busy():
 
     cpus = os.cpu_count() or 1
     load = os.getloadavg()[0]
-    if load / cpus >= profiling.BUSY_LOAD_PER_CPU:
+    if load / cpus >= machine.BUSY_LOAD_PER_CPU:
         pytest.skip(f"the machine is loaded now (load average {load:.2f} on {cpus} CPUs)")
     X = np.random.default_rng(0).random((64, 32))
     before, own = _ticks(), os.times()
     (r,) = measure_latency(_matmul, X, batch_sizes=(8,), budget_s=0.6, min_samples=20)
     after, own_after = _ticks(), os.times()
     others = _others_share(before, after, own_after.user + own_after.system - own.user - own.system)
-    if others >= profiling.BUSY_CPU_SHARE / 2:
+    if others >= machine.BUSY_CPU_SHARE / 2:
         pytest.skip(f"other processes took {others:.0%} of the CPU time during the test")
     assert r["machine_busy"] is False and r["busy_reason"] is None
-    assert r["other_cpu_share"] < profiling.BUSY_CPU_SHARE
+    assert r["other_cpu_share"] < machine.BUSY_CPU_SHARE
     assert r["cpus"] == cpus and r["load_avg_1m"] is not None
     assert not [n for n in profiling.latency_caveats([r]) if n.startswith("Measured")]
 
@@ -461,22 +461,22 @@ def test_latency_on_a_quiet_machine_is_not_marked_busy():
 def test_machine_load_counts_other_processes_cpu_time(monkeypatch):
     import os
 
-    monkeypatch.setattr(profiling, "_load_average", lambda: 0.4)
+    monkeypatch.setattr(machine, "_load_average", lambda: 0.4)
     hz = os.sysconf("SC_CLK_TCK")
     before = {"ticks": (1000, 4000), "own_cpu_s": 1.0, "clock_s": 10.0}
     # over 1 s on 2 CPUs (2 * hz ticks): 1.5 * hz busy ticks, 0.5 s of them our own
     after = {"ticks": (1000 + int(1.5 * hz), 4000 + 2 * hz), "own_cpu_s": 1.5, "clock_s": 11.0}
-    load = profiling.machine_load(before, after, cpus=2)
+    load = machine.machine_load(before, after, cpus=2)
     assert load["other_cpu_share"] == pytest.approx(0.5)
     assert load["own_cpus"] == pytest.approx(0.5)
     assert load["machine_busy"] is True
     assert load["busy_reason"] == "other processes took 50 % of the CPU time"
     quiet = {**after, "ticks": (1000 + int(0.6 * hz), 4000 + 2 * hz)}
-    assert profiling.machine_load(before, quiet, cpus=2)["machine_busy"] is False
-    monkeypatch.setattr(profiling, "_load_average", lambda: 3.5)  # others: 3 runnable on 2 CPUs
-    loaded = profiling.machine_load(before, quiet, cpus=2)
+    assert machine.machine_load(before, quiet, cpus=2)["machine_busy"] is False
+    monkeypatch.setattr(machine, "_load_average", lambda: 3.5)  # others: 3 runnable on 2 CPUs
+    loaded = machine.machine_load(before, quiet, cpus=2)
     assert loaded["busy_reason"] == "the load average was 3.50 on 2 CPUs"
-    no_proc = profiling.machine_load({**before, "ticks": None}, quiet, cpus=2)
+    no_proc = machine.machine_load({**before, "ticks": None}, quiet, cpus=2)
     assert no_proc["other_cpu_share"] is None and no_proc["machine_busy"] is True
 
 

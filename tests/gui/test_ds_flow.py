@@ -20,7 +20,7 @@ from baton.core.cli.main import cli
 from baton.core.handover import trust
 from baton.core.present import format_fingerprint
 from baton.gui.catalog.dialogs import ImportDatasetDialog, ImportModelDialog
-from baton.gui.contract.contract_view import CompareVersionsDialog, NewDraftDialog
+from baton.gui.contract.dialogs import CompareVersionsDialog, NewDraftDialog
 from baton.gui.export.export_dialog import ExportDialog
 from baton.gui.keys.keys_view import CreateKeyDialog, KeysPage
 from baton.gui.receipts.receipt_view import ReceiptPage

@@ -94,8 +94,8 @@ def test_verify_parses_no_model_and_no_data_in_its_own_process(world, private_tm
         mock.patch("pyarrow.parquet.ParquetFile", refuse),
         mock.patch("pyarrow.parquet.read_table", refuse),
         mock.patch("baton.core.data.datasets.read_table", refuse),
-        mock.patch("baton.core.data.models.check_skops", refuse),
-        mock.patch("baton.core.data.models.load_onnx_checked", refuse),
+        mock.patch("baton.core.data.skops_check.check_skops", refuse),
+        mock.patch("baton.core.data.onnx_model.load_onnx_checked", refuse),
     ):
         result = ok(run(world.mle, "verify", world.bundle, "--json"))
     assert as_json(result)["trusted"] is True
