@@ -1,0 +1,307 @@
+"""What every command shares: the context (home, catalog, passphrase), safe printing,
+``--json`` output, progress on stderr, the one error path, and the common options."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from baton.core.errors import BatonError
+from baton.core.present import fmt_cli_number
+from baton.core.safetext import visible
+
+
+class Context:
+    def __init__(self, home: str | None, passphrase_file: str | None) -> None:
+        self.home_option = home
+        self.passphrase_file = passphrase_file
+        self._catalog = None
+
+    @property
+    def home(self) -> Path:
+        from baton.core.catalog.home import resolve_home
+
+        return resolve_home(self.home_option)
+
+    def catalog(self):
+        if self._catalog is None:
+            from baton.core.catalog.store import Catalog
+
+            self._catalog = Catalog(self.home)
+        return self._catalog
+
+    def passphrase(self, confirm: bool = False) -> str:
+        """From --passphrase-file, BATON_PASSPHRASE, or a hidden prompt on a terminal."""
+        from baton.core.handover.keys import resolve_passphrase
+
+        def ask() -> str:
+            return click.prompt(
+                "Passphrase for your signing key",
+                hide_input=True,
+                confirmation_prompt=confirm,
+                err=True,
+            )
+
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+        return resolve_passphrase(self.passphrase_file, prompt=ask if interactive else None)
+
+    def close(self) -> None:
+        if self._catalog is not None:
+            self._catalog.close()
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Print lines of text with every control character but the newline made visible."""
+    click.echo(visible(text, lines=True), err=err)
+
+
+def one_line(value: Any) -> str:
+    """A field printed inside a line: newlines and tabs shown as escapes too."""
+    return visible("" if value is None else value)
+
+
+def emit(data: Any, as_json: bool, text: Callable[[Any], str] | str | None = None) -> None:
+    """Print ``data`` as one JSON object (``--json``) or as human-readable text."""
+    if as_json:
+        # ensure_ascii: no raw control, bidi or other non-ASCII character can reach stdout
+        click.echo(json.dumps(data, indent=2, sort_keys=True, default=str, ensure_ascii=True))
+    elif callable(text):
+        echo(text(data))
+    elif text is not None:
+        echo(text)
+
+
+def stderr_progress(done: float | None, total: float | None, message: str) -> None:
+    if total:
+        echo(f"  [{int(100 * (done or 0) / total):3d}%] {one_line(message)}", err=True)
+    else:
+        echo(f"  … {one_line(message)}", err=True)
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn expected failures into one line on stderr and the documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:  # damage found by a query, after opening
+                failure = _catalog_failure(exc)
+                if failure is None:
+                    raise
+                raise failure from exc
+        except BatonError as exc:
+            echo(f"Error: {one_line(exc)}", err=True)
+            last_words = getattr(exc, "last_words", "")
+            if last_words:
+                said = "\n  ".join(one_line(line) for line in last_words.splitlines())
+                echo("The model process said:\n  " + said, err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _catalog_failure(exc: Exception) -> BatonError | None:
+    """The catalog's own words for a database failure, or None for any other error."""
+    from baton.core.catalog.store import database_error, is_database_error
+
+    if not is_database_error(exc):
+        return None
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Context) if ctx else None
+    return database_error(obj.home / "catalog.db" if obj else Path("catalog.db"), exc)
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object on stdout."
+)
+
+
+leave_out_option = click.option(
+    "--leave-out",
+    type=click.Choice(["train", "validation"]),
+    multiple=True,
+    help="List this dataset in the contract by fingerprint but do not ship its rows.",
+)
+
+
+budget_option = click.option(
+    "--budget", default=1.0, show_default=True, help="Seconds of latency timing per batch size."
+)
+
+
+bundle_out_option = click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The bundle to write (NAME-VERSION.baton).",
+)
+
+
+require_option = click.option(
+    "--require",
+    "requires",
+    multiple=True,
+    help='A target, e.g. "accuracy>=0.95" or "latency_p95_ms@32<=20" (repeatable).',
+)
+
+
+intended_use_option = click.option(
+    "--intended-use", default="", help="What the model is for, and for whom."
+)
+
+
+limitations_option = click.option(
+    "--limitations", default="", help="Where the model should not be trusted."
+)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+# What the data scientist declares about a model the file does not tell (its features, its
+# task and labels), on `model add` and `pack`: (parameter name, click option) pairs. The
+# values are handed to `_declared`, which builds the one `declared` argument the command
+# receives.
+_DECLARED_OPTIONS: list[tuple[str, Callable]] = []
+
+
+def _comma_names(ctx, param, value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(v.strip() for v in value.split(","))
+
+
+_DECLARED_OPTIONS += [
+    (
+        "task",
+        click.option(
+            "--task",
+            type=click.Choice(["binary", "multiclass", "regression"]),
+            help="The problem type, when detection gets it wrong (e.g. a single-logit "
+            "binary network taken for a regression).",
+        ),
+    ),
+    (
+        "classes",
+        click.option(
+            "--classes",
+            callback=_comma_names,
+            help="Names for the model's class ids, in id order, as the labels in the data "
+            "(e.g. no,yes for ids 0,1).",
+        ),
+    ),
+    (
+        "positive_class",
+        click.option(
+            "--positive-class",
+            help="The positive class of a binary problem (precision, recall, F1, ROC); "
+            "default: the second class.",
+        ),
+    ),
+    (
+        "threshold",
+        click.option(
+            "--threshold",
+            type=float,
+            help="For a binary model with a single score output: predict the second class "
+            "when its probability is at least this (default 0.5; a logit goes through a "
+            "sigmoid first).",
+        ),
+    ),
+]
+
+
+def _declared(**values: Any):
+    from baton.core.data.importer import Declared
+
+    return Declared(**{k: v for k, v in values.items() if v not in (None, ())})
+
+
+def declare_options(fn: Callable) -> Callable:
+    """Add the declaration options to a command and pass them on as ``declared``."""
+
+    @functools.wraps(fn)
+    @handle_errors  # a --features-from file that cannot be read is one line, too
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name, _ in _DECLARED_OPTIONS}
+        values = _declared_features(values, kwargs.get("target"), kwargs.get("id_column"))
+        kwargs["declared"] = _declared(**values)
+        return fn(*args, **kwargs)
+
+    for _, option in reversed(_DECLARED_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+_DECLARED_OPTIONS += [
+    (
+        "features",
+        click.option(
+            "--features",
+            metavar="A,B,C",
+            help="Names of the model's input features, in the order it reads them (for a "
+            "model that does not name them, e.g. one fitted on an array).",
+        ),
+    ),
+    (
+        "features_from",
+        click.option(
+            "--features-from",
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help="Name the model's features after a CSV/Parquet file's columns, in order "
+            "(minus the --target and --id-col columns), e.g. its training set.",
+        ),
+    ),
+]
+
+
+def _declared_features(
+    values: dict[str, Any], target: str | None, id_column: str | None
+) -> dict[str, Any]:
+    """--features and --features-from as the declaration's ``features`` (and its source)."""
+    from baton.core.data.importer import features_from_file
+    from baton.core.errors import UsageError
+
+    typed, source = values.pop("features", None), values.pop("features_from", None)
+    if typed and source:
+        raise UsageError("give the feature names with --features or --features-from, not both")
+    if typed:
+        values["features"] = tuple(n.strip() for n in typed.split(","))
+    elif source:
+        read = features_from_file(source, target=target, id_column=id_column)
+        values.update(features=read.features, features_source=read.features_source)
+    return values
+
+
+def table(rows: list[dict], cols: list[str], full: tuple[str, ...] = ()) -> str:
+    """Rows as aligned text; cells are cut at 40 characters except in the ``full`` columns."""
+    if not rows:
+        return ""
+    cells = [[one_line(r.get(c) if r.get(c) is not None else "-") for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    widths = [w if c in full else min(w, 40) for c, w in zip(cols, widths, strict=True)]
+    out = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
+    for row in cells:
+        out.append("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(out)
+
+
+def targets_text(targets: list[dict]) -> str:
+    from baton.core.contract.targets import Target
+
+    rows = [
+        {
+            "target": Target.from_dict(t).expr(),
+            "measured": fmt_cli_number(t.get("measured")),
+            "verdict": t.get("verdict"),
+        }
+        for t in targets
+    ]
+    return table(rows, ["target", "measured", "verdict"]) or "(no targets)"

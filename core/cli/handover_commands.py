@@ -1,0 +1,342 @@
+"""Handing a model over and checking it: ``pack``, ``verify``, ``inspect``, ``review``
+and ``diff``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from baton.core.cli.base import (
+    Context,
+    budget_option,
+    bundle_out_option,
+    declare_options,
+    emit,
+    handle_errors,
+    intended_use_option,
+    json_option,
+    leave_out_option,
+    limitations_option,
+    one_line,
+    pass_ctx,
+    require_option,
+    stderr_progress,
+    table,
+    targets_text,
+)
+from baton.core.present import fmt_cli_number
+
+
+@click.command()
+@click.argument("model_ref", metavar="MODEL")
+@click.option("--test", required=True, help="Test set: a CSV/Parquet file or a catalog dataset.")
+@click.option("--target", help="Label column of the test set (and of --train/--validation).")
+@click.option("--train", help="Training set (file or catalog dataset); listed by fingerprint.")
+@click.option("--validation", help="Validation set (file or catalog dataset).")
+@leave_out_option
+@click.option("--id-col", "id_column", help="A column of unique row ids.")
+@click.option("--name", required=True, help="Bundle name (letters, digits, . _ -).")
+@click.option(
+    "--version",
+    "version",
+    required=True,
+    help="Version, higher than any packed before (e.g. 3 or 1.2.0).",
+)
+@require_option
+@intended_use_option
+@limitations_option
+@click.option(
+    "--trust-pickle",
+    is_flag=True,
+    help="MODEL is a .joblib/.pkl I made myself: convert it to .skops.",
+)
+@declare_options
+@budget_option
+@bundle_out_option
+@json_option
+@pass_ctx
+@handle_errors
+def pack(
+    obj: Context,
+    model_ref,
+    test,
+    target,
+    train,
+    validation,
+    leave_out,
+    id_column,
+    name,
+    version,
+    requires,
+    intended_use,
+    limitations,
+    trust_pickle,
+    declared,
+    budget,
+    out,
+    as_json,
+) -> None:
+    """Import, evaluate, profile, write the contract and sign a handover bundle."""
+    from baton.core.handover.packing import pack as pack_bundle
+
+    result = pack_bundle(
+        obj.catalog(),
+        model_ref,
+        test=test,
+        target=target,
+        name=name,
+        version=version,
+        passphrase=obj.passphrase(),
+        out=out,
+        train=train,
+        validation=validation,
+        include=tuple(r for r in ("train", "validation") if r not in leave_out),
+        id_column=id_column,
+        requires=requires,
+        intended_use=intended_use,
+        limitations=limitations,
+        trust_pickle=trust_pickle,
+        declared=declared,
+        budget_s=budget,
+        progress=None if as_json else stderr_progress,
+    ).as_dict()
+    emit(result, as_json, pack_text)
+    if result["targets_failed"]:
+        sys.exit(1)
+
+
+def pack_text(d: dict) -> str:
+    failed = (
+        f"\n{d['targets_failed']} target(s) FAILED: the bundle is signed, but the contract says so."
+        if d["targets_failed"]
+        else ""
+    )
+    notes = "".join(f"\nnote: {note}" for note in d.get("latency_notes") or [])
+    return f"Wrote {d['file']} ({d['files']} files, {d['bytes']:,} bytes)\nsigned by {d['signer']}\nroot digest {d['root_digest']}\n\n{targets_text(d['targets'])}{failed}{notes}"
+
+
+def _verified_text(d: dict) -> str:
+    who = one_line(d.get("signer_name") or "an untrusted key")
+    status = "VERIFIED" if d["trusted"] else "INTACT BUT UNTRUSTED"
+    lines = [
+        f"{status}: {one_line(Path(d['file']).name)}",
+        f"  signed by {who} ({d['signer']})",
+        f"  {d['files']} files intact, root digest {d['root_digest'][:16]}…",
+    ]
+    if not d["trusted"]:
+        lines.append(f"  {one_line(d['trust_problem'])}")
+    if d.get("name_collision"):
+        lines.append(f"  {one_line(d['name_collision'])}")
+    if d.get("kind") == "receipt":
+        r = d["review"]
+        b, reviewer = r["bundle"], one_line(r["reviewer"]["name"])
+        lines += [
+            f"  review of {one_line(b['name'])} {one_line(b['version'])}: {r['decision'].upper()} by {reviewer}",
+            f'  "{one_line(r["comment"])}"',
+        ]
+        lines += [
+            f"  - {one_line(c['target'])}: {one_line(c['comment'])}" for c in r["target_comments"]
+        ]
+        if d.get("recorded"):
+            lines.append(f"  recorded against {one_line(d['bound_to'])}")
+        elif d.get("not_recorded"):
+            lines.append(f"  {one_line(d['not_recorded'])}")
+    else:
+        lines += [
+            f"  {one_line(d['name'])} {one_line(d['version'])} ({d['problem_type']}), model {one_line(d['model']['file'])}",
+            "",
+            targets_text(d["targets"]),
+        ]
+    return "\n".join(lines)
+
+
+def _exit_untrusted(d: dict) -> None:
+    if not d["trusted"]:
+        sys.exit(3)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+@handle_errors
+def verify(obj: Context, file: str, as_json: bool) -> None:
+    """Verify a bundle or a review receipt: signer, signature and every file."""
+    from baton.core.handover import desk
+    from baton.core.handover.review import is_receipt
+
+    progress = None if as_json else stderr_progress
+    opened = desk.verify_receipt if is_receipt(file) else desk.open_for_review
+    result = opened(obj.catalog(), file, progress=progress).summary
+    emit(result, as_json, _verified_text)
+    _exit_untrusted(result)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+@handle_errors
+def inspect(obj: Context, file: str, as_json: bool) -> None:
+    """Show a verified bundle's contract as a model card."""
+    from baton.core.handover.bundle import inspect as inspect_bundle
+
+    result = inspect_bundle(obj.catalog(), file)
+    emit(result, as_json, lambda d: _verified_text(d) + "\n\n" + d["card"])
+    _exit_untrusted(result)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--reproduce", is_flag=True, help="Re-run the model here and check every claim.")
+@click.option(
+    "--decision",
+    type=click.Choice(["accept", "changes", "reject"]),
+    help="Countersign this decision.",
+)
+@click.option("--comment", help="Your overall comment (with --decision).")
+@click.option(
+    "--target-comment",
+    "target_comments",
+    multiple=True,
+    metavar="METRIC=TEXT",
+    help="A comment on one target (repeatable).",
+)
+@budget_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="The receipt to write (NAME-VERSION.review.baton).",
+)
+@json_option
+@pass_ctx
+@handle_errors
+def review(
+    obj: Context, file, reproduce, decision, comment, target_comments, budget, out, as_json
+) -> None:
+    """Reproduce a bundle's claims here, or countersign a decision on it."""
+    from baton.core.errors import UsageError
+    from baton.core.handover import desk
+
+    if not reproduce and not decision:
+        raise UsageError(
+            "say what to do: --reproduce, or --decision accept|changes|reject --comment TEXT --out FILE"
+        )
+    if reproduce:
+        result = desk.reproduce(
+            obj.catalog(), file, budget_s=budget, progress=None if as_json else stderr_progress
+        ).result
+        if not decision:
+            emit(
+                {k: v for k, v in result.items() if k != "evaluation_here"},
+                as_json,
+                _reproduce_text,
+            )
+            sys.exit(0 if result["verdict"] == "pass" else 1)
+    if not comment or not out:
+        raise UsageError("--decision needs --comment TEXT and --out FILE.review.baton")
+    parsed: dict[str, str] = {}
+    for item in target_comments:
+        metric, sep, text = item.partition("=")
+        if not sep or not metric.strip() or not text.strip():
+            raise UsageError(f"--target-comment must look like METRIC=TEXT, not {item!r}")
+        parsed[metric.strip()] = text.strip()
+    result = desk.countersign(
+        obj.catalog(),
+        file,
+        decision=decision,
+        comment=comment,
+        target_comments=parsed,
+        out=out,
+        passphrase=obj.passphrase(),
+    ).receipt
+    emit(
+        result,
+        as_json,
+        lambda d: (
+            f"Wrote {one_line(d['file'])}: {d['decision'].upper()} of {one_line(d['bundle']['name'])} "
+            f"{one_line(d['bundle']['version'])}, countersigned by {one_line(d['reviewer']['name'])}"
+        ),
+    )
+
+
+def _reproduce_text(d: dict) -> str:
+    a = d["agreement"]
+    metric_rows = [
+        {
+            "metric": m["metric"],
+            "claimed": fmt_cli_number(m["claimed"]),
+            "here": fmt_cli_number(m["here"]),
+            "consistent": "yes" if m["consistent"] else "NO",
+        }
+        for m in d["metrics"]
+        if m["claimed"] is not None
+    ]
+    lat_rows = [
+        {
+            "batch": r["batch_size"],
+            "p50 claimed": fmt_cli_number(r["claimed_p50_ms"]),
+            "p50 here": fmt_cli_number(r["here_p50_ms"]),
+            "p95 claimed": fmt_cli_number(r["claimed_p95_ms"]),
+            "p95 here": fmt_cli_number(r["here_p95_ms"]),
+            "machine here": "busy" if r.get("busy_here") else "",
+        }
+        for r in d["latency"]
+    ]
+    target_rows = [
+        {
+            "target": t["expr"],
+            "claimed": fmt_cli_number(t["claimed"]),
+            "here": fmt_cli_number(t["here"]),
+            "verdict": (t["verdict_here"].upper() if t["verdict_here"] != "pass" else "pass")
+            + (" (busy machine)" if t.get("busy_here") and t["verdict_here"] == "fail" else ""),
+        }
+        for t in d["targets"]
+    ]
+    hw = d["hardware"]["here"]
+    lat_columns = ["batch", "p50 claimed", "p50 here", "p95 claimed", "p95 here"]
+    if any(r.get("busy_here") for r in d["latency"]):
+        lat_columns.append("machine here")
+    return "\n".join(
+        [
+            *d["headline"],
+            "",
+            f"Reproduced {one_line(d['bundle']['name'])} {one_line(d['bundle']['version'])} on {one_line(hw.get('cpu_model'))} ({hw.get('cores_logical')} cores)",
+            f"prediction agreement: {a['agreeing']} of {a['rows']} rows ({100 * a['rate']:.2f} %)",
+            "",
+            table(metric_rows, ["metric", "claimed", "here", "consistent"]),
+            "",
+            table(lat_rows, lat_columns),
+            "",
+            table(target_rows, ["target", "claimed", "here", "verdict"]) or "(no targets)",
+        ]
+    )
+
+
+@click.command()
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+@handle_errors
+def diff(obj: Context, old: str, new: str, as_json: bool) -> None:
+    """Compare two versions of a bundle: contract fields, targets, metrics and files."""
+    from baton.core.handover import desk
+
+    emit(desk.compare(obj.catalog(), old, new).diff, as_json, diff_text)
+
+
+def diff_text(d: dict) -> str:
+    versions = f"{one_line(d['old']['version'])} -> {one_line(d['new']['version'])}"
+    lines = [f"{one_line(d['name'])}: {versions}", ""]
+    for c in d["changes"]:
+        arrow = f"{one_line(str(c.get('old'))[:40])} -> {one_line(str(c.get('new'))[:40])}"
+        better = {True: " (better)", False: " (worse)"}.get(c.get("better"), "")
+        lines.append(f"  {c['kind']:8} {one_line(c['path'])}: {arrow}{better}")
+    lines.append("")
+    lines += [f"  file {f['change']}: {one_line(f['file'])}" for f in d["files"]] or [
+        "  no file changed"
+    ]
+    return "\n".join(lines)
