@@ -101,11 +101,6 @@ __all__ = [
     "with_profile",
 ]
 
-# The earlier private names, still called through this module by the pack and draft
-# code; new code calls the public ones.
-_as_target = as_target
-_show = show_value
-
 
 # --------------------------------------------------------------------------- files
 

@@ -64,7 +64,7 @@ def new_draft(
     )
     profile = catalog.latest_measurement("profiles", model, test_rec)
     measured = {row["batch_size"] for row in (profile or {}).get("result", {}).get("latency", [])}
-    named = [contracts._as_target(r) for r in requires]
+    named = [contracts.as_target(r) for r in requires]
     if profile is None or not {t.batch for t in named if t.batch} <= measured:
         # A target's batch size the latest profile lacks is measured now, never left unmeasured.
         profile = measure.profile(
@@ -235,7 +235,7 @@ def new_draft_issues(catalog: Catalog, name: str, version: str) -> list[contract
         rule = rules[field]
         if not isinstance(value, str) or not re.fullmatch(rule["pattern"], value):
             where = f"identity.{field}"
-            message = rule["x-message"].format(path=where, value=contracts._show(value))
+            message = rule["x-message"].format(path=where, value=contracts.show_value(value))
             issues.append(contracts.ValidationIssue(where, message))
     if issues:
         return issues

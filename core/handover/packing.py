@@ -129,7 +129,7 @@ def pack(
     """
     signing_key = trust.load_signing_key(catalog.home, passphrase)
     try:  # a bad --require, --version or --name is a usage error, found before any long work
-        targets = tuple(contracts._as_target(r) for r in requires)
+        targets = tuple(contracts.as_target(r) for r in requires)
     except ContractError as exc:
         raise UsageError(str(exc)) from None
     _check_request(catalog, name, version, intended_use, Path(out))

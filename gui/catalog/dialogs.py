@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from baton.core.present import fmt_bytes
 from baton.gui.common import theme
 from baton.gui.common.widgets import Banner, PlainLabel, muted_label, title_label
+from baton.gui.common.words import in_dialog_words
 
 NO_ROLE = "(no role)"
 FROM_MODEL, TYPED = "model", "typed"
@@ -240,39 +241,12 @@ class ImportDatasetDialog(_ImportDialog):
         }
 
 
-# Core says how to declare with the command line's options; the desktop says it with the
-# import dialog's fields. Phrases first, then the bare option names.
-_PHRASES = (
-    ("declare --task binary if", "import it again declared a binary classifier if"),
-    ("add --task binary if", "declare it a binary classifier if"),
-    ("declared with --task", "declared at import"),
-    ("declared with --classes", "declared at import"),
-    ("declared with --positive-class", "declared at import"),
-    ("--task binary needs", "A binary classifier needs"),
-    ("--task multiclass needs", "A multiclass classifier needs"),
-    ("--classes names", "Class names lists"),
-)
-_FIELD_WORDS = {
-    "--task": "Problem type",
-    "--classes": "Class names",
-    "--positive-class": "Positive class",
-    "--threshold": "Threshold",
-}
 TASK_CHOICES = (
     ("Detect from the model", None),
     ("binary classifier", "binary"),
     ("multiclass classifier", "multiclass"),
     ("regressor", "regression"),
 )
-
-
-def in_dialog_words(message: str) -> str:
-    """A message about the declaration options, naming the dialog's fields instead."""
-    for cli_words, words in _PHRASES:
-        message = message.replace(cli_words, words)
-    for flag in sorted(_FIELD_WORDS, key=len, reverse=True):
-        message = message.replace(f"{flag} ", f"{_FIELD_WORDS[flag]} ")
-    return message
 
 
 class DeclareTaskBox(QGroupBox):

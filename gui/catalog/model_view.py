@@ -66,7 +66,7 @@ DECISION_LABELS = {
 def decided_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Task, classes, positive class, score and threshold, each with how it was decided."""
     from baton.core.data.declare import decisions
-    from baton.gui.catalog.dialogs import in_dialog_words
+    from baton.gui.common.words import in_dialog_words
 
     return [(DECISION_LABELS[what], in_dialog_words(how)) for what, how in decisions(dict(record))]
 

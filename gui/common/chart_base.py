@@ -17,10 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from baton.gui.common import theme
-from baton.gui.common.widgets import (
-    muted_label,
-    title_label,
-)
+from baton.gui.common.widgets import muted_label, title_label
 
 CHART_MIN_HEIGHT = 240
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_mb, fmt_ms, fmt_number
 from baton.gui.common.chart_base import (
     ChartBase,
     _c,
@@ -44,13 +45,7 @@ from baton.gui.common.chart_base import (
     series_color,
     style_plot,
 )
-from baton.gui.common.widgets import (
-    fmt_mb,
-    fmt_ms,
-    fmt_number,
-    plain_text,
-    plain_tooltip,
-)
+from baton.gui.common.widgets import plain_text, plain_tooltip
 
 pg.setConfigOptions(antialias=True)
 

@@ -57,7 +57,7 @@ def import_model_job(
                 cancel=cancel,
             )
         except UsageError as exc:  # a declaration the model contradicts: the dialog's words
-            from baton.gui.catalog.dialogs import in_dialog_words
+            from baton.gui.common.words import in_dialog_words
 
             raise UsageError(in_dialog_words(str(exc)), path=exc.path) from None
 

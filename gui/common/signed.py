@@ -36,13 +36,7 @@ from baton.core.errors import BatonError
 from baton.gui.common import theme
 from baton.gui.common.review_worker import Job, run, shared_runner, trust_signer_job
 from baton.gui.common.verdicts import refused_headline
-from baton.gui.common.widgets import (
-    PlainLabel,
-    card,
-    mono_font,
-    muted_label,
-    title_label,
-)
+from baton.gui.common.widgets import PlainLabel, card, mono_font, muted_label, title_label
 from baton.gui.common.workers import TaskRunner
 
 

@@ -26,11 +26,7 @@ from baton.gui.common.verdicts import (
     KIND_ICONS,
     kind_colors,
 )
-from baton.gui.common.widgets import (
-    mono_font,
-    plain_text,
-    plain_tooltip,
-)
+from baton.gui.common.widgets import mono_font, plain_text, plain_tooltip
 
 MAX_COLUMN_WIDTH = 360
 

@@ -9,13 +9,8 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 
+from baton.core.present import fmt_bytes, fmt_mb, fmt_ms, fmt_number
 from baton.gui.common import theme
-from baton.gui.common.widgets import (
-    fmt_bytes,
-    fmt_mb,
-    fmt_ms,
-    fmt_number,
-)
 
 # A failure must stand out in either theme: the same strong red everywhere.
 FAIL_BG, FAIL_FG = "#c62828", "#ffffff"
@@ -59,13 +54,6 @@ def fmt_threshold(target: Mapping[str, Any]) -> str:
     if target.get("tolerance"):
         text += f" ± {fmt_target_value(target.get('metric', ''), target['tolerance'])}"
     return text
-
-
-def fmt_rate(rate: Any) -> str:
-    if rate is None:
-        return "—"
-    pct = float(rate) * 100
-    return "100 %" if pct == 100 else f"{pct:.2f} %"
 
 
 def target_key(entry: Mapping[str, Any]) -> str:

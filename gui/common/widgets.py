@@ -1,8 +1,7 @@
 """Small building blocks shared by the views: banners, empty states, key-value forms.
 
-The display formatting of numbers, sizes and times is core's
-(:mod:`baton.core.present`); the ``fmt_*`` names imported here are re-exported for the
-views that still reach them through this module.
+The display formatting of numbers, sizes and times is core's (:mod:`baton.core.present`),
+shared with the card and the command line.
 
 Text is plain: Qt renders a label or tooltip as HTML whenever its text looks like HTML,
 and much of what Baton shows was written by someone else (a contract, a receipt, a file
@@ -39,11 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_bytes as fmt_bytes
-from baton.core.present import fmt_mb as fmt_mb
-from baton.core.present import fmt_ms as fmt_ms
-from baton.core.present import fmt_number as fmt_number
-from baton.core.present import fmt_when as fmt_when
 from baton.core.safetext import visible
 from baton.gui.common import theme
 

@@ -51,13 +51,7 @@ from PySide6.QtWidgets import (
 from baton.core.present import fmt_when
 from baton.gui.common import jobs, theme
 from baton.gui.common.tables import scroll_page
-from baton.gui.common.widgets import (
-    EmptyState,
-    FlowLayout,
-    group,
-    muted_label,
-    title_label,
-)
+from baton.gui.common.widgets import EmptyState, FlowLayout, group, muted_label, title_label
 from baton.gui.contract.dialogs import CompareVersionsDialog, NewDraftDialog
 from baton.gui.contract.editor import ContractEditor
 from baton.gui.contract.fields import (

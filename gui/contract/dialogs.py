@@ -21,10 +21,7 @@ from PySide6.QtWidgets import (
 
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable
-from baton.gui.common.widgets import (
-    muted_label,
-    title_label,
-)
+from baton.gui.common.widgets import muted_label, title_label
 from baton.gui.contract.fields import (
     FieldMessage,
     mark_invalid,

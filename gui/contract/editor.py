@@ -32,14 +32,7 @@ from baton.gui.common.tables import ReadOnlyTable
 from baton.gui.common.verdicts import (
     model_rows,
 )
-from baton.gui.common.widgets import (
-    Banner,
-    KeyValueGrid,
-    card,
-    group,
-    muted_label,
-    title_label,
-)
+from baton.gui.common.widgets import Banner, KeyValueGrid, card, group, muted_label, title_label
 from baton.gui.contract.fields import (
     ADD_TARGET_HINT,
     FILLED_WHEN_PACKED,

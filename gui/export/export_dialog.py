@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_bytes
 from baton.gui.common import jobs, theme
 from baton.gui.common.signed import FingerprintLabel
 from baton.gui.common.tables import ReadOnlyTable, scroll_page
@@ -54,7 +55,6 @@ from baton.gui.common.widgets import (
     KeyValueGrid,
     PlainLabel,
     card,
-    fmt_bytes,
     muted_label,
     title_label,
 )

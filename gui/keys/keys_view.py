@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.errors import BatonError
+from baton.core.present import fmt_when
 from baton.gui.common import theme
 from baton.gui.common.review_worker import run, shared_runner, trust_key_file_job
 from baton.gui.common.signed import (
@@ -48,7 +49,6 @@ from baton.gui.common.widgets import (
     Banner,
     PlainLabel,
     card,
-    fmt_when,
     mono_font,
     muted_label,
     plain_text,

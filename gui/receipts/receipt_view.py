@@ -18,26 +18,13 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
+from baton.core.present import fmt_number, fmt_percent, fmt_when
 from baton.gui.common import theme
 from baton.gui.common.review_worker import Job, verify_receipt_job
 from baton.gui.common.signed import FingerprintLabel, SignedDocumentPage
 from baton.gui.common.tables import ReadOnlyTable, pair, scroll_page
-from baton.gui.common.verdicts import (
-    DECISION_TEXT,
-    VERDICT_KIND,
-    VERDICT_TEXT,
-    fmt_rate,
-    fmt_target_value,
-)
-from baton.gui.common.widgets import (
-    KeyValueGrid,
-    PlainLabel,
-    card,
-    expanding_filler,
-    fmt_number,
-    fmt_when,
-    muted_label,
-)
+from baton.gui.common.verdicts import DECISION_TEXT, VERDICT_KIND, VERDICT_TEXT, fmt_target_value
+from baton.gui.common.widgets import KeyValueGrid, PlainLabel, card, expanding_filler, muted_label
 from baton.gui.common.workers import TaskRunner
 
 DECISION_HEADLINE = {
@@ -273,7 +260,7 @@ class ReceiptPage(SignedDocumentPage):
         self.reproduced.setText(
             f"Reproduced {fmt_when(rep.get('created'))}: "
             f"{_two_verdicts(rep)}; "
-            f"prediction agreement {fmt_rate(a.get('rate'))} "
+            f"prediction agreement {fmt_percent(a.get('rate'))} "
             f"({fmt_number(a.get('agreeing'))} of {fmt_number(a.get('rows'))} rows)."
         )
         self.reproduced.setStyleSheet(f"color: {c['ok_text'] if passed else c['err_text']};")

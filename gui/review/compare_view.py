@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
+from baton.core.present import fmt_bytes, fmt_mb, fmt_ms, fmt_number, fmt_when
 from baton.gui.common import theme
 from baton.gui.common.review_worker import Job, compare_job
 from baton.gui.common.signed import SignedDocumentPage
@@ -34,17 +35,7 @@ from baton.gui.common.verdicts import (
     target_expr,
     target_key,
 )
-from baton.gui.common.widgets import (
-    KeyValueGrid,
-    card,
-    fmt_bytes,
-    fmt_mb,
-    fmt_ms,
-    fmt_number,
-    fmt_when,
-    muted_label,
-    title_label,
-)
+from baton.gui.common.widgets import KeyValueGrid, card, muted_label, title_label
 from baton.gui.common.workers import TaskRunner
 
 TARGET_PREFIX = "targets["

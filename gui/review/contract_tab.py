@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_number, fmt_when
 from baton.gui.common.charts import (
     ConfusionMatrixChart,
     LatencyChart,
@@ -28,15 +29,7 @@ from baton.gui.common.verdicts import (
     model_rows,
     target_key,
 )
-from baton.gui.common.widgets import (
-    KeyValueGrid,
-    PlainLabel,
-    card,
-    fmt_number,
-    fmt_when,
-    mono_font,
-    muted_label,
-)
+from baton.gui.common.widgets import KeyValueGrid, PlainLabel, card, mono_font, muted_label
 from baton.gui.review.charts import (
     MetricIntervalsChart,
     memory_for_chart,

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_when
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable
 from baton.gui.common.verdicts import (
@@ -35,14 +36,7 @@ from baton.gui.common.verdicts import (
     fmt_threshold,
     target_key,
 )
-from baton.gui.common.widgets import (
-    Banner,
-    PlainLabel,
-    card,
-    fmt_when,
-    muted_label,
-    title_label,
-)
+from baton.gui.common.widgets import Banner, PlainLabel, card, muted_label, title_label
 
 RECEIPT_FILTER = "Review receipts (*.review.baton)"
 

@@ -16,26 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_bytes, fmt_mb, fmt_ms, fmt_number, fmt_percent, fmt_when
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable, pair
-from baton.gui.common.verdicts import (
-    VERDICT_KIND,
-    VERDICT_TEXT,
-    fmt_rate,
-    fmt_target_value,
-    fmt_threshold,
-)
-from baton.gui.common.widgets import (
-    Banner,
-    PlainLabel,
-    card,
-    fmt_bytes,
-    fmt_mb,
-    fmt_ms,
-    fmt_number,
-    fmt_when,
-    muted_label,
-)
+from baton.gui.common.verdicts import VERDICT_KIND, VERDICT_TEXT, fmt_target_value, fmt_threshold
+from baton.gui.common.widgets import Banner, PlainLabel, card, muted_label
 from baton.gui.review.charts import (
     LatencyCompareChart,
 )
@@ -253,7 +238,7 @@ class ReproduceView(QWidget):
         self.when.setText(f"Reproduced {fmt_when(result.get('created'))}")
         a = result.get("agreement") or {}
         text = (
-            f"Prediction agreement: {fmt_rate(a.get('rate'))} — "
+            f"Prediction agreement: {fmt_percent(a.get('rate'))} — "
             f"{fmt_number(a.get('agreeing'))} of {fmt_number(a.get('rows'))} test rows predicted "
             "the same here as by the data scientist"
         )

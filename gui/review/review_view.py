@@ -36,7 +36,6 @@ from PySide6.QtWidgets import QSizePolicy, QTabWidget, QTextBrowser, QWidget
 
 from baton.core.errors import BatonError
 from baton.gui.common import theme
-from baton.gui.common.handover_rows import received_rows  # noqa: F401 - re-exported
 from baton.gui.common.review_worker import (
     Job,
     countersign_job,
@@ -360,4 +359,4 @@ def open_bundle_page(
     return BundlePage(home, path, parent, **kwargs)
 
 
-__all__ = ["BundlePage", "open_bundle_page", "received_rows"]
+__all__ = ["BundlePage", "open_bundle_page"]

@@ -18,14 +18,11 @@ from baton.core.cli import demo
 from baton.core.cli.main import cli
 from baton.core.handover import trust
 from baton.core.present import format_fingerprint
+from baton.gui.common.handover_rows import received_rows
 from baton.gui.keys.keys_view import KeysPage
 from baton.gui.receipts.receipt_view import ReceiptPage
 from baton.gui.review.compare_view import ComparePage
-from baton.gui.review.review_view import (
-    BundlePage,
-    open_bundle_page,
-    received_rows,
-)
+from baton.gui.review.review_view import BundlePage, open_bundle_page
 from baton.gui.shell.file_pages import open_file_page
 
 PASSPHRASE = demo.DEMO_PASSPHRASE

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from baton.core.present import fmt_number
 from baton.gui.common import charts
-from baton.gui.common.widgets import fmt_number
 
 
 def _open(window, qtbot, model, tab):
