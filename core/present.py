@@ -219,3 +219,42 @@ def fmt_cli_number(value: Any) -> str:
     if value is None:
         return ""
     return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
+
+
+# --- an optimisation, in words -----------------------------------------------------------
+
+
+def fmt_speedup(ratio: Any) -> str:
+    """How many times faster (``3.1x faster``) or slower (``1.4x slower``) a model runs, from
+    the ratio of the original's time to the new one's; ``as fast`` within 5 %."""
+    if ratio is None or not math.isfinite(float(ratio)) or float(ratio) <= 0:
+        return DASH
+    ratio = float(ratio)
+    if 0.95 <= ratio <= 1.05:
+        return "as fast"
+    if ratio > 1:
+        return f"{ratio:.2g}x faster" if ratio < 10 else f"{ratio:,.0f}x faster"
+    slower = 1 / ratio
+    return f"{slower:.2g}x slower" if slower < 10 else f"{slower:,.0f}x slower"
+
+
+def lineage_line(
+    by: str,
+    parent_name: str,
+    parent_version: str,
+    root_digest: str,
+    *,
+    speedup: Any,
+    batch: int | None,
+    agreement: Any,
+) -> str:
+    """The one line that says where an optimised bundle comes from and what it gained:
+    ``optimised by Eli from bc-lr 1 (root digest ab12cd34ef56…): 3.1x faster at batch 1,
+    100 % agreement``. The names are the caller's to make printable."""
+    speed = fmt_speedup(speedup)
+    at = f" at batch {batch:,}" if batch is not None and speed != DASH else ""
+    return (
+        f"optimised by {by} from {parent_name} {parent_version} "
+        f"(root digest {short_fingerprint(root_digest)}): {speed}{at}, "
+        f"{fmt_percent(agreement)} agreement"
+    )

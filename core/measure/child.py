@@ -240,10 +240,87 @@ def task_check_bundle(params: dict[str, Any]) -> dict[str, Any]:
     return {"model_types": types, "tables": tables, "predictions_rows": rows}
 
 
+def task_optimize_onnx(params: dict[str, Any]) -> dict[str, Any]:
+    """Convert a scikit-learn model to ONNX with skl2onnx (an ONNX model is copied as it is),
+    optionally quantise it dynamically, prove onnxruntime accepts the result and describe it.
+
+    The model is loaded here, through the skops allowlist, because loading it is model code.
+    """
+    import shutil
+
+    import numpy as np
+
+    from baton.core.data.models import Predictor, introspect_onnx
+
+    fmt, out = params["format"], Path(params["out"])
+    tools: dict[str, str] = {}
+    float_model = out.with_name("float.onnx") if params.get("quantize") else out
+    if fmt == "onnx":
+        _progress(0, 3, "reading the ONNX model")
+        shutil.copyfile(params["path"], float_model)
+    else:
+        _progress(0, 3, "loading the scikit-learn model")
+        import skl2onnx
+        from skl2onnx.common.data_types import FloatTensorType
+
+        model = Predictor(params["path"], fmt, params["info"]).model
+        features = params["info"].get("features") or []
+        kinds = {str(f.get("dtype") or "") for f in features}
+        if not features or any(k.startswith(("object", "str", "category", "bool")) for k in kinds):
+            raise ModelError(
+                "Baton converts models whose features are all numeric; this one reads "
+                + ", ".join(sorted(k for k in kinds if k) or ["unknown types"])
+            )
+        _progress(1, 3, "converting to ONNX with skl2onnx")
+        tools["skl2onnx"] = skl2onnx.__version__
+        try:
+            onx = skl2onnx.to_onnx(
+                model,
+                initial_types=[("input", FloatTensorType([None, len(features)]))],
+                # label and probability tensors rather than a list of dicts: faster to read
+                options={"zipmap": False},
+                target_opset=params.get("opset"),
+            )
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            raise ModelError(
+                f"skl2onnx cannot convert this model ({type(exc).__name__}: {first})"
+            ) from None
+        # skl2onnx may import one domain twice; onnxruntime's quantiser wants it once
+        versions: dict[str, int] = {}
+        for entry in onx.opset_import:
+            versions[entry.domain] = max(versions.get(entry.domain, 0), entry.version)
+        del onx.opset_import[:]
+        for domain, version in versions.items():
+            onx.opset_import.add(domain=domain, version=version)
+        float_model.write_bytes(onx.SerializeToString())
+    if params.get("quantize"):
+        _progress(2, 3, "quantising the weights to 8 bits")
+        import onnxruntime
+        from onnxruntime.quantization import quantize_dynamic
+
+        tools["onnxruntime.quantization"] = onnxruntime.__version__
+        try:
+            quantize_dynamic(str(float_model), str(out))
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            raise ModelError(
+                f"onnxruntime cannot quantise this model ({type(exc).__name__}: {first})"
+            ) from None
+        float_model.unlink()
+    info = introspect_onnx(out)
+    # onnxruntime must run it on a row before anyone measures it
+    probe = Predictor(str(out), "onnx", {**params["info"], "features": info["features"]})
+    probe.predict_raw(np.zeros((1, len(info["features"])), dtype=np.float32))
+    _progress(3, 3, "done")
+    return {"info": info, "tools": tools}
+
+
 TASKS = {
     "check_bundle": task_check_bundle,
     "inspect": task_inspect,
     "import_pickle": task_import_pickle,
+    "optimize_onnx": task_optimize_onnx,
     "predict": task_predict,
     "profile": task_profile,
 }
