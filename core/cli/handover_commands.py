@@ -127,6 +127,8 @@ def _verified_text(d: dict) -> str:
     ]
     if not d["trusted"]:
         lines.append(f"  {one_line(d['trust_problem'])}")
+    if d.get("lineage"):
+        lines.append(f"  {one_line(d['lineage']['line'])}")
     if d.get("name_collision"):
         lines.append(f"  {one_line(d['name_collision'])}")
     if d.get("kind") == "receipt":
@@ -152,6 +154,16 @@ def _verified_text(d: dict) -> str:
     return "\n".join(lines)
 
 
+def _with_lineage(summary: dict, contract: dict) -> dict:
+    """An optimised bundle's summary with its lineage, and the line that words it."""
+    from baton.core.handover.optimize import lineage_words
+
+    line = lineage_words(contract)
+    if line is None:
+        return summary
+    return {**summary, "lineage": {"line": line, **contract["lineage"]}}
+
+
 def _exit_untrusted(d: dict) -> None:
     if not d["trusted"]:
         sys.exit(3)
@@ -168,8 +180,11 @@ def verify(obj: Context, file: str, as_json: bool) -> None:
     from baton.core.handover.review import is_receipt
 
     progress = None if as_json else stderr_progress
-    opened = desk.verify_receipt if is_receipt(file) else desk.open_for_review
-    result = opened(obj.catalog(), file, progress=progress).summary
+    if is_receipt(file):
+        result = desk.verify_receipt(obj.catalog(), file, progress=progress).summary
+    else:
+        opened = desk.open_for_review(obj.catalog(), file, progress=progress)
+        result = _with_lineage(opened.summary, opened.contract)
     emit(result, as_json, _verified_text)
     _exit_untrusted(result)
 
@@ -184,6 +199,7 @@ def inspect(obj: Context, file: str, as_json: bool) -> None:
     from baton.core.handover.bundle import inspect as inspect_bundle
 
     result = inspect_bundle(obj.catalog(), file)
+    result = _with_lineage(result, result["contract"])
     emit(result, as_json, lambda d: _verified_text(d) + "\n\n" + d["card"])
     _exit_untrusted(result)
 
