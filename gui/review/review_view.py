@@ -35,6 +35,7 @@ from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QSizePolicy, QTabWidget, QTextBrowser, QWidget
 
 from baton.core.errors import BatonError
+from baton.core.handover.optimize import lineage_words
 from baton.gui.common import theme
 from baton.gui.common.review_worker import (
     Job,
@@ -50,6 +51,7 @@ from baton.gui.common.widgets import expanding_filler, muted_label
 from baton.gui.common.workers import TaskRunner
 from baton.gui.review.contract_tab import ContractView
 from baton.gui.review.decision_tab import CountersignDialog, DecisionView
+from baton.gui.review.optimize_page import OptimizeView, optimize_job
 from baton.gui.review.reproduce_tab import ReproduceView
 
 
@@ -67,6 +69,8 @@ class BundlePage(SignedDocumentPage):
     reproduce_failed = Signal(str)
     decided = Signal(dict)
     decide_failed = Signal(str)
+    optimized = Signal(object)
+    optimize_failed = Signal(str)
 
     busy_detail = "Checking the signature and every file."
 
@@ -89,6 +93,7 @@ class BundlePage(SignedDocumentPage):
         self.review: dict[str, Any] | None = None
         self.countersign_dialog: CountersignDialog | None = None
         self._reproduce_worker = None
+        self._optimize_worker = None
 
         layout = self.layout_
         self.tabs = QTabWidget()
@@ -99,6 +104,9 @@ class BundlePage(SignedDocumentPage):
         self.reproduce_view.cancel_requested.connect(self.cancel_reproduce)
         self.decision_view = DecisionView()
         self.decision_view.countersign_requested.connect(self.open_countersign_dialog)
+        self.optimize_view = OptimizeView()
+        self.optimize_view.start_requested.connect(self.start_optimize)
+        self.optimize_view.cancel_requested.connect(self.cancel_optimize)
         self.card_view = QTextBrowser()
         self.card_view.setOpenLinks(False)  # the card has no links; nothing may navigate
         self.card_view.setOpenExternalLinks(False)
@@ -106,6 +114,9 @@ class BundlePage(SignedDocumentPage):
         self.tabs.addTab(scroll_page(self.reproduce_view), theme.icon("evaluate"), "Reproduce")
         self.tabs.addTab(scroll_page(self.decision_view), theme.icon("key"), "Decision")
         self.tabs.addTab(self.card_view, theme.icon("model"), "Model card")
+        self.optimize_tab = self.tabs.addTab(
+            scroll_page(self.optimize_view), theme.icon("export"), "Optimise"
+        )
         layout.addWidget(self.tabs, 1)
         self.refused_note = muted_label(
             "Nothing from this bundle is shown: it failed verification, so none of its content "
@@ -161,15 +172,18 @@ class BundlePage(SignedDocumentPage):
         self.contract_view.set_contract(self.contract)
         # escaped: core's HTML card, every string from the contract in it HTML-escaped
         self.card_view.setHtml(opened.card_html or "")
+        # an optimised bundle says where it comes from, in core's words
+        lineage = lineage_words(self.contract) or ""
         if self.state == "verified":
             # a name another trusted key also sent: reported, never a reason to refuse
             collision = self.summary.get("name_collision") or ""
-            self.banner.show_state(
-                "ok", verified_headline(self.summary), collision, self.file_line()
-            )
+            detail = "\n".join(t for t in (lineage, collision) if t)
+            self.banner.show_state("ok", verified_headline(self.summary), detail, self.file_line())
             self.banner.trust_button.hide()
             self.reproduce_view.set_allowed(True)
             self.decision_view.set_allowed(True)
+            self.optimize_view.set_allowed(True)
+            self.optimize_view.set_default_out(self.default_optimized_path())
             self.catalog_changed.emit()  # the bundle is now listed under Received
         else:
             self._show_untrusted(opened)
@@ -196,6 +210,9 @@ class BundlePage(SignedDocumentPage):
             detail = s.get("trust_problem") or ""
         if s.get("name_collision"):
             detail = f"{detail}\n{s['name_collision']}".strip()
+        lineage = lineage_words(opened.contract)
+        if lineage:
+            detail = f"{lineage}\n{detail}".strip()
         self.banner.show_state(
             "warning",
             f"Intact, but the signer is not trusted: {s['signer']}",
@@ -206,6 +223,7 @@ class BundlePage(SignedDocumentPage):
         why = "Trust the signer's key first (see the banner above): core reviews only bundles from trusted signers."
         self.reproduce_view.set_allowed(False, why)
         self.decision_view.set_allowed(False, why)
+        self.optimize_view.set_allowed(False, why)
 
     # -- trusting the signer
 
@@ -260,6 +278,60 @@ class BundlePage(SignedDocumentPage):
         self._reproduce_worker = None
         self.reproduce_view.set_running(False, "Cancelled.")
         self.reproduce_failed.emit(message)
+
+    # -- optimise
+
+    def default_optimized_path(self) -> Path:
+        from baton.core.handover.bundle import bundle_file_name
+
+        assert self.summary is not None
+        stem = bundle_file_name(self.summary["name"], self.summary["version"]).removesuffix(
+            ".baton"
+        )
+        return self.path.with_name(f"{stem}-onnx.baton")
+
+    def show_optimize(self) -> None:
+        """Bring the Optimise tab forward (the menu's "Optimise bundle…" lands here)."""
+        self.tabs.setCurrentIndex(self.optimize_tab)
+
+    def start_optimize(self, options: dict) -> None:
+        if self.state != "verified" or self._optimize_worker is not None:
+            return
+        self.optimize_view.set_running(True, "Starting…")
+        self._optimize_worker = run(
+            self.runner,
+            self,
+            f"Optimising {self.path.name}",
+            optimize_job(self.path, options),
+            on_success=self._optimized,
+            on_failure=self._optimize_failed,
+            on_cancel=self._optimize_cancelled,
+        )
+        self._optimize_worker.signals.progress.connect(self.optimize_view.set_progress)
+
+    def cancel_optimize(self) -> None:
+        if self._optimize_worker is not None:
+            self._optimize_worker.cancel()
+            self.optimize_view.cancel_button.setEnabled(False)
+            self.optimize_view.status.setText("Cancelling…")
+
+    def _optimized(self, result: Any) -> None:
+        self._optimize_worker = None
+        self.optimize_view.set_running(False)
+        self.optimize_view.set_result(result)
+        self.catalog_changed.emit()
+        self.optimized.emit(result)
+
+    def _optimize_failed(self, error: BatonError) -> None:
+        self._optimize_worker = None
+        self.optimize_view.set_running(False)
+        self.optimize_view.show_error(f"Optimising failed: {error}")
+        self.optimize_failed.emit(str(error))
+
+    def _optimize_cancelled(self, message: str) -> None:
+        self._optimize_worker = None
+        self.optimize_view.set_running(False, "Cancelled.")
+        self.optimize_failed.emit(message)
 
     # -- decision
 
@@ -344,7 +416,7 @@ class BundlePage(SignedDocumentPage):
 
     def shutdown(self) -> None:
         """Cancel running work and wait for it (call before the page is removed)."""
-        for worker in (self._worker, self._reproduce_worker):
+        for worker in (self._worker, self._reproduce_worker, self._optimize_worker):
             if worker is not None:
                 worker.cancel()
 

@@ -164,6 +164,22 @@ class DocumentsMixin:
         if path:
             self.open_path(path)
 
+    def choose_bundle_to_optimize(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Optimise a received bundle", self._last_dir(), "Bundles (*.baton)"
+        )
+        if path:
+            self.optimize_bundle(path)
+
+    def optimize_bundle(self, path: str | Path):
+        """Open a bundle in a tab on its Optimise tab."""
+        page = self.open_document(path)
+        if page is not None and hasattr(page, "show_optimize"):
+            page.show_optimize()
+        return page
+
     def choose_bundles_to_compare(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 

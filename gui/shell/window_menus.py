@@ -86,6 +86,13 @@ class MenusMixin:
             self.choose_bundles_to_compare,
             "Two versions of one model side by side",
         )
+        self.action_optimize_bundle = self._action(
+            "O&ptimise bundle…",
+            "export",
+            None,
+            self.choose_bundle_to_optimize,
+            "Convert a received bundle's model to ONNX, prove parity and sign the result",
+        )
         self.action_export_bundle = self._action(
             "&Export bundle…",
             "export",
@@ -101,6 +108,7 @@ class MenusMixin:
             self.action_new_handover,
             self.action_open_bundle,
             self.action_compare_bundles,
+            self.action_optimize_bundle,
             self.action_export_bundle,
             self.action_close_document,
         ):

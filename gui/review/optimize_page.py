@@ -1,0 +1,243 @@
+"""The bundle page's Optimise tab: convert the handed-over model to ONNX (optionally
+quantised), see parity and gain, and sign the result as a new bundle.
+
+A face of :func:`baton.core.handover.optimize.optimize`, run on a worker with progress and
+Cancel. Parity, gain and verdicts are core's; this view lays them out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from baton.core.present import fmt_bytes, fmt_ms, fmt_number, fmt_percent, fmt_speedup
+from baton.gui.common.tables import ReadOnlyTable
+from baton.gui.common.widgets import Banner, PlainLabel, muted_label, title_label
+
+
+class OptimizeView(QWidget):
+    """Options, the button that starts an optimisation, its progress and its result.
+
+    ``start_requested(options)`` carries ``quantize``, ``opset``, ``out`` and
+    ``passphrase``; ``cancel_requested()`` asks the page to stop the running job.
+    """
+
+    start_requested = Signal(dict)
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title_label("Optimise the model", "SectionTitle"))
+        layout.addWidget(
+            muted_label(
+                "Convert the model to ONNX (and optionally quantise it), run both side by side "
+                "on the bundle's test set, and sign the result as a new bundle naming this one "
+                "as its parent. A conversion that does not predict as the original is reported "
+                "and never signed."
+            )
+        )
+        form = QFormLayout()
+        self.quantize = QCheckBox("Quantise the weights (dynamic, 8 bits)")
+        form.addRow("", self.quantize)
+        self.opset = QSpinBox()
+        self.opset.setRange(0, 30)
+        self.opset.setSpecialValueText("skl2onnx's latest")
+        form.addRow("ONNX &opset", self.opset)
+        self.out = QLineEdit()
+        form.addRow("&Save bundle to", self.out)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setPlaceholderText("The passphrase of your signing key")
+        form.addRow("&Passphrase", self.passphrase)
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Optimise…")
+        self.start_button.clicked.connect(self._start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested.emit)
+        self.cancel_button.hide()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.status = muted_label()
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        self.banner = Banner(closable=False)
+        layout.addWidget(self.banner)
+        self.line = PlainLabel()
+        self.line.setWordWrap(True)
+        layout.addWidget(self.line)
+        self.parity_summary = PlainLabel()
+        self.parity_summary.setWordWrap(True)
+        layout.addWidget(self.parity_summary)
+        self.metrics_table = ReadOnlyTable(
+            ["Metric", "Original", "Optimised", "Difference", "Tolerance", "Parity"],
+            numeric=(1, 2, 3, 4),
+        )
+        layout.addWidget(self.metrics_table)
+        self.latency_table = ReadOnlyTable(
+            ["Batch", "p50 original", "p50 optimised", "Speed"], numeric=(0, 1, 2)
+        )
+        layout.addWidget(self.latency_table)
+        self.footprint = PlainLabel()
+        layout.addWidget(self.footprint)
+        self.targets_table = ReadOnlyTable(
+            ["Target", "Original", "Optimised", "Verdict"], numeric=(1, 2)
+        )
+        layout.addWidget(self.targets_table)
+        layout.addStretch(1)
+        self.result: Any = None
+        for widget in (self.metrics_table, self.latency_table, self.targets_table):
+            widget.hide()
+        self.set_allowed(False, "Verifying the bundle…")
+
+    def set_allowed(self, allowed: bool, why: str = "") -> None:
+        self.start_button.setEnabled(allowed)
+        self.status.setText("" if allowed else why)
+
+    def set_default_out(self, path: Path) -> None:
+        if not self.out.text():
+            self.out.setText(str(path))
+
+    def _start(self) -> None:
+        self.start_requested.emit(
+            {
+                "quantize": "dynamic" if self.quantize.isChecked() else None,
+                "opset": self.opset.value() or None,
+                "out": self.out.text().strip(),
+                "passphrase": self.passphrase.text(),
+            }
+        )
+
+    def set_running(self, running: bool, message: str = "") -> None:
+        self.start_button.setEnabled(not running)
+        self.cancel_button.setVisible(running)
+        self.cancel_button.setEnabled(True)
+        self.progress.setVisible(running)
+        self.progress.setRange(0, 0)
+        self.status.setText(message)
+        if running:
+            self.banner.hide()
+
+    def set_progress(self, done: Any, total: Any, message: str) -> None:
+        if total:
+            self.progress.setRange(0, int(total))
+            self.progress.setValue(int(done or 0))
+        self.status.setText(message)
+
+    def show_error(self, message: str) -> None:
+        self.banner.show_message(message, "error")
+
+    def set_result(self, result: Any) -> None:
+        """Lay out an :class:`~baton.core.handover.optimize.Optimisation`."""
+        self.result = result
+        self.passphrase.clear()
+        p, g = result.parity, result.gain
+        if result.passed:
+            self.banner.show_message(
+                f"Parity holds: wrote {result.path.name} ({result.name} {result.version}), "
+                "signed by you.",
+                "ok",
+            )
+            self.line.setText(result.line)
+        else:
+            self.banner.show_message(
+                "Parity lost: the optimised model does not predict as the original; nothing "
+                f"was signed. Failed checks: {', '.join(p['failed'])}.",
+                "error",
+            )
+            self.line.setText("")
+        parts = [
+            f"Prediction agreement: {p['agreeing']:,} of {p['rows']:,} rows "
+            f"({fmt_percent(p['agreement'])}; required {fmt_percent(p['agreement_required'])})."
+        ]
+        if p.get("max_probability_difference") is not None:
+            parts.append(
+                f"Largest probability difference: {fmt_number(p['max_probability_difference'])} "
+                f"(allowed {fmt_number(p['max_probability_difference_allowed'])})."
+            )
+        self.parity_summary.setText(" ".join(parts))
+        self.metrics_table.set_rows(
+            [
+                [
+                    m["metric"],
+                    fmt_number(m["original"]),
+                    fmt_number(m["optimised"]),
+                    fmt_number(m["difference"]),
+                    fmt_number(m["tolerance"])
+                    + (" (target)" if m["tolerance_from"] == "target" else ""),
+                    "yes" if m["within"] else "no",
+                ]
+                for m in p["metrics"]
+            ],
+            kinds=["ok" if m["within"] else "error" for m in p["metrics"]],
+            status_column=5,
+        )
+        self.metrics_table.show()
+        has_gain = bool(g)
+        self.latency_table.setVisible(has_gain)
+        self.targets_table.setVisible(has_gain and bool(g.get("targets")))
+        self.footprint.setVisible(has_gain)
+        if not has_gain:
+            return
+        self.latency_table.set_rows(
+            [
+                [
+                    f"{r['batch_size']:,}",
+                    fmt_ms(r["original_p50_ms"]),
+                    fmt_ms(r["optimised_p50_ms"]),
+                    fmt_speedup(r["speedup"]),
+                ]
+                for r in g["latency"]
+            ]
+        )
+        size = g["size_bytes"]
+        self.footprint.setText(
+            f"Size on disk: {fmt_bytes(size['original'])} → {fmt_bytes(size['optimised'])}"
+        )
+        self.targets_table.set_rows(
+            [
+                [t["expr"], fmt_number(t["original"]), fmt_number(t["optimised"]), t["verdict"]]
+                for t in g["targets"]
+            ],
+            kinds=["ok" if t["verdict"] == "pass" else "error" for t in g["targets"]],
+            status_column=3,
+        )
+
+
+def optimize_job(path: Path, options: dict[str, Any], budget_s: float = 1.0):
+    """The optimisation as a job for the worker pool (its own catalog connection)."""
+
+    def job(catalog, progress, cancel):
+        from baton.core.handover.optimize import optimize
+
+        return optimize(
+            catalog,
+            path,
+            out=Path(options["out"]),
+            passphrase=options["passphrase"],
+            quantize=options.get("quantize"),
+            opset=options.get("opset"),
+            budget_s=budget_s,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    return job
