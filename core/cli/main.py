@@ -21,7 +21,13 @@ from pathlib import Path
 import click
 
 from baton.core import __version__
-from baton.core.cli import catalog_commands, contract_commands, handover_commands, keys_commands
+from baton.core.cli import (
+    catalog_commands,
+    contract_commands,
+    drift_commands,
+    handover_commands,
+    keys_commands,
+)
 from baton.core.cli.base import Context, emit, handle_errors, json_option, pass_ctx, table
 
 # --- the group --------------------------------------------------------------------------
@@ -175,6 +181,7 @@ for _command in (
     handover_commands.inspect,
     handover_commands.review,
     handover_commands.diff,
+    drift_commands.drift,
 ):
     cli.add_command(_command)
 
