@@ -9,6 +9,8 @@ from baton.core.errors import DatasetError
 from baton.core.measure import metrics
 from baton.core.measure.paired import NOT_DISTINGUISHABLE, paired_differences
 
+pytest_plugins = ["tests.handover"]  # its fixtures: handover
+
 
 def _labels(n: int = 400, seed: int = 1) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 2, n)
@@ -93,3 +95,29 @@ def test_a_prediction_outside_the_classes_is_refused_with_its_words():
     b[0] = 7
     with pytest.raises(DatasetError, match="predictions contain classes not"):
         paired_differences(y, y, b, task="binary", classes=[0, 1], n_boot=10)
+
+
+# --- baton diff: two versions' predictions paired on the same test rows -----------------
+
+
+def test_diff_pairs_two_versions_measured_on_the_same_test_set(handover, files, tmp_path):
+    from tests.handover import INTENDED_USE, NAME, as_json, make_world, ok, run
+
+    w = make_world(handover, tmp_path)
+    v2 = w.path(f"{NAME}-2.baton")
+    ok(run(w.ds, "pack", files.lr_onnx, "--test", files.bc_test_csv, "--target", "target",
+           "--name", NAME, "--version", "2", "--intended-use", INTENDED_USE,
+           "--budget", "0.05", "--out", v2))  # fmt: skip
+    d = as_json(ok(run(w.mle, "diff", w.bundle, v2, "--json")))
+    paired = d["paired"]
+    assert paired["compared"] is True and paired["rows"] == 169
+    assert paired["matched_by"] == "position" and paired["level"] == 0.95
+    acc = next(m for m in paired["differences"] if m["metric"] == "accuracy")
+    # the same model exported to ONNX: no difference anyone could rely on
+    assert acc["verdict"] == NOT_DISTINGUISHABLE and acc["mcnemar_p"] >= 0.05
+    text = ok(run(w.mle, "diff", w.bundle, v2)).stdout
+    assert (
+        "Paired on the same 169 test rows (matched by position; new minus old, 95 % paired" in text
+    )
+    row = next(line for line in text.splitlines() if line.startswith("accuracy "))
+    assert row.rstrip().endswith("not distinguishable")
