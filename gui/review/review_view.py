@@ -50,6 +50,7 @@ from baton.gui.common.widgets import expanding_filler, muted_label
 from baton.gui.common.workers import TaskRunner
 from baton.gui.review.contract_tab import ContractView
 from baton.gui.review.decision_tab import CountersignDialog, DecisionView
+from baton.gui.review.drift_page import DriftView
 from baton.gui.review.reproduce_tab import ReproduceView
 
 
@@ -99,6 +100,7 @@ class BundlePage(SignedDocumentPage):
         self.reproduce_view.cancel_requested.connect(self.cancel_reproduce)
         self.decision_view = DecisionView()
         self.decision_view.countersign_requested.connect(self.open_countersign_dialog)
+        self.drift_view = DriftView(self.runner, self.path)
         self.card_view = QTextBrowser()
         self.card_view.setOpenLinks(False)  # the card has no links; nothing may navigate
         self.card_view.setOpenExternalLinks(False)
@@ -106,6 +108,7 @@ class BundlePage(SignedDocumentPage):
         self.tabs.addTab(scroll_page(self.reproduce_view), theme.icon("evaluate"), "Reproduce")
         self.tabs.addTab(scroll_page(self.decision_view), theme.icon("key"), "Decision")
         self.tabs.addTab(self.card_view, theme.icon("model"), "Model card")
+        self.tabs.addTab(scroll_page(self.drift_view), theme.icon("dataset"), "Drift")
         layout.addWidget(self.tabs, 1)
         self.refused_note = muted_label(
             "Nothing from this bundle is shown: it failed verification, so none of its content "
@@ -170,6 +173,7 @@ class BundlePage(SignedDocumentPage):
             self.banner.trust_button.hide()
             self.reproduce_view.set_allowed(True)
             self.decision_view.set_allowed(True)
+            self.drift_view.set_allowed(True)
             self.catalog_changed.emit()  # the bundle is now listed under Received
         else:
             self._show_untrusted(opened)
@@ -206,6 +210,7 @@ class BundlePage(SignedDocumentPage):
         why = "Trust the signer's key first (see the banner above): core reviews only bundles from trusted signers."
         self.reproduce_view.set_allowed(False, why)
         self.decision_view.set_allowed(False, why)
+        self.drift_view.set_allowed(False, why)
 
     # -- trusting the signer
 
@@ -347,6 +352,7 @@ class BundlePage(SignedDocumentPage):
         for worker in (self._worker, self._reproduce_worker):
             if worker is not None:
                 worker.cancel()
+        self.drift_view.cancel()
 
 
 # --- entry points -------------------------------------------------------------------------

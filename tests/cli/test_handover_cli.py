@@ -84,6 +84,7 @@ def test_pack_json(handover):
         "data/test.parquet",
         "model.sig",
         "model/model.skops",
+        "monitoring/baseline.json",
         "predictions/test.parquet",
     ]
 
