@@ -355,4 +355,31 @@ def diff_text(d: dict) -> str:
     lines += [f"  file {f['change']}: {one_line(f['file'])}" for f in d["files"]] or [
         "  no file changed"
     ]
+    paired = d.get("paired") or {}
+    if paired.get("compared"):
+        lines += [
+            "",
+            f"Paired on the same {paired['rows']:,} test rows (matched by "
+            f"{paired['matched_by']}; new minus old, {round(100 * paired['level'])} % paired "
+            "bootstrap interval; accuracy also McNemar's exact test):",
+            table(
+                [
+                    {
+                        "metric": m["metric"],
+                        "old": fmt_cli_number(m["a"]),
+                        "new": fmt_cli_number(m["b"]),
+                        "difference": f"{m['difference']:+.4g}",
+                        "interval": "-"
+                        if m["ci_low"] is None
+                        else f"[{m['ci_low']:+.4g}, {m['ci_high']:+.4g}]",
+                        "McNemar p": fmt_cli_number(m["mcnemar_p"]),
+                        "verdict": m["verdict"],
+                    }
+                    for m in paired["differences"]
+                ],
+                ["metric", "old", "new", "difference", "interval", "McNemar p", "verdict"],
+            ),
+        ]
+    elif paired.get("why"):
+        lines += ["", f"  metrics not paired: {one_line(paired['why'])}"]
     return "\n".join(lines)

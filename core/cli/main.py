@@ -24,6 +24,7 @@ from baton.core import __version__
 from baton.core.cli import (
     catalog_commands,
     contract_commands,
+    drift_commands,
     handover_commands,
     keys_commands,
     optimize_commands,
@@ -182,6 +183,7 @@ for _command in (
     handover_commands.review,
     handover_commands.diff,
     optimize_commands.optimize,
+    drift_commands.drift,
 ):
     cli.add_command(_command)
 

@@ -38,7 +38,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from baton.core.errors import ContractError
-from baton.core.measure.metrics import METRIC_NAMES_CLASSIFICATION, METRIC_NAMES_REGRESSION
+from baton.core.measure.metrics import (
+    LOWER_IS_BETTER,
+    METRIC_NAMES_CLASSIFICATION,
+    METRIC_NAMES_REGRESSION,
+)
 
 Verdict = Literal["pass", "fail", "unmeasured"]
 Direction = Literal["higher", "lower"]
@@ -71,13 +75,8 @@ DEFAULT_BATCH = 1
 
 OPERATORS: tuple[str, ...] = (">=", "<=", ">", "<", "==")
 
-_LOWER_IS_BETTER = frozenset(
+_LOWER_IS_BETTER = LOWER_IS_BETTER | frozenset(
     (
-        "log_loss",
-        "mae",
-        "rmse",
-        "mape",
-        "max_error",
         "latency_p50_ms",
         "latency_p90_ms",
         "latency_p95_ms",

@@ -35,6 +35,7 @@ from baton.core.data.runner import Limits, run_task
 from baton.core.errors import BatonError, ContractError, RunnerError, UsageError, VerificationError
 from baton.core.handover import trust
 from baton.core.handover.signed_zip import OpenedZip, describe_opened, open_signed_zip
+from baton.core.measure import baseline, paired
 from baton.core.progress import CancelToken, ProgressFn
 
 SIG = "model.sig"
@@ -177,9 +178,11 @@ def _check_contents(
 ) -> None:
     """The signed files must be the ones the contract describes, and safe to load."""
     model_file = contract["model"]["file"]
+    monitoring = contract.get("monitoring")  # bundles packed before it have none
     expected = {CONTRACT, "card.md", model_file, "predictions/test.parquet"} | {
         d["file"] for d in contract["datasets"] if d.get("file")
     }
+    expected |= {monitoring["file"]} if monitoring else set()
     actual = set(opened.digests)
     if actual != expected:
         extra, missing = sorted(actual - expected), sorted(expected - actual)
@@ -198,6 +201,8 @@ def _check_contents(
             f"{label}: {model_file} is not the model the contract describes (its SHA-256 differs)",
             path=model_file,
         )
+    if monitoring:
+        read_baseline(opened, contract, label)
     # Only now, every digest matching, is the model or data parsed, and then in a
     # memory-limited child: a small hostile file can cost the child its limit, never this
     # process.
@@ -230,6 +235,19 @@ def _check_contents(
         raise VerificationError(
             f"{label}: predictions/test.parquet has {rows} rows but the test labels have {contract['labels']['rows']}"
         )
+
+
+def read_baseline(opened: OpenedZip, contract: dict, label: str) -> dict | None:
+    """The bundle's monitoring baseline, strictly parsed, once its digest matched the
+    contract's; None for a bundle packed without one."""
+    monitoring = contract.get("monitoring")
+    if not monitoring:
+        return None
+    file = monitoring["file"]
+    if opened.digests[file] != monitoring["sha256"]:
+        raise VerificationError(f"{label}: {file} is not the baseline the contract describes")
+    data = opened.read_json(file, baseline.MAX_BYTES)
+    return baseline.parse_baseline(data, source=f"{label}/{file}")
 
 
 def check_limits(unpacked_bytes: int) -> Limits:
@@ -356,4 +374,6 @@ def diff(catalog: Catalog, old: str | Path, new: str | Path) -> dict[str, Any]:
             "old_contract": a.contract,
             "new_contract": b.contract,
             "files": files,
+            # on the same test set: each metric's difference with its paired interval
+            "paired": paired.compare_bundled(a.contract, a.folder, b.contract, b.folder),
         }

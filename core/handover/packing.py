@@ -42,6 +42,7 @@ from baton.core.errors import Cancelled, ContractError, NotFound, UsageError
 from baton.core.fsutil import sha256_file, sweep_temps
 from baton.core.handover import oms, safezip, trust
 from baton.core.handover.bundle import CONTRACT, SIG, bundle_file_name
+from baton.core.measure import baseline
 from baton.core.measure import runs as measure
 from baton.core.measure.profiling import DEFAULT_BATCH_SIZES, environment_info, latency_caveats
 from baton.core.present import format_fingerprint
@@ -636,6 +637,9 @@ def _write_files(
     )
     if seen is not None and keep_speed:
         contract = _with_seen_speed(contract, seen, fresh and fresh["result"])
+    # what `baton drift` compares production data with, signed with the rest
+    exclude = (test_rec.get("target"), test_rec.get("id_column"))
+    contract["monitoring"] = baseline.write_for_bundle(folder, exclude=exclude)
     return contract
 
 

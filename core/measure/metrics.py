@@ -108,6 +108,8 @@ METRIC_NAMES_CLASSIFICATION: tuple[str, ...] = (
 )
 METRIC_NAMES_REGRESSION: tuple[str, ...] = ("mae", "rmse", "r2", "mape", "max_error")
 PROBLEM_TYPES: tuple[str, ...] = ("binary", "multiclass", "regression")
+#: The quality metrics that get better as they get smaller; every other one, larger.
+LOWER_IS_BETTER: frozenset[str] = frozenset(("log_loss", "mae", "rmse", "mape", "max_error"))
 
 RESIDUAL_POINTS = 5_000
 

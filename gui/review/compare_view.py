@@ -4,7 +4,9 @@
 untrusted signers are allowed, as for ``baton diff``) and shows: the two versions'
 headers, the targets of each contract side by side with what changed, every measured
 figure that moved with its delta coloured by direction (core's ``better``: green better,
-red worse), every contract field change, and the changed files. A bundle that fails
+red worse), each metric's paired difference on the same test rows with its interval and
+verdict (when both were measured on one test set), every contract field change, and the
+changed files. A bundle that fails
 verification, or two bundles of different models, end in a red banner with core's
 message.
 """
@@ -39,6 +41,16 @@ from baton.gui.common.widgets import KeyValueGrid, card, muted_label, title_labe
 from baton.gui.common.workers import TaskRunner
 
 TARGET_PREFIX = "targets["
+PAIRED_HEADERS = (
+    "Metric",
+    "Old",
+    "New",
+    "Difference",
+    "95 % interval",
+    "McNemar p",
+    "Verdict",
+)
+PAIRED_KIND = {"better": "ok", "worse": "error"}
 
 
 class ComparePage(SignedDocumentPage):
@@ -94,6 +106,8 @@ class ComparePage(SignedDocumentPage):
         self.changes = ReadOnlyTable(
             ("Contract field", "Change", "Old", "New", "Change by"), numeric=(4,)
         )
+        self.paired = ReadOnlyTable(PAIRED_HEADERS, numeric=(1, 2, 3, 4, 5))
+        self.paired_note = muted_label()
         self.files = ReadOnlyTable(("File", "Change"))
         self.no_files = muted_label("No file differs: the two bundles carry the same files.")
         for widget, name, icon in (
@@ -103,6 +117,15 @@ class ComparePage(SignedDocumentPage):
                     self.measurements, title="Measured figures that moved (green better, red worse)"
                 ),
                 "Metrics",
+                "evaluate",
+            ),
+            (
+                card(
+                    self.paired_note,
+                    self.paired,
+                    title="Differences on the same test rows (new minus old)",
+                ),
+                "Differences",
                 "evaluate",
             ),
             (
@@ -288,6 +311,7 @@ class ComparePage(SignedDocumentPage):
                 f"{ch['path']}\nold: {ch.get('old')}\nnew: {ch.get('new')}" for ch in changes
             ],
         )
+        self._fill_paired(diff.get("paired") or {})
         files = diff.get("files") or []
         self.files.set_rows([(f["file"], f["change"]) for f in files])
         self.files.setVisible(bool(files))
@@ -298,6 +322,44 @@ class ComparePage(SignedDocumentPage):
             f"{len(target_changes)} target(s) changed · {better} measured figure(s) better, "
             f"{worse} worse · {len(changes)} contract field change(s) · {len(files)} file(s) differ"
         )
+
+    def _fill_paired(self, paired: Mapping[str, Any]) -> None:
+        """Core's paired differences: better green, worse red, not distinguishable plain."""
+        found = paired.get("differences") or []
+        if paired.get("compared"):
+            self.paired_note.setText(
+                f"Both versions predicted the same {paired['rows']:,} test rows (matched by "
+                f"{paired['matched_by']}). Each difference has a {round(100 * paired['level'])} % "
+                "paired bootstrap interval; accuracy also McNemar's exact test. A difference "
+                "whose interval covers 0 is not distinguishable from chance."
+            )
+        else:
+            self.paired_note.setText(
+                f"Not paired: {paired.get('why') or 'this comparison has no paired figures'}."
+            )
+        self.paired.set_rows(
+            [
+                (
+                    m["metric"],
+                    fmt_number(m["a"]),
+                    fmt_number(m["b"]),
+                    fmt_delta(m["difference"]),
+                    "—"
+                    if m["ci_low"] is None
+                    else f"{fmt_delta(m['ci_low'])} to {fmt_delta(m['ci_high'])}",
+                    "—" if m["mcnemar_p"] is None else fmt_number(m["mcnemar_p"]),
+                    m["verdict"],
+                )
+                for m in found
+            ],
+            kinds=[PAIRED_KIND.get(m["verdict"]) for m in found],
+            status_column=6,
+        )
+        self.paired.setVisible(bool(found))
+
+    def paired_rows(self) -> list[dict[str, str]]:
+        """The differences table as the user reads it (for tests)."""
+        return [dict(zip(PAIRED_HEADERS, row, strict=True)) for row in self.paired.cell_texts()]
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().changeEvent(event)

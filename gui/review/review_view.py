@@ -51,6 +51,7 @@ from baton.gui.common.widgets import expanding_filler, muted_label
 from baton.gui.common.workers import TaskRunner
 from baton.gui.review.contract_tab import ContractView
 from baton.gui.review.decision_tab import CountersignDialog, DecisionView
+from baton.gui.review.drift_page import DriftView
 from baton.gui.review.optimize_page import OptimizeView, optimize_job
 from baton.gui.review.reproduce_tab import ReproduceView
 
@@ -107,6 +108,7 @@ class BundlePage(SignedDocumentPage):
         self.optimize_view = OptimizeView()
         self.optimize_view.start_requested.connect(self.start_optimize)
         self.optimize_view.cancel_requested.connect(self.cancel_optimize)
+        self.drift_view = DriftView(self.runner, self.path)
         self.card_view = QTextBrowser()
         self.card_view.setOpenLinks(False)  # the card has no links; nothing may navigate
         self.card_view.setOpenExternalLinks(False)
@@ -117,6 +119,7 @@ class BundlePage(SignedDocumentPage):
         self.optimize_tab = self.tabs.addTab(
             scroll_page(self.optimize_view), theme.icon("export"), "Optimise"
         )
+        self.tabs.addTab(scroll_page(self.drift_view), theme.icon("dataset"), "Drift")
         layout.addWidget(self.tabs, 1)
         self.refused_note = muted_label(
             "Nothing from this bundle is shown: it failed verification, so none of its content "
@@ -184,6 +187,7 @@ class BundlePage(SignedDocumentPage):
             self.decision_view.set_allowed(True)
             self.optimize_view.set_allowed(True)
             self.optimize_view.set_default_out(self.default_optimized_path())
+            self.drift_view.set_allowed(True)
             self.catalog_changed.emit()  # the bundle is now listed under Received
         else:
             self._show_untrusted(opened)
@@ -224,6 +228,7 @@ class BundlePage(SignedDocumentPage):
         self.reproduce_view.set_allowed(False, why)
         self.decision_view.set_allowed(False, why)
         self.optimize_view.set_allowed(False, why)
+        self.drift_view.set_allowed(False, why)
 
     # -- trusting the signer
 
@@ -419,6 +424,7 @@ class BundlePage(SignedDocumentPage):
         for worker in (self._worker, self._reproduce_worker, self._optimize_worker):
             if worker is not None:
                 worker.cancel()
+        self.drift_view.cancel()
 
 
 # --- entry points -------------------------------------------------------------------------

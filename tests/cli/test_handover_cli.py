@@ -84,6 +84,7 @@ def test_pack_json(handover):
         "data/test.parquet",
         "model.sig",
         "model/model.skops",
+        "monitoring/baseline.json",
         "predictions/test.parquet",
     ]
 
@@ -100,7 +101,7 @@ def test_verify_json(trip, handover):
     assert (d["name"], d["version"], d["problem_type"]) == (NAME, "1", "binary")
     assert d["signer_name"] == "Dana" and d["signer_fingerprint"] == handover.dana_fp
     assert d["root_digest"] == handover.pack["root_digest"]
-    assert d["files"] == 5 and d["members"] == sorted(read_members(w.bundle))
+    assert d["files"] == 6 and d["members"] == sorted(read_members(w.bundle))
     assert d["authors"] == [
         {"name": "Dana", "email": "dana@example.org", "fingerprint": handover.dana_fp}
     ]
@@ -115,7 +116,7 @@ def test_verify_text(trip):
     _, _, out = trip
     text = ok(out["verify_text"]).stdout
     assert text.startswith(f"VERIFIED: {BUNDLE}\n")
-    assert "signed by Dana (" in text and "5 files intact" in text
+    assert "signed by Dana (" in text and "6 files intact" in text
     assert "accuracy>=0.95" in text and "pass" in text
 
 

@@ -494,7 +494,7 @@ def _broken(contract, mutate):
             lambda c: c.update(extra=1),
             "extra",
             "extra is not a known field at the top of the contract; known fields: datasets, environment, "
-            "identity, labels, lineage, model, predictions, results, schema, targets",
+            "identity, labels, lineage, model, monitoring, predictions, results, schema, targets",
         ),
         (
             lambda c: c["identity"].update(problem_type="binery"),

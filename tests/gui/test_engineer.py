@@ -49,7 +49,7 @@ def test_a_good_bundle_is_verified_green_and_listed_as_received(qtbot, world, ho
     fp = format_fingerprint(world.dana["fingerprint"])
     assert page.banner.kind == "ok"
     assert page.banner.headline.text() == (
-        f"Verified: signed by Dana Scientist ({fp}), 5 files intact"
+        f"Verified: signed by Dana Scientist ({fp}), 6 files intact"
     )
     assert str(world.bundle_v2) in page.banner.file.text()
     assert page.title.text() == "breast-cancer-lr 2"
@@ -111,7 +111,7 @@ def test_untrusted_signer_is_amber_until_the_fingerprint_is_compared_and_trusted
         qtbot.mouseClick(dialog.trust_button, Qt.MouseButton.LeftButton)
     assert blocker.args == ["verified"]
     assert page.banner.headline.text() == (
-        f"Verified: signed by Dana Scientist ({fp}), 6 files intact"
+        f"Verified: signed by Dana Scientist ({fp}), 7 files intact"
     )
     assert not page.banner.trust_button.isVisibleTo(page)
     assert page.reproduce_view.button.isEnabled()

@@ -1,0 +1,348 @@
+"""The monitoring baseline a bundle carries, and a batch of data compared with it.
+
+At pack time every bundle gets ``monitoring/baseline.json``: a profile of the test set's
+feature columns, of the training set's when it ships, and of the predictions on the test
+set. It reads Parquet only (no model code), so it is computed in this process.
+
+Per numeric column: quantiles, and a histogram whose cut points are the column's deciles
+(deduplicated: a 0/1 column gets two cuts). Bucket ``i`` holds values in
+``[cuts[i-1], cuts[i])``, the first from minus infinity and the last to plus infinity, so
+any later value falls in exactly one bucket. Missing values (null, NaN) are a bucket of
+their own: a column that starts arriving empty has drifted. Per categorical column: the
+:data:`TOP_VALUES` most frequent values, the rest counted as "other", and the missing.
+
+A batch is compared column by column (:func:`compare_column`): the population stability
+index over those buckets, and for numeric columns the two-sample Kolmogorov-Smirnov test
+against the reference column's own values. The flags and their thresholds are
+:data:`PSI_WATCH`, :data:`PSI_DRIFT` and :data:`KS_P`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from baton.core import jsonsafe
+from baton.core.errors import VerificationError
+from baton.core.fsutil import sha256_file
+
+SCHEMA = "baton.baseline/v1"
+FILE = "monitoring/baseline.json"
+MAX_BYTES = 8 * 2**20  # a baseline is a few KB per column; this caps a hostile one
+QUANTILES = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
+CUTS = tuple(i / 10 for i in range(1, 10))
+TOP_VALUES = 20
+MAX_VALUE_CHARS = 200  # longer categorical values are counted as "other"
+SETS = ("test", "train", "predictions")
+
+PSI_WATCH = 0.1
+PSI_DRIFT = 0.25
+KS_P = 0.01
+# An empty bucket on either side would make the PSI infinite: it counts as this share.
+PSI_FLOOR = 1e-4
+FLAGS = ("stable", "watch", "drift")
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def _plain_type(dtype: pa.DataType) -> pa.DataType:
+    return dtype.value_type if pa.types.is_dictionary(dtype) else dtype
+
+
+def column_kind(dtype: pa.DataType) -> str:
+    """``numeric``, ``categorical`` or ``other`` (times and nested types: not profiled)."""
+    dtype = _plain_type(dtype)
+    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return "numeric"
+    if (
+        pa.types.is_boolean(dtype)
+        or pa.types.is_string(dtype)
+        or pa.types.is_large_string(dtype)
+        or pa.types.is_null(dtype)
+    ):
+        return "categorical"
+    return "other"
+
+
+def numeric_values(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int]:
+    """The finite values of a numeric column as float64, and how many were missing."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    values = pc.cast(column, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    return finite, len(values) - len(finite)
+
+
+def text_values(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int]:
+    """The present values of a categorical column as text, and how many were missing."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    text = pc.cast(column, pa.string())
+    present = pc.drop_null(text).to_numpy(zero_copy_only=False)
+    return np.asarray(present, dtype=object), len(text) - len(present)
+
+
+def _numeric_profile(values: np.ndarray, missing: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": "numeric", "count": len(values), "missing": missing}
+    if not len(values):
+        return {**out, "quantiles": [], "cuts": [], "counts": [0]}
+    cuts = np.unique(np.quantile(values, CUTS))
+    counts = np.bincount(np.searchsorted(cuts, values, side="right"), minlength=len(cuts) + 1)
+    return {
+        **out,
+        "mean": float(values.mean()),
+        "std": float(values.std()),
+        "quantiles": [
+            [q, float(v)] for q, v in zip(QUANTILES, np.quantile(values, QUANTILES), strict=True)
+        ],
+        "cuts": [float(c) for c in cuts],
+        "counts": [int(c) for c in counts],
+    }
+
+
+def _categorical_profile(values: np.ndarray, missing: int) -> dict[str, Any]:
+    found: dict[str, int] = {}
+    for value in values.tolist():
+        found[value] = found.get(value, 0) + 1
+    ranked = sorted(
+        ((v, c) for v, c in found.items() if len(v) <= MAX_VALUE_CHARS),
+        key=lambda vc: (-vc[1], vc[0]),
+    )[:TOP_VALUES]
+    kept = sum(c for _, c in ranked)
+    return {
+        "kind": "categorical",
+        "count": len(values),
+        "missing": missing,
+        "values": [{"value": v, "count": c} for v, c in ranked],
+        "other": len(values) - kept,
+    }
+
+
+def profile_column(name: str, column: pa.ChunkedArray) -> dict[str, Any]:
+    """One column's reference profile (see the module docstring)."""
+    kind = column_kind(column.type)
+    if kind == "numeric":
+        return {"name": name, **_numeric_profile(*numeric_values(column))}
+    if kind == "categorical":
+        return {"name": name, **_categorical_profile(*text_values(column))}
+    return {"name": name, "kind": "other", "count": len(column), "missing": column.null_count}
+
+
+def profile_table(table: pa.Table, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """Every column of ``table`` but ``exclude`` (the target, the row ids), profiled."""
+    skip = set(exclude)
+    return {
+        "rows": table.num_rows,
+        "columns": [
+            profile_column(name, table.column(name))
+            for name in table.column_names
+            if name not in skip
+        ],
+    }
+
+
+def build_baseline(
+    test: pa.Table,
+    predictions: pa.Table,
+    *,
+    exclude: Iterable[str],
+    train: pa.Table | None = None,
+) -> dict[str, Any]:
+    """The baseline document: the test (and training) features and the predictions."""
+    exclude = tuple(exclude)
+    sets = {"test": profile_table(test, exclude)}
+    if train is not None:
+        sets["train"] = profile_table(train, exclude)
+    sets["predictions"] = profile_table(predictions, ("row_id",))
+    return {
+        "schema": SCHEMA,
+        "psi_buckets": "deciles of the reference, missing values apart",
+        "sets": sets,
+    }
+
+
+def write_baseline(folder: Path, baseline: Mapping[str, Any]) -> dict[str, str]:
+    """Write ``baseline`` as ``folder/monitoring/baseline.json``; returns the contract's
+    ``monitoring`` entry (the file and its SHA-256)."""
+    path = folder / FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(baseline, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
+    path.write_bytes((text + "\n").encode("utf-8"))
+    return {"file": FILE, "sha256": sha256_file(path)}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _bad(source: str, why: str) -> VerificationError:
+    return VerificationError(f"{source} {why}", path=FILE)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_column(column: Any, source: str) -> None:
+    if not isinstance(column, dict) or not isinstance(column.get("name"), str):
+        raise _bad(source, "has a column profile without a name")
+    name = jsonsafe.visible(column["name"], 60)
+    if not (_count(column.get("count")) and _count(column.get("missing"))):
+        raise _bad(source, f"has no row counts for column {name!r}")
+    kind = column.get("kind")
+    if kind == "numeric":
+        cuts, counts = column.get("cuts"), column.get("counts")
+        if not (
+            isinstance(cuts, list)
+            and isinstance(counts, list)
+            and all(_number(c) for c in cuts)
+            and all(_count(c) for c in counts)
+            and len(counts) == len(cuts) + 1
+            and cuts == sorted(cuts)
+        ):
+            raise _bad(source, f"has a malformed histogram for column {name!r}")
+    elif kind == "categorical":
+        values = column.get("values")
+        if not (
+            isinstance(values, list)
+            and all(
+                isinstance(v, dict) and isinstance(v.get("value"), str) and _count(v.get("count"))
+                for v in values
+            )
+            and _count(column.get("other"))
+        ):
+            raise _bad(source, f"has malformed frequencies for column {name!r}")
+    elif kind != "other":
+        raise _bad(source, f"has column {name!r} of unknown kind")
+
+
+def parse_baseline(data: bytes, *, source: str = FILE) -> dict[str, Any]:
+    """Strictly read a baseline (size-capped, strict JSON, every profile's shape checked);
+    anything else is a :class:`VerificationError` naming ``source``."""
+    doc = jsonsafe.loads(data, source=source, max_bytes=MAX_BYTES, path=FILE)
+    if doc.get("schema") != SCHEMA:
+        raise _bad(source, f"is not a {SCHEMA} document")
+    sets = doc.get("sets")
+    if not isinstance(sets, dict) or "test" not in sets or "predictions" not in sets:
+        raise _bad(source, "lacks the test set's or the predictions' profile")
+    for name, profile in sets.items():
+        if name not in SETS:
+            raise _bad(source, f"has an unknown profile {jsonsafe.visible(name, 40)!r}")
+        if not isinstance(profile, dict) or not _count(profile.get("rows")):
+            raise _bad(source, f"has a malformed {name} profile")
+        columns = profile.get("columns")
+        if not isinstance(columns, list):
+            raise _bad(source, f"has a malformed {name} profile")
+        for column in columns:
+            _check_column(column, source)
+        names = [c["name"] for c in columns]
+        if len(set(names)) != len(names):
+            raise _bad(source, f"profiles a column twice in its {name} profile")
+    return doc
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def bucket_shares(
+    profile: Mapping[str, Any], column: pa.ChunkedArray | pa.Array
+) -> tuple[np.ndarray, np.ndarray]:
+    """The reference's and the batch's shares per bucket of ``profile`` (missing last)."""
+    if profile["kind"] == "numeric":
+        values, missing = numeric_values(column)
+        cuts = np.asarray(profile["cuts"], dtype=np.float64)
+        counts = np.bincount(np.searchsorted(cuts, values, side="right"), minlength=len(cuts) + 1)
+        reference = list(profile["counts"])
+    else:
+        values, missing = text_values(column)
+        known = {v["value"]: i for i, v in enumerate(profile["values"])}
+        counts = np.zeros(len(known) + 1, dtype=np.int64)
+        for value in values.tolist():
+            counts[known.get(value, len(known))] += 1
+        reference = [v["count"] for v in profile["values"]] + [profile["other"]]
+    expected = np.asarray([*reference, profile["missing"]], dtype=np.float64)
+    actual = np.asarray([*counts.tolist(), missing], dtype=np.float64)
+    return expected / max(expected.sum(), 1.0), actual / max(actual.sum(), 1.0)
+
+
+def psi(expected: np.ndarray, actual: np.ndarray) -> float:
+    """The population stability index of two share vectors over the same buckets."""
+    e = np.maximum(expected, PSI_FLOOR)
+    a = np.maximum(actual, PSI_FLOOR)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def flag(psi_value: float | None, ks_p: float | None) -> str:
+    """``drift`` (PSI >= 0.25 or KS p < 0.01), ``watch`` (PSI >= 0.1) or ``stable``."""
+    if (psi_value is not None and psi_value >= PSI_DRIFT) or (ks_p is not None and ks_p < KS_P):
+        return "drift"
+    if psi_value is not None and psi_value >= PSI_WATCH:
+        return "watch"
+    return "stable"
+
+
+def compare_column(
+    profile: Mapping[str, Any],
+    batch: pa.ChunkedArray | pa.Array,
+    reference: pa.ChunkedArray | pa.Array | None,
+) -> dict[str, Any]:
+    """PSI against the profile, KS against the ``reference`` column's values (numeric
+    columns), and the flag; ``note`` says what could not be compared."""
+    from scipy.stats import ks_2samp
+
+    row: dict[str, Any] = {
+        "column": profile["name"],
+        "kind": profile["kind"],
+        "psi": None,
+        "ks_statistic": None,
+        "ks_p": None,
+        "flag": "stable",
+        "note": None,
+    }
+    if profile["kind"] == "other":
+        row["note"] = "not compared: neither numbers nor categories"
+        return row
+    if profile["kind"] == "numeric" and column_kind(batch.type) != "numeric":
+        row.update(flag="drift", note="the reference holds numbers, the batch does not")
+        return row
+    expected, actual = bucket_shares(profile, batch)
+    row["psi"] = psi(expected, actual)
+    if profile["kind"] == "numeric" and reference is not None:
+        mine, _ = numeric_values(batch)
+        theirs, _ = numeric_values(reference)
+        if len(mine) and len(theirs):
+            result = ks_2samp(theirs, mine)
+            row["ks_statistic"] = float(result.statistic)
+            p = float(result.pvalue)
+            row["ks_p"] = p if math.isfinite(p) else None
+        else:
+            row["note"] = "no values to test"
+    row["flag"] = flag(row["psi"], row["ks_p"])
+    return row
+
+
+def write_for_bundle(folder: Path, *, exclude: Iterable[str | None]) -> dict[str, str]:
+    """Profile a bundle folder's ``data/test.parquet`` (and ``data/train.parquet`` when it
+    ships) and ``predictions/test.parquet``, write the baseline there, return its entry."""
+    import pyarrow.parquet as pq
+
+    train = folder / "data" / "train.parquet"
+    document = build_baseline(
+        pq.read_table(folder / "data" / "test.parquet"),
+        pq.read_table(folder / "predictions" / "test.parquet"),
+        exclude=[c for c in exclude if c],
+        train=pq.read_table(train) if train.is_file() else None,
+    )
+    return write_baseline(folder, document)
