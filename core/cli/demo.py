@@ -20,7 +20,7 @@ import numpy as np
 
 from baton.core.catalog.store import Catalog
 from baton.core.data.importer import import_dataset, import_model
-from baton.core.handover import packing, review, trust
+from baton.core.handover import desk, drift, optimize, packing, review, trust
 from baton.core.measure import runs as measure
 from baton.core.present import format_fingerprint
 
@@ -303,15 +303,58 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
         echo(
             f'   {back["review"]["decision"].upper()} by {back["review"]["reviewer"]["name"]}: "{back["review"]["comment"]}"'
         )
+        echo("8. Eli converts the model to ONNX and proves it predicts the same (parity)")
+        optimised = optimize.optimize(
+            mle,
+            out,
+            out=root / "breast-cancer-lr-optimised.baton",
+            passphrase=DEMO_PASSPHRASE,
+            budget_s=budget_s,
+            bootstrap=200,
+        )
+        p = optimised.parity
+        echo(
+            f"   parity {'held' if optimised.passed else 'lost'}: "
+            f"{p['agreeing']}/{p['rows']} predictions agree"
+        )
+        if optimised.path is not None:
+            echo("9. Dana verifies the optimised bundle, signed by Eli, naming hers as its parent")
+            seen = desk.open_for_review(ds, optimised.path)
+            echo(f"   {optimize.lineage_words(seen.contract)}")
+        echo("10. Eli checks two production batches for drift against the bundle's baseline")
+        steady, shifted = _production_batches(inputs["bc_test"], root)
+        for label, batch in (
+            ("an ordinary week", steady),
+            ("a week with a shifted feature", shifted),
+        ):
+            check = drift.check_drift(mle, out, batch)
+            echo(f"   {label}: {check.result['headline']}")
         return {
             "bundle": str(out),
             "receipt": str(receipt),
             "verdict": result["verdict"],
             "decision": decision,
+            "optimised": str(optimised.path) if optimised.path else None,
+            "parity": optimised.passed,
         }
     finally:
         ds.close()
         mle.close()
+
+
+def _production_batches(test_csv: Path, root: Path) -> tuple[Path, Path]:
+    """Two batches drawn from the test set: one as it is, one with a feature moved by three
+    of its standard deviations (what a recalibrated scanner might do)."""
+    import pandas as pd
+
+    test = pd.read_csv(test_csv).drop(columns=["target"])
+    steady = test.sample(n=2000, replace=True, random_state=7)
+    shifted = steady.copy()
+    shifted["mean radius"] = shifted["mean radius"] + 3 * test["mean radius"].std()
+    paths = root / "week-steady.parquet", root / "week-shifted.parquet"
+    steady.to_parquet(paths[0], index=False)
+    shifted.to_parquet(paths[1], index=False)
+    return paths
 
 
 def run_headless(echo: Echo = print, keep: Path | None = None) -> dict[str, Any]:

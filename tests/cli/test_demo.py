@@ -21,7 +21,7 @@ def test_headless_round_trip_without_network(tmp_path):
     if offline:
         cmd = ["unshare", "-n", *cmd]
     result = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "BATON_PASSPHRASE": ""}
+        cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "BATON_PASSPHRASE": ""}
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
@@ -32,6 +32,10 @@ def test_headless_round_trip_without_network(tmp_path):
     ):
         assert step in out
     assert "prediction agreement 171/171" in out
+    assert "parity held: 171/171 predictions agree" in out
+    assert "optimised by Eli Engineer from breast-cancer-lr 1 (root digest " in out
+    assert "an ordinary week: No drift: 30 features and the predictions stable" in out
+    assert "a week with a shifted feature: Drift: 1 of 30 features drifted (mean radius)" in out
     assert "Round trip complete: ACCEPT" in out
     assert (tmp_path / "demo" / "breast-cancer-lr-1.baton").is_file()
     assert (tmp_path / "demo" / "breast-cancer-lr-1.review.baton").is_file()
