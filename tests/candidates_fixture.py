@@ -58,9 +58,10 @@ class Picked:
 _BUILT: Picked | None = None
 
 
-def pack_two(home: Path, out: Path, gbm: Path, lr: Path, test_csv: Path, *extra: str):
+def pack_two(home: Path, out: Path, gbm: Path, lr: Path, test_csv: Path, *extra: str,
+             version: str = VERSION):  # fmt: skip
     return run(home, "pack", gbm, lr, "--test", test_csv, "--target", "target",
-               "--name", NAME, "--version", VERSION, "--require", "accuracy>=0.9",
+               "--name", NAME, "--version", version, "--require", "accuracy>=0.9",
                "--require", "f1>=0.5", "--intended-use", INTENDED_USE,
                "--budget", "0.05", "--out", out, *extra)  # fmt: skip
 

@@ -163,16 +163,24 @@ def test_choose_is_only_for_accept(picked, tmp_path):
 def test_pack_refuses_bad_candidates_before_any_work(picked, tmp_path, extra, message):
     w = picked.copy(tmp_path / "w")
     r = pack_two(w.ds, tmp_path / "x.baton", picked.gbm, picked.lr, picked.test_csv,
-                 *extra, "--json")  # fmt: skip
+                 *extra, "--json", version="2")  # fmt: skip
     assert r.exit_code == 2
     assert message in error_line(r)
     assert not (tmp_path / "x.baton").exists()
 
 
-def test_pack_refuses_candidates_of_another_task(picked, files, tmp_path):
+def test_pack_refuses_candidates_of_another_task(picked, tmp_path):
+    import skops.io as sio
+    from sklearn.linear_model import LinearRegression
+
+    from tests.factories import breast_cancer_frame
+
+    bc = breast_cancer_frame()
+    scorer = tmp_path / "scorer.skops"
+    sio.dump(LinearRegression().fit(bc.drop(columns="target"), bc["target"]), scorer)
     w = picked.copy(tmp_path / "w")
-    r = run(w.ds, "pack", picked.lr, files.diabetes_skops, "--test", picked.test_csv,
-            "--target", "target", "--name", "mixed", "--version", "1",
-            "--intended-use", "x", "--out", tmp_path / "x.baton", "--json")  # fmt: skip
+    r = pack_two(w.ds, tmp_path / "x.baton", picked.lr, scorer, picked.test_csv, "--json",
+                 version="2")  # fmt: skip
     assert r.exit_code == 2
-    assert "disagree on the task" in error_line(r) or "predict different classes" in (error_line(r))
+    assert error_line(r).startswith("Error: candidates 'lr' and 'scorer' disagree on the task")
+    assert not (tmp_path / "x.baton").exists()
