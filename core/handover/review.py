@@ -656,7 +656,10 @@ def decide(
         handover = _handover(catalog, "received", review["bundle"])
         if handover:
             catalog.handovers.record_review(handover["id"], review)
-        return {"file": str(out), **review, "chosen_by_recommendation": by_recommendation}
+        out_summary = {"file": str(out), **review}
+        if chosen is not None:
+            out_summary["chosen_by_recommendation"] = by_recommendation
+        return out_summary
 
 
 @functools.cache

@@ -182,5 +182,7 @@ def test_pack_refuses_candidates_of_another_task(picked, tmp_path):
     r = pack_two(w.ds, tmp_path / "x.baton", picked.lr, scorer, picked.test_csv, "--json",
                  version="2")  # fmt: skip
     assert r.exit_code == 2
-    assert error_line(r).startswith("Error: candidates 'lr' and 'scorer' disagree on the task")
+    assert error_line(r).startswith(
+        "Error: candidates 'bc-lr' and 'scorer' disagree on the task (binary against regression)"
+    )  # lr.skops is the catalog model bc-lr here, so named
     assert not (tmp_path / "x.baton").exists()

@@ -47,6 +47,7 @@ def test_accepting_chooses_a_candidate_and_the_receipt_names_it(qtbot, picked, t
     page = opened(qtbot, open_bundle_page(w.mle, w.bundle))
     page.resize(1200, 900)
     page.show()
+    page.tabs.setCurrentIndex(2)  # Decision
     view = page.decision_view
     assert not view.candidate_row.isHidden()
     assert [view.candidate.itemText(i) for i in range(view.candidate.count())] == [
@@ -81,3 +82,33 @@ def test_a_one_model_bundle_shows_no_candidates(qtbot, handover, tmp_path):
     assert page.contract_view.candidates_card.isHidden()
     assert page.decision_view.candidate_row.isHidden()
     assert page.decision_view.chosen() is None
+
+
+def test_the_contract_editor_adds_a_candidate_from_the_catalog(
+    measured_copy, window_on, qtbot, files
+):
+    from baton.core.catalog.store import Catalog
+    from baton.core.contract import candidates as cands
+    from baton.core.data import importer
+    from tests.gui.test_ds_flow import _draft
+
+    with Catalog(measured_copy) as cat:  # a second model of the same task and features
+        importer.import_model(cat, files.lr_onnx, name="bc-onnx")
+    window = window_on(measured_copy)
+    contract = _draft(qtbot, window, "bc-lr")
+    assert contract.candidate_choices() == ["bc-onnx"]  # not itself, nor wine or diabetes
+    assert contract.candidates_label.text() == ""
+    with qtbot.waitSignal(contract.candidate_added, timeout=WAIT_MS * 2):
+        contract.add_candidate("bc-onnx")
+    after = contract.editor.contract
+    assert [c.name for c in cands.candidates(after)] == ["bc-lr", "bc-onnx"]
+    assert cands.others(after)[0].model["file"] == "candidates/bc-onnx/model.onnx"
+    assert contract.candidates_label.text() == "Candidates: bc-lr, bc-onnx"
+    assert contract.editor.error_count() == 0
+    # A target added afterwards is judged for every candidate.
+    contract.editor.add_edit.setText("accuracy>=0.9")
+    assert contract.editor.add_target_from_text()
+    assert [len(c.targets) for c in cands.candidates(contract.editor.contract)] == [1, 1]
+    window.action_undo.trigger()
+    window.action_undo.trigger()
+    assert "candidates" not in contract.editor.contract
