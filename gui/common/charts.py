@@ -785,6 +785,8 @@ class CandidatesChart(ChartBase):
         plot = self.view.getPlotItem()
         label = METRIC_LABELS.get(metric, metric)
         style_plot(plot, "Latency p95 at batch 1 (ms)", label)
+        for axis in ("left", "bottom"):  # "(x0.001)" would hide the figures' real scale
+            plot.getAxis(axis).enableAutoSIPrefix(False)
         self.target_lines = []
         xs, ys = [], []
         for i, r in enumerate(rows):
@@ -832,7 +834,8 @@ class CandidatesChart(ChartBase):
                 xs.append(float(t["threshold"]))
         x_span = (max(xs) - min(xs)) or max(xs) or 1.0
         y_span = (max(ys) - min(ys)) or 0.01
-        plot.setXRange(max(0.0, min(xs) - 0.15 * x_span), max(xs) + 0.25 * x_span, padding=0)
+        # room on the right for the names written beside the points
+        plot.setXRange(max(0.0, min(xs) - 0.15 * x_span), max(xs) + 0.6 * x_span, padding=0)
         plot.setYRange(min(ys) - 0.15 * y_span, max(ys) + 0.15 * y_span, padding=0)
 
     def _target_line(self, plot: pg.PlotItem, angle: int, at: float, text: str) -> None:
@@ -841,7 +844,7 @@ class CandidatesChart(ChartBase):
             angle=angle,
             pen=make_pen(_c("warn_text"), 1.5, Qt.PenStyle.DashLine),
             label=text,
-            labelOpts={"color": _c("warn_text"), "position": 0.92 if angle == 0 else 0.08},
+            labelOpts={"color": _c("warn_text"), "position": 0.08, "anchors": [(0, 1), (0, 1)]},
         )
         plot.addItem(line)
         self.target_lines.append(("y" if angle == 0 else "x", at))
