@@ -777,7 +777,10 @@ class CandidatesChart(ChartBase):
             if r.get("latency_p95_ms_batch_1") is not None
             and (r.get("metrics") or {}).get(metric, {}).get("value") is not None
         ]
-        self._update(rows=usable or None, metric=metric, targets=list(targets))
+        if not usable:
+            self._update(rows=None)  # the empty state
+            return
+        self._update(rows=usable, metric=metric, targets=list(targets))
 
     def _render(self, rows, metric, targets) -> None:
         from baton.core.present import METRIC_LABELS
