@@ -4,16 +4,22 @@ see the receipt name it back at the data scientist's. The usage errors around th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
 pytest.register_assert_rewrite("tests.handover", "tests.candidates_fixture")
 
+from baton.core.contract import card  # noqa: E402
+from baton.core.contract import document as contracts  # noqa: E402
 from tests.candidates_fixture import NAME, pack_two  # noqa: E402
-from tests.handover import as_json, error_line, ok, run  # noqa: E402
+from tests.handover import as_json, error_line, evil_skops, ok, rewrite, run  # noqa: E402
 
 pytest_plugins = ["tests.handover", "tests.candidates_fixture"]
 RECEIPT = f"{NAME}-1.review.baton"
@@ -186,3 +192,54 @@ def test_pack_refuses_candidates_of_another_task(picked, tmp_path):
         "Error: candidates 'bc-lr' and 'scorer' disagree on the task (binary against regression)"
     )  # lr.skops is the catalog model bc-lr here, so named
     assert not (tmp_path / "x.baton").exists()
+
+
+def test_stock_model_signing_accepts_a_bundle_of_candidates(picked, handover, tmp_path):
+    stock = Path(sys.executable).with_name("model_signing")
+    if not stock.exists():
+        pytest.skip("stock model_signing CLI not installed")
+    folder = tmp_path / "bundle"
+    with zipfile.ZipFile(picked.bundle) as zf:  # our own bundle: a plain extract is fine
+        zf.extractall(folder)
+    done = subprocess.run(
+        [str(stock), "verify", "key", "--signature", str(folder / "model.sig"),
+         "--public_key", str(handover.dana_pub), str(folder)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_candidate_signed_but_unsafe_or_unlisted_is_refused(picked, handover, tmp_path):
+    """Every candidate's model goes through the skops allowlist; a file in candidates/ the
+    contract does not list is refused, even under a valid signature."""
+    w = picked.copy(tmp_path / "w")
+    dana = handover.private_key(handover.ds_home)
+    marker = tmp_path / "EXECUTED"
+
+    def swap(members):
+        contract = json.loads(members["contract.json"])
+        evil = evil_skops(marker, tmp_path)
+        members["candidates/lr/model.skops"] = evil
+        digest = hashlib.sha256(evil).hexdigest()
+        for entry in contract["candidates"]:
+            if entry["name"] == "lr":
+                entry["model"]["sha256"] = digest
+                entry["model"]["size_bytes"] = len(evil)
+        members["contract.json"] = contracts.dump_contract(contract)
+        members["card.md"] = card.card_bytes(contract)
+        return members
+
+    evil = rewrite(w.bundle, tmp_path / "evil.baton", swap, resign=dana)
+    r = run(w.mle, "verify", evil, "--json")
+    assert r.exit_code == 1
+    assert "candidates/lr/model.skops" in error_line(r)
+    assert not marker.exists()
+
+    def smuggle(members):
+        members["candidates/extra/model.skops"] = members["candidates/lr/model.skops"]
+        return members
+
+    extra = rewrite(w.bundle, tmp_path / "extra.baton", smuggle, resign=dana)
+    r = run(w.mle, "verify", extra, "--json")
+    assert r.exit_code == 1
+    assert "unexpected candidates/extra/model.skops" in error_line(r)
