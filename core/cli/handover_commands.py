@@ -26,11 +26,12 @@ from baton.core.cli.base import (
     table,
     targets_text,
 )
-from baton.core.present import fmt_cli_number
+from baton.core.contract import candidates as cands
+from baton.core.present import fmt_cli_number, fmt_interval
 
 
 @click.command()
-@click.argument("model_ref", metavar="MODEL")
+@click.argument("model_refs", metavar="MODEL [MODEL ...]", nargs=-1, required=True)
 @click.option("--test", required=True, help="Test set: a CSV/Parquet file or a catalog dataset.")
 @click.option("--target", help="Label column of the test set (and of --train/--validation).")
 @click.option("--train", help="Training set (file or catalog dataset); listed by fingerprint.")
@@ -53,6 +54,12 @@ from baton.core.present import fmt_cli_number
     help="MODEL is a .joblib/.pkl I made myself: convert it to .skops.",
 )
 @declare_options
+@click.option(
+    "--candidate-names",
+    metavar="A,B",
+    help="Names of the candidates, one per MODEL in order (default: their catalog names).",
+)
+@click.option("--recommend", metavar="NAME", help="The candidate you recommend.")
 @budget_option
 @bundle_out_option
 @json_option
@@ -60,7 +67,7 @@ from baton.core.present import fmt_cli_number
 @handle_errors
 def pack(
     obj: Context,
-    model_ref,
+    model_refs,
     test,
     target,
     train,
@@ -74,16 +81,22 @@ def pack(
     limitations,
     trust_pickle,
     declared,
+    candidate_names,
+    recommend,
     budget,
     out,
     as_json,
 ) -> None:
-    """Import, evaluate, profile, write the contract and sign a handover bundle."""
+    """Import, evaluate, profile, write the contract and sign a handover bundle.
+
+    Several MODELs are candidates, all measured on the same test set; the engineer
+    chooses one when accepting."""
     from baton.core.handover.packing import pack as pack_bundle
 
+    names = tuple(n.strip() for n in candidate_names.split(",")) if candidate_names else ()
     result = pack_bundle(
         obj.catalog(),
-        model_ref,
+        model_refs[0] if len(model_refs) == 1 else model_refs,
         test=test,
         target=target,
         name=name,
@@ -100,6 +113,8 @@ def pack(
         trust_pickle=trust_pickle,
         declared=declared,
         budget_s=budget,
+        candidate_names=names,
+        recommend=recommend,
         progress=None if as_json else stderr_progress,
     ).as_dict()
     emit(result, as_json, pack_text)
@@ -114,7 +129,34 @@ def pack_text(d: dict) -> str:
         else ""
     )
     notes = "".join(f"\nnote: {note}" for note in d.get("latency_notes") or [])
-    return f"Wrote {d['file']} ({d['files']} files, {d['bytes']:,} bytes)\nsigned by {d['signer']}\nroot digest {d['root_digest']}\n\n{targets_text(d['targets'])}{failed}{notes}"
+    side = (
+        f"\n\n{candidates_text(d['candidates'], d['problem_type'])}" if d.get("candidates") else ""
+    )
+    return f"Wrote {d['file']} ({d['files']} files, {d['bytes']:,} bytes)\nsigned by {d['signer']}\nroot digest {d['root_digest']}\n\n{targets_text(d['targets'])}{failed}{side}{notes}"
+
+
+def candidates_text(rows: list[dict], problem: str) -> str:
+    """The candidates side by side, as ``pack`` and ``inspect`` print them."""
+    metrics = cands.key_metrics(problem, rows)
+    shown = []
+    for r in rows:
+        row = {
+            "candidate": one_line(r["name"]) + (" (recommended)" if r["recommended"] else ""),
+            "format": r["format"],
+            "params": fmt_cli_number(r["params"]),
+        }
+        for m in metrics:
+            value = r["metrics"].get(m) or {}
+            row[m] = fmt_interval(value.get("value"), value.get("ci_low"), value.get("ci_high"))
+        row["p95 @1 (ms)"] = fmt_cli_number(r["latency_p95_ms_batch_1"])
+        row["peak MB"] = fmt_cli_number(r["memory_mb"])
+        t = r["targets"]
+        row["targets"] = f"{t['pass']} pass, {t['fail']} fail" + (
+            f", {t['unmeasured']} unmeasured" if t["unmeasured"] else ""
+        )
+        shown.append(row)
+    columns = ["candidate", "format", "params", *metrics, "p95 @1 (ms)", "peak MB", "targets"]
+    return f"{len(rows)} candidates, measured on the same test set:\n" + table(shown, columns)
 
 
 def _verified_text(d: dict) -> str:
@@ -136,6 +178,7 @@ def _verified_text(d: dict) -> str:
         b, reviewer = r["bundle"], one_line(r["reviewer"]["name"])
         lines += [
             f"  review of {one_line(b['name'])} {one_line(b['version'])}: {r['decision'].upper()} by {reviewer}",
+            *([f"  chose candidate {one_line(r['chosen'])}"] if r.get("chosen") else []),
             f'  "{one_line(r["comment"])}"',
         ]
         lines += [
@@ -151,6 +194,8 @@ def _verified_text(d: dict) -> str:
             "",
             targets_text(d["targets"]),
         ]
+        if d.get("candidates"):
+            lines += ["", candidates_text(d["candidates"], d["problem_type"])]
     return "\n".join(lines)
 
 
@@ -220,6 +265,11 @@ def inspect(obj: Context, file: str, as_json: bool) -> None:
     metavar="METRIC=TEXT",
     help="A comment on one target (repeatable).",
 )
+@click.option(
+    "--choose",
+    metavar="NAME",
+    help="With --decision accept: the candidate you accept (default: the recommended one).",
+)
 @budget_option
 @click.option(
     "--out",
@@ -230,7 +280,7 @@ def inspect(obj: Context, file: str, as_json: bool) -> None:
 @pass_ctx
 @handle_errors
 def review(
-    obj: Context, file, reproduce, decision, comment, target_comments, budget, out, as_json
+    obj: Context, file, reproduce, decision, comment, target_comments, choose, budget, out, as_json
 ) -> None:
     """Reproduce a bundle's claims here, or countersign a decision on it."""
     from baton.core.errors import UsageError
@@ -239,6 +289,11 @@ def review(
     if not reproduce and not decision:
         raise UsageError(
             "say what to do: --reproduce, or --decision accept|changes|reject --comment TEXT --out FILE"
+        )
+    if choose is not None and decision != "accept":
+        raise UsageError(
+            "--choose names the candidate you accept: use it with --decision accept"
+            + (f", not --decision {decision}" if decision else "")
         )
     if reproduce:
         result = desk.reproduce(
@@ -267,15 +322,22 @@ def review(
         target_comments=parsed,
         out=out,
         passphrase=obj.passphrase(),
+        choose=choose,
     ).receipt
-    emit(
-        result,
-        as_json,
-        lambda d: (
-            f"Wrote {one_line(d['file'])}: {d['decision'].upper()} of {one_line(d['bundle']['name'])} "
-            f"{one_line(d['bundle']['version'])}, countersigned by {one_line(d['reviewer']['name'])}"
-        ),
+    emit(result, as_json, _decided_text)
+
+
+def _decided_text(d: dict) -> str:
+    text = (
+        f"Wrote {one_line(d['file'])}: {d['decision'].upper()} of {one_line(d['bundle']['name'])} "
+        f"{one_line(d['bundle']['version'])}, countersigned by {one_line(d['reviewer']['name'])}"
     )
+    if d.get("chosen"):
+        how = (
+            " (the one the data scientist recommends)" if d.get("chosen_by_recommendation") else ""
+        )
+        text += f"\nchose candidate {one_line(d['chosen'])}{how}"
+    return text
 
 
 def _reproduce_text(d: dict) -> str:
@@ -312,6 +374,20 @@ def _reproduce_text(d: dict) -> str:
         for t in d["targets"]
     ]
     hw = d["hardware"]["here"]
+    cand_rows = [
+        {
+            "candidate": one_line(c["name"]) + (" (recommended)" if c["recommended"] else ""),
+            "claims reproduced": "yes" if c["claims_reproduced"] else "NO",
+            "targets met here": "yes" if c["targets_met_on_this_machine"] else "no",
+            "agreement": f"{c['agreement']['agreeing']} of {c['agreement']['rows']}",
+        }
+        for c in d.get("candidates") or []
+    ]
+    cand_table = (
+        [table(cand_rows, ["candidate", "claims reproduced", "targets met here", "agreement"]), ""]
+        if cand_rows
+        else []
+    )
     lat_columns = ["batch", "p50 claimed", "p50 here", "p95 claimed", "p95 here"]
     if any(r.get("busy_here") for r in d["latency"]):
         lat_columns.append("machine here")
@@ -319,6 +395,7 @@ def _reproduce_text(d: dict) -> str:
         [
             *d["headline"],
             "",
+            *cand_table,
             f"Reproduced {one_line(d['bundle']['name'])} {one_line(d['bundle']['version'])} on {one_line(hw.get('cpu_model'))} ({hw.get('cores_logical')} cores)",
             f"prediction agreement: {a['agreeing']} of {a['rows']} rows ({100 * a['rate']:.2f} %)",
             "",

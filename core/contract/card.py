@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from baton.core.contract import candidates as cands
 from baton.core.contract.document import check_contract
 from baton.core.contract.targets import BATCHED_METRICS, TARGET_METRICS, Target
 from baton.core.errors import VerificationError
@@ -194,6 +195,8 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
     else:
         blocks.append(Block("note", "No targets were agreed."))
 
+    if cands.is_multi(c):
+        _candidates(c, blocks)
     _quality(c, blocks)
     _latency(results, blocks)
 
@@ -222,6 +225,56 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
         )
     )
     return blocks
+
+
+def _candidates(c: Mapping[str, Any], blocks: list[Block]) -> None:
+    """The candidates side by side; the sections after it describe the primary one."""
+    rows = cands.comparison(c)
+    primary = next(r for r in rows if r["primary"])
+    blocks.append(Block("h2", "Candidates"))
+    why = "the recommended one" if primary["recommended"] else "the first; none is recommended"
+    blocks.append(
+        Block(
+            "note",
+            f"{len(rows)} candidate models, measured on the same test set. The sections "
+            f"below describe {primary['name']} ({why}); the contract lists each candidate's "
+            "figures.",
+        )
+    )
+    metrics = cands.key_metrics(c["identity"]["problem_type"], rows)
+    table_rows = []
+    for r in rows:
+        cells = [
+            Cell(r["name"] + (" (recommended)" if r["recommended"] else "")),
+            Cell(str(r["format"]), "code"),
+            Cell(fmt_count(r["params"]) if r["params"] is not None else DASH, "num"),
+        ]
+        for m in metrics:
+            v = r["metrics"].get(m) or {}
+            cells.append(
+                Cell(fmt_interval(v.get("value"), v.get("ci_low"), v.get("ci_high")), "num")
+            )
+        cells.append(Cell(fmt_measured("latency_p95_ms", r["latency_p95_ms_batch_1"]), "num"))
+        cells.append(Cell(fmt_size_mb(r["memory_mb"]), "num"))
+        t = r["targets"]
+        verdict = "fail" if t["fail"] else "unmeasured" if t["unmeasured"] else "pass"
+        total = t["pass"] + t["fail"] + t["unmeasured"]
+        cells.append(
+            Cell(
+                f"{t['pass']} of {total} pass" if total else "no targets", verdict if total else ""
+            )
+        )
+        table_rows.append(cells)
+    headers = [
+        "Candidate",
+        "Format",
+        "Parameters",
+        *(METRIC_LABELS.get(m, m) for m in metrics),
+        "p95 at batch 1",
+        "Peak memory",
+        "Targets",
+    ]
+    _table(blocks, headers, table_rows, "candidates")
 
 
 def _quality(c: Mapping[str, Any], blocks: list[Block]) -> None:

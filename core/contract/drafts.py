@@ -10,12 +10,14 @@ hold, measuring only what is stale or missing, and stores it again as signed.
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
 
 from baton.core.catalog.home import identity
 from baton.core.catalog.store import Catalog
+from baton.core.contract import candidates
 from baton.core.contract import document as contracts
 from baton.core.contract.targets import Target
 from baton.core.data.importer import model_summary
@@ -258,3 +260,97 @@ def new_draft_issues(catalog: Catalog, name: str, version: str) -> list[contract
             )
         )
     return issues
+
+
+def add_candidate(
+    catalog: Catalog,
+    contract: dict,
+    model_name: str,
+    *,
+    primary: str,
+    budget_s: float = 1.0,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """The draft with the catalog model ``model_name`` added as a candidate, measured on
+    the draft's test set against its targets (its latest evaluation and profile there,
+    run now if missing); ``primary`` names the draft's own model when it becomes the first
+    candidate. The draft is not stored. Refused (:class:`UsageError`): a name already a
+    candidate, a model of another task or other classes."""
+    listed = (
+        [c.name for c in candidates.candidates(contract)]
+        if candidates.is_multi(contract)
+        else [primary]
+    )
+    if any(contracts.same_name(model_name, n) for n in listed):
+        raise UsageError(f"{model_name!r} is already a candidate of this draft")
+    test = next(d for d in contract["datasets"] if d["role"] == "test")
+    measured = [row["batch_size"] for row in contract["results"].get("latency") or []]
+    alone = new_draft_contract(
+        catalog,
+        model_name,
+        test=test["name"],
+        targets=tuple(Target.from_dict(t) for t in contract["targets"]),
+        batches=tuple(measured),
+        budget_s=budget_s,
+        progress=progress,
+        cancel=cancel,
+    )
+    if alone["identity"]["problem_type"] != contract["identity"]["problem_type"]:
+        raise UsageError(
+            f"{model_name!r} is {alone['identity']['problem_type']}, this draft is "
+            f"{contract['identity']['problem_type']}: every candidate answers the same question"
+        )
+    if alone["model"]["classes"] != contract["model"]["classes"]:
+        raise UsageError(f"{model_name!r} predicts other classes than this draft's model")
+    alone["model"]["file"] = candidates.model_file(model_name, alone["model"]["format"])
+    alone["predictions"]["file"] = candidates.predictions_file(model_name)
+    new = copy.deepcopy(contract)
+    entries = new.get("candidates") or [candidates.entry(primary, contract)]
+    new["candidates"] = [*entries, candidates.entry(model_name, alone)]
+    contracts.check_contract(new)
+    return new
+
+
+def new_draft_contract(
+    catalog: Catalog,
+    model_name: str,
+    *,
+    test: str,
+    targets: tuple[Target, ...],
+    batches: tuple[int, ...],
+    budget_s: float,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+) -> dict[str, Any]:
+    """A one-model contract of a catalog model on a test set, from its latest evaluation
+    there and a profile at ``batches`` (run now when the latest lacks one of them)."""
+    model = catalog.get_model(model_name)
+    test_rec = catalog.get_dataset(test)
+    evaluation = _measurement(
+        catalog, "evaluations", model, test_rec, measure.evaluate, progress=progress, cancel=cancel
+    )
+    profile = catalog.latest_measurement("profiles", model, test_rec)
+    have = {row["batch_size"] for row in (profile or {}).get("result", {}).get("latency", [])}
+    if profile is None or not set(batches) <= have:
+        profile = measure.profile(
+            catalog,
+            model["name"],
+            test_rec["name"],
+            batch_sizes=measure.batch_sizes_for(targets, base=list(batches) or DEFAULT_BATCH_SIZES),
+            budget_s=budget_s,
+            progress=progress,
+            cancel=cancel,
+        )
+    return contracts.draft_contract(
+        "candidate",
+        "1",
+        model_summary(model),
+        [contracts.dataset_entry(test_rec, "test", "data/test.parquet")],
+        evaluation["result"],
+        profile["result"],
+        targets=targets,
+        predictions=measure.predictions_entry(
+            catalog.objects.open_verified(evaluation["predictions_sha256"])
+        ),
+    )

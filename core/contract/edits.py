@@ -130,7 +130,26 @@ def _reevaluated(contract: dict[str, Any]) -> dict[str, Any]:
         target = Target.from_dict(item)
         fresh.append(target.to_dict(measured_value(target, results, results, model)))
     contract["targets"] = fresh
+    _sync_candidates(contract)
     return contract
+
+
+def _sync_candidates(contract: dict[str, Any]) -> None:
+    """The candidates list following an edit: the primary candidate's entry equal to the
+    top-level sections, every other candidate judged on the same agreed targets."""
+    top = contract["model"]["file"]
+    for entry in contract.get("candidates") or []:
+        if entry["model"]["file"] == top:
+            for section in ("model", "predictions", "results", "targets"):
+                entry[section] = copy.deepcopy(contract[section])
+            continue
+        results, model = entry["results"], entry["model"]
+        entry["targets"] = [
+            Target.from_dict(item).to_dict(
+                measured_value(Target.from_dict(item), results, results, model)
+            )
+            for item in contract["targets"]
+        ]
 
 
 def reevaluate_targets(contract: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,7 +184,7 @@ def add_target(contract: Mapping[str, Any], expr_or_target: str | Target) -> dic
     """A copy of ``contract`` with one more target, measured and judged from its results."""
     new = copy.deepcopy(dict(contract))
     append_target(new, expr_or_target)
-    return new
+    return _reevaluated(new)
 
 
 def _target_index(contract: Mapping[str, Any], which: int | str | Target) -> int:
@@ -205,4 +224,4 @@ def remove_target(contract: Mapping[str, Any], which: int | str | Target) -> dic
     index = _target_index(contract, which)
     new = copy.deepcopy(dict(contract))
     del new["targets"][index]
-    return new
+    return _reevaluated(new)

@@ -18,6 +18,7 @@ from typing import Any
 
 import jsonschema
 
+from baton.core.contract import candidates
 from baton.core.contract.targets import (
     Target,
     evaluate_target,
@@ -265,7 +266,14 @@ def _semantic_issues(c: Mapping[str, Any]) -> list[ValidationIssue]:
     test = _check_datasets(c, add)
     _check_results(c, test, add)
     _check_targets(c, add)
+    for path, message in candidates.issues(c, _one_model_issues):
+        add(path, message)
     return issues
+
+
+def _one_model_issues(c: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The consistency rules of a one-model contract (a candidate seen alone)."""
+    return [(i.path, i.message) for i in _semantic_issues(c)]
 
 
 def _check_model(c: Mapping[str, Any], add: _Add) -> None:

@@ -5,6 +5,11 @@ Signing v1.0 verifier accepts as it stands (DESIGN.md section 3)::
 
     contract.json  card.md  model/model.skops|onnx  data/test.parquet
     [data/train.parquet  data/validation.parquet]  predictions/test.parquet  model.sig
+    [candidates/NAME/model.skops|onnx  candidates/NAME/predictions.parquet ...]
+
+The ``candidates/`` folders hold the models handed over beside the primary one, when a
+handover has several candidates (:mod:`baton.core.contract.candidates`); each is checked
+exactly as the primary model is.
 
 Who may sign: the signer must be one of the authors the contract names (by key
 fingerprint); a trusted colleague's valid signature over someone else's contract is refused.
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from baton.core.catalog.store import Catalog
+from baton.core.contract import candidates as cands
 from baton.core.contract import card
 from baton.core.contract import document as contracts
 from baton.core.data.runner import Limits, run_task
@@ -114,6 +120,7 @@ class OpenedBundle:
             "targets": c.get("targets", []),
             "members": self.opened.members,
             "name_collision": self.name_collision,
+            **({"candidates": cands.comparison(c)} if cands.is_multi(c) else {}),
         }
 
 
@@ -179,10 +186,13 @@ def _check_contents(
     """The signed files must be the ones the contract describes, and safe to load."""
     model_file = contract["model"]["file"]
     monitoring = contract.get("monitoring")  # bundles packed before it have none
+    others = cands.others(contract)
     expected = {CONTRACT, "card.md", model_file, "predictions/test.parquet"} | {
         d["file"] for d in contract["datasets"] if d.get("file")
     }
     expected |= {monitoring["file"]} if monitoring else set()
+    for other in others:
+        expected |= {other.model["file"], (other.predictions or {})["file"]}
     actual = set(opened.digests)
     if actual != expected:
         extra, missing = sorted(actual - expected), sorted(expected - actual)
@@ -196,11 +206,17 @@ def _check_contents(
         raise VerificationError(
             f"{label}: predictions/test.parquet is not the file the contract describes"
         )
-    if opened.digests[model_file] != contract["model"]["sha256"]:
-        raise VerificationError(
-            f"{label}: {model_file} is not the model the contract describes (its SHA-256 differs)",
-            path=model_file,
-        )
+    for entry in [contract, *(dataclasses.asdict(o) for o in others)]:
+        model, predictions = entry["model"], entry["predictions"]
+        if opened.digests[predictions["file"]] != predictions["sha256"]:
+            raise VerificationError(
+                f"{label}: {predictions['file']} is not the file the contract describes"
+            )
+        if opened.digests[model["file"]] != model["sha256"]:
+            raise VerificationError(
+                f"{label}: {model['file']} is not the model the contract describes (its SHA-256 differs)",
+                path=model["file"],
+            )
     if monitoring:
         read_baseline(opened, contract, label)
     # Only now, every digest matching, is the model or data parsed, and then in a
@@ -230,10 +246,33 @@ def _check_contents(
             raise VerificationError(
                 f"{label}: {file} does not hold the {entry['role']} data the contract fingerprints"
             )
-    rows = found["predictions_rows"]
+    _check_rows(found["predictions_rows"], "predictions/test.parquet", contract, label)
+    for other in others:  # each candidate's model and predictions, read as the primary's
+        predictions = (other.predictions or {})["file"]
+        try:
+            found = run_task(
+                "check_bundle",
+                {
+                    "folder": str(opened.staging),
+                    "model": other.model["file"],
+                    "tables": [],
+                    "predictions": predictions,
+                },
+                limits=check_limits(opened.total_bytes),
+                cancel=cancel,
+                what=f"{label}: reading candidate {other.name}",
+            )
+        except RunnerError:
+            raise
+        except BatonError as exc:
+            raise type(exc)(f"{label}: {exc}") from None
+        _check_rows(found["predictions_rows"], predictions, contract, label)
+
+
+def _check_rows(rows: int, member: str, contract: dict, label: str) -> None:
     if rows != contract["labels"]["rows"]:
         raise VerificationError(
-            f"{label}: predictions/test.parquet has {rows} rows but the test labels have {contract['labels']['rows']}"
+            f"{label}: {member} has {rows} rows but the test labels have {contract['labels']['rows']}"
         )
 
 

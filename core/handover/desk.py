@@ -202,9 +202,11 @@ def countersign(
     target_comments: dict[str, str] | None = None,
     out: str | Path,
     passphrase: str,
+    choose: str | None = None,
     progress: ProgressFn | None = None,
 ) -> Countersigned:
-    """Sign a decision on a trusted bundle into the receipt ``out``."""
+    """Sign a decision on a trusted bundle into the receipt ``out`` (accepting one
+    candidate, ``choose``, of a bundle of several)."""
     if progress is not None:
         progress(None, None, "Signing the decision")
     receipt = review.decide(
@@ -215,6 +217,7 @@ def countersign(
         target_comments=target_comments,
         out=out,
         passphrase=passphrase,
+        choose=choose,
     )
     return Countersigned(receipt)
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from baton.core.catalog.store import Catalog
 from baton.core.contract import document as contracts
-from baton.core.contract.candidates import choose
+from baton.core.contract.candidates import choose, view
 from baton.core.contract.compose import plain
 from baton.core.contract.targets import (
     BATCHED_METRICS,
@@ -186,8 +186,9 @@ def optimize(
     report(0, STEPS, f"Verifying {label}")
     with bundles.open_bundle(catalog, path, cancel=cancel) as opened:
         _require_trusted(opened.opened, label)
-        c = opened.contract
-        chosen = choose(c, candidate)
+        chosen = choose(opened.contract, candidate)
+        # The chosen candidate read as a one-model contract: its model, results and targets.
+        c = view(opened.contract, chosen)
         if chosen.model["format"] == to and quantize is None:
             raise UsageError(
                 f"{chosen.name} is already {to.upper()}; nothing to convert "

@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from baton.core.catalog.store import PACKING, Catalog
+from baton.core.contract import candidates as cands
 from baton.core.contract import card, drafts
 from baton.core.contract import document as contracts
 from baton.core.contract.targets import Target
@@ -56,6 +57,10 @@ class Draft:
     Catalog records (model, test set, the other roles' sets), the texts and targets, and
     ``seen``: the contract as the data scientist last saw it (a stored draft), whose
     measurements :func:`pack_contract` reuses while they hold. None when nothing was seen.
+
+    ``candidates``: for a handover of several models, every candidate as ``(name, catalog
+    model)`` in the data scientist's order; ``model`` is the primary one among them (the
+    recommended one, ``recommend``, or the first). Empty for a handover of one model.
     """
 
     model: dict
@@ -67,6 +72,8 @@ class Draft:
     intended_use: str = ""
     limitations: str = ""
     seen: dict | None = None
+    candidates: tuple[tuple[str, dict], ...] = ()
+    recommend: str | None = None
 
 
 @dataclass
@@ -97,12 +104,20 @@ class PackResult:
             "targets": self.contract.get("targets", []),
             "targets_failed": len(failed),
             "latency_notes": latency_caveats(self.contract["results"].get("latency") or []),
+            **(
+                {
+                    "problem_type": self.contract["identity"]["problem_type"],
+                    "candidates": cands.comparison(self.contract),
+                }
+                if cands.is_multi(self.contract)
+                else {}
+            ),
         }
 
 
 def pack(
     catalog: Catalog,
-    model: str,
+    model: str | Sequence[str],
     *,
     test: str,
     target: str | None,
@@ -120,12 +135,16 @@ def pack(
     trust_pickle: bool = False,
     declared: Declared | None = None,
     budget_s: float = 1.0,
+    candidate_names: Sequence[str] = (),
+    recommend: str | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> PackResult:
     """Import, evaluate, profile, write the contract, sign and zip a handover bundle.
 
-    The imports commit with the bundle's handover record or not at all: a pack refused or
+    ``model`` is one model, or several candidates measured on the same test set (named
+    ``candidate_names``, by default their catalog names; ``recommend`` names the one the
+    data scientist recommends). The imports commit with the bundle's handover record or not at all: a pack refused or
     failing midway leaves the catalog as it was.
     """
     signing_key = trust.load_signing_key(catalog.home, passphrase)
@@ -135,6 +154,8 @@ def pack(
         raise UsageError(str(exc)) from None
     _check_request(catalog, name, version, intended_use, Path(out))
     declare.check_declared(declared)
+    models = [model] if isinstance(model, str) else list(model)
+    check_candidate_request(len(models), candidate_names, recommend)
     with catalog.all_or_nothing():
         draft = draft_from_arguments(
             catalog,
@@ -151,6 +172,8 @@ def pack(
             limitations=limitations,
             trust_pickle=trust_pickle,
             declared=declared,
+            candidate_names=candidate_names,
+            recommend=recommend,
             progress=progress,
             cancel=cancel,
         )
@@ -201,7 +224,7 @@ def pack_draft(
 
 def draft_from_arguments(
     catalog: Catalog,
-    model: str,
+    model: str | Sequence[str],
     *,
     test: str,
     target: str | None,
@@ -215,12 +238,17 @@ def draft_from_arguments(
     limitations: str = "",
     trust_pickle: bool = False,
     declared: Declared | None = None,
+    candidate_names: Sequence[str] = (),
+    recommend: str | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> Draft:
     """``baton pack``'s arguments as a draft: each file imported (or the catalog record it
     names, or one already imported from it, found again). Nothing was seen before, so
-    everything is measured."""
+    everything is measured. Several models are candidates (see :func:`with_candidates`);
+    a model file is imported under its candidate name, or its file name without suffix."""
+    models = [model] if isinstance(model, str) else list(model)
+    check_candidate_request(len(models), candidate_names, recommend)
     report = progress or no_progress
     report(0, 6, "Importing the test set")
     test_rec = ensure_dataset(
@@ -239,18 +267,25 @@ def draft_from_arguments(
                 target=test_rec["target"],
                 id_column=id_column,
             )
-    report(1, 6, "Importing the model")
-    model_rec = ensure_model(
-        catalog,
-        model,
-        name=name,
-        trust_pickle=trust_pickle,
-        check_on=test_rec["name"],
-        declared=declared,
-        cancel=cancel,
-    )
-    return Draft(
-        model_rec,
+    report(1, 6, "Importing the model" if len(models) == 1 else "Importing the models")
+    records = []
+    for i, ref in enumerate(models):
+        import_as = name
+        if len(models) > 1:
+            import_as = candidate_names[i] if candidate_names else _stem_name(ref)
+        records.append(
+            ensure_model(
+                catalog,
+                ref,
+                name=import_as,
+                trust_pickle=trust_pickle,
+                check_on=test_rec["name"],
+                declared=declared,
+                cancel=cancel,
+            )
+        )
+    draft = Draft(
+        records[0],
         test_rec,
         name,
         version,
@@ -259,6 +294,97 @@ def draft_from_arguments(
         intended_use=intended_use,
         limitations=limitations,
     )
+    if len(records) == 1:
+        if recommend is not None:
+            _check_names([name], recommend)
+        return draft
+    names = list(candidate_names) or [r["name"] for r in records]
+    return with_candidates(draft, list(zip(names, records, strict=True)), recommend)
+
+
+def check_candidate_request(
+    count: int, candidate_names: Sequence[str], recommend: str | None
+) -> None:
+    """The usage errors of naming candidates, found before any import."""
+    if candidate_names and count == 1:
+        raise UsageError(
+            "--candidate-names names the candidates of a pack of several models; "
+            "this pack has one MODEL"
+        )
+    if candidate_names and len(candidate_names) != count:
+        raise UsageError(
+            f"--candidate-names gives {len(candidate_names)} names for {count} models; "
+            "give one name per MODEL, in the same order"
+        )
+    if count > cands.MAX_CANDIDATES:
+        raise UsageError(
+            f"a handover carries at most {cands.MAX_CANDIDATES} candidates, not {count}"
+        )
+    if candidate_names:
+        _check_names(list(candidate_names), recommend)
+
+
+def _check_names(names: Sequence[str], recommend: str | None) -> None:
+    """Candidate names: each a valid name, no two alike, and ``recommend`` one of them."""
+    rule = contracts.load_schema()["$defs"]["candidate"]["properties"]["name"]["pattern"]
+    seen: set[str] = set()
+    for n in names:
+        if not re.fullmatch(rule, n):
+            raise UsageError(
+                f"candidate name {n!r} must be 1 to 64 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit: pass --candidate-names a,b"
+            )
+        key = contracts.name_key(n)
+        if key in seen:
+            raise UsageError(
+                f"two candidates are named {n!r}; each needs its own name "
+                "(pass --candidate-names a,b)"
+            )
+        seen.add(key)
+    if recommend is not None and recommend not in names:
+        raise UsageError(
+            f"--recommend names {recommend!r}, which is not a candidate; the candidates are "
+            + ", ".join(names)
+        )
+
+
+def _stem_name(ref: str) -> str:
+    """The name a model file is imported under as a candidate: its file name without
+    suffix, spelled as a candidate name may be (a catalog name is kept as it is)."""
+    if not Path(ref).is_file():
+        return ref
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(ref).stem).strip("-._")[:64]
+    return stem or "model"
+
+
+def with_candidates(
+    draft: Draft, named: Sequence[tuple[str, dict]], recommend: str | None = None
+) -> Draft:
+    """``draft`` handing over every ``(name, catalog model)`` of ``named`` as candidates,
+    the recommended one (or the first) as its primary model.
+
+    Refused (usage errors): two candidates of one name, a recommendation naming none of
+    them, and candidates that disagree on the task or the classes they predict.
+    """
+    names = [n for n, _ in named]
+    _check_names(names, recommend)
+    first_name, first = named[0]
+    first_info = model_summary(first)
+    for other_name, other in named[1:]:
+        info = model_summary(other)
+        if info.get("task") != first_info.get("task"):
+            raise UsageError(
+                f"candidates {first_name!r} and {other_name!r} disagree on the task "
+                f"({first_info.get('task')} against {info.get('task')}); every candidate "
+                "must answer the same question"
+            )
+        if (info.get("classes") or None) != (first_info.get("classes") or None):
+            raise UsageError(
+                f"candidates {first_name!r} and {other_name!r} predict different classes "
+                f"({first_info.get('classes')} against {info.get('classes')})"
+            )
+    primary = dict(named)[recommend] if recommend is not None else first
+    return dataclasses.replace(draft, model=primary, candidates=tuple(named), recommend=recommend)
 
 
 def draft_from_contract(catalog: Catalog, contract: dict, model: dict | None = None) -> Draft:
@@ -267,7 +393,7 @@ def draft_from_contract(catalog: Catalog, contract: dict, model: dict | None = N
     catalog model it was drafted for; without it, the one it was stored with."""
     by_role = {d["role"]: catalog.get_dataset(d["name"]) for d in contract["datasets"]}
     identity = contract["identity"]
-    return Draft(
+    draft = Draft(
         model if model is not None else drafts.model_of(catalog, contract),
         by_role.pop("test"),
         identity["name"],
@@ -278,6 +404,20 @@ def draft_from_contract(catalog: Catalog, contract: dict, model: dict | None = N
         limitations=identity["limitations"],
         seen=contract,
     )
+    if not cands.is_multi(contract):
+        return draft
+    named = []
+    for c in cands.candidates(contract):
+        if c.primary:
+            named.append((c.name, draft.model))
+            continue
+        found = catalog.model_names_with_sha256(str(c.model.get("sha256")))
+        if not found:
+            raise NotFound(f"candidate {c.name!r}: its model is not in this catalog")
+        # the catalog model of the candidate's name when it is one of them
+        named.append((c.name, catalog.get_model(c.name if c.name in found else found[0])))
+    chosen = cands.recommended(contract)
+    return with_candidates(draft, named, chosen.name if chosen else None)
 
 
 def ensure_model(
@@ -391,6 +531,10 @@ def pack_contract(
             contract = _write_files(
                 catalog, draft, folder, include, me, evaluation, fresh, keep_speed
             )
+            if draft.candidates:
+                contract = _with_candidates(
+                    catalog, draft, folder, contract, budget_s, report, cancel
+                )
             if draft.seen is not None:
                 _confirm_changes(signed_changes(draft.seen, contract), confirm)
             name, version = draft.name, draft.version
@@ -641,6 +785,60 @@ def _write_files(
     exclude = (test_rec.get("target"), test_rec.get("id_column"))
     contract["monitoring"] = baseline.write_for_bundle(folder, exclude=exclude)
     return contract
+
+
+def _with_candidates(
+    catalog: Catalog,
+    draft: Draft,
+    folder: Path,
+    contract: dict,
+    budget_s: float,
+    report: ProgressFn,
+    cancel: CancelToken | None,
+) -> dict:
+    """``contract`` (the primary candidate's) listing every candidate: the others are
+    evaluated and profiled now, on the same test set and at the same batch sizes, and
+    their model and predictions written in their own folder of the bundle."""
+    primary = draft.recommend or draft.candidates[0][0]
+    batches = tuple(row["batch_size"] for row in contract["results"]["latency"])
+    agreed = tuple(Target.from_dict(t) for t in contract["targets"])
+    entries = []
+    for name, record in draft.candidates:
+        if name == primary:
+            entries.append(cands.entry(name, contract, recommended=draft.recommend is not None))
+            continue
+        report(4, 6, f"Evaluating candidate {name} on the test set")
+        evaluation = measure.evaluate(catalog, record["name"], draft.test["name"], cancel=cancel)
+        report(4, 6, f"Profiling candidate {name}")
+        profile = measure.profile(
+            catalog,
+            record["name"],
+            draft.test["name"],
+            batch_sizes=batches,
+            budget_s=budget_s,
+            cancel=cancel,
+        )
+        record = catalog.get_model(record["id"])  # its features, as the evaluation named them
+        file = cands.model_file(name, record["format"])
+        (folder / file).parent.mkdir(parents=True)
+        catalog.objects.export(record["sha256"], folder / file)
+        pred_path = folder / cands.predictions_file(name)
+        catalog.objects.export(evaluation["predictions_sha256"], pred_path)
+        alone = contracts.draft_contract(
+            draft.name,
+            draft.version,
+            model_summary(record),
+            contract["datasets"],
+            evaluation["result"],
+            profile["result"],
+            targets=agreed,
+            predictions=measure.predictions_entry(pred_path),
+        )
+        # drafted as a one-model contract; its files are those of its own folder
+        alone["model"]["file"] = file
+        alone["predictions"]["file"] = cands.predictions_file(name)
+        entries.append(cands.entry(name, alone))
+    return {**contract, "candidates": entries}
 
 
 def _write_dataset(catalog: Catalog, record: dict, target: Path) -> None:

@@ -36,6 +36,7 @@ import numpy as np
 from baton.core import jsonsafe
 from baton.core.catalog.rows import timestamp
 from baton.core.catalog.store import Catalog
+from baton.core.contract import candidates as cands
 from baton.core.contract.card import fmt_measured
 from baton.core.contract.targets import (
     BATCHED_METRICS,
@@ -101,99 +102,38 @@ def reproduce(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """Re-run a verified, trusted bundle here and check every claim of its contract."""
+    """Re-run a verified, trusted bundle here and check every claim of its contract.
+
+    A bundle of several candidates has each reproduced as a one-model bundle would be:
+    the result is the primary candidate's, with ``candidates`` holding every candidate's
+    judgement; the claims reproduce only when every candidate's do.
+    """
     report = progress or no_progress
     label = Path(path).name
     report(0, 5, f"Verifying {label}")
     with bundles.open_bundle(catalog, path, cancel=cancel) as opened:
         _require_trusted(opened.opened, label)
         c = opened.contract
-        folder = opened.folder
-        labels_info = c["labels"]
-        params = {
-            "path": str(folder / c["model"]["file"]),
-            "format": c["model"]["format"],
-            "info": _model_info(c),
-            "data": str(folder / labels_info["file"]),
-            "target": labels_info["target"],
-            "id_column": labels_info.get("id_column"),
-        }
-        work = Path(tempfile.mkdtemp(prefix="baton-reproduce-"))
-        try:
-            params["out"] = str(work / "predictions.parquet")
-            report(1, 5, "Predicting the test set")
-            run_task("predict", params, limits=limits, cancel=cancel, what=c["model"]["file"])
-            # Ordered as the signed metrics were: the positive class of a binary problem last.
-            classes = declare.metric_classes(
-                c["model"].get("classes"), c["results"].get("positive_class")
-            )
-            here_pred, here_proba, here_ids = measure.predictions_frame_to_arrays(
-                Path(params["out"]), classes
-            )
-            ds_pred, ds_proba, ds_ids = _ds_predictions(
-                folder / c["predictions"]["file"], classes, label
-            )
-            y_true = measure.labels_of(folder / labels_info["file"], labels_info["target"])
-            if len(ds_pred) != len(y_true):
-                raise VerificationError(
-                    f"{label}: predictions/test.parquet has {len(ds_pred)} rows but the test labels have {len(y_true)}"
-                )
-            if not np.array_equal(np.asarray(ds_ids).astype(str), np.asarray(here_ids).astype(str)):
-                raise VerificationError(
-                    f"{label}: the row ids of predictions/test.parquet do not match the test set"
-                )
-            problem = c["identity"]["problem_type"]
-            report(2, 5, "Recomputing the metrics")
-            here_eval = metrics.evaluate_predictions(
-                problem, y_true, here_pred, here_proba, classes, bootstrap=bootstrap, cancel=cancel
-            )
-            try:
-                claimed_from_ds = metrics.evaluate_predictions(
-                    problem, y_true, ds_pred, ds_proba, classes, bootstrap=0, cancel=cancel
-                )
-            except DatasetError as exc:
-                raise VerificationError(
-                    f"{label}: predictions/test.parquet: {exc}", path="predictions/test.parquet"
-                ) from None
-            report(3, 5, "Measuring latency and memory here")
-            # The claimed batch sizes and every batch size a target names, so that no
-            # target is left unmeasured here; the defaults only when nothing was claimed.
-            claimed_batches = [row["batch_size"] for row in c["results"].get("latency") or []]
-            batches = measure.batch_sizes_for(
-                c.get("targets") or [], base=claimed_batches or DEFAULT_BATCH_SIZES
-            )
-            profile = run_task(
-                "profile",
-                {**params, "batch_sizes": list(batches), "budget_s": budget_s},
-                limits=limits,
-                cancel=cancel,
-                what=c["model"]["file"],
-            )
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        report(4, 5, "Judging the targets")
+        run = functools.partial(
+            _reproduce_model,
+            folder=opened.folder,
+            label=label,
+            budget_s=budget_s,
+            bootstrap=bootstrap,
+            limits=limits,
+            report=report,
+            cancel=cancel,
+        )
         result = {
             "bundle": {
                 "name": opened.name,
                 "version": opened.version,
                 "root_digest": opened.opened.root_digest,
             },
-            "agreement": _agreement(problem, ds_pred, here_pred, ds_proba, here_proba),
-            "metrics": _metric_rows(
-                c["results"]["metrics"], claimed_from_ds["metrics"], here_eval["metrics"]
-            ),
-            "latency": _latency_rows(c["results"].get("latency") or [], profile["latency"]),
-            "memory": {
-                "claimed": c["results"].get("memory"),
-                "here": memory_here(profile["memory"]),
-            },
-            "hardware": {"claimed": c["results"].get("hardware"), "here": profile["hardware"]},
-            "environment_here": profile["environment"],
-            "targets": _target_rows(c, here_eval, profile),
-            "evaluation_here": here_eval,
-            "created": timestamp(),
+            **run(c),
         }
-        result.update(judge_reproduction(result))
+        if cands.is_multi(c):
+            result.update(_each_candidate(c, result, run))
         catalog.handovers.add_reproduction(
             opened.opened.root_digest, opened.name, opened.version, result
         )
@@ -201,12 +141,149 @@ def reproduce(
         return result
 
 
-def _ds_predictions(path: Path, classes, label: str):
+CANDIDATE_FIELDS = (
+    "verdict",
+    "claims_reproduced",
+    "targets_met_on_this_machine",
+    "headline",
+    "agreement",
+    "metrics",
+    "latency",
+    "memory",
+    "targets",
+)
+
+
+def _each_candidate(c: dict, primary: dict[str, Any], run) -> dict[str, Any]:
+    """Every candidate reproduced (the primary one already was, as ``primary``), and the
+    claims' verdict over all of them."""
+    rows, failed = [], []
+    for cand in cands.candidates(c):
+        one = primary if cand.primary else run(cands.view(c, cand), who=f"candidate {cand.name}: ")
+        rows.append(
+            {
+                "name": cand.name,
+                "recommended": cand.recommended,
+                "primary": cand.primary,
+                **{k: one[k] for k in CANDIDATE_FIELDS},
+            }
+        )
+        if not one["claims_reproduced"]:
+            failed.append(cand.name)
+    if not failed:
+        return {"candidates": rows}
+    line = "Candidates whose claims did not reproduce: " + ", ".join(failed) + "."
+    return {
+        "candidates": rows,
+        "claims_reproduced": False,
+        "verdict": "fail",
+        "headline": [*primary["headline"], line],
+    }
+
+
+def _reproduce_model(
+    c: dict,
+    *,
+    folder: Path,
+    label: str,
+    budget_s: float,
+    bootstrap: int,
+    limits: Limits | None,
+    report: ProgressFn,
+    cancel: CancelToken | None,
+    who: str = "",
+) -> dict[str, Any]:
+    """Reproduce the one model of ``c`` (a contract, or one candidate's view of it)."""
+    labels_info = c["labels"]
+    predictions_file = c["predictions"]["file"]
+    params = {
+        "path": str(folder / c["model"]["file"]),
+        "format": c["model"]["format"],
+        "info": _model_info(c),
+        "data": str(folder / labels_info["file"]),
+        "target": labels_info["target"],
+        "id_column": labels_info.get("id_column"),
+    }
+    work = Path(tempfile.mkdtemp(prefix="baton-reproduce-"))
+    try:
+        params["out"] = str(work / "predictions.parquet")
+        report(1, 5, f"{who}Predicting the test set")
+        run_task("predict", params, limits=limits, cancel=cancel, what=c["model"]["file"])
+        # Ordered as the signed metrics were: the positive class of a binary problem last.
+        classes = declare.metric_classes(
+            c["model"].get("classes"), c["results"].get("positive_class")
+        )
+        here_pred, here_proba, here_ids = measure.predictions_frame_to_arrays(
+            Path(params["out"]), classes
+        )
+        ds_pred, ds_proba, ds_ids = _ds_predictions(
+            folder / predictions_file, classes, label, predictions_file
+        )
+        y_true = measure.labels_of(folder / labels_info["file"], labels_info["target"])
+        if len(ds_pred) != len(y_true):
+            raise VerificationError(
+                f"{label}: {predictions_file} has {len(ds_pred)} rows but the test labels have {len(y_true)}"
+            )
+        if not np.array_equal(np.asarray(ds_ids).astype(str), np.asarray(here_ids).astype(str)):
+            raise VerificationError(
+                f"{label}: the row ids of {predictions_file} do not match the test set"
+            )
+        problem = c["identity"]["problem_type"]
+        report(2, 5, f"{who}Recomputing the metrics")
+        here_eval = metrics.evaluate_predictions(
+            problem, y_true, here_pred, here_proba, classes, bootstrap=bootstrap, cancel=cancel
+        )
+        try:
+            claimed_from_ds = metrics.evaluate_predictions(
+                problem, y_true, ds_pred, ds_proba, classes, bootstrap=0, cancel=cancel
+            )
+        except DatasetError as exc:
+            raise VerificationError(
+                f"{label}: {predictions_file}: {exc}", path=predictions_file
+            ) from None
+        report(3, 5, f"{who}Measuring latency and memory here")
+        # The claimed batch sizes and every batch size a target names, so that no
+        # target is left unmeasured here; the defaults only when nothing was claimed.
+        claimed_batches = [row["batch_size"] for row in c["results"].get("latency") or []]
+        batches = measure.batch_sizes_for(
+            c.get("targets") or [], base=claimed_batches or DEFAULT_BATCH_SIZES
+        )
+        profile = run_task(
+            "profile",
+            {**params, "batch_sizes": list(batches), "budget_s": budget_s},
+            limits=limits,
+            cancel=cancel,
+            what=c["model"]["file"],
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(4, 5, f"{who}Judging the targets")
+    result = {
+        "agreement": _agreement(problem, ds_pred, here_pred, ds_proba, here_proba),
+        "metrics": _metric_rows(
+            c["results"]["metrics"], claimed_from_ds["metrics"], here_eval["metrics"]
+        ),
+        "latency": _latency_rows(c["results"].get("latency") or [], profile["latency"]),
+        "memory": {
+            "claimed": c["results"].get("memory"),
+            "here": memory_here(profile["memory"]),
+        },
+        "hardware": {"claimed": c["results"].get("hardware"), "here": profile["hardware"]},
+        "environment_here": profile["environment"],
+        "targets": _target_rows(c, here_eval, profile),
+        "evaluation_here": here_eval,
+        "created": timestamp(),
+    }
+    result.update(judge_reproduction(result))
+    return result
+
+
+def _ds_predictions(path: Path, classes, label: str, member: str = "predictions/test.parquet"):
     try:
         return measure.predictions_frame_to_arrays(path, classes)
     except (KeyError, ValueError) as exc:
         raise VerificationError(
-            f"{label}: predictions/test.parquet lacks the prediction or row_id column ({exc})"
+            f"{label}: {member} lacks the prediction or row_id column ({exc})"
         ) from None
 
 
@@ -492,10 +569,21 @@ def decide(
     target_comments: dict[str, str] | None = None,
     out: str | Path,
     passphrase: str,
+    choose: str | None = None,
 ) -> dict[str, Any]:
-    """Countersign a decision on a verified, trusted bundle; writes the receipt ``out``."""
+    """Countersign a decision on a verified, trusted bundle; writes the receipt ``out``.
+
+    Accepting a bundle of several candidates chooses one (``choose``, or the one the
+    data scientist recommends: the result's ``chosen_by_recommendation`` says so); the
+    receipt's ``chosen`` names it. A bundle of one model records ``chosen`` only when
+    named. Only an acceptance chooses.
+    """
     if decision not in DECISIONS:
         raise UsageError(f"--decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+    if choose is not None and decision != "accept":
+        raise UsageError(
+            f"--choose names the candidate you accept; a decision of {decision!r} chooses none"
+        )
     if not comment.strip():
         raise UsageError("--comment must say why (the data scientist reads it)")
     out = Path(out)
@@ -524,6 +612,13 @@ def decide(
                     + (", ".join(known) or "none")
                 )
             comments.append({"target": key_text, "comment": text})
+        chosen, by_recommendation = None, False
+        if decision == "accept" and (choose is not None or cands.is_multi(opened.contract)):
+            try:
+                chosen = cands.choose(opened.contract, choose).name
+            except UsageError as exc:
+                raise UsageError(f"{exc} (--choose NAME)") from None
+            by_recommendation = choose is None
         review: dict[str, Any] = {
             "schema": "baton.review/v1",
             "bundle": {
@@ -534,6 +629,7 @@ def decide(
                 "signer_fingerprint": opened.opened.signer_fingerprint,
             },
             "decision": decision,
+            **({"chosen": chosen} if chosen is not None else {}),
             "comment": comment,
             "target_comments": comments,
             "reviewer": {
@@ -560,7 +656,10 @@ def decide(
         handover = _handover(catalog, "received", review["bundle"])
         if handover:
             catalog.handovers.record_review(handover["id"], review)
-        return {"file": str(out), **review}
+        out_summary = {"file": str(out), **review}
+        if chosen is not None:
+            out_summary["chosen_by_recommendation"] = by_recommendation
+        return out_summary
 
 
 @functools.cache

@@ -746,3 +746,108 @@ class LatencyTable(_Table):
             )
             tips.append(r.get("sample_rule"))
         self._fill(rows, tips)
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+class CandidatesChart(ChartBase):
+    """Quality against latency, one point per candidate model of a handover.
+
+    ``set_data(rows, metric, targets)``: rows as
+    :func:`baton.core.contract.candidates.comparison` gives them; x is latency p95 at
+    batch 1, y the ``metric`` (accuracy, or r2) with its interval as an error bar. The
+    agreed targets on either axis are drawn as dashed lines, so the candidates that meet
+    both sit in one corner. The recommended candidate is drawn larger.
+    """
+
+    title = "Candidates: quality against latency"
+    empty_text = "No candidate has both the quality metric and latency at batch 1 measured."
+
+    def set_data(
+        self,
+        rows: Sequence[Mapping[str, Any]] | None,
+        metric: str = "accuracy",
+        targets: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        self.target_lines: list[tuple[str, float]] = []
+        usable = [
+            r
+            for r in rows or []
+            if r.get("latency_p95_ms_batch_1") is not None
+            and (r.get("metrics") or {}).get(metric, {}).get("value") is not None
+        ]
+        if not usable:
+            self._update(rows=None)  # the empty state
+            return
+        self._update(rows=usable, metric=metric, targets=list(targets))
+
+    def _render(self, rows, metric, targets) -> None:
+        from baton.core.present import METRIC_LABELS
+
+        plot = self.view.getPlotItem()
+        label = METRIC_LABELS.get(metric, metric)
+        style_plot(plot, "Latency p95 at batch 1 (ms)", label)
+        for axis in ("left", "bottom"):  # "(x0.001)" would hide the figures' real scale
+            plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.target_lines = []
+        xs, ys = [], []
+        for i, r in enumerate(rows):
+            value = r["metrics"][metric]
+            x, y = float(r["latency_p95_ms_batch_1"]), float(value["value"])
+            xs.append(x)
+            ys.append(y)
+            color = series_color(i)
+            low, high = value.get("ci_low"), value.get("ci_high")
+            if low is not None and high is not None:
+                plot.addItem(
+                    pg.ErrorBarItem(
+                        x=np.array([x]),
+                        y=np.array([y]),
+                        top=np.array([high - y]),
+                        bottom=np.array([y - low]),
+                        beam=0,
+                        pen=make_pen(color, 1.5),
+                    )
+                )
+                ys += [low, high]
+            point = pg.ScatterPlotItem(
+                [x],
+                [y],
+                size=14 if r.get("recommended") else 10,
+                brush=pg.mkBrush(_qcolor(color)),
+                pen=make_pen(_c("text") if r.get("recommended") else _c("base"), 1.5),
+            )
+            plot.addItem(point)
+            # a TextItem shows plain text: candidate names are data from the bundle
+            name = plain_text(str(r["name"])) + (" (recommended)" if r.get("recommended") else "")
+            tag = _text(name, _c("text"), anchor=(0, 1))
+            tag.setPos(x, y)
+            plot.addItem(tag)
+        for t in targets:
+            if t.get("metric") == metric:
+                self._target_line(
+                    plot, 0, float(t["threshold"]), f"{label} {t['op']} {_g(t['threshold'])}"
+                )
+                ys.append(float(t["threshold"]))
+            elif t.get("metric") == "latency_p95_ms" and t.get("batch") == 1:
+                self._target_line(
+                    plot, 90, float(t["threshold"]), f"p95@1 {t['op']} {_g(t['threshold'])} ms"
+                )
+                xs.append(float(t["threshold"]))
+        x_span = (max(xs) - min(xs)) or max(xs) or 1.0
+        y_span = (max(ys) - min(ys)) or 0.01
+        # room on the right for the names written beside the points
+        plot.setXRange(max(0.0, min(xs) - 0.15 * x_span), max(xs) + 0.6 * x_span, padding=0)
+        plot.setYRange(min(ys) - 0.15 * y_span, max(ys) + 0.15 * y_span, padding=0)
+
+    def _target_line(self, plot: pg.PlotItem, angle: int, at: float, text: str) -> None:
+        line = pg.InfiniteLine(
+            pos=at,
+            angle=angle,
+            pen=make_pen(_c("warn_text"), 1.5, Qt.PenStyle.DashLine),
+            label=text,
+            labelOpts={"color": _c("warn_text"), "position": 0.08, "anchors": [(0, 1), (0, 1)]},
+        )
+        plot.addItem(line)
+        self.target_lines.append(("y" if angle == 0 else "x", at))

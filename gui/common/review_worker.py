@@ -170,6 +170,7 @@ def countersign_job(
     target_comments: dict[str, str],
     out: Path,
     passphrase: str,
+    choose: str | None = None,
 ) -> Job:
     def job(catalog, progress, cancel):
         from baton.core.handover import desk
@@ -182,6 +183,7 @@ def countersign_job(
             target_comments=target_comments,
             out=out,
             passphrase=passphrase,
+            choose=choose,
             progress=progress,
         )
 

@@ -86,6 +86,7 @@ class ContractPage(QWidget):
     saved = Signal(dict)
     drafted = Signal(dict)
     failed = Signal(str)
+    candidate_added = Signal(str)
 
     def __init__(self, ctx=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,6 +167,12 @@ class ContractPage(QWidget):
         self.save_button.clicked.connect(self.save)
         self.compare_button = QPushButton("Compare with previous version")
         self.compare_button.clicked.connect(self.open_compare_dialog)
+        self.candidate_button = QPushButton("Add candidate…")
+        self.candidate_button.setToolTip(
+            "Hand over another catalog model with this one, measured on the same test set"
+        )
+        self.candidate_button.clicked.connect(lambda: self.open_add_candidate_dialog())
+        self.candidates_label = muted_label(wrap=False)
         self.export_button = QPushButton(
             theme.icon("export", theme.current_colors()["accent_text"]), "Export bundle…"
         )
@@ -176,6 +183,7 @@ class ContractPage(QWidget):
         self.state_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         flow.addWidget(group(self.heading, self.state_label, spacing=8))
         flow.addWidget(group(QLabel("Draft"), self.drafts, self.new_button))
+        flow.addWidget(group(self.candidate_button, self.candidates_label))
         flow.addWidget(group(self.save_button, self.compare_button, self.export_button))
         return bar
 
@@ -295,6 +303,7 @@ class ContractPage(QWidget):
             return
         ident = self.editor.contract["identity"]
         self.heading.setText(f"{ident['name']} {ident['version']}")
+        self.candidates_label.setText(self._candidates_text())
         errors = self.editor.error_count()
         if errors:
             self.state_label.setText(f"{errors} problem{'s' if errors != 1 else ''}")
@@ -313,6 +322,91 @@ class ContractPage(QWidget):
             f"What changed since the stored draft of version {previous['identity']['version']}"
             if previous
             else f"No stored draft of {ident['name']} has a lower version than {ident['version']}"
+        )
+
+    def _candidates_text(self) -> str:
+        from baton.core.contract import candidates as cands
+
+        contract = self.editor.contract
+        if not contract or not cands.is_multi(contract):
+            return ""
+        return "Candidates: " + ", ".join(c.name for c in cands.candidates(contract))
+
+    def candidate_choices(self) -> list[str]:
+        """Catalog models that may join this draft as candidates: of its task, not in it."""
+        from baton.core.contract import candidates as cands
+        from baton.core.data.importer import model_summary
+
+        catalog, contract = self._catalog(), self.editor.contract
+        if catalog is None or not contract or self.model is None:
+            return []
+        taken = {self.model["name"]}
+        if cands.is_multi(contract):
+            taken |= {c.name for c in cands.candidates(contract)}
+        task = contract["identity"]["problem_type"]
+        return [
+            m["name"]
+            for m in catalog.list_models()
+            if m["name"] not in taken and model_summary(m).get("task") == task
+        ]
+
+    def open_add_candidate_dialog(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        choices = self.candidate_choices()
+        if not choices:
+            self._message(
+                "No other catalog model of this task to add: add one to the catalog first.",
+                "info",
+            )
+            return
+        name, ok = QInputDialog.getItem(
+            self, "Add candidate", "Catalog model to hand over as well:", choices, 0, False
+        )
+        if ok and name:
+            self.add_candidate(name)
+
+    def add_candidate(self, name: str) -> None:
+        """Measure catalog model ``name`` on the draft's test set, on the worker, and add
+        it as a candidate (one undo step)."""
+        from baton.gui.common.review_worker import submit
+
+        if self.ctx is None or self.model is None or not self.editor.contract:
+            return
+        contract = copy.deepcopy(self.editor.contract)
+        primary, budget = self.model["name"], float(self.budget_s())
+
+        def job(catalog, progress, cancel) -> dict[str, Any]:
+            from baton.core.contract import drafts
+
+            return drafts.add_candidate(
+                catalog,
+                contract,
+                name,
+                primary=primary,
+                budget_s=budget,
+                progress=progress,
+                cancel=cancel,
+            )
+
+        def done(after: dict[str, Any]) -> None:
+            if self.editor.apply_candidates(after, f"Add candidate {name}"):
+                self.ctx.show_status(f"Added candidate {name}, measured on the same test set.")
+                self._update_state()
+                self.candidate_added.emit(name)
+
+        self.candidate_button.setEnabled(False)
+        submit(
+            self.ctx.runner,
+            self,
+            f"Measuring candidate {name}",
+            job,
+            on_success=lambda after: (self.candidate_button.setEnabled(True), done(after)),
+            on_failure=lambda message: (
+                self.candidate_button.setEnabled(True),
+                self._message(f"{name} could not be added: {message}", "error"),
+            ),
+            on_cancel=lambda _m: self.candidate_button.setEnabled(True),
         )
 
     def _previous(self) -> dict[str, Any] | None:

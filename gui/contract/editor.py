@@ -256,6 +256,17 @@ class ContractEditor(QWidget):
         self._push(reevaluate_targets(after), "Measure latency at the targets' batch sizes")
         return True
 
+    def apply_candidates(self, contract: dict[str, Any], text: str) -> bool:
+        """Take the draft's candidates list (``drafts.add_candidate``) as one undo step."""
+        if not self.contract or contract["identity"]["id"] != self.contract["identity"]["id"]:
+            return False
+        from baton.core.contract.document import reevaluate_targets
+
+        after = copy.deepcopy(self.contract)
+        after["candidates"] = copy.deepcopy(contract["candidates"])
+        self._push(reevaluate_targets(after), text)
+        return True
+
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt naming
         if event.type() == QEvent.Type.FocusIn:
             self._new_focus()

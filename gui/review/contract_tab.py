@@ -12,8 +12,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_number, fmt_when
+from baton.core.contract import candidates as cands
+from baton.core.present import METRIC_LABELS, fmt_interval, fmt_mb, fmt_ms, fmt_number, fmt_when
 from baton.gui.common.charts import (
+    CandidatesChart,
     ConfusionMatrixChart,
     LatencyChart,
     LatencyTable,
@@ -62,6 +64,18 @@ class ContractView(QWidget):
             ("Target", "Agreed", "Note", "Claimed", "Data scientist's verdict"), numeric=(3,)
         )
         layout.addWidget(card(self.targets, title="Targets"))
+        self.candidates_note = muted_label()
+        self.candidates = ReadOnlyTable(
+            ("Candidate", "Format", "Parameters", "Quality", "p95 at batch 1", "Peak memory",
+             "Targets"),
+            numeric=(2, 3, 4, 5),
+        )  # fmt: skip
+        self.candidates_chart = CandidatesChart()
+        self.candidates_card = card(
+            self.candidates_note, self.candidates, self.candidates_chart, title="Candidates"
+        )
+        self.candidates_card.hide()
+        layout.addWidget(self.candidates_card)
         self.model = KeyValueGrid(columns=2)
         self.features = muted_label()
         layout.addWidget(card(self.model, self.features, title="Model"))
@@ -122,6 +136,7 @@ class ContractView(QWidget):
             status_column=4,
         )
 
+        self._set_candidates(contract)
         model = contract["model"]
         self.model.set_rows(model_rows(model), mono=("SHA-256",))
         features = model.get("features") or []
@@ -176,6 +191,47 @@ class ContractView(QWidget):
         self.memory_chart.set_data(memory_for_chart(results.get("memory")))
         self.confusion.set_data(results.get("confusion_matrix"))
         self.confusion.setVisible(bool(results.get("confusion_matrix")))
+
+    def _set_candidates(self, contract: Mapping[str, Any]) -> None:
+        """The candidates side by side, when the bundle hands over several."""
+        multi = cands.is_multi(contract)
+        self.candidates_card.setVisible(multi)
+        if not multi:
+            self.candidates.set_rows([])
+            self.candidates_chart.set_data(None)
+            return
+        rows = cands.comparison(contract)
+        metric = cands.primary_metric(contract["identity"]["problem_type"])
+        primary = next(r for r in rows if r["primary"])
+        self.candidates_note.setText(
+            f"{len(rows)} candidate models, measured on the same test set. The sections "
+            f"below describe {primary['name']}"
+            + (
+                " (recommended)."
+                if primary["recommended"]
+                else " (the first; none is recommended)."
+            )
+        )
+        table_rows, kinds = [], []
+        for r in rows:
+            value = r["metrics"].get(metric) or {}
+            t = r["targets"]
+            total = t["pass"] + t["fail"] + t["unmeasured"]
+            table_rows.append(
+                (
+                    r["name"] + (" (recommended)" if r["recommended"] else ""),
+                    r["format"],
+                    fmt_number(r["params"]),
+                    f"{METRIC_LABELS.get(metric, metric)} "
+                    + fmt_interval(value.get("value"), value.get("ci_low"), value.get("ci_high")),
+                    fmt_ms(r["latency_p95_ms_batch_1"]),
+                    fmt_mb(r["memory_mb"]),
+                    f"{t['pass']} of {total} pass" if total else "no targets",
+                )
+            )
+            kinds.append(VERDICT_KIND["fail" if t["fail"] else "pass"] if total else None)
+        self.candidates.set_rows(table_rows, kinds=kinds, status_column=6)
+        self.candidates_chart.set_data(rows, metric, contract.get("targets") or [])
 
 
 def author_line(author: Mapping[str, Any]) -> QWidget:

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.contract import candidates as cands
 from baton.core.present import fmt_when
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable
@@ -166,7 +168,20 @@ class DecisionView(QWidget):
             radios.addLayout(line)
         radio_box = QWidget()
         radio_box.setLayout(radios)
-        layout.addWidget(card(radio_box, title="Decision"))
+        # A bundle of several candidates: accepting it accepts one of them.
+        self.candidate = QComboBox()
+        self.candidate.setAccessibleName("Candidate to accept")
+        self.candidate_hint = muted_label()
+        self.candidate_row = QWidget()
+        chooser = QHBoxLayout(self.candidate_row)
+        chooser.setContentsMargins(0, 0, 0, 0)
+        chooser_label = QLabel("Accept the &candidate")
+        chooser_label.setBuddy(self.candidate)
+        chooser.addWidget(chooser_label)
+        chooser.addWidget(self.candidate)
+        chooser.addWidget(self.candidate_hint, 1)
+        self.candidate_row.hide()
+        layout.addWidget(card(radio_box, self.candidate_row, title="Decision"))
         self.comment = QPlainTextEdit()
         self.comment.setPlaceholderText(
             "Why? What you checked, on which hardware, what must change. The data scientist reads this."
@@ -199,7 +214,32 @@ class DecisionView(QWidget):
         self.comment.textChanged.connect(self._update)
         self.allowed = False
         self.target_keys: list[str] = []
+        self.candidate.currentIndexChanged.connect(self._update)
         self._update()
+
+    def set_candidates(self, contract: Mapping[str, Any]) -> None:
+        """The candidates to choose from when the bundle hands over several; the
+        recommended one is chosen to begin with."""
+        self.candidate.clear()
+        multi = cands.is_multi(contract)
+        self.candidate_row.setVisible(multi)
+        if not multi:
+            return
+        for c in cands.candidates(contract):
+            # addItem shows plain text: candidate names are data from the bundle
+            self.candidate.addItem(c.name + (" (recommended)" if c.recommended else ""), c.name)
+        chosen = cands.recommended(contract)
+        self.candidate.setCurrentIndex(self.candidate.findData(chosen.name) if chosen else -1)
+        self.candidate_hint.setText(
+            "Accepting chooses one; request changes and reject choose none."
+        )
+
+    def chosen(self) -> str | None:
+        """The candidate an acceptance chooses (None: one model, or another decision)."""
+        if self.decision() != "accept" or not self.candidate.count():
+            return None
+        data = self.candidate.currentData()
+        return str(data) if data is not None else None
 
     def set_targets(
         self, contract_targets: Sequence[Mapping[str, Any]], reproduction: Mapping[str, Any] | None
@@ -250,11 +290,21 @@ class DecisionView(QWidget):
 
     def _update(self, *_: Any) -> None:
         decision, comment = self.decision(), self.comment.toPlainText().strip()
-        self.sign_button.setEnabled(self.allowed and bool(decision) and bool(comment))
+        needs_choice = (
+            decision == "accept"
+            and self.candidate.count() > 0
+            and self.candidate.currentIndex() < 0
+        )
+        self.candidate.setEnabled(decision in (None, "accept"))
+        self.sign_button.setEnabled(
+            self.allowed and bool(decision) and bool(comment) and not needs_choice
+        )
         if not self.allowed:
             self.hint.setText("")
         elif not decision:
             self.hint.setText("Choose accept, request changes or reject.")
+        elif needs_choice:
+            self.hint.setText("Choose the candidate you accept.")
         elif not comment:
             self.hint.setText("Write an overall comment: the data scientist reads it.")
         else:
@@ -271,8 +321,9 @@ class DecisionView(QWidget):
         decision = DECISION_TEXT[review["decision"]]
         self.result_decision.setText(decision)
         self.result_decision.setStyleSheet(f"color: {color};")
+        chosen = f" (candidate {review['chosen']})" if review.get("chosen") else ""
         self.result.setText(
-            f"{decision}: receipt written to {review['file']}\n"
+            f"{decision}{chosen}: receipt written to {review['file']}\n"
             f"Signed by {review['reviewer']['name']} on {fmt_when(review.get('created'))}; "
             + (
                 f"it records the reproduction of {fmt_when(reproduced.get('created'))} "

@@ -195,6 +195,7 @@ class BundlePage(SignedDocumentPage):
             self.reproduction = opened.reproduction
             self.reproduce_view.set_result(opened.reproduction)
         self.decision_view.set_targets(self.contract.get("targets") or [], self.reproduction)
+        self.decision_view.set_candidates(self.contract)
 
     def _show_untrusted(self, opened: Any) -> None:
         s = self.summary
@@ -373,6 +374,7 @@ class BundlePage(SignedDocumentPage):
                 self.decision_view.target_comments(),
                 Path(out),
                 passphrase,
+                self.decision_view.chosen(),
             ),
             on_success=self._decided,
             on_failure=self._decide_failed,

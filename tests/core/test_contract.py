@@ -493,7 +493,7 @@ def _broken(contract, mutate):
         (
             lambda c: c.update(extra=1),
             "extra",
-            "extra is not a known field at the top of the contract; known fields: datasets, environment, "
+            "extra is not a known field at the top of the contract; known fields: candidates, datasets, environment, "
             "identity, labels, lineage, model, monitoring, predictions, results, schema, targets",
         ),
         (
