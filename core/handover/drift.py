@@ -29,7 +29,7 @@ from baton.core.data.datasets import read_table
 from baton.core.data.runner import Limits, run_task
 from baton.core.errors import BatonError, Cancelled, DatasetError, UsageError
 from baton.core.handover import bundle as bundles
-from baton.core.handover.review import _model_info, _require_trusted
+from baton.core.handover.review import model_info, require_trusted
 from baton.core.measure import baseline
 from baton.core.progress import CancelToken, ProgressFn, no_progress
 
@@ -82,7 +82,7 @@ def check_drift(
     label, batch = Path(path).name, Path(batch)
     report(0, 4, f"Verifying {label}")
     with bundles.open_bundle(catalog, path, cancel=cancel) as opened:
-        _require_trusted(opened.opened, label)
+        require_trusted(opened.opened, label)
         c, folder = opened.contract, opened.folder
         notes: list[str] = []
         reference = baseline_of(opened, notes)
@@ -195,7 +195,7 @@ def _prediction_drift(
             {
                 "path": str(folder / model["file"]),
                 "format": model["format"],
-                "info": {**_model_info(contract), "data_label": "the batch"},
+                "info": {**model_info(contract), "data_label": "the batch"},
                 "data": str(data),
                 "target": None,
                 "id_column": None,

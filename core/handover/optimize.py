@@ -55,7 +55,7 @@ from baton.core.fsutil import sha256_file
 from baton.core.handover import bundle as bundles
 from baton.core.handover import packing, trust
 from baton.core.handover.bundle import SIG
-from baton.core.handover.review import _model_info, _require_trusted, memory_here
+from baton.core.handover.review import memory_here, model_info, require_trusted
 from baton.core.measure import metrics
 from baton.core.measure import runs as measure
 from baton.core.measure.profiling import DEFAULT_BATCH_SIZES
@@ -179,13 +179,13 @@ def optimize(
         raise UsageError(f"--opset must be an ONNX opset between 7 and 30, not {opset}")
     if out.suffix != ".baton" or out.name.endswith(".review.baton"):
         raise UsageError("--out must end in .baton (and not .review.baton)")
-    packing._check_free(out)
+    packing.check_free(out)
     signing_key = trust.load_signing_key(catalog.home, passphrase)
     me = trust.require_identity(catalog.home)
     label = Path(path).name
     report(0, STEPS, f"Verifying {label}")
     with bundles.open_bundle(catalog, path, cancel=cancel) as opened:
-        _require_trusted(opened.opened, label)
+        require_trusted(opened.opened, label)
         chosen = choose(opened.contract, candidate)
         # The chosen candidate read as a one-model contract: its model, results and targets.
         c = view(opened.contract, chosen)
@@ -204,7 +204,7 @@ def optimize(
         folder = opened.folder
         work = Path(tempfile.mkdtemp(prefix="baton-optimize-"))
         try:
-            info = _model_info(c)
+            info = model_info(c)
             params = {
                 "info": info,
                 "data": str(folder / c["labels"]["file"]),
@@ -297,7 +297,7 @@ def optimize(
                          "parity": parity, "gain": gain},
             )  # fmt: skip
             with catalog.all_or_nothing():
-                root = packing._seal(
+                root = packing.seal(
                     stage, contract, signing_key, f"{opened.name}-{version}",
                     lambda *_: report(6, STEPS, "Signing"), cancel,
                 )  # fmt: skip
@@ -309,7 +309,7 @@ def optimize(
                     "signer": me["fingerprint"],
                     "contract": contract,
                 }
-                packing._write_recorded(catalog, stage, out, handover, cancel)
+                packing.write_recorded(catalog, stage, out, handover, cancel)
             report(STEPS, STEPS, f"Wrote {out.name}")
             return Optimisation(
                 Path(path), parent, chosen.name, operation, parity, gain, out,

@@ -67,7 +67,7 @@ REVIEW_SIG = "review.sig"
 DECISIONS = ("accept", "changes", "reject")
 
 
-def _require_trusted(opened, label: str) -> None:
+def require_trusted(opened, label: str) -> None:
     if not opened.trusted:
         raise UntrustedSigner(
             f"{label} is intact but {opened.trust_problem or 'its signer is not trusted'}. Compare the "
@@ -80,7 +80,7 @@ def _require_trusted(opened, label: str) -> None:
 SELF_REVIEW = "a handover cannot be approved by its author"
 
 
-def _model_info(contract: dict) -> dict[str, Any]:
+def model_info(contract: dict) -> dict[str, Any]:
     model = contract["model"]
     return {
         "features": model.get("features"),
@@ -112,7 +112,7 @@ def reproduce(
     label = Path(path).name
     report(0, 5, f"Verifying {label}")
     with bundles.open_bundle(catalog, path, cancel=cancel) as opened:
-        _require_trusted(opened.opened, label)
+        require_trusted(opened.opened, label)
         c = opened.contract
         run = functools.partial(
             _reproduce_model,
@@ -199,7 +199,7 @@ def _reproduce_model(
     params = {
         "path": str(folder / c["model"]["file"]),
         "format": c["model"]["format"],
-        "info": _model_info(c),
+        "info": model_info(c),
         "data": str(folder / labels_info["file"]),
         "target": labels_info["target"],
         "id_column": labels_info.get("id_column"),
@@ -593,7 +593,7 @@ def decide(
     key = trust.load_signing_key(catalog.home, passphrase)
     label = Path(path).name
     with bundles.open_bundle(catalog, path) as opened:
-        _require_trusted(opened.opened, label)
+        require_trusted(opened.opened, label)
         if me["fingerprint"] in {a["fingerprint"] for a in opened.contract["identity"]["authors"]}:
             me_label = trust.key_label(me["name"], me["fingerprint"])
             raise VerificationError(

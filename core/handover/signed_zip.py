@@ -91,7 +91,7 @@ def _known_key(
         return oms.lookup_key(parsed, trust.lookup(catalog)), True, None
     except UntrustedSigner as exc:
         fp = parsed.key_fingerprint
-        row = trust._row(catalog, fp) if fp else None
+        row = trust.key_record(catalog, fp) if fp else None
         key = keys.load_public_pem(row["public_pem"].encode()) if row else None
         return key, False, str(exc)
 

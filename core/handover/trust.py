@@ -98,7 +98,7 @@ def trust_pem(
     compared its fingerprint with its owner); refuses a revoked key."""
     spki = keys.public_pem(keys.load_public_pem(pem))
     fp = keys.fingerprint(spki)
-    existing = _row(catalog, fp)
+    existing = key_record(catalog, fp)
     if existing and existing["revoked_at"]:
         raise UsageError(
             f"the key {format_fingerprint(fp)} ({existing['name']}) was revoked on "
@@ -112,17 +112,17 @@ def trust_pem(
 
 def key_status(catalog: Catalog, fp: str) -> str:
     """``"trusted"``, ``"revoked"`` or ``"unknown"`` for a fingerprint."""
-    row = _row(catalog, fp)
+    row = key_record(catalog, fp)
     return "unknown" if row is None else "revoked" if row["revoked_at"] else "trusted"
 
 
-def _row(catalog: Catalog, fp: str) -> dict[str, Any] | None:
+def key_record(catalog: Catalog, fp: str) -> dict[str, Any] | None:
     return catalog.trusted_keys.get(fp)
 
 
 def _stored(catalog: Catalog, fp: str) -> dict[str, Any]:
     """The row just written for ``fp``."""
-    row = _row(catalog, fp)
+    row = key_record(catalog, fp)
     assert row is not None, fp
     return row
 
@@ -157,7 +157,7 @@ def lookup(catalog: Catalog):
     None for an unknown one, and :class:`UntrustedSigner` for a revoked one."""
 
     def find(fp: str) -> bytes | None:
-        row = _row(catalog, fp)
+        row = key_record(catalog, fp)
         if row is None:
             return None
         if row["revoked_at"]:
@@ -171,7 +171,7 @@ def lookup(catalog: Catalog):
 
 
 def signer_name(catalog: Catalog, fp: str) -> str | None:
-    row = _row(catalog, fp)
+    row = key_record(catalog, fp)
     return row["name"] if row else None
 
 

@@ -19,12 +19,11 @@ from baton.core.present import fmt_when
 from baton.gui.common.charts import (
     CalibrationChart,
     ConfusionMatrixChart,
-    MetricsTable,
-    PerClassTable,
     PrChart,
     ResidualChart,
     RocChart,
 )
+from baton.gui.common.tables import MetricsTable, PerClassTable
 from baton.gui.common.widgets import MeasurementStack, ResponsiveGrid, card, muted_label
 
 NO_EVALUATION = "No evaluation yet — choose a dataset and press Evaluate."

@@ -19,12 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.present import fmt_bytes, fmt_when
-from baton.gui.common.charts import (
-    LatencyChart,
-    LatencyDistributionChart,
-    LatencyTable,
-    MemoryChart,
-)
+from baton.gui.common.charts import LatencyChart, LatencyDistributionChart, MemoryChart
+from baton.gui.common.tables import LatencyTable
 from baton.gui.common.widgets import (
     KeyValueGrid,
     MeasurementStack,

@@ -25,11 +25,11 @@ CHART_MIN_HEIGHT = 240
 CHART_HEIGHT = 340
 
 
-def _c(name: str) -> str:
+def theme_color(name: str) -> str:
     return theme.current_colors()[name]
 
 
-def _qcolor(hex_color: str, alpha: int = 255) -> QColor:
+def qcolor(hex_color: str, alpha: int = 255) -> QColor:
     color = QColor(hex_color)
     color.setAlpha(alpha)
     return color
@@ -38,7 +38,7 @@ def _qcolor(hex_color: str, alpha: int = 255) -> QColor:
 def make_pen(
     hex_color: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine
 ) -> QPen:
-    pen = pg.mkPen(_qcolor(hex_color), width=width)
+    pen = pg.mkPen(qcolor(hex_color), width=width)
     pen.setStyle(style)
     pen.setCosmetic(True)
     return pen
@@ -50,7 +50,7 @@ def series_color(i: int) -> str:
 
 def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
     """Axes, grid and labels in the palette's colours."""
-    text, border = _c("muted"), _c("border")
+    text, border = theme_color("muted"), theme_color("border")
     font = QFont()
     font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
     for name in ("left", "bottom", "right", "top"):
@@ -75,16 +75,16 @@ def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
 def add_legend(plot: pg.PlotItem, bottom: bool = False, left: bool = False) -> pg.LegendItem:
     legend = plot.addLegend(
         offset=(8 if left else -8, -8 if bottom else 8),
-        brush=pg.mkBrush(_qcolor(_c("base"), 220)),
-        pen=make_pen(_c("border"), 1),
-        labelTextColor=_c("text"),
+        brush=pg.mkBrush(qcolor(theme_color("base"), 220)),
+        pen=make_pen(theme_color("border"), 1),
+        labelTextColor=theme_color("text"),
         labelTextSize="9pt",
     )
     return legend
 
 
-def _text(text: str, color: str, anchor=(0.5, 0.5), bold: bool = False) -> pg.TextItem:
-    item = pg.TextItem(text, color=_qcolor(color), anchor=anchor)
+def text_item(text: str, color: str, anchor=(0.5, 0.5), bold: bool = False) -> pg.TextItem:
+    item = pg.TextItem(text, color=qcolor(color), anchor=anchor)
     font = QFont()
     font.setBold(bold)
     item.setFont(font)
@@ -199,7 +199,7 @@ class ChartBase(QWidget):
     def _redraw(self) -> None:
         if self._data is None:
             return
-        self.view.setBackground(_c("base"))
+        self.view.setBackground(theme_color("base"))
         for plot in self.plots():
             plot.clear()
             if plot.legend is not None:

@@ -25,27 +25,21 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QAbstractScrollArea,
-    QHeaderView,
-    QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
     QWidget,
 )
 
 from baton.core.present import fmt_mb, fmt_ms, fmt_number
 from baton.gui.common.chart_base import (
     ChartBase,
-    _c,
-    _qcolor,
-    _text,
     add_legend,
     make_pen,
+    qcolor,
     series_color,
     style_plot,
+    text_item,
+    theme_color,
 )
-from baton.gui.common.widgets import plain_text, plain_tooltip
+from baton.gui.common.widgets import plain_text
 
 pg.setConfigOptions(antialias=True)
 
@@ -73,7 +67,7 @@ class ConfusionMatrixChart(ChartBase):
         k = len(labels)
         sums = counts.sum(axis=1, keepdims=True)
         share = np.divide(counts, sums, out=np.zeros_like(counts), where=sums > 0)
-        low, high = QColor(_c("base")), QColor(_c("accent"))
+        low, high = QColor(theme_color("base")), QColor(theme_color("accent"))
         t = np.linspace(0.0, 1.0, 256)[:, None]
         lo = np.array([low.red(), low.green(), low.blue()], dtype=np.float64)
         hi = np.array([high.red(), high.green(), high.blue()], dtype=np.float64)
@@ -87,12 +81,16 @@ class ConfusionMatrixChart(ChartBase):
             for i in range(k):
                 for j in range(k):
                     n = int(counts[i, j])
-                    color = _c("accent_text") if share[i, j] > 0.55 else _c("text")
-                    count = _text(f"{n:,}", color, anchor=(0.5, 0.5 if k > 8 else 0.9), bold=True)
+                    color = (
+                        theme_color("accent_text") if share[i, j] > 0.55 else theme_color("text")
+                    )
+                    count = text_item(
+                        f"{n:,}", color, anchor=(0.5, 0.5 if k > 8 else 0.9), bold=True
+                    )
                     count.setPos(j + 0.5, i + 0.5)
                     plot.addItem(count)
                     if k <= 8:
-                        pct = _text(f"{share[i, j]:.1%}", color, anchor=(0.5, 0.1))
+                        pct = text_item(f"{share[i, j]:.1%}", color, anchor=(0.5, 0.1))
                         pct.setPos(j + 0.5, i + 0.5)
                         plot.addItem(pct)
         ticks = [(i + 0.5, lab) for i, lab in enumerate(labels)]
@@ -137,7 +135,9 @@ class RocChart(ChartBase):
     def _render(self, roc, per_class, operating_point, auc) -> None:
         plot = self.view.getPlotItem()
         style_plot(plot, "False positive rate", "True positive rate")
-        chance = pg.PlotDataItem([0, 1], [0, 1], pen=make_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
+        chance = pg.PlotDataItem(
+            [0, 1], [0, 1], pen=make_pen(theme_color("muted"), 1, Qt.PenStyle.DashLine)
+        )
         plot.addItem(chance)
         if roc:
             plot.addItem(
@@ -177,8 +177,8 @@ def _mark_point(plot: pg.PlotItem, x: float, y: float, op: Mapping[str, Any]) ->
         [y],
         size=11,
         symbol="o",
-        brush=pg.mkBrush(_qcolor(series_color(1))),
-        pen=make_pen(_c("base"), 1.5),
+        brush=pg.mkBrush(qcolor(series_color(1))),
+        pen=make_pen(theme_color("base"), 1.5),
     )
     point.setZValue(10)
     plot.addItem(point)
@@ -187,7 +187,7 @@ def _mark_point(plot: pg.PlotItem, x: float, y: float, op: Mapping[str, Any]) ->
     anchor = (1.08 if x > 0.6 else -0.08, -0.15 if y > 0.85 else 1.1)
     threshold = op.get("threshold")
     text = f"threshold {threshold:g}" if isinstance(threshold, int | float) else "operating point"
-    label = _text(text, _c("text"), anchor=anchor)
+    label = text_item(text, theme_color("text"), anchor=anchor)
     label.setPos(x, y)
     label.setZValue(10)
     plot.addItem(label)
@@ -230,7 +230,9 @@ class PrChart(ChartBase):
         if baseline is not None:
             plot.addItem(
                 pg.PlotDataItem(
-                    [0, 1], [baseline, baseline], pen=make_pen(_c("muted"), 1, Qt.PenStyle.DashLine)
+                    [0, 1],
+                    [baseline, baseline],
+                    pen=make_pen(theme_color("muted"), 1, Qt.PenStyle.DashLine),
                 )
             )
         if pr:
@@ -305,7 +307,9 @@ class CalibrationChart(ChartBase):
         style_plot(top, "", "Observed share of positives")
         style_plot(bottom, "Mean predicted probability", "Rows")
         top.addItem(
-            pg.PlotDataItem([0, 1], [0, 1], pen=make_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
+            pg.PlotDataItem(
+                [0, 1], [0, 1], pen=make_pen(theme_color("muted"), 1, Qt.PenStyle.DashLine)
+            )
         )
         top.addItem(
             pg.PlotDataItem(
@@ -314,8 +318,8 @@ class CalibrationChart(ChartBase):
                 pen=make_pen(series_color(0), 2.5),
                 symbol="o",
                 symbolSize=7,
-                symbolBrush=_qcolor(series_color(0)),
-                symbolPen=make_pen(_c("base"), 1),
+                symbolBrush=qcolor(series_color(0)),
+                symbolPen=make_pen(theme_color("base"), 1),
             )
         )
         top.getAxis("bottom").setStyle(showValues=False)
@@ -329,7 +333,7 @@ class CalibrationChart(ChartBase):
                 x=centres,
                 height=counts,
                 width=width * 0.85,
-                brush=_qcolor(series_color(0), 120),
+                brush=qcolor(series_color(0), 120),
                 pen=pg.mkPen(None),
             )
         )
@@ -358,10 +362,12 @@ class ResidualChart(ChartBase):
         x = np.asarray(residuals["predicted"], dtype=np.float64)
         y = np.asarray(residuals["residual"], dtype=np.float64)
         plot.addItem(
-            pg.InfiniteLine(pos=0, angle=0, pen=make_pen(_c("muted"), 1, Qt.PenStyle.DashLine))
+            pg.InfiniteLine(
+                pos=0, angle=0, pen=make_pen(theme_color("muted"), 1, Qt.PenStyle.DashLine)
+            )
         )
         scatter = pg.ScatterPlotItem(
-            x, y, size=5, pen=pg.mkPen(None), brush=pg.mkBrush(_qcolor(series_color(0), 150))
+            x, y, size=5, pen=pg.mkPen(None), brush=pg.mkBrush(qcolor(series_color(0), 150))
         )
         plot.addItem(scatter)
         if max_error and max_error.get("predicted") is not None:
@@ -372,14 +378,14 @@ class ResidualChart(ChartBase):
                 [py],
                 size=11,
                 symbol="o",
-                brush=pg.mkBrush(_qcolor(series_color(3))),
-                pen=make_pen(_c("base"), 1.5),
+                brush=pg.mkBrush(qcolor(series_color(3))),
+                pen=make_pen(theme_color("base"), 1.5),
             )
             worst.setZValue(10)
             plot.addItem(worst)
-            label = _text(
+            label = text_item(
                 f"largest error {fmt_number(max_error.get('value'))}",
-                _c("text"),
+                theme_color("text"),
                 anchor=(-0.05, 1.1),
             )
             label.setPos(px, py)
@@ -418,13 +424,13 @@ class LatencyChart(ChartBase):
             pen=make_pen(blue, 2.5),
             symbol="o",
             symbolSize=7,
-            symbolBrush=_qcolor(blue),
-            symbolPen=make_pen(_c("base"), 1),
+            symbolBrush=qcolor(blue),
+            symbolPen=make_pen(theme_color("base"), 1),
         )
         c95 = pg.PlotDataItem(x, p95, pen=make_pen(blue, 1, Qt.PenStyle.DashLine))
         c99 = pg.PlotDataItem(x, p99, pen=make_pen(blue, 1, Qt.PenStyle.DotLine))
-        band1 = pg.FillBetweenItem(c50, c95, brush=pg.mkBrush(_qcolor(blue, 90)))
-        band2 = pg.FillBetweenItem(c95, c99, brush=pg.mkBrush(_qcolor(blue, 40)))
+        band1 = pg.FillBetweenItem(c50, c95, brush=pg.mkBrush(qcolor(blue, 90)))
+        band2 = pg.FillBetweenItem(c95, c99, brush=pg.mkBrush(qcolor(blue, 40)))
         for item in (band2, band1, c99, c95, c50):
             plot.addItem(item)
         # Latency grows with the batch size: the top left corner is where the lines are not.
@@ -492,7 +498,7 @@ class LatencyDistributionChart(ChartBase):
                 counts,
                 stepMode="center",
                 fillLevel=0,
-                brush=pg.mkBrush(_qcolor(blue, 110)),
+                brush=pg.mkBrush(qcolor(blue, 110)),
                 pen=make_pen(blue, 1.5),
             )
         )
@@ -510,8 +516,8 @@ class LatencyDistributionChart(ChartBase):
                     label=f"{name} {fmt_ms(value)}" if plot is hist else None,
                     labelOpts={
                         "position": 0.92 - 0.1 * i,
-                        "color": _qcolor(_c("text")),
-                        "fill": pg.mkBrush(_qcolor(_c("base"), 200)),
+                        "color": qcolor(theme_color("text")),
+                        "fill": pg.mkBrush(qcolor(theme_color("base"), 200)),
                     },
                 )
                 plot.addItem(line)
@@ -552,7 +558,7 @@ class MemoryChart(ChartBase):
         bars = [(key, label, memory.get(key)) for key, label in self.BARS]
         heights = [float(v) if v is not None else 0.0 for _, _, v in bars]
         top = max(heights + [0.001])
-        brushes = [pg.mkBrush(_qcolor(series_color(i))) for i in range(len(bars))]
+        brushes = [pg.mkBrush(qcolor(series_color(i))) for i in range(len(bars))]
         plot.addItem(
             pg.BarGraphItem(
                 x=np.arange(len(bars)),
@@ -563,7 +569,7 @@ class MemoryChart(ChartBase):
             )
         )
         for i, (_key, _label, value) in enumerate(bars):
-            item = _text(fmt_mb(value), _c("text"), anchor=(0.5, 1.0), bold=True)
+            item = text_item(fmt_mb(value), theme_color("text"), anchor=(0.5, 1.0), bold=True)
             item.setPos(i, heights[i])
             plot.addItem(item)
         batch = memory.get("batch_size")
@@ -588,164 +594,6 @@ class MemoryChart(ChartBase):
 
 
 # --------------------------------------------------------------------------- tables
-
-
-class _Table(QTableWidget):
-    """A read-only table that sizes itself to its rows (no inner scrolling for short data)."""
-
-    HEADERS: tuple[str, ...] = ()
-    NUMERIC: tuple[int, ...] = ()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, len(self.HEADERS), parent)
-        self.setHorizontalHeaderLabels(list(self.HEADERS))
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setAlternatingRowColors(True)
-        self.verticalHeader().hide()
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
-        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-
-    def _fill(self, rows: Sequence[Sequence[Any]], tooltips: Sequence[str | None] = ()) -> None:
-        self.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                item = QTableWidgetItem(plain_text(value))
-                if c in self.NUMERIC:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if r < len(tooltips) and tooltips[r]:
-                    item.setToolTip(plain_tooltip(tooltips[r]))
-                self.setItem(r, c, item)
-        self.resizeColumnsToContents()
-        # Never narrower than its columns: a cramped page scrolls instead of cutting cells.
-        self.setMinimumWidth(
-            sum(self.columnWidth(c) for c in range(self.columnCount())) + 2 * self.frameWidth() + 2
-        )
-        self.updateGeometry()
-
-    def sizeHint(self):  # noqa: N802 - Qt naming
-        """As tall as its rows, computed when the layout asks (after styling)."""
-        hint = super().sizeHint()
-        height = self.horizontalHeader().sizeHint().height() + self.verticalHeader().length()
-        hint.setHeight(height + 2 * self.frameWidth() + 2)
-        return hint
-
-    def minimumSizeHint(self):  # noqa: N802 - Qt naming
-        hint = super().minimumSizeHint()
-        hint.setHeight(self.sizeHint().height())
-        return hint
-
-    def has_data(self) -> bool:
-        return self.rowCount() > 0
-
-    def cell_texts(self) -> list[list[str]]:
-        """The table as the user reads it (for tests)."""
-        return [
-            [self.item(r, c).text() if self.item(r, c) else "" for c in range(self.columnCount())]
-            for r in range(self.rowCount())
-        ]
-
-
-METRIC_HELP = {
-    "accuracy": "Share of rows predicted correctly.",
-    "balanced_accuracy": "Mean recall over the classes present in the labels.",
-    "precision": "Of the rows predicted positive, the share that are (macro average for multiclass).",
-    "recall": "Of the positive rows, the share found (macro average for multiclass).",
-    "specificity": "Of the negative rows, the share predicted negative.",
-    "f1": "Harmonic mean of precision and recall.",
-    "f1_macro": "F1 averaged over classes, each class weighing the same.",
-    "f1_weighted": "F1 averaged over classes, weighted by support.",
-    "roc_auc": "Area under the ROC curve: the chance a positive scores above a negative.",
-    "pr_auc": "Average precision: area under the precision-recall curve.",
-    "log_loss": "Cross-entropy of the predicted probabilities (lower is better).",
-    "mcc": "Matthews correlation coefficient, from -1 to 1.",
-    "mae": "Mean absolute error.",
-    "rmse": "Root mean squared error.",
-    "r2": "Coefficient of determination.",
-    "mape": "Mean absolute percentage error (as a fraction).",
-    "max_error": "Largest absolute error on one row (no interval: the bootstrap of an extreme is unreliable).",
-}
-
-
-class MetricsTable(_Table):
-    """``set_data({"accuracy": {"value", "ci_low", "ci_high"}, …}, level=0.95)``."""
-
-    HEADERS = ("Metric", "Value", "95 % interval")
-    NUMERIC = (1,)
-
-    def set_data(
-        self, metrics: Mapping[str, Mapping[str, Any]] | None, level: float | None = 0.95
-    ) -> None:
-        pct = f"{level:.0%}".replace("%", " %") if level else "95 %"
-        self.setHorizontalHeaderLabels(["Metric", "Value", f"{pct} interval"])
-        rows, tips = [], []
-        for name, m in (metrics or {}).items():
-            low, high = m.get("ci_low"), m.get("ci_high")
-            interval = (
-                f"{fmt_number(low)} – {fmt_number(high)}"
-                if low is not None and high is not None
-                else "—"
-            )
-            rows.append((name, fmt_number(m.get("value")), interval))
-            tips.append(METRIC_HELP.get(name))
-        self._fill(rows, tips)
-
-
-class PerClassTable(_Table):
-    """``set_data([{"label", "support", "precision", "recall", "specificity", "f1"}, …])``."""
-
-    HEADERS = ("Class", "Support", "Precision", "Recall", "Specificity", "F1")
-    NUMERIC = (1, 2, 3, 4, 5)
-
-    def set_data(self, per_class: Sequence[Mapping[str, Any]] | None) -> None:
-        self._fill(
-            [
-                (
-                    str(c.get("label")),
-                    fmt_number(c.get("support")),
-                    fmt_number(c.get("precision")),
-                    fmt_number(c.get("recall")),
-                    fmt_number(c.get("specificity")),
-                    fmt_number(c.get("f1")),
-                )
-                for c in per_class or []
-            ]
-        )
-
-
-class LatencyTable(_Table):
-    """One row per batch size from a profile's ``latency`` list."""
-
-    HEADERS = ("Batch size", "Samples", "p50", "p90", "p95", "p99", "Throughput", "Stable p99")
-    NUMERIC = (0, 1, 2, 3, 4, 5, 6)
-
-    def set_data(self, latency: Sequence[Mapping[str, Any]] | None) -> None:
-        rows, tips = [], []
-        for r in sorted(latency or [], key=lambda r: r["batch_size"]):
-            tput = r.get("throughput_rps")
-            rows.append(
-                (
-                    f"{r['batch_size']:,}",
-                    f"{r.get('samples', 0):,}",
-                    fmt_ms(r.get("p50_ms")),
-                    fmt_ms(r.get("p90_ms")),
-                    fmt_ms(r.get("p95_ms")),
-                    fmt_ms(r.get("p99_ms")),
-                    f"{tput:,.0f} rows/s" if tput else "—",
-                    "yes" if r.get("p99_stable") else "no",
-                )
-            )
-            tips.append(r.get("sample_rule"))
-        self._fill(rows, tips)
 
 
 # --------------------------------------------------------------------------- candidates
@@ -815,13 +663,15 @@ class CandidatesChart(ChartBase):
                 [x],
                 [y],
                 size=14 if r.get("recommended") else 10,
-                brush=pg.mkBrush(_qcolor(color)),
-                pen=make_pen(_c("text") if r.get("recommended") else _c("base"), 1.5),
+                brush=pg.mkBrush(qcolor(color)),
+                pen=make_pen(
+                    theme_color("text") if r.get("recommended") else theme_color("base"), 1.5
+                ),
             )
             plot.addItem(point)
             # a TextItem shows plain text: candidate names are data from the bundle
             name = plain_text(str(r["name"])) + (" (recommended)" if r.get("recommended") else "")
-            tag = _text(name, _c("text"), anchor=(0, 1))
+            tag = text_item(name, theme_color("text"), anchor=(0, 1))
             tag.setPos(x, y)
             plot.addItem(tag)
         for t in targets:
@@ -845,9 +695,13 @@ class CandidatesChart(ChartBase):
         line = pg.InfiniteLine(
             pos=at,
             angle=angle,
-            pen=make_pen(_c("warn_text"), 1.5, Qt.PenStyle.DashLine),
+            pen=make_pen(theme_color("warn_text"), 1.5, Qt.PenStyle.DashLine),
             label=text,
-            labelOpts={"color": _c("warn_text"), "position": 0.08, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={
+                "color": theme_color("warn_text"),
+                "position": 0.08,
+                "anchors": [(0, 1), (0, 1)],
+            },
         )
         plot.addItem(line)
         self.target_lines.append(("y" if angle == 0 else "x", at))

@@ -198,7 +198,7 @@ def export_job(
 
     def job(catalog, progress, cancel) -> dict[str, Any]:
         from baton.core.contract import drafts
-        from baton.core.handover import packing, trust
+        from baton.core.handover import drafting, packing, trust
 
         progress(None, None, "Unlocking the signing key")
         signing_key = trust.load_signing_key(catalog.home, passphrase)
@@ -209,7 +209,7 @@ def export_job(
         drafts.save(catalog, shown, record)
         result = packing.pack_contract(
             catalog,
-            packing.draft_from_contract(catalog, shown, record),
+            drafting.draft_from_contract(catalog, shown, record),
             signing_key=signing_key,
             out=out,
             include=include,

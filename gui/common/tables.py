@@ -1,14 +1,16 @@
-"""Read-only tables and page layout helpers shared by the signed-document pages."""
+"""Read-only tables: the signed-document pages' generic table, and the measurement tables
+(metrics with intervals, per-class figures, latency per batch size) every page shows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_ms, fmt_number
 from baton.gui.common import theme
 from baton.gui.common.verdicts import (
     FAIL_BG,
@@ -164,3 +167,161 @@ def pair(left: QWidget, right: QWidget, stretch: tuple[int, int] = (1, 1)) -> QW
         else:
             row.addWidget(widget, factor, Qt.AlignmentFlag.AlignTop)
     return box
+
+
+class _Table(QTableWidget):
+    """A read-only table that sizes itself to its rows (no inner scrolling for short data)."""
+
+    HEADERS: tuple[str, ...] = ()
+    NUMERIC: tuple[int, ...] = ()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(self.HEADERS), parent)
+        self.setHorizontalHeaderLabels(list(self.HEADERS))
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().hide()
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+
+    def _fill(self, rows: Sequence[Sequence[Any]], tooltips: Sequence[str | None] = ()) -> None:
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                item = QTableWidgetItem(plain_text(value))
+                if c in self.NUMERIC:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if r < len(tooltips) and tooltips[r]:
+                    item.setToolTip(plain_tooltip(tooltips[r]))
+                self.setItem(r, c, item)
+        self.resizeColumnsToContents()
+        # Never narrower than its columns: a cramped page scrolls instead of cutting cells.
+        self.setMinimumWidth(
+            sum(self.columnWidth(c) for c in range(self.columnCount())) + 2 * self.frameWidth() + 2
+        )
+        self.updateGeometry()
+
+    def sizeHint(self):  # noqa: N802 - Qt naming
+        """As tall as its rows, computed when the layout asks (after styling)."""
+        hint = super().sizeHint()
+        height = self.horizontalHeader().sizeHint().height() + self.verticalHeader().length()
+        hint.setHeight(height + 2 * self.frameWidth() + 2)
+        return hint
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt naming
+        hint = super().minimumSizeHint()
+        hint.setHeight(self.sizeHint().height())
+        return hint
+
+    def has_data(self) -> bool:
+        return self.rowCount() > 0
+
+    def cell_texts(self) -> list[list[str]]:
+        """The table as the user reads it (for tests)."""
+        return [
+            [self.item(r, c).text() if self.item(r, c) else "" for c in range(self.columnCount())]
+            for r in range(self.rowCount())
+        ]
+
+
+METRIC_HELP = {
+    "accuracy": "Share of rows predicted correctly.",
+    "balanced_accuracy": "Mean recall over the classes present in the labels.",
+    "precision": "Of the rows predicted positive, the share that are (macro average for multiclass).",
+    "recall": "Of the positive rows, the share found (macro average for multiclass).",
+    "specificity": "Of the negative rows, the share predicted negative.",
+    "f1": "Harmonic mean of precision and recall.",
+    "f1_macro": "F1 averaged over classes, each class weighing the same.",
+    "f1_weighted": "F1 averaged over classes, weighted by support.",
+    "roc_auc": "Area under the ROC curve: the chance a positive scores above a negative.",
+    "pr_auc": "Average precision: area under the precision-recall curve.",
+    "log_loss": "Cross-entropy of the predicted probabilities (lower is better).",
+    "mcc": "Matthews correlation coefficient, from -1 to 1.",
+    "mae": "Mean absolute error.",
+    "rmse": "Root mean squared error.",
+    "r2": "Coefficient of determination.",
+    "mape": "Mean absolute percentage error (as a fraction).",
+    "max_error": "Largest absolute error on one row (no interval: the bootstrap of an extreme is unreliable).",
+}
+
+
+class MetricsTable(_Table):
+    """``set_data({"accuracy": {"value", "ci_low", "ci_high"}, …}, level=0.95)``."""
+
+    HEADERS = ("Metric", "Value", "95 % interval")
+    NUMERIC = (1,)
+
+    def set_data(
+        self, metrics: Mapping[str, Mapping[str, Any]] | None, level: float | None = 0.95
+    ) -> None:
+        pct = f"{level:.0%}".replace("%", " %") if level else "95 %"
+        self.setHorizontalHeaderLabels(["Metric", "Value", f"{pct} interval"])
+        rows, tips = [], []
+        for name, m in (metrics or {}).items():
+            low, high = m.get("ci_low"), m.get("ci_high")
+            interval = (
+                f"{fmt_number(low)} – {fmt_number(high)}"
+                if low is not None and high is not None
+                else "—"
+            )
+            rows.append((name, fmt_number(m.get("value")), interval))
+            tips.append(METRIC_HELP.get(name))
+        self._fill(rows, tips)
+
+
+class PerClassTable(_Table):
+    """``set_data([{"label", "support", "precision", "recall", "specificity", "f1"}, …])``."""
+
+    HEADERS = ("Class", "Support", "Precision", "Recall", "Specificity", "F1")
+    NUMERIC = (1, 2, 3, 4, 5)
+
+    def set_data(self, per_class: Sequence[Mapping[str, Any]] | None) -> None:
+        self._fill(
+            [
+                (
+                    str(c.get("label")),
+                    fmt_number(c.get("support")),
+                    fmt_number(c.get("precision")),
+                    fmt_number(c.get("recall")),
+                    fmt_number(c.get("specificity")),
+                    fmt_number(c.get("f1")),
+                )
+                for c in per_class or []
+            ]
+        )
+
+
+class LatencyTable(_Table):
+    """One row per batch size from a profile's ``latency`` list."""
+
+    HEADERS = ("Batch size", "Samples", "p50", "p90", "p95", "p99", "Throughput", "Stable p99")
+    NUMERIC = (0, 1, 2, 3, 4, 5, 6)
+
+    def set_data(self, latency: Sequence[Mapping[str, Any]] | None) -> None:
+        rows, tips = [], []
+        for r in sorted(latency or [], key=lambda r: r["batch_size"]):
+            tput = r.get("throughput_rps")
+            rows.append(
+                (
+                    f"{r['batch_size']:,}",
+                    f"{r.get('samples', 0):,}",
+                    fmt_ms(r.get("p50_ms")),
+                    fmt_ms(r.get("p90_ms")),
+                    fmt_ms(r.get("p95_ms")),
+                    fmt_ms(r.get("p99_ms")),
+                    f"{tput:,.0f} rows/s" if tput else "—",
+                    "yes" if r.get("p99_stable") else "no",
+                )
+            )
+            tips.append(r.get("sample_rule"))
+        self._fill(rows, tips)

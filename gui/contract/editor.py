@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 
 from baton.core.present import fmt_mb, fmt_number, fmt_when
 from baton.gui.common import theme
-from baton.gui.common.charts import LatencyTable, MetricsTable
-from baton.gui.common.tables import ReadOnlyTable
+from baton.gui.common.tables import LatencyTable, MetricsTable, ReadOnlyTable
 from baton.gui.common.verdicts import (
     model_rows,
 )

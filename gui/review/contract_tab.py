@@ -14,15 +14,8 @@ from PySide6.QtWidgets import (
 
 from baton.core.contract import candidates as cands
 from baton.core.present import METRIC_LABELS, fmt_interval, fmt_mb, fmt_ms, fmt_number, fmt_when
-from baton.gui.common.charts import (
-    CandidatesChart,
-    ConfusionMatrixChart,
-    LatencyChart,
-    LatencyTable,
-    MemoryChart,
-    MetricsTable,
-)
-from baton.gui.common.tables import ReadOnlyTable, pair
+from baton.gui.common.charts import CandidatesChart, ConfusionMatrixChart, LatencyChart, MemoryChart
+from baton.gui.common.tables import LatencyTable, MetricsTable, ReadOnlyTable, pair
 from baton.gui.common.verdicts import (
     VERDICT_KIND,
     VERDICT_TEXT,

@@ -107,3 +107,39 @@ def test_only_the_catalog_package_speaks_sql():
             if catalog not in path.parents:
                 found += _sql_outside_the_catalog(path)
     assert not found, "SQL outside core/catalog/:\n" + "\n".join(found)
+
+
+def _privates_from_other_modules(path: Path) -> list[str]:
+    """Where a module uses another Baton module's private name (a leading underscore):
+    imported from it, or read from the module imported whole."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    where = path.relative_to(ROOT)
+    found, modules = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("baton"):
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{where}:{node.lineno}: imports {alias.name} from {node.module}")
+                else:
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname or a.name for a in node.names if a.name.startswith("baton")}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            found.append(f"{where}:{node.lineno}: uses {node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_reaches_into_another_modules_private_names():
+    """What a module shares is public; its private names are its own to change."""
+    found = []
+    for part in ("core", "gui"):
+        for path in sorted((ROOT / part).rglob("*.py")):
+            found += _privates_from_other_modules(path)
+    assert not found, "private names used across modules:\n" + "\n".join(found)
