@@ -95,7 +95,9 @@ def test_bundle_layout_keeps_the_recommended_one_on_top(picked):
 def test_verify_checks_every_candidate(trip):
     _, _, out = trip
     d = as_json(ok(out["verify"]))
-    assert d["trusted"] and d["files"] == 7
+    # contract, card, the primary's model and predictions, the other's two, the test set and
+    # the monitoring baseline
+    assert d["trusted"] and d["files"] == 8
     assert [c["name"] for c in d["candidates"]] == ["gbm", "lr"]
 
 
