@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 
 from baton.core.catalog.store import Catalog
+from baton.core.contract import candidates
 from baton.core.data.importer import import_dataset, import_model
 from baton.core.handover import desk, drift, optimize, packing, review, trust
 from baton.core.measure import runs as measure
-from baton.core.present import format_fingerprint
+from baton.core.present import fmt_metric, fmt_ms, format_fingerprint
 
 DEMO_PASSPHRASE = "baton-demo"
 MARKER = "demo-workspace.txt"
@@ -244,12 +245,17 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
             pub = root / f"{person['name'].split()[0].lower()}.pub"
             pub.write_bytes(trust.my_public_pem(other_home))
             trust.trust_key(catalog, pub, person["name"], person["email"])
-        echo("3. Dana packs breast-cancer-lr 1 with agreed targets, and signs it")
+        echo(
+            "3. Dana packs breast-cancer-lr 1 with two candidates (logistic regression, "
+            "recommended, and gradient boosting), agreed targets, and signs it"
+        )
         requires = ("accuracy>=0.93", "roc_auc>=0.97", "latency_p95_ms@1<=50", "memory_mb<=512")
         out = root / "breast-cancer-lr-1.baton"
         packed = packing.pack(
             ds,
-            str(inputs["bc_lr"]),
+            [str(inputs["bc_lr"]), str(inputs["bc_hgb"])],
+            candidate_names=("lr", "hgb"),
+            recommend="lr",
             test=str(inputs["bc_test"]),
             train=str(inputs["bc_train"]),
             target="target",
@@ -263,6 +269,14 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
             intended_use="Second reader for breast-cancer biopsies; a pathologist decides.",
             limitations="Trained on one hospital's data (Wisconsin); not validated elsewhere.",
         )
+        for row in candidates.comparison(packed.contract):
+            accuracy = row["metrics"].get("accuracy", {}).get("value")
+            echo(
+                f"   candidate {row['name']}{' (recommended)' if row['recommended'] else ''}: "
+                f"accuracy {fmt_metric(accuracy)}, latency p95 at batch 1 "
+                f"{fmt_ms(row['latency_p95_ms_batch_1'])}, targets passed "
+                f"{row['targets']['pass']}/{sum(row['targets'].values())}"
+            )
         for t in packed.contract["targets"]:
             echo(
                 f"   {t['metric']}{'@' + str(t['batch']) if t.get('batch') else ''} {t['op']} {t['threshold']:g}: measured {t['measured']:.4g} -> {t['verdict']}"
@@ -287,7 +301,7 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
         # every target holds; a latency claim missed on a busy machine is said above.
         met = result["targets_met_on_this_machine"] and a["agreeing"] == a["rows"]
         decision = "accept" if met else "changes"
-        echo(f"6. Eli countersigns the decision: {decision}")
+        echo(f"6. Eli countersigns the decision: {decision}" + (", choosing lr" if met else ""))
         receipt = root / "breast-cancer-lr-1.review.baton"
         review.decide(
             mle,
@@ -297,16 +311,23 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
             target_comments={"latency_p95_ms@1": "well inside the budget"},
             out=receipt,
             passphrase=DEMO_PASSPHRASE,
+            choose="lr" if met else None,
         )
         echo("7. Dana verifies the receipt and records the decision")
         back = review.verify_receipt(ds, receipt)
         echo(
             f'   {back["review"]["decision"].upper()} by {back["review"]["reviewer"]["name"]}: "{back["review"]["comment"]}"'
+            + (
+                f", chose candidate {back['review']['chosen']}"
+                if back["review"].get("chosen")
+                else ""
+            )
         )
-        echo("8. Eli converts the model to ONNX and proves it predicts the same (parity)")
+        echo("8. Eli converts the chosen model to ONNX and proves it predicts the same (parity)")
         optimised = optimize.optimize(
             mle,
             out,
+            candidate="lr",
             out=root / "breast-cancer-lr-optimised.baton",
             passphrase=DEMO_PASSPHRASE,
             budget_s=budget_s,

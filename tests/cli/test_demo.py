@@ -31,7 +31,10 @@ def test_headless_round_trip_without_network(tmp_path):
         "7. Dana verifies the receipt",
     ):
         assert step in out
+    assert "candidate lr (recommended): accuracy 0.9649" in out
+    assert "candidate hgb: accuracy" in out
     assert "prediction agreement 171/171" in out
+    assert "chose candidate lr" in out
     assert "parity held: 171/171 predictions agree" in out
     assert "optimised by Eli Engineer from breast-cancer-lr 1 (root digest " in out
     assert "an ordinary week: No drift: 30 features and the predictions stable" in out
