@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from baton.core.catalog.store import Catalog
-from baton.core.contract import candidates
+from baton.core.contract import candidates, drafts
 from baton.core.data.importer import import_dataset, import_model
 from baton.core.handover import desk, drift, optimize, packing, review, trust
 from baton.core.measure import runs as measure
@@ -223,6 +223,23 @@ def build_workspace(home: Path, echo: Echo = lambda s: None, *, budget_s: float 
         measure.profile(catalog, name, data, budget_s=budget_s)
     if trust.identity(home) is None:
         trust.create_identity(catalog, "Demo Scientist", "scientist@example.org", DEMO_PASSPHRASE)
+    echo("Drafting a handover of two candidates")
+    draft = drafts.new_draft(
+        catalog,
+        "breast-cancer-lr",
+        test="breast-cancer-test",
+        train="breast-cancer-train",
+        name="breast-cancer",
+        version="1",
+        requires=("accuracy>=0.93", "roc_auc>=0.97", "latency_p95_ms@1<=50"),
+        intended_use="Second reader for breast-cancer biopsies; a pathologist decides.",
+        limitations="Trained on one hospital's data (Wisconsin); not validated elsewhere.",
+        budget_s=budget_s,
+    )
+    draft = drafts.add_candidate(
+        catalog, draft, "breast-cancer-hgb", primary="breast-cancer-lr", budget_s=budget_s
+    )
+    drafts.save(catalog, draft, catalog.get_model("breast-cancer-lr"))
     (home / MARKER).write_text(
         f"Demo workspace; the demo signing key's passphrase is {DEMO_PASSPHRASE!r}.\n"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from baton.core.cli.demo import DEMO_PASSPHRASE, MARKER, build_workspace
+from baton.core.contract import candidates, drafts
 from baton.core.handover import trust
 
 
@@ -37,6 +38,11 @@ def test_demo_workspace_is_built_once_with_real_data(tmp_path):
                 "profiles", model, catalog.get_dataset(_test_of(name))
             )
         assert trust.load_signing_key(home, DEMO_PASSPHRASE)
+        draft = drafts.load(catalog, "breast-cancer@1")
+        assert [c.name for c in candidates.candidates(draft)] == [
+            "breast-cancer-lr",
+            "breast-cancer-hgb",
+        ]
         assert (home / MARKER).is_file()
         count = catalog.count("evaluations")
     finally:
