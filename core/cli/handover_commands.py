@@ -245,7 +245,13 @@ def inspect(obj: Context, file: str, as_json: bool) -> None:
 
     result = inspect_bundle(obj.catalog(), file)
     result = _with_lineage(result, result["contract"])
-    emit(result, as_json, lambda d: _verified_text(d) + "\n\n" + d["card"])
+    emit(
+        result,
+        as_json,
+        lambda d: "\n\n".join(
+            part for part in (_verified_text(d), candidate_differences_text(d), d["card"]) if part
+        ),
+    )
     _exit_untrusted(result)
 
 
@@ -439,24 +445,48 @@ def diff_text(d: dict) -> str:
             f"Paired on the same {paired['rows']:,} test rows (matched by "
             f"{paired['matched_by']}; new minus old, {round(100 * paired['level'])} % paired "
             "bootstrap interval; accuracy also McNemar's exact test):",
-            table(
-                [
-                    {
-                        "metric": m["metric"],
-                        "old": fmt_cli_number(m["a"]),
-                        "new": fmt_cli_number(m["b"]),
-                        "difference": f"{m['difference']:+.4g}",
-                        "interval": "-"
-                        if m["ci_low"] is None
-                        else f"[{m['ci_low']:+.4g}, {m['ci_high']:+.4g}]",
-                        "McNemar p": fmt_cli_number(m["mcnemar_p"]),
-                        "verdict": m["verdict"],
-                    }
-                    for m in paired["differences"]
-                ],
-                ["metric", "old", "new", "difference", "interval", "McNemar p", "verdict"],
-            ),
+            paired_table(paired, "old", "new"),
         ]
     elif paired.get("why"):
         lines += ["", f"  metrics not paired: {one_line(paired['why'])}"]
+    return "\n".join(lines)
+
+
+def paired_table(paired: dict, a: str, b: str) -> str:
+    """Each metric of two models on the same rows: both values, the difference (b minus a)
+    with its paired interval, McNemar's p for accuracy, and the verdict in words."""
+    return table(
+        [
+            {
+                "metric": m["metric"],
+                a: fmt_cli_number(m["a"]),
+                b: fmt_cli_number(m["b"]),
+                "difference": f"{m['difference']:+.4g}",
+                "interval": "-"
+                if m["ci_low"] is None
+                else f"[{m['ci_low']:+.4g}, {m['ci_high']:+.4g}]",
+                "McNemar p": fmt_cli_number(m["mcnemar_p"]),
+                "verdict": m["verdict"],
+            }
+            for m in paired["differences"]
+        ],
+        ["metric", a, b, "difference", "interval", "McNemar p", "verdict"],
+    )
+
+
+def candidate_differences_text(d: dict) -> str:
+    """Under ``inspect``: each other candidate against the primary, on the same rows."""
+    lines = []
+    for c in d.get("candidate_differences") or []:
+        against, name = one_line(c["against"]), one_line(c["candidate"])
+        if c.get("compared"):
+            lines += [
+                f"{name} against {against} on the same {c['rows']:,} test rows "
+                f"({name} minus {against}, {round(100 * c['level'])} % paired bootstrap "
+                "interval; accuracy also McNemar's exact test):",
+                paired_table(c, against, name),
+                "",
+            ]
+        else:
+            lines += [f"{name} against {against}: not paired ({one_line(c.get('why'))})", ""]
     return "\n".join(lines)

@@ -380,7 +380,25 @@ def inspect(catalog: Catalog, path: str | Path) -> dict[str, Any]:
         out = bundle.summary()
         out["contract"] = bundle.contract
         out["card"] = card.render_markdown(bundle.contract)  # card.md was checked equal to it
+        if cands.is_multi(bundle.contract):
+            out["candidate_differences"] = candidate_differences(bundle.contract, bundle.folder)
         return out
+
+
+def candidate_differences(contract: dict[str, Any], folder: Path) -> list[dict[str, Any]]:
+    """Each other candidate against the primary on the same test rows: every metric's
+    difference (candidate minus primary) with its paired bootstrap interval and verdict,
+    accuracy with McNemar's exact test, so that close figures read as not distinguishable."""
+    primary = next(c for c in cands.candidates(contract) if c.primary)
+    base = cands.view(contract, primary)
+    return [
+        {
+            "candidate": other.name,
+            "against": primary.name,
+            **paired.compare_bundled(base, folder, cands.view(contract, other), folder),
+        }
+        for other in cands.others(contract)
+    ]
 
 
 def diff(catalog: Catalog, old: str | Path, new: str | Path) -> dict[str, Any]:

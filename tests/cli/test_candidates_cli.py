@@ -113,6 +113,28 @@ def test_inspect_shows_them_side_by_side(trip):
     assert d["contract"]["candidates"][1]["name"] == "lr"
 
 
+def test_inspect_compares_each_candidate_with_the_primary_on_the_same_rows(trip):
+    _, _, out = trip
+    text = ok(out["inspect"]).stdout
+    assert "lr against gbm on the same " in text
+    assert (
+        "(lr minus gbm, 95 % paired bootstrap interval; accuracy also McNemar's exact test):"
+        in text
+    )
+    (pair,) = as_json(ok(out["inspect_json"]))["candidate_differences"]
+    assert (pair["candidate"], pair["against"], pair["compared"]) == ("lr", "gbm", True)
+    accuracy = next(m for m in pair["differences"] if m["metric"] == "accuracy")
+    assert accuracy["difference"] == pytest.approx(accuracy["b"] - accuracy["a"])
+    assert accuracy["ci_low"] <= accuracy["difference"] <= accuracy["ci_high"]
+    assert 0 <= accuracy["mcnemar_p"] <= 1
+    # The verdict follows the interval: a difference whose interval covers 0 is no winner.
+    covers_zero = accuracy["ci_low"] <= 0 <= accuracy["ci_high"]
+    assert (accuracy["verdict"] == "not distinguishable") == (
+        covers_zero or accuracy["mcnemar_p"] >= 0.05
+    )
+    assert f"{accuracy['verdict']}" in text
+
+
 def test_reproduce_reproduces_every_candidate(trip):
     _, _, out = trip
     text = out["reproduce"].stdout
