@@ -20,7 +20,7 @@ def bc(catalog, files):
 
 
 def test_batch_sizes_for_adds_what_targets_name():
-    targets = [contracts._as_target("latency_p95_ms@32<=20"), contracts._as_target("f1>=0.9")]
+    targets = [contracts.as_target("latency_p95_ms@32<=20"), contracts.as_target("f1>=0.9")]
     assert measure.batch_sizes_for(targets) == (1, 8, 32, 64, 512)
     assert measure.batch_sizes_for([t.to_dict() for t in targets], base=(1, 16)) == (1, 16, 32)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from baton.core.present import fmt_number
-from baton.gui.common import charts
+from baton.gui.common import charts, tables
 
 
 def _open(window, qtbot, model, tab):
@@ -196,7 +196,7 @@ def test_charts_take_plain_dicts_and_stay_fast_with_many_points(qtbot):
     assert cdf[0].opts["clipToView"]
     assert "1,000,000 samples" in dist.subtitle.text()
 
-    table = charts.MetricsTable()
+    table = tables.MetricsTable()
     qtbot.addWidget(table)
     table.set_data({"accuracy": {"value": 0.91234, "ci_low": 0.9, "ci_high": 0.92}})
     assert table.cell_texts() == [["accuracy", "0.9123", "0.9000 – 0.9200"]]
