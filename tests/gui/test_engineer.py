@@ -110,8 +110,10 @@ def test_untrusted_signer_is_amber_until_the_fingerprint_is_compared_and_trusted
     with qtbot.waitSignal(page.verification_finished, timeout=WAIT_MS) as blocker:
         qtbot.mouseClick(dialog.trust_button, Qt.MouseButton.LeftButton)
     assert blocker.args == ["verified"]
+    # the demo's handover: two candidates (each a model and its predictions), the test and
+    # training sets, the baseline, the contract and the card
     assert page.banner.headline.text() == (
-        f"Verified: signed by Dana Scientist ({fp}), 7 files intact"
+        f"Verified: signed by Dana Scientist ({fp}), 9 files intact"
     )
     assert not page.banner.trust_button.isVisibleTo(page)
     assert page.reproduce_view.button.isEnabled()
