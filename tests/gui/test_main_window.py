@@ -158,6 +158,7 @@ def test_menus(home, window_on):
         "&New handover…",
         "&Open bundle…",
         "&Compare bundles…",
+        "O&ptimise bundle…",
         "&Export bundle…",
         "&Close tab",
         "&Quit",

@@ -64,6 +64,15 @@ def markup_contract(contract: dict) -> None:
     contract["model"]["estimator"] = MARKUP["estimator"]
     contract["environment"]["os"] = MARKUP["os"]
     contract["environment"]["cpu"] = MARKUP["cpu"]
+    # The demo's handover has candidates: the primary's entry repeats the top level, and
+    # every candidate is judged on the same agreed targets (notes included).
+    listed = contract.get("candidates") or []
+    primary = next((c for c in listed if c.get("recommended")), listed[0] if listed else None)
+    for candidate in listed:
+        if candidate is primary:
+            candidate["model"], candidate["targets"] = contract["model"], contract["targets"]
+        else:
+            candidate["targets"][0]["note"] = MARKUP["note"]
 
 
 @pytest.fixture
