@@ -68,17 +68,24 @@ def skops_allowed_types(path: str | os.PathLike[str]) -> list[str]:
     child process: the caps below bound what a hostile file can cost, not what it is.
     """
     path = Path(path)
-    return check_skops(path.read_bytes(), path.name)
+    # Read from the open file: only the schema and the array headers come into memory,
+    # never the weights, however large the model.
+    with open(path, "rb") as fh:
+        return _check_zip(fh, os.fstat(fh.fileno()).st_size, path.name)
 
 
 def check_skops(data: bytes, name: str) -> list[str]:
     """:func:`skops_allowed_types` of a .skops file held in memory, named ``name``."""
+    return _check_zip(io.BytesIO(data), len(data), name)
+
+
+def _check_zip(source: Any, packed: int, name: str) -> list[str]:
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
         raise _unreadable(name, f"not a ZIP: {exc}") from None
     with zf:
-        _check_members(zf.infolist(), len(data), name, name)
+        _check_members(zf.infolist(), packed, name, name)
         if "schema.json" not in zf.NameToInfo:
             raise _unreadable(name, "it has no schema.json")
         schema = _load_schema(_read_member(zf, "schema.json", name), name)

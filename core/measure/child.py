@@ -213,7 +213,8 @@ def task_check_bundle(params: dict[str, Any]) -> dict[str, Any]:
     row count and fingerprint of each dataset, the row count of the predictions. Errors
     name the member; the caller adds the bundle's name."""
     from baton.core.data import datasets as ds
-    from baton.core.data.models import load_onnx_checked, skops_allowed_types
+    from baton.core.data.onnx_model import load_onnx_checked
+    from baton.core.data.skops_check import skops_allowed_types
 
     folder = Path(params["folder"])
     model = params["model"]
@@ -227,14 +228,25 @@ def task_check_bundle(params: dict[str, Any]) -> dict[str, Any]:
         raise type(exc)(f"{model}: {exc}") from None
     tables = {}
     for member in params["tables"]:
+        # Row count from the checked footer, fingerprint in one streaming pass: memory
+        # stays at a batch of one column however large the table.
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         path = folder / member
-        parquet_metadata(path, member)
+        rows = parquet_metadata(path, member).num_rows
+        if rows == 0:
+            raise DatasetError(f"{member} has no data rows; a dataset needs at least one row")
         try:
-            table = ds.read_table(path).table
-        except BatonError as exc:
-            raise type(exc)(f"{member}: {str(exc).replace(str(path), member)}") from None
-        tables[member] = {"rows": table.num_rows, "fingerprint": ds.fingerprint(table)}
-        del table
+            fingerprint = ds.fingerprint_parquet(pq.ParquetFile(path))
+        except (
+            pa.ArrowInvalid,
+            pa.ArrowIOError,
+            OSError,
+        ) as exc:  # running out of memory is not damage
+            reason = str(exc).replace(str(path), member).strip().splitlines()[0]
+            raise DatasetError(f"{member}: not a readable Parquet file ({reason})") from None
+        tables[member] = {"rows": rows, "fingerprint": fingerprint}
     predictions = params["predictions"]
     rows = parquet_metadata(folder / predictions, predictions).num_rows
     return {"model_types": types, "tables": tables, "predictions_rows": rows}

@@ -95,6 +95,8 @@ def test_verify_parses_no_model_and_no_data_in_its_own_process(world, private_tm
         mock.patch("pyarrow.parquet.read_table", refuse),
         mock.patch("baton.core.data.datasets.read_table", refuse),
         mock.patch("baton.core.data.skops_check.check_skops", refuse),
+        mock.patch("baton.core.data.skops_check.skops_allowed_types", refuse),
+        mock.patch("baton.core.data.datasets.fingerprint_parquet", refuse),
         mock.patch("baton.core.data.onnx_model.load_onnx_checked", refuse),
     ):
         result = ok(run(world.mle, "verify", world.bundle, "--json"))
