@@ -41,7 +41,6 @@ from baton.core.data.runner import Limits, run_task
 from baton.core.errors import BatonError, ContractError, RunnerError, UsageError, VerificationError
 from baton.core.handover import trust
 from baton.core.handover.signed_zip import OpenedZip, describe_opened, open_signed_zip
-from baton.core.measure import baseline, paired
 from baton.core.progress import CancelToken, ProgressFn
 
 SIG = "model.sig"
@@ -282,6 +281,8 @@ def read_baseline(opened: OpenedZip, contract: dict, label: str) -> dict | None:
     monitoring = contract.get("monitoring")
     if not monitoring:
         return None
+    from baton.core.measure import baseline
+
     file = monitoring["file"]
     if opened.digests[file] != monitoring["sha256"]:
         raise VerificationError(f"{label}: {file} is not the baseline the contract describes")
@@ -389,6 +390,8 @@ def candidate_differences(contract: dict[str, Any], folder: Path) -> list[dict[s
     """Each other candidate against the primary on the same test rows: every metric's
     difference (candidate minus primary) with its paired bootstrap interval and verdict,
     accuracy with McNemar's exact test, so that close figures read as not distinguishable."""
+    from baton.core.measure import paired
+
     primary = next(c for c in cands.candidates(contract) if c.primary)
     base = cands.view(contract, primary)
     return [
@@ -403,6 +406,8 @@ def candidate_differences(contract: dict[str, Any], folder: Path) -> list[dict[s
 
 def diff(catalog: Catalog, old: str | Path, new: str | Path) -> dict[str, Any]:
     """Two verified bundles compared: contract fields, targets, metric deltas, files."""
+    from baton.core.measure import paired
+
     with open_bundle(catalog, old, record=False) as a, open_bundle(catalog, new, record=False) as b:
         if not contracts.same_name(a.name, b.name):
             raise UsageError(

@@ -28,10 +28,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from baton.core import jsonsafe
 from baton.core.catalog.rows import timestamp
@@ -45,7 +42,6 @@ from baton.core.contract.targets import (
     measured_value,
     metric_direction,
 )
-from baton.core.data import declare
 from baton.core.data.runner import Limits, run_task
 from baton.core.errors import (
     BatonError,
@@ -57,10 +53,10 @@ from baton.core.errors import (
 from baton.core.handover import bundle as bundles
 from baton.core.handover import oms, safezip, trust
 from baton.core.handover.signed_zip import describe_opened, open_signed_zip
-from baton.core.measure import metrics
-from baton.core.measure import runs as measure
-from baton.core.measure.profiling import DEFAULT_BATCH_SIZES, latency_caveats
 from baton.core.progress import CancelToken, ProgressFn, no_progress
+
+if TYPE_CHECKING:
+    import jsonschema
 
 REVIEW = "review.json"
 REVIEW_SIG = "review.sig"
@@ -108,6 +104,7 @@ def reproduce(
     the result is the primary candidate's, with ``candidates`` holding every candidate's
     judgement; the claims reproduce only when every candidate's do.
     """
+
     report = progress or no_progress
     label = Path(path).name
     report(0, 5, f"Verifying {label}")
@@ -194,6 +191,13 @@ def _reproduce_model(
     who: str = "",
 ) -> dict[str, Any]:
     """Reproduce the one model of ``c`` (a contract, or one candidate's view of it)."""
+    import numpy as np
+
+    from baton.core.data import declare
+    from baton.core.measure import metrics
+    from baton.core.measure import runs as measure
+    from baton.core.measure.profiling import DEFAULT_BATCH_SIZES
+
     labels_info = c["labels"]
     predictions_file = c["predictions"]["file"]
     params = {
@@ -279,6 +283,8 @@ def _reproduce_model(
 
 
 def _ds_predictions(path: Path, classes, label: str, member: str = "predictions/test.parquet"):
+    from baton.core.measure import runs as measure
+
     try:
         return measure.predictions_frame_to_arrays(path, classes)
     except (KeyError, ValueError) as exc:
@@ -288,6 +294,8 @@ def _ds_predictions(path: Path, classes, label: str, member: str = "predictions/
 
 
 def _agreement(problem: str, ds_pred, here_pred, ds_proba, here_proba) -> dict[str, Any]:
+    import numpy as np
+
     n = len(ds_pred)
     if problem == "regression":
         diff = np.abs(np.asarray(ds_pred, float) - np.asarray(here_pred, float))
@@ -421,6 +429,7 @@ def _same(claimed: float, value: float | None) -> bool:
 
 def _claim_problems(result: dict[str, Any]) -> list[str]:
     """Why the data scientist's claims did not reproduce here, one phrase each."""
+
     problems = []
     a = result["agreement"]
     if a["agreeing"] != a["rows"]:
@@ -466,6 +475,8 @@ def judge_reproduction(result: dict[str, Any]) -> dict[str, Any]:
     in those words, with the reasons, then the latency notes when this machine was busy
     or its p50 unstable. ``verdict`` is "pass" only when both hold.
     """
+    from baton.core.measure.profiling import latency_caveats
+
     latency_here = [
         {
             "batch_size": row["batch_size"],
@@ -534,6 +545,7 @@ def latest_reproduction(catalog: Catalog, root_digest: str) -> dict[str, Any] | 
 
 
 def _reproduced_summary(result: dict[str, Any] | None) -> dict[str, Any] | None:
+
     if result is None:
         return None
     hw = result["hardware"]["here"]
@@ -664,6 +676,8 @@ def decide(
 
 @functools.cache
 def _review_validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     schema = json.loads(
         importlib.resources.files("baton.resources")
         .joinpath("schemas/review.schema.json")
