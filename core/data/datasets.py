@@ -390,6 +390,32 @@ def fingerprint_parquet(pf: pq.ParquetFile, batch_rows: int = 1 << 16) -> str:
     h: Any = hashlib.sha256()  # fed numpy arrays as buffers
     h.update(FINGERPRINT_VERSION.encode())
     h.update(np.int64(pf.metadata.num_rows).tobytes())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="baton-fingerprint") as pool:
+        _fingerprint_columns(pf, batch_rows, _Hasher(h, pool))
+    return h.hexdigest()
+
+
+class _Hasher:
+    """Feeds one SHA-256 on a helper thread while the caller decodes the next batch
+    (hashlib and Arrow both release the GIL); at most one part waits, so memory stays at
+    about two batches."""
+
+    def __init__(self, h: Any, pool: ThreadPoolExecutor) -> None:
+        self._h = h
+        self._pool = pool
+        self._pending: Any = None
+
+    def update(self, part: Any) -> None:
+        self.finish()
+        self._pending = self._pool.submit(self._h.update, part)
+
+    def finish(self) -> None:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+
+
+def _fingerprint_columns(pf: pq.ParquetFile, batch_rows: int, h: _Hasher) -> None:
     schema = pf.schema_arrow
     for index, name in enumerate(schema.names):
         if name.startswith("__index_level_"):
@@ -436,7 +462,7 @@ def fingerprint_parquet(pf: pq.ParquetFile, batch_rows: int = 1 << 16) -> str:
                 data = text.buffers()[2]
                 if data is not None:
                     h.update(memoryview(data)[offsets[0] : offsets[-1]])
-    return h.hexdigest()
+    h.finish()
 
 
 def _text_offsets(column: pa.Array) -> np.ndarray:
