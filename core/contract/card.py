@@ -31,7 +31,6 @@ from baton.core.contract import candidates as cands
 from baton.core.contract.document import check_contract
 from baton.core.contract.targets import BATCHED_METRICS, TARGET_METRICS, Target
 from baton.core.errors import VerificationError
-from baton.core.measure.profiling import latency_caveats
 from baton.core.present import (
     DASH,
     METRIC_LABELS,
@@ -375,6 +374,8 @@ def _latency(results: Mapping[str, Any], blocks: list[Block]) -> None:
         for r in results["latency"]
     ]
     _table(blocks, ["Batch", "p50", "p90", "p95", "p99", "Rows/s", "Samples"], rows, "batch sizes")
+    from baton.core.measure.profiling import latency_caveats  # machine facts: imported late
+
     for note in latency_caveats(results["latency"]):
         blocks.append(Block("note", note))
 
