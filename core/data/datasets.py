@@ -432,28 +432,25 @@ def _fingerprint_columns(pf: pq.ParquetFile, batch_rows: int, h: _Hasher) -> Non
 
         if kind != "empty" and not any(c.null_count < len(c) for c in batches()):
             kind = "empty"
-        if kind == "text" and not any(
-            not _missing_text(pc.cast(c, pa.large_string())).all() for c in batches()
-        ):
+        if kind == "text" and not any(not _missing_text_batch(c).all() for c in batches()):
             kind = "empty"
         encoded = name.encode("utf-8")
         h.update(np.int64(len(encoded)).tobytes() + encoded + kind.encode() + b"\0")
         if kind == "number":
             for column in batches():
-                values = _as_float(pa.chunked_array([column])).to_numpy(zero_copy_only=False)
-                values = values.astype(np.float64, copy=True)
+                values = _values(pc.cast(column, pa.float64(), safe=False), np.float64, np.nan)
                 values[np.isnan(values)] = np.nan
                 values[values == 0.0] = 0.0
                 h.update(np.ascontiguousarray(values, dtype="<f8"))
         elif kind == "time":
             for column in batches():
-                h.update(np.ascontiguousarray(column.is_null().to_numpy(zero_copy_only=False)))
+                h.update(_bools(column.is_null()))
             for column in batches():
                 ints = pc.cast(pc.cast(column, pa.timestamp("ns")), pa.int64())
-                h.update(np.ascontiguousarray(pc.fill_null(ints, 0).to_numpy(), dtype="<i8"))
+                h.update(np.ascontiguousarray(_values(ints, np.int64, 0), dtype="<i8"))
         elif kind == "text":
             for column in batches():
-                h.update(np.ascontiguousarray(_missing_text(pc.cast(column, pa.large_string()))))
+                h.update(_missing_text_batch(column))
             for column in batches():
                 h.update(np.ascontiguousarray(np.diff(_text_offsets(column)), dtype="<i8"))
             for column in batches():
@@ -463,6 +460,31 @@ def _fingerprint_columns(pf: pq.ParquetFile, batch_rows: int, h: _Hasher) -> Non
                 if data is not None:
                     h.update(memoryview(data)[offsets[0] : offsets[-1]])
     h.finish()
+
+
+# The streaming fingerprint reads Arrow's buffers through numpy views: Arrow's copying
+# conversions, and any Python scalar handed to a compute function, load pandas, which
+# would cost the checking child most of its start-up.
+
+
+def _bools(mask: pa.Array) -> np.ndarray:
+    """A boolean Arrow array (no nulls) as numpy booleans."""
+    return pc.cast(mask, pa.uint8()).to_numpy(zero_copy_only=True).view(np.bool_)
+
+
+def _values(array: pa.Array, dtype: Any, missing: Any) -> np.ndarray:
+    """A fixed-width Arrow array's values as a new numpy array, ``missing`` where null."""
+    data = np.frombuffer(array.buffers()[1], dtype=dtype)
+    values = data[array.offset : array.offset + len(array)].copy()
+    if array.null_count:
+        values[_bools(array.is_null())] = missing
+    return values
+
+
+def _missing_text_batch(column: pa.Array) -> np.ndarray:
+    """:func:`_missing_text` of one batch: missing, or no characters."""
+    text = pc.cast(column, pa.large_string())
+    return _bools(text.is_null()) | (np.diff(_text_offsets(text)) == 0)
 
 
 def _text_offsets(column: pa.Array) -> np.ndarray:
