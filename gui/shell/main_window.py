@@ -207,9 +207,10 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
             theme.icon("search", theme.current_colors()["muted"]),
             QLineEdit.ActionPosition.LeadingPosition,
         )
-        self.search.textChanged.connect(self.refresh)
+        self.search.textChanged.connect(self._search_changed)
         self.sidebar = CatalogSidebar()
         self.sidebar.record_selected.connect(self._show_record)
+        self.sidebar.more_requested.connect(self._list_more)
         self._side_layout.addWidget(self.sidebar, 1)
 
         self.banner = Banner()
@@ -280,26 +281,53 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
             action.setEnabled(False)
 
     def refresh(self, *_: object) -> None:
-        """Re-read the catalog into the sidebar (search as you type)."""
-        from baton.gui.shell.sidebar import load_sections
-
+        """Re-read the catalog into the sidebar and the open model page (after a change)."""
         if self.catalog is None:
             return
+        if self._list():
+            model_page = self._pages.get("model")
+            if model_page is not None and model_page.record is not None:
+                model_page.refresh_datasets()
+
+    def _search_changed(self, _text: str) -> None:
+        # Typing changes what is listed, not the catalog: the pages keep what they read.
+        if self.catalog is not None:
+            self._list()
+
+    def _list(self) -> bool:
+        """List the first page of every section for the search box's text (search as you
+        type); False if the catalog could not be read."""
         from baton.core.errors import BatonError
+        from baton.gui.shell.sidebar import load_sections
 
         query = self.search.text().strip()
         try:
-            sections = load_sections(self.catalog, query)
+            listing = load_sections(self.catalog, query)
+        except BatonError as exc:
+            self.show_message(str(exc), "error")
+            return False
+        self.sidebar.populate(listing, query)
+        if self.pages.currentWidget() is self.welcome:
+            empty = not listing["models"] and not listing["datasets"] and not query
+            self.welcome.setText(("Your catalog is empty. " if empty else "") + WELCOME)
+        return True
+
+    def _list_more(self, section: str) -> None:
+        """The next page of one sidebar section ("Show more")."""
+        from baton.core.errors import BatonError
+        from baton.gui.shell.sidebar import load_page
+
+        if self.catalog is None:
+            return
+        query = self.search.text().strip()
+        try:
+            records, more = load_page(
+                self.catalog, section, query, offset=self.sidebar.shown_count(section)
+            )
         except BatonError as exc:
             self.show_message(str(exc), "error")
             return
-        self.sidebar.populate(sections, query)
-        model_page = self._pages.get("model")
-        if model_page is not None and model_page.record is not None:
-            model_page.refresh_datasets()
-        if self.pages.currentWidget() is self.welcome:
-            empty = not sections["models"] and not sections["datasets"] and not query
-            self.welcome.setText(("Your catalog is empty. " if empty else "") + WELCOME)
+        self.sidebar.append_page(section, records, more)
 
     def listed_items(self, section: str | None = None) -> list[str]:
         """Names listed in the sidebar: all, or one section ("models", "datasets", …)."""
