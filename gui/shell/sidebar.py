@@ -333,7 +333,12 @@ class CatalogSidebar(QTreeWidget):
         if total is None:  # a search: the ranking says more may follow, not how many
             text = f"Show {PAGE:,} more…"
         else:
-            text = f"Show {min(PAGE, total - shown):,} more ({total - shown:,} not listed yet)"
+            left = total - shown
+            text = (
+                f"Show the last {left:,}"
+                if left <= PAGE
+                else f"Show {PAGE:,} more ({left:,} not listed yet)"
+            )
         item = QTreeWidgetItem([text])
         item.setFlags(Qt.ItemFlag.ItemIsEnabled)
         item.setData(0, ROLE_KIND, "more")
