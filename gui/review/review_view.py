@@ -253,7 +253,6 @@ class BundlePage(SignedDocumentPage):
         self.refused_note.hide()
         self.filler.hide()
         self.tabs.show()
-        yield from self._contract_view.contract_steps(self.contract)
         # escaped: core's HTML card, every string from the contract in it HTML-escaped
         self.card_view.setHtml(opened.card_html or "")
         # an optimised bundle says where it comes from, in core's words
@@ -272,11 +271,14 @@ class BundlePage(SignedDocumentPage):
             self.catalog_changed.emit()  # the bundle is now listed under Received
         else:
             self._show_untrusted(opened)
+        yield
         if opened.reproduction and self.state == "verified":
             self.reproduction = opened.reproduction
             self.reproduce_view.set_result(opened.reproduction)
         self.decision_view.set_targets(self.contract.get("targets") or [], self.reproduction)
         self.decision_view.set_candidates(self.contract)
+        # The banner's verdict first, then the contract a chart at a time.
+        yield from self._contract_view.contract_steps(self.contract)
 
     def _show_untrusted(self, opened: Any) -> None:
         s = self.summary
