@@ -176,6 +176,7 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
         self.documents = None
         self._key_to_select: str | None = None
         self._pending_paths: list[Path] = []
+        self._after_start: list[Path] = []
         self._pages: dict[str, QWidget] = {}
         self._loader = None  # the thread loading code and the first listing (start-up)
         self._listing = None  # that first listing, until the window can show it
@@ -223,6 +224,8 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
             QTimer.singleShot(0, self._show_first_listing)
         elif stage == "pages":
             self.pages_warm = True
+            if self.catalog is not None:
+                self._open_pending()
         else:
             if not self._complete:
                 self._complete_window()
@@ -359,7 +362,14 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
             self.catalog_listed.emit()
         _settle_heap()
         self.statusBar().showMessage(f"Catalog: {self.catalog.path}", 8000)
-        pending, self._pending_paths = self._pending_paths, []
+        # Files given on the command line or dropped while the window started open once
+        # the pages' code is loaded (building a page needs it).
+        self._after_start, self._pending_paths = self._pending_paths, []
+        if self.pages_warm:
+            self._open_pending()
+
+    def _open_pending(self) -> None:
+        pending, self._after_start = self._after_start, []
         for path in pending:
             self.open_path(path)
 
