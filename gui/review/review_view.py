@@ -380,8 +380,16 @@ class BundlePage(SignedDocumentPage):
         return self.path.with_name(f"{stem}-onnx.baton")
 
     def show_optimize(self) -> None:
-        """Bring the Optimise tab forward (the menu's "Optimise bundle…" lands here)."""
+        """Bring the Optimise tab forward (the menu's "Optimise bundle…" lands here), as
+        soon as it is built."""
+        if hasattr(self, "optimize_tab"):
+            self.tabs.setCurrentIndex(self.optimize_tab)
+        else:
+            self.stages.then(self._show_optimize_when_built())
+
+    def _show_optimize_when_built(self) -> Iterator[None]:
         self.tabs.setCurrentIndex(self.optimize_tab)
+        yield
 
     def start_optimize(self, options: dict) -> None:
         if self.state != "verified" or self._optimize_worker is not None:
