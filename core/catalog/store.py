@@ -358,6 +358,18 @@ class Catalog:
         """Datasets, newest first; ``summary`` leaves out the column profiles."""
         return self._list("datasets", limit, offset, summary)
 
+    def list_dataset_choices(self, limit: int | None = None, offset: int = 0) -> list[dict]:
+        """Datasets, newest first, with their summary columns and their column list but
+        not their profiles: what offering a dataset for a model needs, read quickly from a
+        catalog of thousands of profiled datasets."""
+        rows = self.db.table("datasets").rows_where(
+            select=f"{SUMMARY_COLUMNS['datasets']}, columns",
+            order_by="created_at desc, name",
+            limit=limit,
+            offset=offset,
+        )
+        return [decode(r, "datasets") for r in rows]
+
     def add_measurement(
         self,
         table: str,

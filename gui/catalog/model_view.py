@@ -371,7 +371,7 @@ class ModelPage(QWidget):
         self._naming_names: dict[str, list[str]] = {}
         self.naming_choice.blockSignals(True)
         self.naming_choice.clear()
-        for d in catalog.list_datasets(limit=500) if catalog else []:
+        for d in catalog.list_dataset_choices(limit=500) if catalog else []:
             names, _ = feature_columns(d.get("columns") or [], d.get("target"), d.get("id_column"))
             self._naming_names[d["name"]] = names
             fits = "" if len(names) == count else f" ({len(names)} columns, not {count})"
@@ -443,7 +443,9 @@ class ModelPage(QWidget):
         self.dataset_choice.blockSignals(True)
         self.dataset_choice.clear()
         datasets = [
-            d for d in (catalog.list_datasets(limit=500) if catalog else []) if d.get("target")
+            d
+            for d in (catalog.list_dataset_choices(limit=500) if catalog else [])
+            if d.get("target")
         ]
         needed = {f["name"] for f in (self.record or {}).get("features") or [] if f.get("name")}
 

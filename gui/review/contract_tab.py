@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -32,10 +32,24 @@ from baton.gui.review.charts import (
 
 
 class ContractView(QWidget):
-    """A contract laid out for reading: identity, use, model, datasets, results, targets."""
+    """A contract laid out for reading: identity, use, model, datasets, results, targets.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    With ``staged=True`` the charts are made by :meth:`build_steps`, one per step (see
+    :mod:`baton.gui.common.stages`); :meth:`contract_steps` fills the view the same way.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
         super().__init__(parent)
+        self._build = self._build_steps()
+        if not staged:
+            for _ in self._build:
+                pass
+
+    def build_steps(self) -> Iterator[None]:
+        """What is left to build, a chart per step."""
+        return self._build
+
+    def _build_steps(self) -> Iterator[None]:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(12)
@@ -64,6 +78,7 @@ class ContractView(QWidget):
             numeric=(2, 3, 4, 5),
         )  # fmt: skip
         self.candidates_chart = CandidatesChart()
+        yield
         self.candidates_card = card(
             self.candidates_note, self.candidates, self.candidates_chart, title="Candidates"
         )
@@ -83,15 +98,23 @@ class ContractView(QWidget):
         self.metric_chart = MetricIntervalsChart()
         self.metrics = MetricsTable()
         layout.addWidget(card(pair(self.metric_chart, self.metrics, (3, 2))))
+        yield
         self.latency_chart = LatencyChart()
         self.latency_table = LatencyTable()
+        yield
         self.memory_chart = MemoryChart()
+        yield
         self.confusion = ConfusionMatrixChart()
         layout.addWidget(card(self.latency_chart, self.latency_table))
         layout.addWidget(card(pair(self.memory_chart, self.confusion)))
         layout.addStretch(1)
 
     def set_contract(self, contract: Mapping[str, Any]) -> None:
+        for _ in self.contract_steps(contract):
+            pass
+
+    def contract_steps(self, contract: Mapping[str, Any]) -> Iterator[None]:
+        """Fill the view: the text and tables first, then a chart per step."""
         from baton.core.present import format_fingerprint
 
         ident = contract["identity"]
@@ -129,7 +152,6 @@ class ContractView(QWidget):
             status_column=4,
         )
 
-        self._set_candidates(contract)
         model = contract["model"]
         self.model.set_rows(model_rows(model), mono=("SHA-256",))
         features = model.get("features") or []
@@ -178,10 +200,16 @@ class ContractView(QWidget):
         results = contract.get("results") or {}
         level = (results.get("confidence") or {}).get("level", 0.95)
         self.metrics.set_data(results.get("metrics"), level)
-        self.metric_chart.set_data(results.get("metrics"), targets)
-        self.latency_chart.set_data(results.get("latency"))
         self.latency_table.set_data(results.get("latency"))
+        yield
+        self._set_candidates(contract)
+        yield
+        self.metric_chart.set_data(results.get("metrics"), targets)
+        yield
+        self.latency_chart.set_data(results.get("latency"))
+        yield
         self.memory_chart.set_data(memory_for_chart(results.get("memory")))
+        yield
         self.confusion.set_data(results.get("confusion_matrix"))
         self.confusion.setVisible(bool(results.get("confusion_matrix")))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -76,8 +76,19 @@ class ReproduceView(QWidget):
     start_requested = Signal()
     cancel_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
         super().__init__(parent)
+        self.result: dict[str, Any] | None = None
+        self._build = self._build_steps()
+        if not staged:
+            for _ in self._build:
+                pass
+
+    def build_steps(self) -> Iterator[None]:
+        """What is left to build, in pieces (see :mod:`baton.gui.common.stages`)."""
+        return self._build
+
+    def _build_steps(self) -> Iterator[None]:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(12)
@@ -119,6 +130,7 @@ class ReproduceView(QWidget):
         )
         self.banner = Banner()
         layout.addWidget(self.banner)
+        yield
 
         self.results = QWidget()
         rl = QVBoxLayout(self.results)
@@ -164,6 +176,7 @@ class ReproduceView(QWidget):
             numeric=(1, 2, 4, 5),
         )
         rl.addWidget(card(self.metrics, title="Metrics: claimed vs recomputed"))
+        yield
         self.latency_chart = LatencyCompareChart()
         self.latency = ReadOnlyTable(
             (
@@ -181,6 +194,7 @@ class ReproduceView(QWidget):
             numeric=tuple(range(10)),
         )
         rl.addWidget(card(self.latency_chart, self.latency))
+        yield
         self.memory = ReadOnlyTable(("Memory", "Claimed", "Measured here"), numeric=(1, 2))
         self.hardware = ReadOnlyTable(("Hardware", "Claimed (data scientist)", "Here"))
         rl.addWidget(
@@ -190,7 +204,6 @@ class ReproduceView(QWidget):
         layout.addStretch(1)
         self.results.hide()
         self.set_running(False)
-        self.result: dict[str, Any] | None = None
 
     def set_running(self, running: bool, message: str = "") -> None:
         self.button.setEnabled(not running)

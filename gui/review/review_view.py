@@ -27,7 +27,7 @@ catalog connection (``baton.gui.common.workers``); :func:`received_rows` (from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ from baton.gui.common.review_worker import (
     run,
 )
 from baton.gui.common.signed import SignedDocumentPage
+from baton.gui.common.stages import Stages
 from baton.gui.common.tables import scroll_page
 from baton.gui.common.verdicts import verified_headline
 from baton.gui.common.widgets import expanding_filler, muted_label
@@ -99,27 +100,6 @@ class BundlePage(SignedDocumentPage):
         layout = self.layout_
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.contract_view = ContractView()
-        self.reproduce_view = ReproduceView()
-        self.reproduce_view.start_requested.connect(self.start_reproduce)
-        self.reproduce_view.cancel_requested.connect(self.cancel_reproduce)
-        self.decision_view = DecisionView()
-        self.decision_view.countersign_requested.connect(self.open_countersign_dialog)
-        self.optimize_view = OptimizeView()
-        self.optimize_view.start_requested.connect(self.start_optimize)
-        self.optimize_view.cancel_requested.connect(self.cancel_optimize)
-        self.drift_view = DriftView(self.runner, self.path)
-        self.card_view = QTextBrowser()
-        self.card_view.setOpenLinks(False)  # the card has no links; nothing may navigate
-        self.card_view.setOpenExternalLinks(False)
-        self.tabs.addTab(scroll_page(self.contract_view), theme.icon("contract"), "Contract")
-        self.tabs.addTab(scroll_page(self.reproduce_view), theme.icon("evaluate"), "Reproduce")
-        self.tabs.addTab(scroll_page(self.decision_view), theme.icon("key"), "Decision")
-        self.tabs.addTab(self.card_view, theme.icon("model"), "Model card")
-        self.optimize_tab = self.tabs.addTab(
-            scroll_page(self.optimize_view), theme.icon("export"), "Optimise"
-        )
-        self.tabs.addTab(scroll_page(self.drift_view), theme.icon("dataset"), "Drift")
         layout.addWidget(self.tabs, 1)
         self.refused_note = muted_label(
             "Nothing from this bundle is shown: it failed verification, so none of its content "
@@ -130,7 +110,94 @@ class BundlePage(SignedDocumentPage):
         layout.addWidget(self.filler, 1)
         self.tabs.hide()
         self.refused_note.hide()
-        self.verify()
+        # The tabs are built a piece per turn of the event loop (baton.gui.common.stages),
+        # then the bundle is verified: opening a bundle never freezes the window. Not both
+        # at once: a worker thread running Python makes each of the GUI thread's many
+        # short calls into Qt wait for the interpreter, so building would take seconds.
+        self.stages = Stages(self)
+        self.stages.then(self._build_tabs())
+        self.stages.then(self._verify_when_built())
+        self.banner.show_busy(self.busy_headline(), self.busy_detail, self.file_line())
+
+    def _verify_when_built(self) -> Iterator[None]:
+        if self.state == "verifying":  # not cancelled while the tabs were built
+            self.verify()
+        yield
+
+    def cancel_verification(self) -> None:
+        if self._worker is None and self.state == "verifying":
+            self._cancelled("It was cancelled before it started.")
+            return
+        super().cancel_verification()
+
+    def _build_tabs(self) -> Iterator[None]:
+        # In its tab before it has children: each chart is then styled as it comes, rather
+        # than the whole view at once when it is put in place.
+        contract_view = ContractView(staged=True)
+        self.tabs.addTab(scroll_page(contract_view), theme.icon("contract"), "Contract")
+        yield from contract_view.build_steps()
+        self._contract_view = contract_view
+        yield
+        reproduce_view = ReproduceView(staged=True)
+        reproduce_view.start_requested.connect(self.start_reproduce)
+        reproduce_view.cancel_requested.connect(self.cancel_reproduce)
+        self.tabs.addTab(scroll_page(reproduce_view), theme.icon("evaluate"), "Reproduce")
+        yield from reproduce_view.build_steps()
+        self._reproduce_view = reproduce_view
+        yield
+        decision_view = DecisionView()
+        decision_view.countersign_requested.connect(self.open_countersign_dialog)
+        self.tabs.addTab(scroll_page(decision_view), theme.icon("key"), "Decision")
+        card_view = QTextBrowser()
+        card_view.setOpenLinks(False)  # the card has no links; nothing may navigate
+        card_view.setOpenExternalLinks(False)
+        self.tabs.addTab(card_view, theme.icon("model"), "Model card")
+        self._decision_view, self._card_view = decision_view, card_view
+        yield
+        optimize_view = OptimizeView()
+        optimize_view.start_requested.connect(self.start_optimize)
+        optimize_view.cancel_requested.connect(self.cancel_optimize)
+        self.optimize_tab = self.tabs.addTab(
+            scroll_page(optimize_view), theme.icon("export"), "Optimise"
+        )
+        self._optimize_view = optimize_view
+        yield
+        drift_view = DriftView(self.runner, self.path)
+        self.tabs.addTab(scroll_page(drift_view), theme.icon("dataset"), "Drift")
+        self._drift_view = drift_view
+
+    # The tabs' views, complete when asked for (built at once if the stages have not got
+    # there yet).
+
+    @property
+    def contract_view(self) -> ContractView:
+        self.stages.finish()
+        return self._contract_view
+
+    @property
+    def reproduce_view(self) -> ReproduceView:
+        self.stages.finish()
+        return self._reproduce_view
+
+    @property
+    def decision_view(self) -> DecisionView:
+        self.stages.finish()
+        return self._decision_view
+
+    @property
+    def card_view(self) -> QTextBrowser:
+        self.stages.finish()
+        return self._card_view
+
+    @property
+    def optimize_view(self) -> OptimizeView:
+        self.stages.finish()
+        return self._optimize_view
+
+    @property
+    def drift_view(self) -> DriftView:
+        self.stages.finish()
+        return self._drift_view
 
     @property
     def outcome(self) -> dict[str, Any]:
@@ -164,7 +231,21 @@ class BundlePage(SignedDocumentPage):
         self.refused_note.show()
         self.filler.show()
 
+    def _verified(self, result: Any) -> None:
+        # Shown once the tabs are built, a chart per turn; then verification_finished.
+        self._worker = None
+        self.stages.then(self._show_steps(result))
+
+    def _show_steps(self, opened: Any) -> Iterator[None]:
+        steps = self._show_document_steps(opened)
+        yield from steps
+        self.finish(self.state)
+
     def show_document(self, opened: Any) -> None:
+        for _ in self._show_document_steps(opened):
+            pass
+
+    def _show_document_steps(self, opened: Any) -> Iterator[None]:
         self.opened = opened
         self.state = opened.state
         self.summary, self.contract = opened.summary, opened.contract
@@ -172,7 +253,6 @@ class BundlePage(SignedDocumentPage):
         self.refused_note.hide()
         self.filler.hide()
         self.tabs.show()
-        self.contract_view.set_contract(self.contract)
         # escaped: core's HTML card, every string from the contract in it HTML-escaped
         self.card_view.setHtml(opened.card_html or "")
         # an optimised bundle says where it comes from, in core's words
@@ -191,11 +271,14 @@ class BundlePage(SignedDocumentPage):
             self.catalog_changed.emit()  # the bundle is now listed under Received
         else:
             self._show_untrusted(opened)
+        yield
         if opened.reproduction and self.state == "verified":
             self.reproduction = opened.reproduction
             self.reproduce_view.set_result(opened.reproduction)
         self.decision_view.set_targets(self.contract.get("targets") or [], self.reproduction)
         self.decision_view.set_candidates(self.contract)
+        # The banner's verdict first, then the contract a chart at a time.
+        yield from self._contract_view.contract_steps(self.contract)
 
     def _show_untrusted(self, opened: Any) -> None:
         s = self.summary
@@ -297,8 +380,16 @@ class BundlePage(SignedDocumentPage):
         return self.path.with_name(f"{stem}-onnx.baton")
 
     def show_optimize(self) -> None:
-        """Bring the Optimise tab forward (the menu's "Optimise bundle…" lands here)."""
+        """Bring the Optimise tab forward (the menu's "Optimise bundle…" lands here), as
+        soon as it is built."""
+        if hasattr(self, "optimize_tab"):
+            self.tabs.setCurrentIndex(self.optimize_tab)
+        else:
+            self.stages.then(self._show_optimize_when_built())
+
+    def _show_optimize_when_built(self) -> Iterator[None]:
         self.tabs.setCurrentIndex(self.optimize_tab)
+        yield
 
     def start_optimize(self, options: dict) -> None:
         if self.state != "verified" or self._optimize_worker is not None:
@@ -403,6 +494,8 @@ class BundlePage(SignedDocumentPage):
         # Row colours and icons come from the palette: redraw them when the theme changes.
         if event.type() != QEvent.Type.PaletteChange or getattr(self, "_retheming", False):
             return
+        if not hasattr(self, "stages") or self.stages.running:
+            return  # what the stages build or fill next takes the new colours anyway
         self._retheming = True
         try:
             if self.contract is not None:
@@ -426,7 +519,9 @@ class BundlePage(SignedDocumentPage):
         for worker in (self._worker, self._reproduce_worker, self._optimize_worker):
             if worker is not None:
                 worker.cancel()
-        self.drift_view.cancel()
+        self.stages.stop()
+        if hasattr(self, "_drift_view"):
+            self._drift_view.cancel()
 
 
 # --- entry points -------------------------------------------------------------------------

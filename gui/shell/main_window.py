@@ -9,19 +9,26 @@ Settings (window geometry, splitter, theme, recent files) live in ``gui.ini`` in
 Baton home, as an INI file with a schema version, so a test home never touches the
 user's settings and nothing is pickled.
 
-Start-up (``load_in_background=True``, what ``baton gui`` uses) happens in three steps,
-so that the first window is on screen about as fast as an empty QMainWindow:
+Start-up (``load_in_background=True``, what ``baton gui`` uses) never holds the event loop
+for long, so that the first window is on screen about as fast as an empty QMainWindow and
+stays responsive while the rest arrives:
 
 1. the shell: palette, layout, search box, menu titles — few Qt classes, no core
    modules, nothing that loads Qt's big enum namespaces;
-2. right after its first paint, the rest: stylesheet, icons, sidebar, menu actions,
-   status bar, task runner;
-3. the catalog module (sqlite-utils pulls in pandas, the largest cost of all) is
-   imported on a helper thread, then the catalog is opened on the GUI thread and listed.
+2. right after its first paint a helper thread (:func:`_load_in_background`) imports
+   the window's code, then the catalog's (sqlite-utils pulls in pandas, the largest cost
+   of all), opens the catalog on its own connection and reads the sidebar's first page;
+   meanwhile the GUI thread builds the rest (sidebar, pages, status bar, task runner),
+   then the menus and stylesheet in the next turn of the event loop, then shows the
+   listing and opens its own read-only connection;
+3. once the listing is painted, the thread warms the pages' code (pyqtgraph, pandas, the
+   review package), so that opening a model or a bundle only builds widgets.
 
-Without ``load_in_background`` (tests, embedding) all three happen in the constructor.
-Pages with charts are built the first time they are needed. Once the long-lived objects
-exist the garbage collector is told to leave them alone (see ``_settle_heap``).
+Without ``load_in_background`` (tests, embedding) everything happens in the constructor.
+The sidebar lists a page of each section at a time (:mod:`~baton.gui.shell.sidebar`); a
+bundle's page builds its tabs a piece per turn of the event loop
+(:mod:`~baton.gui.common.stages`). Once the long-lived objects exist the garbage collector
+is told to leave them alone (see ``_settle_heap``).
 
 The window is assembled from mixins by job: menus, actions and settings
 (:mod:`~baton.gui.shell.window_menus`), files coming in
@@ -73,14 +80,63 @@ def _settle_heap() -> None:
     gc.freeze()
 
 
-def _import_catalog_code(done) -> None:
-    """Import the catalog module on a helper thread (see the module docstring)."""
+# What the window needs right after its first paint, imported off the GUI thread so that
+# building it only makes widgets (defining PySide6 classes creates Qt's enum namespaces:
+# hundreds of milliseconds).
+WINDOW_MODULES = (
+    "baton.gui.common.widgets",
+    "baton.gui.common.workers",
+    "baton.gui.shell.sidebar",
+    "baton.gui.shell.status",
+)
+# What the first bundle, receipt, model or dataset page needs (pyqtgraph, pandas, the
+# review package), warmed once the catalog is listed so that opening one only builds it.
+PAGE_MODULES = (
+    "baton.gui.shell.file_pages",
+    "baton.gui.catalog.model_view",
+    "baton.gui.catalog.dataset_view",
+    "baton.gui.keys.keys_view",
+    "pandas",
+)
+
+
+def _load_in_background(home: Path, report, shown) -> None:
+    """Start-up's imports and first catalog read, off the GUI thread (module docstring).
+
+    Reports ``(stage, payload)`` through ``report`` in order: ``window`` once the window's
+    code is loaded; ``catalog`` with the first page of the sidebar (read on a connection
+    of this thread, which also ran the catalog's opening checks and migrations); ``pages``
+    once the pages' code is warm, which starts only when the window has shown the
+    listing (the ``shown`` event): importing holds the interpreter, and the GUI thread
+    would wait for it at each of its calls into Qt. A stage that fails reports ``failed``
+    with why.
+    """
+    import importlib
+
+    stage = "window"
     try:
-        import baton.core.catalog.store  # noqa: F401
+        for name in WINDOW_MODULES:
+            importlib.import_module(name)
+        report.emit(stage, None)
+        stage = "catalog"
+        from baton.core.catalog.store import Catalog
+        from baton.core.errors import BatonError
+        from baton.gui.shell.sidebar import load_sections
+
+        try:
+            with Catalog(home) as catalog:
+                listing = load_sections(catalog)
+        except BatonError as exc:
+            report.emit("failed", str(exc))
+            return
+        report.emit(stage, listing)
+        shown.wait(30)
+        stage = "pages"
+        for name in PAGE_MODULES:
+            importlib.import_module(name)
+        report.emit(stage, None)
     except Exception as exc:  # reported in the window, never raised on a thread
-        done.emit(f"{type(exc).__name__}: {exc}")
-    else:
-        done.emit("")
+        report.emit("failed", f"Baton cannot load its {stage} code: {type(exc).__name__}: {exc}")
 
 
 class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
@@ -93,7 +149,8 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
     :meth:`new_handover`, :meth:`export_bundle` (``export_dialog``), :meth:`show_keys`.
     """
 
-    catalog_code_loaded = Signal(str)  # "" or why the catalog code could not load
+    loaded = Signal(str, object)  # a stage of start-up off the GUI thread, and its payload
+    catalog_listed = Signal()  # the sidebar lists the catalog: the window is usable
 
     def __init__(self, home: str | Path | None = None, *, load_in_background: bool = False) -> None:
         home = resolve_home(home)
@@ -119,24 +176,60 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
         self.documents = None
         self._key_to_select: str | None = None
         self._pending_paths: list[Path] = []
+        self._after_start: list[Path] = []
         self._pages: dict[str, QWidget] = {}
-        self._loader = None  # the thread importing the catalog code
+        self._loader = None  # the thread loading code and the first listing (start-up)
+        self._listing = None  # that first listing, until the window can show it
+        self.pages_warm = not load_in_background
         self._complete = False
         self._background = load_in_background
         self._check_settings_version()
         self._build_shell()
         self._restore_geometry()
         if load_in_background:
-            # Completed right after the first paint (paintEvent), or soon anyway if the
-            # window is never shown.
-            QTimer.singleShot(500, self._complete_window)
+            # Loading starts right after the first paint (paintEvent), or soon anyway if
+            # the window is never shown.
+            QTimer.singleShot(500, self._start_loading)
         else:
             self._complete_window()
+            self.open_catalog()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().paintEvent(event)
-        if not self._complete:
-            QTimer.singleShot(0, self._complete_window)
+        if self._loader is None and self._background:
+            QTimer.singleShot(0, self._start_loading)
+
+    def _start_loading(self) -> None:
+        if self._loader is not None:
+            return
+        import threading
+
+        self.loaded.connect(self._stage_loaded)
+        self._listing_shown = threading.Event()
+        self._loader = threading.Thread(
+            target=_load_in_background,
+            args=(self.home, self.loaded, self._listing_shown),
+            name="baton-start-up",
+            daemon=True,
+        )
+        self._loader.start()
+
+    def _stage_loaded(self, stage: str, payload: object) -> None:
+        """One stage of :func:`_load_in_background` is done: take the next step here."""
+        if stage == "window":
+            self._complete_window()
+        elif stage == "catalog":
+            self._listing = payload
+            # After the stylesheet and menus (queued behind them), so each step stays short.
+            QTimer.singleShot(0, self._show_first_listing)
+        elif stage == "pages":
+            self.pages_warm = True
+            if self.catalog is not None:
+                self._open_pending()
+        else:
+            if not self._complete:
+                self._complete_window()
+            QTimer.singleShot(0, lambda: self._catalog_failed(str(payload)))
 
     # -- building
 
@@ -191,8 +284,6 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
         from baton.gui.shell.sidebar import CatalogSidebar
         from baton.gui.shell.status import TaskStatus
 
-        if self._background:
-            self.theme.apply(self.theme.mode)  # adds the stylesheet now that the window shows
         self.setWindowIcon(theme.icon("baton", "#2f6feb"))
         self.undo_stack = QUndoStack(self)
         self.runner = TaskRunner(self.home, self)
@@ -207,9 +298,10 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
             theme.icon("search", theme.current_colors()["muted"]),
             QLineEdit.ActionPosition.LeadingPosition,
         )
-        self.search.textChanged.connect(self.refresh)
+        self.search.textChanged.connect(self._search_changed)
         self.sidebar = CatalogSidebar()
         self.sidebar.record_selected.connect(self._show_record)
+        self.sidebar.more_requested.connect(self._list_more)
         self._side_layout.addWidget(self.sidebar, 1)
 
         self.banner = Banner()
@@ -224,38 +316,38 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
         self.welcome = EmptyState(WELCOME, "drop")
         self.pages.addWidget(self.welcome)
         self._build_documents()
-
-        self._build_menus()
         self.task_status = TaskStatus(self.runner)
         self.statusBar().addPermanentWidget(self.task_status)
-        self.theme.changed.connect(self._retheme)
-
         if self._background:
-            import threading
-
-            self.catalog_code_loaded.connect(self._catalog_module_loaded)
-            self._loader = threading.Thread(
-                target=_import_catalog_code,
-                args=(self.catalog_code_loaded,),
-                name="baton-catalog-import",
-                daemon=True,
-            )
-            self._loader.start()
+            # The menus and the stylesheet next, in their own turn of the event loop.
+            QTimer.singleShot(0, self._complete_menus)
         else:
-            self.open_catalog()
+            self._complete_menus()
+
+    def _complete_menus(self) -> None:
+        if self._background:
+            self.theme.apply(self.theme.mode)  # adds the stylesheet now that the window shows
+        self._build_menus()
+        self.theme.changed.connect(self._retheme)
 
     # -- settings
 
     # -- the catalog
 
-    def _catalog_module_loaded(self, error: str) -> None:
-        if error:
-            self._catalog_failed(f"Baton cannot load its catalog code: {error}")
-            return
-        self.open_catalog()
+    def _show_first_listing(self) -> None:
+        """The catalog as the start-up thread read it; the window's own connection opens
+        in the next turn of the event loop."""
+        listing, self._listing = self._listing, None
+        if not self.search.text().strip():
+            self.sidebar.populate(listing)
+        self.catalog_listed.emit()
+        QTimer.singleShot(0, lambda: self.open_catalog(listed=True))
+        # Once it is painted, the start-up thread goes on to the pages' code.
+        QTimer.singleShot(50, self._listing_shown.set)
 
-    def open_catalog(self) -> None:
-        """Open the catalog on the GUI thread (read-only use) and list it."""
+    def open_catalog(self, *, listed: bool = False) -> None:
+        """Open the catalog on the GUI thread (read-only use) and list it (unless the
+        start-up thread already did)."""
         from baton.core.catalog.store import Catalog
         from baton.core.errors import BatonError
 
@@ -265,10 +357,19 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
             self._catalog_failed(str(exc))
             return
         self.search.setEnabled(True)
-        self.refresh()
+        if not listed:
+            self.refresh()
+            self.catalog_listed.emit()
         _settle_heap()
         self.statusBar().showMessage(f"Catalog: {self.catalog.path}", 8000)
-        pending, self._pending_paths = self._pending_paths, []
+        # Files given on the command line or dropped while the window started open once
+        # the pages' code is loaded (building a page needs it).
+        self._after_start, self._pending_paths = self._pending_paths, []
+        if self.pages_warm:
+            self._open_pending()
+
+    def _open_pending(self) -> None:
+        pending, self._after_start = self._after_start, []
         for path in pending:
             self.open_path(path)
 
@@ -280,26 +381,53 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
             action.setEnabled(False)
 
     def refresh(self, *_: object) -> None:
-        """Re-read the catalog into the sidebar (search as you type)."""
-        from baton.gui.shell.sidebar import load_sections
-
+        """Re-read the catalog into the sidebar and the open model page (after a change)."""
         if self.catalog is None:
             return
+        if self._list():
+            model_page = self._pages.get("model")
+            if model_page is not None and model_page.record is not None:
+                model_page.refresh_datasets()
+
+    def _search_changed(self, _text: str) -> None:
+        # Typing changes what is listed, not the catalog: the pages keep what they read.
+        if self.catalog is not None:
+            self._list()
+
+    def _list(self) -> bool:
+        """List the first page of every section for the search box's text (search as you
+        type); False if the catalog could not be read."""
         from baton.core.errors import BatonError
+        from baton.gui.shell.sidebar import load_sections
 
         query = self.search.text().strip()
         try:
-            sections = load_sections(self.catalog, query)
+            listing = load_sections(self.catalog, query)
+        except BatonError as exc:
+            self.show_message(str(exc), "error")
+            return False
+        self.sidebar.populate(listing, query)
+        if self.pages.currentWidget() is self.welcome:
+            empty = not listing["models"] and not listing["datasets"] and not query
+            self.welcome.setText(("Your catalog is empty. " if empty else "") + WELCOME)
+        return True
+
+    def _list_more(self, section: str) -> None:
+        """The next page of one sidebar section ("Show more")."""
+        from baton.core.errors import BatonError
+        from baton.gui.shell.sidebar import load_page
+
+        if self.catalog is None:
+            return
+        query = self.search.text().strip()
+        try:
+            records, more = load_page(
+                self.catalog, section, query, offset=self.sidebar.shown_count(section)
+            )
         except BatonError as exc:
             self.show_message(str(exc), "error")
             return
-        self.sidebar.populate(sections, query)
-        model_page = self._pages.get("model")
-        if model_page is not None and model_page.record is not None:
-            model_page.refresh_datasets()
-        if self.pages.currentWidget() is self.welcome:
-            empty = not sections["models"] and not sections["datasets"] and not query
-            self.welcome.setText(("Your catalog is empty. " if empty else "") + WELCOME)
+        self.sidebar.append_page(section, records, more)
 
     def listed_items(self, section: str | None = None) -> list[str]:
         """Names listed in the sidebar: all, or one section ("models", "datasets", …)."""
@@ -351,7 +479,9 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
         if kind == "key":
             self.show_keys(record.get("fingerprint"))
             return
-        if kind in ("model", "dataset") and self.catalog is not None:
+        if kind in ("model", "dataset"):
+            if self.catalog is None:  # listed by the start-up thread, not open here yet
+                return
             # Search hits carry the row as it was; the page shows the full, current record.
             from baton.core.errors import NotFound
 
@@ -519,6 +649,7 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
                 self.runner.cancel_all()
             self.runner.wait(15_000)
         if self._loader is not None:
+            self._listing_shown.set()
             self._loader.join(15)
         if self.catalog is not None:
             self.catalog.close()

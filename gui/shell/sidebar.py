@@ -9,6 +9,7 @@ handover whose file has moved is shown in italics: its page cannot open.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -40,7 +41,10 @@ EMPTY_TIPS = {
     "keys": "Colleagues whose signing keys you trust will be listed here",
 }
 NO_MATCH = "No matches"
-LIMIT = 500  # items per section; search narrows further
+# Items listed per section at first and per "Show more": a page fills the sidebar of a tall
+# window, and building a tree item costs about a third of a millisecond, so a catalog of
+# 100 k models lists as quickly as one of ten.
+PAGE = 50
 KIND_OF_SECTION = {
     "models": "model",
     "datasets": "dataset",
@@ -50,6 +54,22 @@ KIND_OF_SECTION = {
 }
 ROLE_KIND = Qt.ItemDataRole.UserRole
 ROLE_RECORD = Qt.ItemDataRole.UserRole + 1
+# A search ranks models and datasets together under one limit; asking for more pages of
+# one kind widens it, up to this many hits.
+SEARCH_WIDEST = 20_000
+
+
+@dataclass
+class Listing:
+    """What the sidebar lists: a page of records per section, whether more follow, and the
+    section's total when it is known without reading it all (None while searching)."""
+
+    records: dict[str, list[dict]] = field(default_factory=dict)
+    more: dict[str, bool] = field(default_factory=dict)
+    totals: dict[str, int | None] = field(default_factory=dict)
+
+    def __getitem__(self, section: str) -> list[dict]:
+        return self.records.get(section, [])
 
 
 def _matches(text: str, *fields: Any) -> bool:
@@ -58,43 +78,78 @@ def _matches(text: str, *fields: Any) -> bool:
     return all(w in hay for w in words)
 
 
-def load_sections(catalog, query: str = "") -> dict[str, list[dict]]:
-    """Records per section, filtered by ``query`` (models and datasets through FTS)."""
-    query = query.strip()
-    if query:
-        hits = catalog.search(query, limit=LIMIT)
-        models = [h for h in hits if h["kind"] == "model"]
-        datasets = [h for h in hits if h["kind"] == "dataset"]
-    else:
-        models = catalog.list_models(limit=LIMIT)
-        datasets = catalog.list_datasets(limit=LIMIT)
+def _small_section(catalog, section: str, query: str) -> list[dict]:
+    """Handovers, received bundles or keys: few rows, read whole and matched word by word
+    (these tables have no full-text index)."""
     from baton.gui.common.handover_rows import received_rows, sent_rows
 
-    sent = sent_rows(catalog)[:LIMIT]
-    received = received_rows(catalog)[:LIMIT]
-    keys = catalog.trusted_keys.listing(order_by="name", limit=LIMIT)
+    if section == "keys":
+        rows = catalog.trusted_keys.listing(order_by="name")
+        fields = ("name", "email", "fingerprint")
+    else:
+        rows = sent_rows(catalog) if section == "handovers" else received_rows(catalog)
+        fields = ("name", "version", "status_text")
     if query:
-        # These tables have no full-text index yet: match every word against the fields.
-        sent = [
-            r
-            for r in sent
-            if _matches(query, r.get("name"), r.get("version"), r.get("status_text"))
-        ]
-        received = [
-            r
-            for r in received
-            if _matches(query, r.get("name"), r.get("version"), r.get("status_text"))
-        ]
-        keys = [
-            r for r in keys if _matches(query, r.get("name"), r.get("email"), r.get("fingerprint"))
-        ]
-    return {
-        "models": models,
-        "datasets": datasets,
-        "handovers": sent,
-        "received": received,
-        "keys": keys,
-    }
+        rows = [r for r in rows if _matches(query, *(r.get(f) for f in fields))]
+    return rows
+
+
+def _search_kind(catalog, kind: str, query: str, wanted: int) -> tuple[list[dict], bool]:
+    """At least ``wanted`` hits of ``kind`` in rank order if there are that many, and
+    whether the ranking may hold more of them."""
+    limit = wanted
+    while True:
+        hits = catalog.search(query, limit=limit)
+        of_kind = [h for h in hits if h["kind"] == kind]
+        if len(of_kind) >= wanted or len(hits) < limit or limit >= SEARCH_WIDEST:
+            return of_kind, len(hits) >= limit
+        limit = min(limit * 4, SEARCH_WIDEST)
+
+
+def load_page(
+    catalog, section: str, query: str = "", offset: int = 0, limit: int = PAGE
+) -> tuple[list[dict], bool]:
+    """Records ``offset`` to ``offset + limit`` of one section, and whether more follow.
+
+    Models and datasets are read a page at a time (their summary columns only: the
+    sidebar never needs a profile); a search asks for as many ranked hits as the page
+    needs.
+    """
+    query = query.strip()
+    if section in ("models", "datasets"):
+        if query:
+            hits, maybe_more = _search_kind(catalog, section[:-1], query, offset + limit + 1)
+            return hits[offset : offset + limit], maybe_more or len(hits) > offset + limit
+        lister = catalog.list_models if section == "models" else catalog.list_datasets
+        rows = lister(limit=limit + 1, offset=offset, summary=True)
+        return rows[:limit], len(rows) > limit
+    rows = _small_section(catalog, section, query)
+    return rows[offset : offset + limit], len(rows) > offset + limit
+
+
+def load_sections(catalog, query: str = "", limit: int = PAGE) -> Listing:
+    """The first page of every section, filtered by ``query`` (models and datasets
+    through the catalog's full-text search, one ranked query for both)."""
+    query = query.strip()
+    listing = Listing()
+    if query:
+        hits = catalog.search(query, limit=2 * limit + 1)
+        for section in ("models", "datasets"):
+            of_kind = [h for h in hits if h["kind"] == section[:-1]]
+            listing.records[section] = of_kind[:limit]
+            listing.more[section] = len(of_kind) > limit or len(hits) > 2 * limit
+            listing.totals[section] = None if listing.more[section] else len(of_kind)
+    else:
+        for section in ("models", "datasets"):
+            records, more = load_page(catalog, section, "", 0, limit)
+            listing.records[section], listing.more[section] = records, more
+            listing.totals[section] = catalog.count(section) if more else len(records)
+    for section in ("handovers", "received", "keys"):
+        rows = _small_section(catalog, section, query)
+        listing.records[section] = rows[:limit]
+        listing.more[section] = len(rows) > limit
+        listing.totals[section] = len(rows)
+    return listing
 
 
 def item_text(section: str, record: dict) -> tuple[str, str]:
@@ -148,6 +203,7 @@ class CatalogSidebar(QTreeWidget):
     """Sections of catalog items; emits ``record_selected(kind, record)``."""
 
     record_selected = Signal(str, dict)
+    more_requested = Signal(str)  # a section's "Show more" item was clicked
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -161,8 +217,10 @@ class CatalogSidebar(QTreeWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sections: dict[str, QTreeWidgetItem] = {}
         self.query = ""
+        self.totals: dict[str, int | None] = {}
         self.currentItemChanged.connect(self._current_changed)
-        self.itemClicked.connect(self._toggle_section)
+        self.itemClicked.connect(self._clicked)
+        self.itemActivated.connect(self._clicked)
         for key, title, _icon_name in SECTIONS:
             item = QTreeWidgetItem([title])
             item.setData(0, ROLE_KIND, "section")
@@ -191,41 +249,31 @@ class CatalogSidebar(QTreeWidget):
         font.setItalic(True)
         item.setFont(0, font)
         item.setToolTip(0, plain_tooltip(text))
+        item.setForeground(0, QBrush(QColor(theme.current_colors()["muted"])))
         return item
 
-    def populate(self, sections: dict[str, list[dict]], query: str = "") -> None:
-        """Fill every section, keeping the current item selected if it is still listed."""
+    def populate(self, listing: Listing, query: str = "") -> None:
+        """Fill every section with its first page, keeping the current item selected if it
+        is still listed."""
         self.query = query
         current = self.current_key()
         self.blockSignals(True)
         try:
             restore = None
-            for key, _title, icon_name in SECTIONS:
+            for key, _title, _icon_name in SECTIONS:
                 section = self.sections[key]
                 section.takeChildren()
-                records = sections.get(key, [])
-                count = f"{len(records):,}{'+' if len(records) >= LIMIT else ''}"
-                section.setText(0, f"{dict((k, t) for k, t, _ in SECTIONS)[key]}  ({count})")
+                self.totals[key] = listing.totals.get(key)
+                records = listing[key]
                 if not records:
                     placeholder = self._placeholder(NO_MATCH if query else EMPTY[key])
                     if not query:
                         placeholder.setToolTip(0, plain_tooltip(EMPTY_TIPS[key]))
                     section.addChild(placeholder)
+                    self._set_count(key)
                     continue
-                for record in records:
-                    text, tip = item_text(key, record)
-                    item = QTreeWidgetItem([plain_text(text)])
-                    item.setIcon(0, theme.icon(icon_name))
-                    item.setToolTip(0, plain_tooltip(tip or text))
-                    if record.get("exists") is False:
-                        font = QFont(item.font(0))
-                        font.setItalic(True)
-                        item.setFont(0, font)
-                    item.setData(0, ROLE_KIND, KIND_OF_SECTION[key])
-                    item.setData(0, ROLE_RECORD, record)
-                    section.addChild(item)
-                    if current and current == (key, record.get("id") or record.get("fingerprint")):
-                        restore = item
+                found = self._add_records(key, records, listing.more.get(key, False), current)
+                restore = found or restore
             if restore is not None:
                 self.setCurrentItem(restore)
             else:
@@ -234,11 +282,85 @@ class CatalogSidebar(QTreeWidget):
             self.blockSignals(False)
         # An item filtered out by the search keeps its page open: typing in the search
         # box should not take away what the user is looking at.
-        self._retheme()
+
+    def append_page(self, key: str, records: list[dict], more: bool) -> None:
+        """The next page of one section, in place of its "Show more" item."""
+        section = self.sections[key]
+        last = section.child(section.childCount() - 1) if section.childCount() else None
+        if last is not None and last.data(0, ROLE_KIND) == "more":
+            section.removeChild(last)
+        self._add_records(key, records, more, None)
+
+    def shown_count(self, key: str) -> int:
+        """How many records a section lists (placeholders and "Show more" left out)."""
+        section = self.sections[key]
+        kinds = (section.child(i).data(0, ROLE_KIND) for i in range(section.childCount()))
+        return sum(1 for kind in kinds if kind not in ("empty", "more"))
+
+    def _add_records(
+        self, key: str, records: list[dict], more: bool, current: tuple[str, Any] | None
+    ) -> QTreeWidgetItem | None:
+        section = self.sections[key]
+        icon_name = next(n for k, _, n in SECTIONS if k == key)
+        icon = theme.icon(icon_name)
+        muted = QBrush(QColor(theme.current_colors()["muted"]))
+        restore = None
+        items = []
+        for record in records:
+            text, tip = item_text(key, record)
+            item = QTreeWidgetItem([plain_text(text)])
+            item.setToolTip(0, plain_tooltip(tip or text))
+            color = _status_color(record) if key in ("handovers", "received") else None
+            item.setIcon(0, theme.icon(icon_name, color) if color else icon)
+            if record.get("exists") is False:
+                font = QFont(item.font(0))
+                font.setItalic(True)
+                item.setFont(0, font)
+                item.setForeground(0, muted)
+            item.setData(0, ROLE_KIND, KIND_OF_SECTION[key])
+            item.setData(0, ROLE_RECORD, record)
+            items.append(item)
+            if current and current == (key, record.get("id") or record.get("fingerprint")):
+                restore = item
+        if more:
+            items.append(self._more_item(key, self.shown_count(key) + len(items)))
+        section.addChildren(items)
+        self._set_count(key)
+        return restore
+
+    def _more_item(self, key: str, shown: int) -> QTreeWidgetItem:
+        total = self.totals.get(key)
+        if total is None:  # a search: the ranking says more may follow, not how many
+            text = f"Show {PAGE:,} more…"
+        else:
+            left = total - shown
+            text = (
+                f"Show the last {left:,}"
+                if left <= PAGE
+                else f"Show {PAGE:,} more ({left:,} not listed yet)"
+            )
+        item = QTreeWidgetItem([text])
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        item.setData(0, ROLE_KIND, "more")
+        item.setData(0, ROLE_RECORD, key)
+        item.setToolTip(0, "List the next items of this section")
+        item.setForeground(0, QBrush(QColor(theme.current_colors()["accent"])))
+        return item
+
+    def _set_count(self, key: str) -> None:
+        section = self.sections[key]
+        total = self.totals.get(key)
+        shown = self.shown_count(key)
+        more = (
+            bool(section.childCount())
+            and section.child(section.childCount() - 1).data(0, ROLE_KIND) == "more"
+        )
+        count = f"{total:,}" if total is not None else f"{shown:,}{'+' if more else ''}"
+        section.setText(0, f"{dict((k, t) for k, t, _ in SECTIONS)[key]}  ({count})")
 
     def current_key(self) -> tuple[str, Any] | None:
         item = self.currentItem()
-        if item is None or item.data(0, ROLE_KIND) in ("section", "empty", None):
+        if item is None or item.data(0, ROLE_KIND) in ("section", "empty", "more", None):
             return None
         parent = item.parent()
         section = parent.data(0, ROLE_RECORD) if parent else None
@@ -253,7 +375,7 @@ class CatalogSidebar(QTreeWidget):
                 continue
             for i in range(item.childCount()):
                 child = item.child(i)
-                if child.data(0, ROLE_KIND) != "empty":
+                if child.data(0, ROLE_KIND) not in ("empty", "more"):
                     out.append(child.text(0))
         return out
 
@@ -276,13 +398,16 @@ class CatalogSidebar(QTreeWidget):
         return False
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous=None) -> None:
-        if current is None or current.data(0, ROLE_KIND) in ("section", "empty", None):
+        if current is None or current.data(0, ROLE_KIND) in ("section", "empty", "more", None):
             return
         self.record_selected.emit(current.data(0, ROLE_KIND), dict(current.data(0, ROLE_RECORD)))
 
-    def _toggle_section(self, item: QTreeWidgetItem, _column: int) -> None:
-        if item.data(0, ROLE_KIND) == "section":
+    def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        kind = item.data(0, ROLE_KIND)
+        if kind == "section":
             item.setExpanded(not item.isExpanded())
+        elif kind == "more":
+            self.more_requested.emit(item.data(0, ROLE_RECORD))
 
     def _retheme(self) -> None:
         muted = QBrush(QColor(theme.current_colors()["muted"]))
@@ -290,8 +415,11 @@ class CatalogSidebar(QTreeWidget):
             section.setForeground(0, muted)
             for i in range(section.childCount()):
                 child = section.child(i)
-                if child.data(0, ROLE_KIND) == "empty":
+                kind = child.data(0, ROLE_KIND)
+                if kind == "empty":
                     child.setForeground(0, muted)
+                elif kind == "more":
+                    child.setForeground(0, QBrush(QColor(theme.current_colors()["accent"])))
                 else:
                     section_key = section.data(0, ROLE_RECORD)
                     icon_name = next(n for k, _, n in SECTIONS if k == section_key)

@@ -117,3 +117,119 @@ def test_the_event_loop_never_stalls_while_exporting(measured_copy, window_on, q
     assert out.is_file() and contract.state_label.text() == "Saved"
     assert probe.ticks > 50  # the probe really ran while the bundle was measured and signed
     assert probe.max_gap_ms <= FROZEN_MS, f"the event loop froze for {probe.max_gap_ms:.0f} ms"
+
+
+# --- start-up, the search box and opening a bundle -----------------------------------------
+#
+# The same probe over what the window does on the GUI thread itself. The catalog here is
+# small (the figures at 100 k models are tests/bench/gui.py's); what these tests hold is
+# the way the work is cut up: code imported off the GUI thread, the sidebar listed a page
+# at a time, a bundle's tabs built a piece per turn of the event loop.
+
+SMALL_MODELS, SMALL_DATASETS = 130, 60
+
+
+@pytest.fixture(scope="session")
+def listed_home(tmp_path_factory):
+    """A catalog with more models and datasets than the sidebar lists at first."""
+    import random
+
+    from baton.core.catalog.store import Catalog
+    from tests.bench.catalog import dataset_rows, model_rows
+
+    home = tmp_path_factory.mktemp("listed") / "home"
+    rng = random.Random(0)
+    with Catalog(home) as catalog, catalog.write() as db:
+        db["models"].insert_all(model_rows(SMALL_MODELS, rng), batch_size=500)
+        db["datasets"].insert_all(dataset_rows(SMALL_DATASETS, rng), batch_size=100)
+    return home
+
+
+def _settle(qtbot, ms: int = 300) -> None:
+    qtbot.wait(ms)  # a few more turns of the event loop, still probed
+
+
+def test_the_window_starts_without_stalling_and_lists_a_page_of_each_section(
+    listed_home, window_on, qtbot
+):
+    from baton.gui.shell.sidebar import PAGE, ROLE_KIND
+
+    probe = GapProbe(lambda: True)
+    probe.timer.start()
+    window = window_on(listed_home, load_in_background=True)
+    with qtbot.waitSignal(window.catalog_listed, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: window.catalog is not None and window.pages_warm, timeout=60_000)
+    _settle(qtbot)
+    probe.timer.stop()
+
+    assert probe.ticks > 20
+    assert probe.max_gap_ms <= FROZEN_MS, f"the event loop froze for {probe.max_gap_ms:.0f} ms"
+    sidebar = window.sidebar
+    assert len(window.listed_items("models")) == PAGE
+    assert sidebar.sections["models"].text(0) == f"Models  ({SMALL_MODELS})"
+    more = sidebar.sections["models"].child(PAGE)
+    assert more.text(0) == f"Show {PAGE} more ({SMALL_MODELS - PAGE} not listed yet)"
+    assert window.search.isEnabled()
+
+    # "Show more" lists the next page after the first, newest first, without repeats.
+    sidebar.itemClicked.emit(more, 0)
+    listed = window.listed_items("models")
+    assert len(listed) == 2 * PAGE and len(set(listed)) == 2 * PAGE
+    assert window.listed_items("models") == [
+        m["name"] for m in window.catalog.list_models(limit=2 * PAGE, summary=True)
+    ]
+    last = sidebar.sections["models"].child(2 * PAGE)
+    left = SMALL_MODELS - 2 * PAGE
+    assert last.text(0) == f"Show the last {left}"
+    sidebar.itemClicked.emit(last, 0)
+    assert len(window.listed_items("models")) == SMALL_MODELS
+    assert sidebar.shown_count("models") == SMALL_MODELS
+    assert sidebar.sections["models"].child(SMALL_MODELS - 1).data(0, ROLE_KIND) == "model"
+
+
+def test_clearing_the_search_box_does_not_stall(listed_home, window_on, qtbot):
+    from baton.gui.shell.sidebar import PAGE
+
+    window = window_on(listed_home)
+    first_page = window.listed_items("models")
+    word = first_page[0].split("-")[0]
+    window.search.setText(word)
+    hits = window.listed_items("models")
+    assert first_page[0] in hits and all(word in name for name in hits)
+    assert window.sidebar.sections["models"].text(0).startswith("Models  (")
+
+    probe = GapProbe(lambda: True)
+    probe.timer.start()
+    _settle(qtbot, 50)
+    window.search.clear()
+    _settle(qtbot)
+    probe.timer.stop()
+
+    assert probe.max_gap_ms <= FROZEN_MS, f"the event loop froze for {probe.max_gap_ms:.0f} ms"
+    assert window.listed_items("models") == first_page and len(first_page) == PAGE
+
+
+def test_opening_a_bundle_does_not_stall(world, homes, window_on, qtbot):
+    window = window_on(homes.mle, load_in_background=True)
+    qtbot.waitUntil(lambda: window.catalog is not None and window.pages_warm, timeout=60_000)
+    probe = GapProbe(lambda: True)
+    probe.timer.start()
+    _settle(qtbot, 50)
+    page = window.open_document(world.bundle_v2)
+    with qtbot.waitSignal(page.verification_finished, timeout=60_000) as blocker:
+        pass
+    _settle(qtbot)
+    probe.timer.stop()
+
+    assert blocker.args == ["verified"], page.banner.text()
+    assert probe.max_gap_ms <= FROZEN_MS, f"the event loop froze for {probe.max_gap_ms:.0f} ms"
+    # ... and the page is whole: every tab, the contract and its charts filled in.
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
+        "Contract", "Reproduce", "Decision", "Model card", "Optimise", "Drift",
+    ]  # fmt: skip
+    assert page.contract_view.targets.column("Target") == [
+        "accuracy", "roc_auc", "latency_p95_ms@1", "f1",
+    ]  # fmt: skip
+    assert page.banner.headline.text().startswith("Verified: signed by Dana Scientist")
+    assert "breast-cancer-lr 2 — verified, no decision yet" in window.listed_items("received")
