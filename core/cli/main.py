@@ -22,6 +22,7 @@ import click
 
 from baton.core import __version__
 from baton.core.cli import (
+    card_commands,
     catalog_commands,
     contract_commands,
     drift_commands,
@@ -184,6 +185,8 @@ for _command in (
     handover_commands.diff,
     optimize_commands.optimize,
     drift_commands.drift,
+    card_commands.card,
+    card_commands.bom,
 ):
     cli.add_command(_command)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from baton.core.contract import candidates as cands
+from baton.core.contract import hub_metadata
 from baton.core.contract.document import check_contract
 from baton.core.contract.targets import BATCHED_METRICS, TARGET_METRICS, Target
 from baton.core.errors import VerificationError
@@ -165,6 +166,7 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
             facts=[
                 ("Problem", Cell(problem)),
                 ("Model", Cell(_model_summary(model))),
+                *([("License", Cell(ident["license"]))] if ident.get("license") else []),
                 ("Created", Cell(ident["created"].replace("T", " ").replace("Z", " UTC"))),
                 ("Authors", Cell("; ".join(authors) if authors else "not named")),
                 ("Targets", Cell(_target_summary(c["targets"]))),
@@ -550,10 +552,24 @@ def _md_block(block: Block) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(contract: Mapping[str, Any]) -> str:
-    """The contract as ``card.md``; raises :class:`ContractError` for an invalid contract."""
+def render_markdown(contract: Mapping[str, Any], *, metadata: bool = True) -> str:
+    """The contract as ``card.md``; raises :class:`ContractError` for an invalid contract.
+
+    The card opens with its metadata block (:mod:`hub_metadata`) unless ``metadata`` is
+    False, which gives the text a person reads on a terminal."""
     check_contract(contract)
-    return "\n\n".join(_md_block(b) for b in _blocks(contract)) + "\n"
+    body = "\n\n".join(_md_block(b) for b in _blocks(contract)) + "\n"
+    return hub_metadata.front_matter(contract) + body if metadata else body
+
+
+def body(markdown: str) -> str:
+    """A card rendered by :func:`render_markdown` without its metadata block: what a person
+    reads on a terminal. (No line of the block is ``---``: its strings are all quoted.)"""
+    if markdown.startswith("---\n"):
+        end = markdown.find("\n---\n\n", 3)
+        if end != -1:
+            return markdown[end + len("\n---\n\n") :]
+    return markdown
 
 
 def card_bytes(contract: Mapping[str, Any]) -> bytes:
@@ -573,6 +589,9 @@ def check_card(folder: Path, contract: Mapping[str, Any], label: str) -> None:
         return
     try:
         expected = card_bytes(contract)
+        # Bundles packed before cards carried a metadata block hold the body alone: the
+        # same rendering of the same contract, so it is as trustworthy.
+        older = render_markdown(contract, metadata=False).encode("utf-8")
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise VerificationError(
             f"{label}: contract.json cannot be rendered as a model card ({type(exc).__name__})",
@@ -580,7 +599,7 @@ def check_card(folder: Path, contract: Mapping[str, Any], label: str) -> None:
         ) from None
     with path.open("rb") as fh:
         actual = fh.read(len(expected) + 1)  # a longer card differs: no need to read it all
-    if actual != expected:
+    if actual not in (expected, older):
         raise VerificationError(
             f"{label}: card.md does not match the contract: a bundle's model card must be "
             "Baton's own rendering of its contract.json; ask its author to pack the bundle "
