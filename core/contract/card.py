@@ -399,6 +399,15 @@ def _model(model: Mapping[str, Any], blocks: list[Block]) -> None:
         ("SHA-256", Cell(model["sha256"], "code")),
         ("Output classes", Cell(_classes(model["classes"]))),
     ]
+    provenance = model.get("provenance")
+    if provenance:
+        saved = f"{provenance['source']} {provenance.get('mlflow_version') or ''}".strip()
+        if provenance.get("flavor"):
+            saved += f", {provenance['flavor']} flavor"
+        facts.append(("Saved by", Cell(saved)))
+        for label, key in (("Run", "run_id"), ("Model id", "model_uuid")):
+            if provenance.get(key):
+                facts.append((label, Cell(provenance[key], "code")))
     blocks.append(Block("facts", facts=facts))
     features = model["features"]
     blocks.append(Block("h3", f"Input features ({len(features)})"))
@@ -480,6 +489,14 @@ def _environment(env: Mapping[str, Any], blocks: list[Block]) -> None:
             [Cell(name, "code"), Cell(version or "not installed")] for name, version in packages
         ]
         _table(blocks, ["Package", "Version"], rows, "packages")
+    training = env.get("training")
+    if training:
+        blocks.append(Block("h3", "Where the model was trained"))
+        if training.get("python"):
+            blocks.append(Block("facts", facts=[("Python", Cell(training["python"]))]))
+        rows = [[Cell(r, "code")] for r in training.get("requirements") or ()]
+        if rows:
+            _table(blocks, ["Requirement"], rows, "requirements")
 
 
 # --------------------------------------------------------------------------- Markdown

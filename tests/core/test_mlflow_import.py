@@ -85,6 +85,12 @@ def test_the_contract_carries_provenance_and_training_environment(saved, catalog
     )  # fmt: skip
     assert contract["model"]["provenance"]["source"] == "MLflow"
     assert contract["environment"]["training"]["requirements"]
+    from baton.core.contract.card import render_markdown
+
+    text = render_markdown(contract)
+    assert f"- **Saved by:** MLflow {mlflow.__version__}, sklearn flavor" in text
+    assert "### Where the model was trained" in text
+    assert "| `scikit-learn==" in text
 
 
 def test_onnx_flavor(saved, catalog):
