@@ -29,6 +29,7 @@ from baton.core.cli import (
     handover_commands,
     keys_commands,
     optimize_commands,
+    registry_commands,
 )
 from baton.core.cli.base import Context, emit, handle_errors, json_option, pass_ctx, table
 
@@ -187,6 +188,7 @@ for _command in (
     drift_commands.drift,
     card_commands.card,
     card_commands.bom,
+    registry_commands.registry,
 ):
     cli.add_command(_command)
 

@@ -405,6 +405,16 @@ def _model(model: Mapping[str, Any], blocks: list[Block]) -> None:
         if provenance.get("flavor"):
             saved += f", {provenance['flavor']} flavor"
         facts.append(("Saved by", Cell(saved)))
+        if provenance.get("registered_model"):
+            facts.append(
+                (
+                    "Registered as",
+                    Cell(
+                        f"{provenance['registered_model']} version "
+                        f"{provenance.get('registered_version')}"
+                    ),
+                )
+            )
         for label, key in (("Run", "run_id"), ("Model id", "model_uuid")):
             if provenance.get(key):
                 facts.append((label, Cell(provenance[key], "code")))

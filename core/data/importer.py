@@ -194,6 +194,7 @@ def import_model(
     limits: Limits | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    registry: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Check, introspect (in the child process) and record a model file.
 
@@ -222,6 +223,7 @@ def import_model(
             limits=limits,
             progress=progress,
             cancel=cancel,
+            registry=registry,
         )
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
@@ -248,6 +250,7 @@ def _import_mlflow(catalog: Catalog, folder: Path, **kw: Any) -> dict[str, Any]:
     from baton.core.data import mlflow_model
 
     found = mlflow_model.read(folder)
+    registry = kw.pop("registry", None)
     declared: Declared | None = kw.pop("declared")
     if found.features and (declared is None or declared.features is None):
         declared = dataclasses.replace(
@@ -256,9 +259,18 @@ def _import_mlflow(catalog: Catalog, folder: Path, **kw: Any) -> dict[str, Any]:
             features_source="the MLflow signature",
             feature_types=found.feature_types,
         )
+    provenance = dict(found.provenance)
+    if registry:  # pulled from a model registry: which version of which registered model
+        provenance.update(
+            registered_model=registry["model"],
+            registered_version=registry["version"],
+            tracking_uri=registry["tracking_uri"],
+        )
+        if registry.get("run_id") and not provenance.get("run_id"):
+            provenance["run_id"] = registry["run_id"]
     extra = {
         "mlflow": {
-            "provenance": found.provenance,
+            "provenance": provenance,
             "environment": found.environment,
             "smoke_test": None,
         }
