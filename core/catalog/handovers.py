@@ -91,6 +91,18 @@ class Handovers:
             )
         ]
 
+    def with_name(self, name: str) -> list[dict[str, Any]]:
+        """Every handover packed or received here under exactly this name, with its
+        contract: ``name``, ``version``, ``direction``, ``contract``, ``created_at``;
+        newest first."""
+        rows = self._catalog.db.table("handovers").rows_where(
+            "name = ?",
+            [name],
+            order_by="created_at desc, rowid desc",
+            select="id, name, version, direction, contract, created_at",
+        )
+        return [decode(row, "handovers") for row in rows]
+
     def received(self) -> list[dict[str, Any]]:
         """Bundles opened here, newest first: ``id``, ``name``, ``version``, ``status``,
         ``path``, ``signer_fingerprint``, ``root_digest``, ``created_at``."""

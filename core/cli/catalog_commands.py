@@ -134,8 +134,11 @@ def model() -> None:
 
 
 @model.command("add")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--name", help="Catalog name (default: the file name without extension).")
+@click.argument("file", metavar="FILE|MLFLOW_DIR")
+@click.option(
+    "--name",
+    help="Catalog name (default: the file name without extension, or the MLflow folder's name).",
+)
 @click.option("--description", default="", help="A sentence about the model.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option(
@@ -166,7 +169,8 @@ def model_add(
     declared,
     as_json,
 ) -> None:
-    """Check, introspect and add a model FILE to the catalog."""
+    """Check, introspect and add a model FILE (.skops, .onnx) or an MLflow model folder
+    (sklearn or onnx flavor) to the catalog."""
     from baton.core.data.importer import import_model, model_summary
 
     record = import_model(

@@ -37,7 +37,7 @@ def contract() -> None:
 def _contract_text(c: dict) -> str:
     from baton.core.contract.card import render_markdown
 
-    return render_markdown(c)
+    return render_markdown(c, metadata=False)
 
 
 @contract.command("new")

@@ -241,6 +241,7 @@ def verify(obj: Context, file: str, as_json: bool) -> None:
 @handle_errors
 def inspect(obj: Context, file: str, as_json: bool) -> None:
     """Show a verified bundle's contract as a model card."""
+    from baton.core.contract.card import body as card_body
     from baton.core.handover.bundle import inspect as inspect_bundle
 
     result = inspect_bundle(obj.catalog(), file)
@@ -249,7 +250,9 @@ def inspect(obj: Context, file: str, as_json: bool) -> None:
         result,
         as_json,
         lambda d: "\n\n".join(
-            part for part in (_verified_text(d), candidate_differences_text(d), d["card"]) if part
+            part
+            for part in (_verified_text(d), candidate_differences_text(d), card_body(d["card"]))
+            if part
         ),
     )
     _exit_untrusted(result)

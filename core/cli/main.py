@@ -22,14 +22,17 @@ import click
 
 from baton.core import __version__
 from baton.core.cli import (
+    card_commands,
     catalog_commands,
     contract_commands,
     drift_commands,
     handover_commands,
     keys_commands,
     optimize_commands,
+    registry_commands,
 )
 from baton.core.cli.base import Context, emit, handle_errors, json_option, pass_ctx, table
+from baton.core.cli.display import require_display
 
 # --- the group --------------------------------------------------------------------------
 
@@ -100,6 +103,7 @@ def demo(obj: Context, headless: bool, keep: str | None) -> None:
         result = run_headless(click.echo, Path(keep) if keep else None)
         click.echo(f"Round trip complete: {result['decision'].upper()}")
         return
+    require_display()  # before the build, not after it
     home = Path(obj.home_option) if obj.home_option else obj.home.parent / "Baton-demo"
     click.echo(
         f"Preparing the demo workspace in {home} (first run takes about a minute)…", err=True
@@ -164,6 +168,7 @@ def search(obj: Context, text: str, limit: int, as_json: bool) -> None:
 @handle_errors
 def gui(obj: Context, file: str | None) -> None:
     """Start the desktop app (optionally opening a bundle or receipt FILE)."""
+    require_display()
     from baton.gui.shell.app import run  # the one allowed core -> gui edge, imported lazily
 
     sys.exit(run(home=obj.home, open_file=file))
@@ -184,6 +189,9 @@ for _command in (
     handover_commands.diff,
     optimize_commands.optimize,
     drift_commands.drift,
+    card_commands.card,
+    card_commands.bom,
+    registry_commands.registry,
 ):
     cli.add_command(_command)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from baton.core.contract import candidates as cands
+from baton.core.contract import hub_metadata
 from baton.core.contract.document import check_contract
 from baton.core.contract.targets import BATCHED_METRICS, TARGET_METRICS, Target
 from baton.core.errors import VerificationError
@@ -164,6 +165,7 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
             facts=[
                 ("Problem", Cell(problem)),
                 ("Model", Cell(_model_summary(model))),
+                *([("License", Cell(ident["license"]))] if ident.get("license") else []),
                 ("Created", Cell(ident["created"].replace("T", " ").replace("Z", " UTC"))),
                 ("Authors", Cell("; ".join(authors) if authors else "not named")),
                 ("Targets", Cell(_target_summary(c["targets"]))),
@@ -398,6 +400,25 @@ def _model(model: Mapping[str, Any], blocks: list[Block]) -> None:
         ("SHA-256", Cell(model["sha256"], "code")),
         ("Output classes", Cell(_classes(model["classes"]))),
     ]
+    provenance = model.get("provenance")
+    if provenance:
+        saved = f"{provenance['source']} {provenance.get('mlflow_version') or ''}".strip()
+        if provenance.get("flavor"):
+            saved += f", {provenance['flavor']} flavor"
+        facts.append(("Saved by", Cell(saved)))
+        if provenance.get("registered_model"):
+            facts.append(
+                (
+                    "Registered as",
+                    Cell(
+                        f"{provenance['registered_model']} version "
+                        f"{provenance.get('registered_version')}"
+                    ),
+                )
+            )
+        for label, key in (("Run", "run_id"), ("Model id", "model_uuid")):
+            if provenance.get(key):
+                facts.append((label, Cell(provenance[key], "code")))
     blocks.append(Block("facts", facts=facts))
     features = model["features"]
     blocks.append(Block("h3", f"Input features ({len(features)})"))
@@ -479,6 +500,14 @@ def _environment(env: Mapping[str, Any], blocks: list[Block]) -> None:
             [Cell(name, "code"), Cell(version or "not installed")] for name, version in packages
         ]
         _table(blocks, ["Package", "Version"], rows, "packages")
+    training = env.get("training")
+    if training:
+        blocks.append(Block("h3", "Where the model was trained"))
+        if training.get("python"):
+            blocks.append(Block("facts", facts=[("Python", Cell(training["python"]))]))
+        rows = [[Cell(r, "code")] for r in training.get("requirements") or ()]
+        if rows:
+            _table(blocks, ["Requirement"], rows, "requirements")
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -551,10 +580,24 @@ def _md_block(block: Block) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(contract: Mapping[str, Any]) -> str:
-    """The contract as ``card.md``; raises :class:`ContractError` for an invalid contract."""
+def render_markdown(contract: Mapping[str, Any], *, metadata: bool = True) -> str:
+    """The contract as ``card.md``; raises :class:`ContractError` for an invalid contract.
+
+    The card opens with its metadata block (:mod:`hub_metadata`) unless ``metadata`` is
+    False, which gives the text a person reads on a terminal."""
     check_contract(contract)
-    return "\n\n".join(_md_block(b) for b in _blocks(contract)) + "\n"
+    body = "\n\n".join(_md_block(b) for b in _blocks(contract)) + "\n"
+    return hub_metadata.front_matter(contract) + body if metadata else body
+
+
+def body(markdown: str) -> str:
+    """A card rendered by :func:`render_markdown` without its metadata block: what a person
+    reads on a terminal. (No line of the block is ``---``: its strings are all quoted.)"""
+    if markdown.startswith("---\n"):
+        end = markdown.find("\n---\n\n", 3)
+        if end != -1:
+            return markdown[end + len("\n---\n\n") :]
+    return markdown
 
 
 def card_bytes(contract: Mapping[str, Any]) -> bytes:
@@ -574,6 +617,9 @@ def check_card(folder: Path, contract: Mapping[str, Any], label: str) -> None:
         return
     try:
         expected = card_bytes(contract)
+        # Bundles packed before cards carried a metadata block hold the body alone: the
+        # same rendering of the same contract, so it is as trustworthy.
+        older = render_markdown(contract, metadata=False).encode("utf-8")
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise VerificationError(
             f"{label}: contract.json cannot be rendered as a model card ({type(exc).__name__})",
@@ -581,7 +627,7 @@ def check_card(folder: Path, contract: Mapping[str, Any], label: str) -> None:
         ) from None
     with path.open("rb") as fh:
         actual = fh.read(len(expected) + 1)  # a longer card differs: no need to read it all
-    if actual != expected:
+    if actual not in (expected, older):
         raise VerificationError(
             f"{label}: card.md does not match the contract: a bundle's model card must be "
             "Baton's own rendering of its contract.json; ask its author to pack the bundle "

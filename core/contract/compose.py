@@ -255,6 +255,9 @@ def draft_contract(
     }
     if model_info.get("output"):  # how its output is read; absent for models imported before
         model["output"] = plain(dict(model_info["output"]))
+    mlflow = model_info.get("mlflow") or {}
+    if mlflow.get("provenance"):  # imported from an MLflow model folder
+        model["provenance"] = plain(dict(mlflow["provenance"]))
     contract: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "identity": {
@@ -280,6 +283,8 @@ def draft_contract(
         "results": results_section(evaluation, profile, model),
         "targets": [],
     }
+    if mlflow.get("environment"):
+        contract["environment"]["training"] = plain(dict(mlflow["environment"]))
     for item in targets:
         append_target(contract, item)
     check_contract(contract)

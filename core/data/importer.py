@@ -7,6 +7,7 @@ unreferenced object, never a half record).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -35,6 +36,8 @@ class Declared:
     # from (e.g. "declared", "the columns of train.csv", "dataset wine-train").
     features: tuple[str, ...] | None = None
     features_source: str | None = None
+    # Their types by name, where the source says (an MLflow signature does).
+    feature_types: tuple[tuple[str, str], ...] = ()
     # binary | multiclass | regression
     task: str | None = None
     # Names for the model's class ids, in the order of the ids.
@@ -124,7 +127,7 @@ def bound_features(
     source = declared.features_source or "declared"
     where = "the declared list" if source == "declared" else source
     try:
-        named = name_features(features, declared.features, where)
+        named = name_features(features, declared.features, where, dict(declared.feature_types))
     except FeatureMismatch as exc:  # the declaration, not a dataset, is at fault
         raise UsageError(str(exc)) from None
     if own and own != feature_names(named):
@@ -191,6 +194,7 @@ def import_model(
     limits: Limits | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    registry: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Check, introspect (in the child process) and record a model file.
 
@@ -204,8 +208,104 @@ def import_model(
     ``check_on`` is run on that data, its columns matched by name.
     """
     path = Path(path)
+    if path.is_dir():
+        return _import_mlflow(
+            catalog,
+            path,
+            name=name,
+            description=description,
+            tags=tags,
+            trust_pickle=trust_pickle,
+            check_on=check_on,
+            target=target,
+            id_column=id_column,
+            declared=declared,
+            limits=limits,
+            progress=progress,
+            cancel=cancel,
+            registry=registry,
+        )
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
+    return _import_file(
+        catalog,
+        path,
+        name=name,
+        description=description,
+        tags=tags,
+        trust_pickle=trust_pickle,
+        check_on=check_on,
+        target=target,
+        id_column=id_column,
+        declared=declared,
+        limits=limits,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def _import_mlflow(catalog: Catalog, folder: Path, **kw: Any) -> dict[str, Any]:
+    """An MLflow model folder: its model file imported as any other, named and typed by the
+    signature, smoke-tested on the input example, with its provenance and environment."""
+    from baton.core.data import mlflow_model
+
+    found = mlflow_model.read(folder)
+    registry = kw.pop("registry", None)
+    declared: Declared | None = kw.pop("declared")
+    if found.features and (declared is None or declared.features is None):
+        declared = dataclasses.replace(
+            declared or Declared(),
+            features=found.features,
+            features_source="the MLflow signature",
+            feature_types=found.feature_types,
+        )
+    provenance = dict(found.provenance)
+    if registry:  # pulled from a model registry: which version of which registered model
+        provenance.update(
+            registered_model=registry["model"],
+            registered_version=registry["version"],
+            tracking_uri=registry["tracking_uri"],
+        )
+        if registry.get("run_id") and not provenance.get("run_id"):
+            provenance["run_id"] = registry["run_id"]
+    extra = {
+        "mlflow": {
+            "provenance": provenance,
+            "environment": found.environment,
+            "smoke_test": None,
+        }
+    }
+    kw["name"] = kw.get("name") or folder.name
+    with tempfile.TemporaryDirectory(prefix="baton-mlflow-") as tmp:
+        if found.example is not None and not kw.get("check_on"):
+            # The example runs through the model in the child, its columns matched by name.
+            example = Path(tmp) / "input_example.parquet"
+            found.example.to_parquet(example, index=False)
+            kw["check_on"] = str(example)
+            kw["check_on_label"] = "the MLflow input example"
+            extra["mlflow"]["smoke_test"] = f"the input example ({len(found.example)} rows)"
+        record = _import_file(catalog, found.model_file, declared=declared, extra=extra, **kw)
+    return record
+
+
+def _import_file(
+    catalog: Catalog,
+    path: Path,
+    *,
+    name: str | None,
+    description: str,
+    tags: list[str] | None,
+    trust_pickle: bool,
+    check_on: str | None,
+    target: str | None,
+    id_column: str | None,
+    declared: Declared | None,
+    limits: Limits | None,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+    extra: dict[str, Any] | None = None,
+    check_on_label: str | None = None,
+) -> dict[str, Any]:
     fmt = detect_model_format(path)
     declare.check_declared(declared)  # what contradicts itself, before any long work
     name = name or path.stem
@@ -246,7 +346,7 @@ def import_model(
                 cancel=cancel,
                 what=path.name,
             )
-            info["safety"]["checked_on"] = check_on
+            info["safety"]["checked_on"] = check_on_label or check_on
         else:
             # The child checks the file (skops allowlist, ONNX inline weights) before it
             # builds anything: a hostile file is never parsed in this process.
@@ -291,6 +391,7 @@ def import_model(
         info["features"], info["features_source"] = features, source
         digest = catalog.objects.put_file(stored_file)
         record = dict(info)
+        record.update(extra or {})
         record.update(
             name=name,
             description=description,

@@ -16,7 +16,7 @@ from baton.core.contract import candidates as cands
 from baton.core.contract import document as contracts
 from baton.core.contract import drafts
 from baton.core.contract.targets import Target
-from baton.core.data import declare
+from baton.core.data import declare, mlflow_model
 from baton.core.data.importer import (
     Declared,
     bound_features,
@@ -184,6 +184,9 @@ def _check_names(names: Sequence[str], recommend: str | None) -> None:
 def _stem_name(ref: str) -> str:
     """The name a model file is imported under as a candidate: its file name without
     suffix, spelled as a candidate name may be (a catalog name is kept as it is)."""
+    if mlflow_model.is_mlflow_folder(ref):
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(ref).resolve().name).strip("-._")[:64]
+        return stem or "model"
     if not Path(ref).is_file():
         return ref
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(ref).stem).strip("-._")[:64]
@@ -268,12 +271,13 @@ def ensure_model(
     try:
         record = catalog.get_model(model)
     except NotFound:
-        if not Path(model).is_file():
+        if not (Path(model).is_file() or mlflow_model.is_mlflow_folder(model)):
             raise
     else:
         declare.check_reused(record, declared)
         return _with_declared_features(catalog, record, declared)
-    sha = sha256_file(model)
+    folder = mlflow_model.is_mlflow_folder(model)
+    sha = sha256_file(mlflow_model.read(model).model_file if folder else model)
     # The same file read another way (task, classes, threshold) is another catalog model.
     for known in catalog.model_names_with_sha256(sha):
         existing = catalog.get_model(known)

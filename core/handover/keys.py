@@ -27,6 +27,9 @@ from baton.core.fsutil import atomic_writer
 
 PASSPHRASE_ENV = "BATON_PASSPHRASE"
 CURVE_NAME = "secp256r1"
+# The curves OpenSSF Model Signing allows: a signature made with any of them (e.g. by the
+# stock model_signing tool) verifies; Baton's own keys stay P-256.
+VERIFY_CURVES = ("secp256r1", "secp384r1", "secp521r1")
 # A passphrase file or a PEM key is small; refusing big inputs keeps a wrong path
 # (a dataset, a device) from being read into memory.
 _MAX_KEY_FILE_BYTES = 64 * 1024
@@ -156,7 +159,8 @@ def _check_p256(key: ec.EllipticCurvePublicKey, where: str) -> None:
 
 
 def load_public_pem(data: bytes | str, *, source: str = "public key") -> ec.EllipticCurvePublicKey:
-    """Parse a PEM public key, refusing anything but ECDSA P-256 with a clear message."""
+    """Parse a PEM public key, refusing anything but ECDSA on an OMS curve (P-256, P-384,
+    P-521) with a clear message."""
     raw = data.encode("ascii", "replace") if isinstance(data, str) else bytes(data)
     if len(raw) > _MAX_KEY_FILE_BYTES:
         raise KeyError_(f"{source} is too large to be a PEM public key")
@@ -168,12 +172,13 @@ def load_public_pem(data: bytes | str, *, source: str = "public key") -> ec.Elli
         raise KeyError_(f"{source} is not a PEM public key") from None
     if not isinstance(key, ec.EllipticCurvePublicKey):
         raise KeyError_(
-            f"{source} is not an ECDSA P-256 key ({_describe_key(key)}); Baton accepts ECDSA P-256 keys only"
+            f"{source} is not an ECDSA key ({_describe_key(key)}); Baton accepts ECDSA "
+            "P-256, P-384 and P-521 keys only"
         )
-    if key.curve.name != CURVE_NAME:
+    if key.curve.name not in VERIFY_CURVES:
         raise KeyError_(
-            f"{source} is not an ECDSA P-256 key (elliptic-curve {key.curve.name}); "
-            "Baton accepts ECDSA P-256 keys only"
+            f"{source} is not an ECDSA P-256, P-384 or P-521 key (elliptic-curve "
+            f"{key.curve.name}); Baton accepts those OpenSSF Model Signing curves only"
         )
     return key
 

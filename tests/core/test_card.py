@@ -43,7 +43,10 @@ def page(binary):
 
 
 def test_markdown_has_identity_and_use(markdown):
-    assert markdown.startswith("# binary-model 1.0.0\n")
+    # The metadata block for model hubs comes first (tests/core/test_card_metadata.py),
+    # then the card a person reads.
+    assert markdown.startswith("---\nlibrary_name: ")
+    assert markdown.split("\n---\n\n", 1)[1].startswith("# binary-model 1.0.0\n")
     assert "- **Problem:** Binary classification — classes 0, 1; positive class 1" in markdown
     assert "- **Created:** 2025-03-14 09:30:00 UTC" in markdown
     assert "Ada Lovelace \\<ada@example.org\\> (key " in markdown

@@ -136,7 +136,7 @@ def test_load_public_pem(key):
     assert keys.fingerprint(loaded) == keys.fingerprint(key)
 
 
-def test_load_public_pem_refuses_non_p256():
+def test_load_public_pem_refuses_keys_oms_does_not_allow():
     rsa_pub = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
     pem = rsa_pub.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -144,17 +144,27 @@ def test_load_public_pem_refuses_non_p256():
     with pytest.raises(KeyError_) as info:
         keys.load_public_pem(pem, source="alice.pub")
     assert str(info.value) == (
-        "alice.pub is not an ECDSA P-256 key (RSA 2048-bit); Baton accepts ECDSA P-256 keys only"
+        "alice.pub is not an ECDSA key (RSA 2048-bit); Baton accepts ECDSA P-256, P-384 and "
+        "P-521 keys only"
     )
-    p384 = ec.generate_private_key(ec.SECP384R1()).public_key()
-    with pytest.raises(
-        KeyError_, match=r"\(elliptic-curve secp384r1\); Baton accepts ECDSA P-256 keys only"
-    ):
+    k1 = ec.generate_private_key(ec.SECP256K1()).public_key()
+    with pytest.raises(KeyError_) as info:
         keys.load_public_pem(
-            p384.public_bytes(
+            k1.public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
+            ),
+            source="bob.pub",
         )
+    assert str(info.value) == (
+        "bob.pub is not an ECDSA P-256, P-384 or P-521 key (elliptic-curve secp256k1); "
+        "Baton accepts those OpenSSF Model Signing curves only"
+    )
+    for curve in (ec.SECP384R1(), ec.SECP521R1()):  # OMS allows them: verifiable
+        public = ec.generate_private_key(curve).public_key()
+        pem = public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        assert keys.load_public_pem(pem).curve.name == curve.name
     ed = ed25519.Ed25519PrivateKey.generate().public_key()
     with pytest.raises(KeyError_, match=r"\(Ed25519\)"):
         keys.load_public_pem(

@@ -256,7 +256,7 @@ def test_a_bundle_with_hostile_text_but_its_own_card_still_verifies(world):
 def test_inspect_prints_batons_rendering_of_the_contract(world):
     text = ok(run(world.mle, "inspect", world.bundle)).stdout
     contract = parse_contract(read_members(world.bundle)["contract.json"])
-    assert text.endswith(card.render_markdown(contract) + "\n")
+    assert text.endswith(card.render_markdown(contract, metadata=False) + "\n")
     assert text.startswith(f"VERIFIED: {BUNDLE}") and INTENDED_USE in text
 
 
