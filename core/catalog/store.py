@@ -2,8 +2,10 @@
 
 Settings (DESIGN.md section 1): WAL journal, ``synchronous=FULL``, a busy timeout,
 ``BEGIN IMMEDIATE`` for every write (so two app instances queue instead of failing with
-"database is locked"), foreign keys on, ``quick_check`` when opened, FTS5 search over
-models and datasets. Schema changes are named migrations recorded in ``migrations`` and
+"database is locked"), foreign keys on, FTS5 search over models and datasets.
+``quick_check`` runs when a previous session ended without closing the catalog (a crash,
+``kill -9``, a power cut) and whenever :meth:`Catalog.check` is asked (``baton doctor``):
+at 100 k models it costs a fifth of a second, too much for every command. Schema changes are named migrations recorded in ``migrations`` and
 mirrored in ``PRAGMA user_version``; a catalog from a newer Baton is refused rather than
 guessed at. One :class:`Catalog` belongs to one thread: the GUI gives it to a single
 worker, as Anki does with its collection.
@@ -19,9 +21,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, TypeGuard
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from baton.core import jsonsafe
 from baton.core.catalog.drafts import Drafts
@@ -32,13 +32,21 @@ from baton.core.catalog.records import feature_names
 from baton.core.catalog.rows import decode, encode, timestamp
 from baton.core.catalog.trusted_keys import TrustedKeys
 from baton.core.errors import CatalogError, NotFound, UsageError
-from baton.core.fsutil import sweep_temps
+from baton.core.fsutil import TEMP_PREFIX, locked_temp, sweep_temps
+
+if TYPE_CHECKING:  # sqlite-utils imports pandas when it is installed: only writes need it
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
 # A sent handover's status while its bundle is being renamed into place, and after.
 PACKING, PACKED = "packing", "packed"
-# Catalog.search ranks at most this many matches per table: see its docstring.
-SEARCH_RANK_WINDOW = 2_000
+# Each open catalog holds a locked file of this name in SESSIONS_DIR; one nobody holds
+# was left by a session that ended without closing the catalog.
+SESSION_LABEL = "catalog-session"
+SESSIONS_DIR = "sessions"
+# Page cache per connection (KiB, as a negative cache_size): ranking a broad search reads
+# the full-text index and its document sizes, several MB at 100 k models.
+CACHE_KIB = 32 * 1024
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # What a listing or a search hit carries: enough to show and pick a row, without the large
 # JSON parts (column profiles, introspection) that only a detail view needs.
@@ -66,13 +74,22 @@ def _connect(path: Path) -> sqlite3.Connection:
         raise CatalogError(f"could not switch {path} to WAL journaling (got {mode})")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     return conn
 
 
 class Catalog:
     """The catalog of one Baton home: ``catalog.db`` plus ``objects/``."""
 
-    def __init__(self, home: str | os.PathLike[str], *, migrate_to: int | None = None) -> None:
+    def __init__(
+        self,
+        home: str | os.PathLike[str],
+        *,
+        migrate_to: int | None = None,
+        check: bool = False,
+    ) -> None:
+        """Open (or create) the catalog of ``home``; ``check`` runs the integrity check
+        even after a clean shutdown (``integrity_checked`` says whether it ran)."""
         self.home = Path(home)
         try:
             self.home.mkdir(parents=True, exist_ok=True)
@@ -83,22 +100,67 @@ class Catalog:
         self.handovers = Handovers(self)
         self.drafts = Drafts(self)
         self.trusted_keys = TrustedKeys(self)
+        self._db: sqlite_utils.Database | None = None
+        self._session = contextlib.ExitStack()
+        unclean = self._start_session()
+        self.integrity_checked = False
         try:
             self.conn = _connect(self.path)
-            self.db = sqlite_utils.Database(self.conn)
-            self._check_integrity()
+            if check or unclean:
+                self._check_integrity()
             self._migrate(SCHEMA_VERSION if migrate_to is None else migrate_to)
             self.objects.sweep()
             self._settle_interrupted_packs()
         except sqlite3.DatabaseError as exc:
             with contextlib.suppress(sqlite3.Error, AttributeError):
                 self.conn.close()
+            self._session.close()
             raise database_error(self.path, exc) from exc
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error, AttributeError):
+                self.conn.close()
+            self._session.close()
+            raise
 
     # -- housekeeping
 
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection wrapped by sqlite-utils, imported on first use: reads that list
+        and search go through ``conn`` and stay off pandas' import time."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
     def close(self) -> None:
         self.conn.close()
+        self._session.close()  # a clean close: the next session need not check
+
+    def _start_session(self) -> bool:
+        """Hold this session's locked file; True if an earlier session died holding one.
+
+        The lock, not the file, tells a live session (another window, a command running
+        beside it) from one that ended without :meth:`close`: the operating system drops
+        the lock of a process that dies. A new catalog has nothing to check.
+        """
+        folder = self.home / SESSIONS_DIR
+        prefix = f"{TEMP_PREFIX}{SESSION_LABEL}."
+        try:
+            before = {e.name for e in os.scandir(folder) if e.name.startswith(prefix)}
+        except OSError:
+            before = set()
+        live = {p.name for p in sweep_temps(folder, SESSION_LABEL)}
+        try:
+            self._session.enter_context(locked_temp(folder, SESSION_LABEL))
+        except OSError as exc:
+            raise CatalogError(
+                f"cannot write in the Baton home {self.home}: {exc.strerror}; check that the "
+                "folder is writable",
+                path=str(self.home),
+            ) from exc
+        return bool(before - live) and self.path.exists()
 
     def __enter__(self) -> Catalog:
         return self
@@ -110,6 +172,70 @@ class Catalog:
         rows = [r[0] for r in self.conn.execute("PRAGMA quick_check").fetchall()]
         if rows != ["ok"]:
             raise CatalogError(_damaged(self.path, "; ".join(map(str, rows[:3]))))
+        self.integrity_checked = True
+
+    def check(self) -> list[dict[str, Any]]:
+        """Check the catalog as ``baton doctor`` does: each check's name, what it looked
+        at, and ``ok`` with a ``problem`` if not. Checks that SQLite refuses to run on a
+        damaged file count as failed, with SQLite's words."""
+        checks: list[dict[str, Any]] = []
+
+        def run(name: str, what: str, probe: Any) -> None:
+            try:
+                problem = probe()
+            except sqlite3.DatabaseError as exc:
+                problem = jsonsafe.visible(str(exc), 200)
+            checks.append({"check": name, "what": what, "ok": not problem, "problem": problem})
+
+        def quick() -> str:
+            rows = [str(r[0]) for r in self.conn.execute("PRAGMA quick_check").fetchall()]
+            return "" if rows == ["ok"] else "; ".join(rows[:3])
+
+        def foreign_keys() -> str:
+            rows = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+            return "" if not rows else f"{len(rows)} rows name a missing {rows[0][2]} row"
+
+        def fts(table: str) -> Any:
+            def probe() -> str:
+                if f"{table}_fts" not in self._table_names():
+                    return f"the search index {table}_fts is missing"
+                # 'integrity-check' with rank 1 also compares the index with its table.
+                self.conn.execute(
+                    f"INSERT INTO [{table}_fts]([{table}_fts], rank) VALUES('integrity-check', 1)"
+                )
+                return ""
+
+            return probe
+
+        def schema() -> str:
+            applied = [m["version"] for m in self.applied_migrations()]
+            if self.schema_version != SCHEMA_VERSION or applied[-1:] != [SCHEMA_VERSION]:
+                return (
+                    f"schema {self.schema_version}, migrations {applied}; this Baton expects "
+                    f"{SCHEMA_VERSION}"
+                )
+            return ""
+
+        run("integrity", "every page and index of catalog.db (PRAGMA quick_check)", quick)
+        run(
+            "foreign keys",
+            "every row that names another row (PRAGMA foreign_key_check)",
+            foreign_keys,
+        )
+        for table in ("models", "datasets"):
+            run(
+                f"{table} search index",
+                f"the full-text index of {table} against its rows",
+                fts(table),
+            )
+        run("schema", f"the applied migrations against schema {SCHEMA_VERSION}", schema)
+        self.integrity_checked = True
+        return checks
+
+    def _table_names(self) -> set[str]:
+        return {
+            r[0] for r in self.conn.execute("select name from sqlite_master where type = 'table'")
+        }
 
     def _settle_interrupted_packs(self) -> None:
         """Finish the books of packs that died between recording a bundle and renaming it.
@@ -119,7 +245,7 @@ class Catalog:
         belongs to a run that died: if its file made it into place the catalog keeps it
         (``packed``), otherwise the row goes, and so do the run's temp files.
         """
-        if "handovers" not in self.db.table_names():
+        if "handovers" not in self._table_names():
             return
         rows = self.conn.execute(
             "select id, path from handovers where status = ?", [PACKING]
@@ -173,9 +299,11 @@ class Catalog:
                     self.conn.execute(f"PRAGMA user_version={migration.version}")
 
     def applied_migrations(self) -> list[dict]:
-        if "migrations" not in self.db.table_names():
+        if "migrations" not in self._table_names():
             return []
-        return list(self.db.table("migrations").rows_where(order_by="version"))
+        cursor = self.conn.execute("select * from migrations order by version")
+        cols = [d[0] for d in cursor.description]
+        return [dict(zip(cols, row, strict=True)) for row in cursor]
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
@@ -337,26 +465,43 @@ class Catalog:
             name, n = f"{base}-{n}", n + 1
         return name
 
-    def _list(self, table: str, limit: int | None, offset: int, summary: bool) -> list[dict]:
-        rows = self.db.table(table).rows_where(
-            select=SUMMARY_COLUMNS[table] if summary else "*",
-            order_by="created_at desc, name",
-            limit=limit,
-            offset=offset,
+    def _iter(self, table: str, limit: int | None, offset: int, summary: bool) -> Iterator[dict]:
+        # Read from the (created_at DESC, name) index, so the first row comes at once.
+        cursor = self.conn.execute(
+            f"select {SUMMARY_COLUMNS[table] if summary else '*'} from {table} "
+            "order by created_at desc, name limit ? offset ?",
+            [-1 if limit is None else limit, offset],
         )
-        return [decode(r, table) for r in rows]
+        cols = [d[0] for d in cursor.description]
+        while rows := cursor.fetchmany(256):
+            for row in rows:
+                yield decode(dict(zip(cols, row, strict=True)), table)
+
+    def iter_models(
+        self, limit: int | None = None, offset: int = 0, *, summary: bool = False
+    ) -> Iterator[dict]:
+        """Models, newest first, read as they are consumed (a listing of every model
+        holds one page of rows at a time); ``summary`` leaves out the large JSON parts.
+        Consume it before the next write on this catalog."""
+        return self._iter("models", limit, offset, summary)
+
+    def iter_datasets(
+        self, limit: int | None = None, offset: int = 0, *, summary: bool = False
+    ) -> Iterator[dict]:
+        """Datasets, newest first, as :meth:`iter_models` reads models."""
+        return self._iter("datasets", limit, offset, summary)
 
     def list_models(
         self, limit: int | None = None, offset: int = 0, *, summary: bool = False
     ) -> list[dict]:
         """Models, newest first; ``summary`` leaves out the large JSON parts."""
-        return self._list("models", limit, offset, summary)
+        return list(self.iter_models(limit, offset, summary=summary))
 
     def list_datasets(
         self, limit: int | None = None, offset: int = 0, *, summary: bool = False
     ) -> list[dict]:
         """Datasets, newest first; ``summary`` leaves out the column profiles."""
-        return self._list("datasets", limit, offset, summary)
+        return list(self.iter_datasets(limit, offset, summary=summary))
 
     def add_measurement(
         self,
@@ -430,45 +575,34 @@ class Catalog:
         )
 
     def count(self, table: str) -> int:
-        return self.db.table(table).count
+        if table not in self._table_names():
+            raise UsageError(f"the catalog has no table {table!r} to count")
+        return int(self.conn.execute(f"select count(*) from [{table}]").fetchone()[0])
 
     def search(self, text: str, limit: int = 50) -> list[dict]:
         """Full-text search over models and datasets; every word matches as a prefix.
 
-        Hits are ordered by FTS5's ``rank`` (bm25) across both tables. Ranking costs about a
-        microsecond per matching entry, so when a query matches more than
-        ``SEARCH_RANK_WINDOW`` entries of a table (one or two letters typed into the search
-        box match most of a large catalog), only the most recently added
-        ``SEARCH_RANK_WINDOW`` of them are ranked; a query that matches fewer is ranked over
-        all its matches. Hits carry the summary columns (``SUMMARY_COLUMNS``) plus ``kind``;
-        fetch the full record with :meth:`get_model` / :meth:`get_dataset`.
+        Hits are ordered by FTS5's ``rank`` (bm25) computed over every match of each table
+        (``ORDER BY rank LIMIT``: SQLite keeps only the best ``limit`` while it ranks), then
+        merged across the two tables, models first on equal rank. Ranking costs one to a
+        few microseconds per match, so a word of one or two letters, which matches most of
+        a large catalog, takes longer than a precise one. Hits carry the summary columns
+        (``SUMMARY_COLUMNS``) plus ``kind``; fetch the full record with :meth:`get_model` /
+        :meth:`get_dataset`.
         """
         query = fts_query(text)
-        if not query:
+        if not query or limit < 1:
             return []
-        window = max(SEARCH_RANK_WINDOW, limit)
-        candidates: list[tuple[float, str, int]] = []
-        for table in ("models", "datasets"):
-            fts = f"{table}_fts"
-            matches = self.conn.execute(
-                f"select count(*) from (select rowid from {fts} where {fts} match ? limit ?)",
-                [query, window + 1],
-            ).fetchone()[0]
-            if matches <= window:
-                sql = f"select rowid, rank from {fts} where {fts} match ? order by rank limit ?"
-                args: list[Any] = [query, limit]
-            else:
-                sql = (
-                    f"select rowid, r from (select rowid, rank as r from {fts} "
-                    f"where {fts} match ? order by rowid desc limit ?) order by r limit ?"
-                )
-                args = [query, window, limit]
-            candidates += [(rank, table, rowid) for rowid, rank in self.conn.execute(sql, args)]
-        candidates.sort(key=lambda c: c[0])  # stable: models before datasets on equal rank
+        candidates: list[tuple[float, int, str, int]] = []
+        for order, table in enumerate(("models", "datasets")):
+            candidates += [
+                (rank, order, table, rowid) for rowid, rank in self._ranked(table, query, limit)
+            ]
+        candidates.sort(key=lambda c: (c[0], c[1]))  # stable within a table
         chosen = candidates[:limit]
         rows: dict[tuple[str, int], dict] = {}
         for table in ("models", "datasets"):
-            ids = [rowid for _, t, rowid in chosen if t == table]
+            ids = [rowid for _, _, t, rowid in chosen if t == table]
             for start in range(0, len(ids), 500):  # well under SQLite's variable limit
                 part = ids[start : start + 500]
                 cursor = self.conn.execute(
@@ -480,7 +614,7 @@ class Catalog:
                 for row in cursor.fetchall():
                     rows[(table, row[0])] = dict(zip(cols, row[1:], strict=True))
         hits: list[dict] = []
-        for _, table, rowid in chosen:
+        for _, _, table, rowid in chosen:
             row = rows.get((table, rowid))
             if row is None:
                 continue  # not in the table (only if the index and the table disagree)
@@ -488,6 +622,15 @@ class Catalog:
             record["kind"] = table[:-1]
             hits.append(record)
         return hits
+
+    def _ranked(self, table: str, query: str, limit: int) -> list:
+        """The best ``limit`` (rowid, rank) pairs of ``table`` for an FTS5 ``query`` (as
+        :func:`fts_query` writes it), best first, ranked over every match."""
+        fts = f"{table}_fts"
+        return self.conn.execute(
+            f"select rowid, rank from {fts} where {fts} match ? order by rank limit ?",
+            [query, limit],
+        ).fetchall()
 
 
 def fts_query(text: str) -> str:
