@@ -4,8 +4,7 @@ and ``PRAGMA user_version``: a catalog is migrated, never rebuilt."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # imported by the catalog only when a migration runs (it imports pandas)
     import sqlite_utils
@@ -214,8 +213,7 @@ def _m006_search_ranked_over_all_matches(db: sqlite_utils.Database) -> None:
         db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES('optimize')")
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):
     version: int
     name: str
     apply: Callable[[sqlite_utils.Database], None]

@@ -27,22 +27,21 @@ from baton.core import jsonsafe
 from baton.core.catalog.drafts import Drafts
 from baton.core.catalog.handovers import Handovers
 from baton.core.catalog.migrations import MIGRATIONS, SCHEMA_VERSION
-from baton.core.catalog.objects import ObjectStore
 from baton.core.catalog.records import feature_names
 from baton.core.catalog.rows import decode, encode, timestamp
+from baton.core.catalog.sessions import Session, sweep_dead
 from baton.core.catalog.trusted_keys import TrustedKeys
 from baton.core.errors import CatalogError, NotFound, UsageError
-from baton.core.fsutil import TEMP_PREFIX, locked_temp, sweep_temps
 
 if TYPE_CHECKING:  # sqlite-utils imports pandas when it is installed: only writes need it
     import sqlite_utils
 
+    from baton.core.catalog.objects import ObjectStore
+
 BUSY_TIMEOUT_MS = 30_000
 # A sent handover's status while its bundle is being renamed into place, and after.
 PACKING, PACKED = "packing", "packed"
-# Each open catalog holds a locked file of this name in SESSIONS_DIR; one nobody holds
-# was left by a session that ended without closing the catalog.
-SESSION_LABEL = "catalog-session"
+# Where each open catalog holds its lock file (see sessions.py).
 SESSIONS_DIR = "sessions"
 # Page cache per connection (KiB, as a negative cache_size): ranking a broad search reads
 # the full-text index and its document sizes, several MB at 100 k models.
@@ -96,12 +95,12 @@ class Catalog:
         except OSError as exc:
             raise CatalogError(f"cannot create the Baton home {self.home}: {exc.strerror}") from exc
         self.path = self.home / "catalog.db"
-        self.objects = ObjectStore(self.home / "objects")
+        self._objects: ObjectStore | None = None
         self.handovers = Handovers(self)
         self.drafts = Drafts(self)
         self.trusted_keys = TrustedKeys(self)
         self._db: sqlite_utils.Database | None = None
-        self._session = contextlib.ExitStack()
+        self._session: Session | None = None
         unclean = self._start_session()
         self.integrity_checked = False
         try:
@@ -109,17 +108,12 @@ class Catalog:
             if check or unclean:
                 self._check_integrity()
             self._migrate(SCHEMA_VERSION if migrate_to is None else migrate_to)
-            self.objects.sweep()
             self._settle_interrupted_packs()
         except sqlite3.DatabaseError as exc:
-            with contextlib.suppress(sqlite3.Error, AttributeError):
-                self.conn.close()
-            self._session.close()
+            self._abandon()
             raise database_error(self.path, exc) from exc
         except BaseException:
-            with contextlib.suppress(sqlite3.Error, AttributeError):
-                self.conn.close()
-            self._session.close()
+            self._abandon()
             raise
 
     # -- housekeeping
@@ -134,9 +128,28 @@ class Catalog:
             self._db = sqlite_utils.Database(self.conn)
         return self._db
 
+    @property
+    def objects(self) -> ObjectStore:
+        """The object store, opened (and its dead temp files swept) on first use."""
+        if self._objects is None:
+            from baton.core.catalog.objects import ObjectStore
+
+            self._objects = ObjectStore(self.home / "objects")
+            self._objects.sweep()
+        return self._objects
+
     def close(self) -> None:
         self.conn.close()
-        self._session.close()  # a clean close: the next session need not check
+        if self._session is not None:
+            self._session.close()  # a clean close: the next session need not check
+
+    def _abandon(self) -> None:
+        """Let go of a catalog that failed to open, as a session that did not end well:
+        the next open checks it again."""
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self.conn.close()
+        if self._session is not None:
+            self._session.close(clean=False)
 
     def _start_session(self) -> bool:
         """Hold this session's locked file; True if an earlier session died holding one.
@@ -146,21 +159,16 @@ class Catalog:
         the lock of a process that dies. A new catalog has nothing to check.
         """
         folder = self.home / SESSIONS_DIR
-        prefix = f"{TEMP_PREFIX}{SESSION_LABEL}."
+        dead = sweep_dead(folder)
         try:
-            before = {e.name for e in os.scandir(folder) if e.name.startswith(prefix)}
-        except OSError:
-            before = set()
-        live = {p.name for p in sweep_temps(folder, SESSION_LABEL)}
-        try:
-            self._session.enter_context(locked_temp(folder, SESSION_LABEL))
+            self._session = Session(folder)
         except OSError as exc:
             raise CatalogError(
                 f"cannot write in the Baton home {self.home}: {exc.strerror}; check that the "
                 "folder is writable",
                 path=str(self.home),
             ) from exc
-        return bool(before - live) and self.path.exists()
+        return dead > 0 and self.path.exists()
 
     def __enter__(self) -> Catalog:
         return self
@@ -250,6 +258,10 @@ class Catalog:
         rows = self.conn.execute(
             "select id, path from handovers where status = ?", [PACKING]
         ).fetchall()
+        if not rows:
+            return
+        from baton.core.fsutil import sweep_temps  # a rare path: kept off every open's
+
         for row_id, path in rows:
             out = Path(path)
             if sweep_temps(out.parent, out.name):
