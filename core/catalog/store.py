@@ -4,10 +4,10 @@ Settings (DESIGN.md section 1): WAL journal, ``synchronous=FULL``, a busy timeou
 ``BEGIN IMMEDIATE`` for every write (so two app instances queue instead of failing with
 "database is locked"), foreign keys on, FTS5 search over models and datasets.
 ``quick_check`` runs when a previous session ended without closing the catalog (a crash,
-``kill -9``, a power cut) and whenever :meth:`Catalog.check` is asked (``baton doctor``):
-at 100 k models it costs a fifth of a second, too much for every command. Schema changes are named migrations recorded in ``migrations`` and
-mirrored in ``PRAGMA user_version``; a catalog from a newer Baton is refused rather than
-guessed at. One :class:`Catalog` belongs to one thread: the GUI gives it to a single
+``kill -9``, a power cut; see sessions.py) and whenever :meth:`Catalog.check` is asked
+(``baton doctor``): at 100 k models it costs a fifth of a second, too much for every
+command. Schema changes are named migrations recorded in ``migrations`` and mirrored in
+``PRAGMA user_version``; a catalog from a newer Baton is refused rather than guessed at. One :class:`Catalog` belongs to one thread: the GUI gives it to a single
 worker, as Anki does with its collection.
 """
 

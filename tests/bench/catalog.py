@@ -3,7 +3,7 @@ command line as a process (DESIGN.md section 7).
 
     python tests/bench/catalog.py [--quick] [--models N] [--passes P] [--rounds R]
 
-Builds a catalog in a temporary Baton home with 100 k models (20 k with --quick) and one
+Builds a catalog in a temporary Baton home with 100 k models (10 k with --quick) and one
 dataset per 50 models, inserted in one ``Catalog.write()`` transaction with ``insert_all``
 (so the FTS triggers index them as an import would). The records look like real ones:
 names such as ``churn-hgb-v12``, scikit-learn and ONNX estimators, a sentence of
@@ -358,16 +358,22 @@ def build(home: Path, n_models: int, n_datasets: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 k models instead of 100 k")
+    parser.add_argument("--quick", action="store_true", help="10 k models instead of 100 k")
     parser.add_argument("--models", type=int, help="number of models (overrides --quick's)")
     parser.add_argument("--passes", type=int, help="timed passes over the queries")
     parser.add_argument("--rounds", type=int, help="interleaved rounds of the processes")
+    parser.add_argument(
+        "--home",
+        type=Path,
+        help="keep the catalog in this Baton home: built there if it has none, reused if it "
+        "has (its models are counted, not --models)",
+    )
     args = parser.parse_args(argv)
-    n_models = args.models or (20_000 if args.quick else 100_000)
+    n_models = args.models or (10_000 if args.quick else 100_000)
     n_datasets = max(50, n_models // 50)
     passes = args.passes or (1 if args.quick else 3)
     rounds = args.rounds or (5 if args.quick else 11)
-    baton = str(Path(sys.executable).with_name("baton"))
+    baton_cmd = str(Path(sys.executable).with_name("baton"))
 
     print(
         f"Catalog benchmark: {n_models:,} models, {n_datasets:,} datasets; Python "
@@ -375,8 +381,13 @@ def main(argv: list[str] | None = None) -> int:
         f"load {os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory(prefix="baton-bench-catalog-") as tmp:
-        home = Path(tmp) / "home"
-        build(home, n_models, n_datasets)
+        home = args.home or Path(tmp) / "home"
+        if not (home / "catalog.db").exists():
+            build(home, n_models, n_datasets)
+        else:
+            with Catalog(home) as catalog:
+                n_models = catalog.count("models")
+            print(f"  reusing the catalog in {home}: {n_models:,} models")
         t0 = time.perf_counter()
         catalog = Catalog(home)
         open_ms = (time.perf_counter() - t0) * 1e3
@@ -456,13 +467,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         catalog.close()
 
-        # (c) as a process, interleaved rounds
+        # (c) as a process, interleaved rounds. An installed Baton has its bytecode
+        # compiled; a checkout run with PYTHONDONTWRITEBYTECODE would compile every module
+        # on every run, so compile it once here as an installation does.
+        import compileall
+
+        from baton import core
+
+        compileall.compile_dir(Path(core.__file__).parent, quiet=2)
         commands = {
             **{
-                f"baton search {q!r}": [baton, "--home", str(home), "search", q]
+                f"baton search {q!r}": [baton_cmd, "--home", str(home), "search", q]
                 for q in PROCESS_QUERIES
             },
-            "baton model list": [baton, "--home", str(home), "model", "list"],
+            "baton model list": [baton_cmd, "--home", str(home), "model", "list"],
             "bare python -c ranked FTS5": [
                 sys.executable,
                 "-c",
@@ -491,11 +509,11 @@ def main(argv: list[str] | None = None) -> int:
 
         # (d) listing every model
         t_first, total, mb_text, out = first_line_ms(
-            [baton, "--home", str(home), "model", "list", "--limit", "0"]
+            [baton_cmd, "--home", str(home), "model", "list", "--limit", "0"]
         )
         text_rows = out.count(b"\n") - 1
         j_first, j_total, mb_json, out = first_line_ms(
-            [baton, "--home", str(home), "model", "list", "--limit", "0", "--json"]
+            [baton_cmd, "--home", str(home), "model", "list", "--limit", "0", "--json"]
         )
         try:
             json_rows = len(json.loads(out)["models"])
