@@ -298,15 +298,17 @@ def _table_lines(rows: list[dict], cols: list[str], full: tuple[str, ...] = ()) 
     return out
 
 
-# A streamed table takes its column widths from this many first rows.
+# A streamed table takes its column widths from this many first rows, and a streamed
+# listing is printed this many rows at a time (one write per page, not per line).
 STREAM_WIDTH_ROWS = 1000
+STREAM_PAGE_ROWS = 256
 
 
 def emit_rows(key: str, rows: Iterable[dict], as_json: bool, cols: list[str], empty: str) -> None:
-    """Print a listing as it is read, one line (or JSON element) per row, never holding
-    more than a page of it: the same text as :func:`emit` of ``{key: rows}`` with a
-    :func:`table`, except that a listing longer than ``STREAM_WIDTH_ROWS`` takes its
-    column widths from its first rows (a longer cell further down pushes its line on)."""
+    """Print a listing as it is read, a page of rows at a time, never holding more: the
+    same text as :func:`emit` of ``{key: rows}`` with a :func:`table`, except that a
+    listing longer than ``STREAM_WIDTH_ROWS`` takes its column widths from its first rows
+    (a longer cell further down pushes its line on)."""
     it = iter(rows)
     if as_json:
         first = next(it, None)
@@ -314,21 +316,27 @@ def emit_rows(key: str, rows: Iterable[dict], as_json: bool, cols: list[str], em
             click.echo(json.dumps({key: []}, indent=2, ensure_ascii=True))
             return
         click.echo(f'{{\n  "{key}": [')
+        page: list[str] = []
         for row, last in _with_last(itertools.chain([first], it)):
             text = json.dumps(row, indent=2, sort_keys=True, default=str, ensure_ascii=True)
-            click.echo(_indent(text, "    ") + ("" if last else ","))
-        click.echo("  ]\n}")
+            page.append(_indent(text, "    ") + ("" if last else ","))
+            if len(page) >= STREAM_PAGE_ROWS:
+                click.echo("\n".join(page))
+                page = []
+        click.echo("\n".join([*page, "  ]\n}"]))
         return
     head = list(itertools.islice(it, STREAM_WIDTH_ROWS))
     if not head:
         echo(empty)
         return
-    lines = _table_lines(head, cols)
-    echo("\n".join(lines))
+    echo("\n".join(_table_lines(head, cols)))
     widths = [min(max(len(c), *(len(one_line(_cell(r, c))) for r in head)), 40) for c in cols]
-    for row in it:
-        cells = [one_line(_cell(row, c))[:40] for c in cols]
-        echo("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
+    while chunk := list(itertools.islice(it, STREAM_PAGE_ROWS)):
+        lines = []
+        for row in chunk:
+            cells = [one_line(_cell(row, c))[:40] for c in cols]
+            lines.append("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
+        echo("\n".join(lines))
 
 
 def _cell(row: dict, col: str) -> Any:

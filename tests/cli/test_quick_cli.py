@@ -105,6 +105,7 @@ def test_listing_every_model_prints_one_json_document(listed):
 
 def test_a_long_listing_prints_before_it_has_read_every_row(monkeypatch, capsys):
     monkeypatch.setattr(base, "STREAM_WIDTH_ROWS", 2)
+    monkeypatch.setattr(base, "STREAM_PAGE_ROWS", 1)
     rows = [{"name": f"m{i}", "task": "x" * (i + 1)} for i in range(6)]
 
     def reading():
