@@ -44,11 +44,14 @@ class Session:
         """End the session; ``clean=False`` leaves its file, so the next open checks."""
         if self._fd is None:
             return
+        fd, self._fd = self._fd, None
+        if fcntl is None:  # Windows deletes only closed files
+            os.close(fd)
         if clean:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 os.unlink(self.path)  # still locked: a sweep cannot take it for a dead one
-        os.close(self._fd)
-        self._fd = None
+        if fcntl is not None:
+            os.close(fd)
 
 
 def sweep_dead(folder: Path) -> int:
