@@ -21,7 +21,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, cast
 
 from baton.core import jsonsafe
 from baton.core.catalog.drafts import Drafts
@@ -240,6 +240,20 @@ class Catalog:
         self.integrity_checked = True
         return checks
 
+    def _select(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a query as dicts (column name to value), read through ``conn``."""
+        cursor = self.conn.execute(sql, params)
+        cols = [d[0] for d in cursor.description]
+        return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
+        """Insert one row (values already encoded) through ``conn``."""
+        cols = ", ".join(f"[{c}]" for c in row)
+        self.conn.execute(
+            f"insert into [{table}] ({cols}) values ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+
     def _table_names(self) -> set[str]:
         return {
             r[0] for r in self.conn.execute("select name from sqlite_master where type = 'table'")
@@ -319,15 +333,29 @@ class Catalog:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction taken with ``BEGIN IMMEDIATE`` (waits on the busy timeout)."""
+        """A write transaction taken with ``BEGIN IMMEDIATE`` (waits on the busy timeout).
+
+        Nested, it is a savepoint. What it yields is :attr:`db`, imported only when a
+        block uses it: a block that writes through :meth:`_insert` and ``conn`` (recording
+        a received bundle) keeps `baton verify` off sqlite-utils' import of pandas.
+        """
+        lazy = cast("sqlite_utils.Database", _LazyDatabase(self))
         if self.conn.in_transaction:
-            with self.db.atomic():
-                yield self.db
+            savepoint = f"baton_{uuid.uuid4().hex}"
+            self.conn.execute(f"SAVEPOINT {savepoint}")
+            try:
+                yield lazy
+            except BaseException:
+                if self.conn.in_transaction:  # a trigger may have ended the transaction
+                    self.conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                    self.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+                raise
+            self.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
+                yield lazy
             except BaseException:
                 if self.conn.in_transaction:  # SQLite may have rolled back already
                     self.conn.execute("ROLLBACK")
@@ -579,11 +607,11 @@ class Catalog:
     def handover_history(self) -> list[dict]:
         """Every bundle packed or received here, oldest first: direction, name, version,
         root digest and signer fingerprint (what the rollback check compares with)."""
-        return list(
-            self.db.table("handovers").rows_where(
-                select="direction, name, version, root_digest, signer_fingerprint",
-                order_by="created_at, rowid",
-            )
+        if "handovers" not in self._table_names():
+            return []
+        return self._select(
+            "select direction, name, version, root_digest, signer_fingerprint from handovers "
+            "order by created_at, rowid"
         )
 
     def count(self, table: str) -> int:
@@ -643,6 +671,19 @@ class Catalog:
             f"select rowid, rank from {fts} where {fts} match ? order by rank limit ?",
             [query, limit],
         ).fetchall()
+
+
+class _LazyDatabase:
+    """Stands for :attr:`Catalog.db` in a write block until the block uses it."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._catalog.db, name)
+
+    def __getitem__(self, table: str) -> Any:
+        return self._catalog.db[table]
 
 
 def fts_query(text: str) -> str:

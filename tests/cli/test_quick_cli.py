@@ -143,3 +143,24 @@ def test_the_text_listing_streams_the_same_table(listed, monkeypatch):
     monkeypatch.setattr(base, "STREAM_WIDTH_ROWS", 3)
     streamed = runner.invoke(cli, ["--home", str(listed), "model", "list", "--limit", "0"])
     assert streamed.stdout == whole.stdout  # same widths: no later row is wider
+
+
+def test_checking_a_signer_and_recording_a_bundle_import_no_data_stack(listed):
+    """What `baton verify` asks of the catalog reads and writes through its connection."""
+    code = (
+        "import json, sys\n"
+        "from baton.core.catalog.store import Catalog\n"
+        "with Catalog(sys.argv[1]) as c:\n"
+        "    c.trusted_keys.get('ab'), c.trusted_keys.with_prefix('ab'), c.handover_history()\n"
+        "    c.handovers.record('received', 'n', '1', 'd' * 64, 's' * 64, 'f' * 64,\n"
+        "                       sys.argv[1] + '/b.baton', 'received', {'a': 1})\n"
+        "    seen = [r['name'] for r in c.handover_history()]\n"
+        "print(json.dumps({'seen': seen, 'modules': sorted(sys.modules)}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(listed)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    ran = json.loads(done.stdout)
+    assert ran["seen"] == ["n"]
+    assert [m for m in ran["modules"] if m.split(".")[0] in HEAVY] == []
