@@ -63,6 +63,8 @@ def visible(text: str, limit: int = 80) -> str:
     """``text`` cut to ``limit`` characters, with control and bidi characters escaped."""
     if len(text) > limit:
         text = text[: limit - 1] + "…"
+    if text.isprintable():
+        return text  # the common case, at C speed
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 

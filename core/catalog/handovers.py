@@ -54,18 +54,21 @@ class Handovers:
             "contract": contract,
             "created_at": timestamp(),
         }
-        with self._catalog.write() as db:
-            existing = list(
-                db.table("handovers").rows_where(
-                    "direction = ? and name = ? and version = ? and root_digest = ?",
-                    [direction, name, version, root_digest],
-                    limit=1,
-                )
+        catalog = self._catalog
+        # Through the catalog's own connection: `baton verify` records what it received
+        # and must not wait for sqlite-utils' import of pandas.
+        with catalog.write():
+            existing = catalog._select(
+                "select * from handovers where direction = ? and name = ? and version = ? "
+                "and root_digest = ? limit 1",
+                [direction, name, version, root_digest],
             )
             if existing:
-                db.table("handovers").update(existing[0]["id"], {"path": row["path"]})
+                catalog.conn.execute(
+                    "update handovers set path = ? where id = ?", [row["path"], existing[0]["id"]]
+                )
                 return existing[0]
-            db.table("handovers").insert(encode(row))
+            catalog._insert("handovers", encode(row))
         return row
 
     def find(

@@ -4,9 +4,10 @@ and ``PRAGMA user_version``: a catalog is migrated, never rebuilt."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-import sqlite_utils
+if TYPE_CHECKING:  # imported by the catalog only when a migration runs (it imports pandas)
+    import sqlite_utils
 
 
 def _m001_initial(db: sqlite_utils.Database) -> None:
@@ -198,8 +199,21 @@ def _m005_search_prefixes_and_list_order(db: sqlite_utils.Database) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Migration:
+def _m006_search_ranked_over_all_matches(db: sqlite_utils.Database) -> None:
+    """Search now ranks every match with bm25, so the full-text indexes are merged into one
+    segment each (a catalog filled one import at a time holds many small ones, and every
+    query reads them all) and each table's ``rank`` is bm25 spelled out, so a catalog
+    whose default rank was changed ranks as this Baton expects.
+
+    Later imports add segments again; FTS5's automerge keeps their number bounded.
+    """
+    for table in ("models", "datasets"):
+        fts = f"{table}_fts"
+        db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES('rank', 'bm25()')")
+        db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES('optimize')")
+
+
+class Migration(NamedTuple):
     version: int
     name: str
     apply: Callable[[sqlite_utils.Database], None]
@@ -211,6 +225,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "measurements_and_contracts", _m003_measurements_and_contracts),
     Migration(4, "reproductions", _m004_reproductions),
     Migration(5, "search_prefixes_and_list_order", _m005_search_prefixes_and_list_order),
+    Migration(6, "search_ranked_over_all_matches", _m006_search_ranked_over_all_matches),
 )
 
 

@@ -2,10 +2,12 @@
 
 Settings (DESIGN.md section 1): WAL journal, ``synchronous=FULL``, a busy timeout,
 ``BEGIN IMMEDIATE`` for every write (so two app instances queue instead of failing with
-"database is locked"), foreign keys on, ``quick_check`` when opened, FTS5 search over
-models and datasets. Schema changes are named migrations recorded in ``migrations`` and
-mirrored in ``PRAGMA user_version``; a catalog from a newer Baton is refused rather than
-guessed at. One :class:`Catalog` belongs to one thread: the GUI gives it to a single
+"database is locked"), foreign keys on, FTS5 search over models and datasets.
+``quick_check`` runs when a previous session ended without closing the catalog (a crash,
+``kill -9``, a power cut; see sessions.py) and whenever :meth:`Catalog.check` is asked
+(``baton doctor``): at 100 k models it costs a fifth of a second, too much for every
+command. Schema changes are named migrations recorded in ``migrations`` and mirrored in
+``PRAGMA user_version``; a catalog from a newer Baton is refused rather than guessed at. One :class:`Catalog` belongs to one thread: the GUI gives it to a single
 worker, as Anki does with its collection.
 """
 
@@ -19,26 +21,31 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, TypeGuard
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, cast
 
 from baton.core import jsonsafe
 from baton.core.catalog.drafts import Drafts
 from baton.core.catalog.handovers import Handovers
 from baton.core.catalog.migrations import MIGRATIONS, SCHEMA_VERSION
-from baton.core.catalog.objects import ObjectStore
 from baton.core.catalog.records import feature_names
 from baton.core.catalog.rows import decode, encode, timestamp
+from baton.core.catalog.sessions import Session, sweep_dead
 from baton.core.catalog.trusted_keys import TrustedKeys
 from baton.core.errors import CatalogError, NotFound, UsageError
-from baton.core.fsutil import sweep_temps
+
+if TYPE_CHECKING:  # sqlite-utils imports pandas when it is installed: only writes need it
+    import sqlite_utils
+
+    from baton.core.catalog.objects import ObjectStore
 
 BUSY_TIMEOUT_MS = 30_000
 # A sent handover's status while its bundle is being renamed into place, and after.
 PACKING, PACKED = "packing", "packed"
-# Catalog.search ranks at most this many matches per table: see its docstring.
-SEARCH_RANK_WINDOW = 2_000
+# Where each open catalog holds its lock file (see sessions.py).
+SESSIONS_DIR = "sessions"
+# Page cache per connection (KiB, as a negative cache_size): ranking a broad search reads
+# the full-text index and its document sizes, several MB at 100 k models.
+CACHE_KIB = 32 * 1024
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # What a listing or a search hit carries: enough to show and pick a row, without the large
 # JSON parts (column profiles, introspection) that only a detail view needs.
@@ -66,39 +73,102 @@ def _connect(path: Path) -> sqlite3.Connection:
         raise CatalogError(f"could not switch {path} to WAL journaling (got {mode})")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     return conn
 
 
 class Catalog:
     """The catalog of one Baton home: ``catalog.db`` plus ``objects/``."""
 
-    def __init__(self, home: str | os.PathLike[str], *, migrate_to: int | None = None) -> None:
+    def __init__(
+        self,
+        home: str | os.PathLike[str],
+        *,
+        migrate_to: int | None = None,
+        check: bool = False,
+    ) -> None:
+        """Open (or create) the catalog of ``home``; ``check`` runs the integrity check
+        even after a clean shutdown (``integrity_checked`` says whether it ran)."""
         self.home = Path(home)
         try:
             self.home.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CatalogError(f"cannot create the Baton home {self.home}: {exc.strerror}") from exc
         self.path = self.home / "catalog.db"
-        self.objects = ObjectStore(self.home / "objects")
+        self._objects: ObjectStore | None = None
         self.handovers = Handovers(self)
         self.drafts = Drafts(self)
         self.trusted_keys = TrustedKeys(self)
+        self._db: sqlite_utils.Database | None = None
+        self._session: Session | None = None
+        unclean = self._start_session()
+        self.integrity_checked = False
         try:
             self.conn = _connect(self.path)
-            self.db = sqlite_utils.Database(self.conn)
-            self._check_integrity()
+            if check or unclean:
+                self._check_integrity()
             self._migrate(SCHEMA_VERSION if migrate_to is None else migrate_to)
-            self.objects.sweep()
             self._settle_interrupted_packs()
         except sqlite3.DatabaseError as exc:
-            with contextlib.suppress(sqlite3.Error, AttributeError):
-                self.conn.close()
+            self._abandon()
             raise database_error(self.path, exc) from exc
+        except BaseException:
+            self._abandon()
+            raise
 
     # -- housekeeping
 
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection wrapped by sqlite-utils, imported on first use: reads that list
+        and search go through ``conn`` and stay off pandas' import time."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    @property
+    def objects(self) -> ObjectStore:
+        """The object store, opened (and its dead temp files swept) on first use."""
+        if self._objects is None:
+            from baton.core.catalog.objects import ObjectStore
+
+            self._objects = ObjectStore(self.home / "objects")
+            self._objects.sweep()
+        return self._objects
+
     def close(self) -> None:
         self.conn.close()
+        if self._session is not None:
+            self._session.close()  # a clean close: the next session need not check
+
+    def _abandon(self) -> None:
+        """Let go of a catalog that failed to open, as a session that did not end well:
+        the next open checks it again."""
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self.conn.close()
+        if self._session is not None:
+            self._session.close(clean=False)
+
+    def _start_session(self) -> bool:
+        """Hold this session's locked file; True if an earlier session died holding one.
+
+        The lock, not the file, tells a live session (another window, a command running
+        beside it) from one that ended without :meth:`close`: the operating system drops
+        the lock of a process that dies. A new catalog has nothing to check.
+        """
+        folder = self.home / SESSIONS_DIR
+        dead = sweep_dead(folder)
+        try:
+            self._session = Session(folder)
+        except OSError as exc:
+            raise CatalogError(
+                f"cannot write in the Baton home {self.home}: {exc.strerror}; check that the "
+                "folder is writable",
+                path=str(self.home),
+            ) from exc
+        return dead > 0 and self.path.exists()
 
     def __enter__(self) -> Catalog:
         return self
@@ -110,6 +180,84 @@ class Catalog:
         rows = [r[0] for r in self.conn.execute("PRAGMA quick_check").fetchall()]
         if rows != ["ok"]:
             raise CatalogError(_damaged(self.path, "; ".join(map(str, rows[:3]))))
+        self.integrity_checked = True
+
+    def check(self) -> list[dict[str, Any]]:
+        """Check the catalog as ``baton doctor`` does: each check's name, what it looked
+        at, and ``ok`` with a ``problem`` if not. Checks that SQLite refuses to run on a
+        damaged file count as failed, with SQLite's words."""
+        checks: list[dict[str, Any]] = []
+
+        def run(name: str, what: str, probe: Any) -> None:
+            try:
+                problem = probe()
+            except sqlite3.DatabaseError as exc:
+                problem = jsonsafe.visible(str(exc), 200)
+            checks.append({"check": name, "what": what, "ok": not problem, "problem": problem})
+
+        def quick() -> str:
+            rows = [str(r[0]) for r in self.conn.execute("PRAGMA quick_check").fetchall()]
+            return "" if rows == ["ok"] else "; ".join(rows[:3])
+
+        def foreign_keys() -> str:
+            rows = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+            return "" if not rows else f"{len(rows)} rows name a missing {rows[0][2]} row"
+
+        def fts(table: str) -> Any:
+            def probe() -> str:
+                if f"{table}_fts" not in self._table_names():
+                    return f"the search index {table}_fts is missing"
+                # 'integrity-check' with rank 1 also compares the index with its table.
+                self.conn.execute(
+                    f"INSERT INTO [{table}_fts]([{table}_fts], rank) VALUES('integrity-check', 1)"
+                )
+                return ""
+
+            return probe
+
+        def schema() -> str:
+            applied = [m["version"] for m in self.applied_migrations()]
+            if self.schema_version != SCHEMA_VERSION or applied[-1:] != [SCHEMA_VERSION]:
+                return (
+                    f"schema {self.schema_version}, migrations {applied}; this Baton expects "
+                    f"{SCHEMA_VERSION}"
+                )
+            return ""
+
+        run("integrity", "every page and index of catalog.db (PRAGMA quick_check)", quick)
+        run(
+            "foreign keys",
+            "every row that names another row (PRAGMA foreign_key_check)",
+            foreign_keys,
+        )
+        for table in ("models", "datasets"):
+            run(
+                f"{table} search index",
+                f"the full-text index of {table} against its rows",
+                fts(table),
+            )
+        run("schema", f"the applied migrations against schema {SCHEMA_VERSION}", schema)
+        self.integrity_checked = True
+        return checks
+
+    def _select(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a query as dicts (column name to value), read through ``conn``."""
+        cursor = self.conn.execute(sql, params)
+        cols = [d[0] for d in cursor.description]
+        return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
+        """Insert one row (values already encoded) through ``conn``."""
+        cols = ", ".join(f"[{c}]" for c in row)
+        self.conn.execute(
+            f"insert into [{table}] ({cols}) values ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+
+    def _table_names(self) -> set[str]:
+        return {
+            r[0] for r in self.conn.execute("select name from sqlite_master where type = 'table'")
+        }
 
     def _settle_interrupted_packs(self) -> None:
         """Finish the books of packs that died between recording a bundle and renaming it.
@@ -119,11 +267,15 @@ class Catalog:
         belongs to a run that died: if its file made it into place the catalog keeps it
         (``packed``), otherwise the row goes, and so do the run's temp files.
         """
-        if "handovers" not in self.db.table_names():
+        if "handovers" not in self._table_names():
             return
         rows = self.conn.execute(
             "select id, path from handovers where status = ?", [PACKING]
         ).fetchall()
+        if not rows:
+            return
+        from baton.core.fsutil import sweep_temps  # a rare path: kept off every open's
+
         for row_id, path in rows:
             out = Path(path)
             if sweep_temps(out.parent, out.name):
@@ -173,21 +325,37 @@ class Catalog:
                     self.conn.execute(f"PRAGMA user_version={migration.version}")
 
     def applied_migrations(self) -> list[dict]:
-        if "migrations" not in self.db.table_names():
+        if "migrations" not in self._table_names():
             return []
-        return list(self.db.table("migrations").rows_where(order_by="version"))
+        cursor = self.conn.execute("select * from migrations order by version")
+        cols = [d[0] for d in cursor.description]
+        return [dict(zip(cols, row, strict=True)) for row in cursor]
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction taken with ``BEGIN IMMEDIATE`` (waits on the busy timeout)."""
+        """A write transaction taken with ``BEGIN IMMEDIATE`` (waits on the busy timeout).
+
+        Nested, it is a savepoint. What it yields is :attr:`db`, imported only when a
+        block uses it: a block that writes through :meth:`_insert` and ``conn`` (recording
+        a received bundle) keeps `baton verify` off sqlite-utils' import of pandas.
+        """
+        lazy = cast("sqlite_utils.Database", _LazyDatabase(self))
         if self.conn.in_transaction:
-            with self.db.atomic():
-                yield self.db
+            savepoint = f"baton_{uuid.uuid4().hex}"
+            self.conn.execute(f"SAVEPOINT {savepoint}")
+            try:
+                yield lazy
+            except BaseException:
+                if self.conn.in_transaction:  # a trigger may have ended the transaction
+                    self.conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                    self.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+                raise
+            self.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
+                yield lazy
             except BaseException:
                 if self.conn.in_transaction:  # SQLite may have rolled back already
                     self.conn.execute("ROLLBACK")
@@ -337,26 +505,43 @@ class Catalog:
             name, n = f"{base}-{n}", n + 1
         return name
 
-    def _list(self, table: str, limit: int | None, offset: int, summary: bool) -> list[dict]:
-        rows = self.db.table(table).rows_where(
-            select=SUMMARY_COLUMNS[table] if summary else "*",
-            order_by="created_at desc, name",
-            limit=limit,
-            offset=offset,
+    def _iter(self, table: str, limit: int | None, offset: int, summary: bool) -> Iterator[dict]:
+        # Read from the (created_at DESC, name) index, so the first row comes at once.
+        cursor = self.conn.execute(
+            f"select {SUMMARY_COLUMNS[table] if summary else '*'} from {table} "
+            "order by created_at desc, name limit ? offset ?",
+            [-1 if limit is None else limit, offset],
         )
-        return [decode(r, table) for r in rows]
+        cols = [d[0] for d in cursor.description]
+        while rows := cursor.fetchmany(256):
+            for row in rows:
+                yield decode(dict(zip(cols, row, strict=True)), table)
+
+    def iter_models(
+        self, limit: int | None = None, offset: int = 0, *, summary: bool = False
+    ) -> Iterator[dict]:
+        """Models, newest first, read as they are consumed (a listing of every model
+        holds one page of rows at a time); ``summary`` leaves out the large JSON parts.
+        Consume it before the next write on this catalog."""
+        return self._iter("models", limit, offset, summary)
+
+    def iter_datasets(
+        self, limit: int | None = None, offset: int = 0, *, summary: bool = False
+    ) -> Iterator[dict]:
+        """Datasets, newest first, as :meth:`iter_models` reads models."""
+        return self._iter("datasets", limit, offset, summary)
 
     def list_models(
         self, limit: int | None = None, offset: int = 0, *, summary: bool = False
     ) -> list[dict]:
         """Models, newest first; ``summary`` leaves out the large JSON parts."""
-        return self._list("models", limit, offset, summary)
+        return list(self.iter_models(limit, offset, summary=summary))
 
     def list_datasets(
         self, limit: int | None = None, offset: int = 0, *, summary: bool = False
     ) -> list[dict]:
         """Datasets, newest first; ``summary`` leaves out the column profiles."""
-        return self._list("datasets", limit, offset, summary)
+        return list(self.iter_datasets(limit, offset, summary=summary))
 
     def list_dataset_choices(self, limit: int | None = None, offset: int = 0) -> list[dict]:
         """Datasets, newest first, with their summary columns and their column list but
@@ -434,53 +619,42 @@ class Catalog:
     def handover_history(self) -> list[dict]:
         """Every bundle packed or received here, oldest first: direction, name, version,
         root digest and signer fingerprint (what the rollback check compares with)."""
-        return list(
-            self.db.table("handovers").rows_where(
-                select="direction, name, version, root_digest, signer_fingerprint",
-                order_by="created_at, rowid",
-            )
+        if "handovers" not in self._table_names():
+            return []
+        return self._select(
+            "select direction, name, version, root_digest, signer_fingerprint from handovers "
+            "order by created_at, rowid"
         )
 
     def count(self, table: str) -> int:
-        return self.db.table(table).count
+        if table not in self._table_names():
+            raise UsageError(f"the catalog has no table {table!r} to count")
+        return int(self.conn.execute(f"select count(*) from [{table}]").fetchone()[0])
 
     def search(self, text: str, limit: int = 50) -> list[dict]:
         """Full-text search over models and datasets; every word matches as a prefix.
 
-        Hits are ordered by FTS5's ``rank`` (bm25) across both tables. Ranking costs about a
-        microsecond per matching entry, so when a query matches more than
-        ``SEARCH_RANK_WINDOW`` entries of a table (one or two letters typed into the search
-        box match most of a large catalog), only the most recently added
-        ``SEARCH_RANK_WINDOW`` of them are ranked; a query that matches fewer is ranked over
-        all its matches. Hits carry the summary columns (``SUMMARY_COLUMNS``) plus ``kind``;
-        fetch the full record with :meth:`get_model` / :meth:`get_dataset`.
+        Hits are ordered by FTS5's ``rank`` (bm25) computed over every match of each table
+        (``ORDER BY rank LIMIT``: SQLite keeps only the best ``limit`` while it ranks), then
+        merged across the two tables, models first on equal rank. Ranking costs one to a
+        few microseconds per match, so a word of one or two letters, which matches most of
+        a large catalog, takes longer than a precise one. Hits carry the summary columns
+        (``SUMMARY_COLUMNS``) plus ``kind``; fetch the full record with :meth:`get_model` /
+        :meth:`get_dataset`.
         """
         query = fts_query(text)
-        if not query:
+        if not query or limit < 1:
             return []
-        window = max(SEARCH_RANK_WINDOW, limit)
-        candidates: list[tuple[float, str, int]] = []
-        for table in ("models", "datasets"):
-            fts = f"{table}_fts"
-            matches = self.conn.execute(
-                f"select count(*) from (select rowid from {fts} where {fts} match ? limit ?)",
-                [query, window + 1],
-            ).fetchone()[0]
-            if matches <= window:
-                sql = f"select rowid, rank from {fts} where {fts} match ? order by rank limit ?"
-                args: list[Any] = [query, limit]
-            else:
-                sql = (
-                    f"select rowid, r from (select rowid, rank as r from {fts} "
-                    f"where {fts} match ? order by rowid desc limit ?) order by r limit ?"
-                )
-                args = [query, window, limit]
-            candidates += [(rank, table, rowid) for rowid, rank in self.conn.execute(sql, args)]
-        candidates.sort(key=lambda c: c[0])  # stable: models before datasets on equal rank
+        candidates: list[tuple[float, int, str, int]] = []
+        for order, table in enumerate(("models", "datasets")):
+            candidates += [
+                (rank, order, table, rowid) for rowid, rank in self._ranked(table, query, limit)
+            ]
+        candidates.sort(key=lambda c: (c[0], c[1]))  # stable within a table
         chosen = candidates[:limit]
         rows: dict[tuple[str, int], dict] = {}
         for table in ("models", "datasets"):
-            ids = [rowid for _, t, rowid in chosen if t == table]
+            ids = [rowid for _, _, t, rowid in chosen if t == table]
             for start in range(0, len(ids), 500):  # well under SQLite's variable limit
                 part = ids[start : start + 500]
                 cursor = self.conn.execute(
@@ -492,7 +666,7 @@ class Catalog:
                 for row in cursor.fetchall():
                     rows[(table, row[0])] = dict(zip(cols, row[1:], strict=True))
         hits: list[dict] = []
-        for _, table, rowid in chosen:
+        for _, _, table, rowid in chosen:
             row = rows.get((table, rowid))
             if row is None:
                 continue  # not in the table (only if the index and the table disagree)
@@ -500,6 +674,28 @@ class Catalog:
             record["kind"] = table[:-1]
             hits.append(record)
         return hits
+
+    def _ranked(self, table: str, query: str, limit: int) -> list:
+        """The best ``limit`` (rowid, rank) pairs of ``table`` for an FTS5 ``query`` (as
+        :func:`fts_query` writes it), best first, ranked over every match."""
+        fts = f"{table}_fts"
+        return self.conn.execute(
+            f"select rowid, rank from {fts} where {fts} match ? order by rank limit ?",
+            [query, limit],
+        ).fetchall()
+
+
+class _LazyDatabase:
+    """Stands for :attr:`Catalog.db` in a write block until the block uses it."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._catalog.db, name)
+
+    def __getitem__(self, table: str) -> Any:
+        return self._catalog.db[table]
 
 
 def fts_query(text: str) -> str:

@@ -34,16 +34,18 @@ class TrustedKeys:
                 pk="fingerprint",
             )
 
+    # Reads go through the catalog's own connection (_select), not sqlite-utils: checking
+    # a signer is on the path of `baton verify`, which must not wait for pandas' import.
     def get(self, fingerprint: str) -> dict[str, Any] | None:
-        rows = list(
-            self._catalog.db.table("trusted_keys").rows_where("fingerprint = ?", [fingerprint])
+        rows = self._catalog._select(
+            "select * from trusted_keys where fingerprint = ?", [fingerprint]
         )
         return rows[0] if rows else None
 
     def with_prefix(self, prefix: str) -> list[dict[str, Any]]:
         """The keys whose fingerprint starts with ``prefix`` (lowercase hex)."""
-        return list(
-            self._catalog.db.table("trusted_keys").rows_where("fingerprint like ?", [prefix + "%"])
+        return self._catalog._select(
+            "select * from trusted_keys where fingerprint like ?", [prefix + "%"]
         )
 
     def revoke(self, fingerprint: str, reason: str) -> None:
@@ -56,8 +58,11 @@ class TrustedKeys:
         self, order_by: Literal["trusted_at", "name"] = "trusted_at", limit: int | None = None
     ) -> list[dict[str, Any]]:
         """Every key, revoked ones too, in the order asked."""
-        if "trusted_keys" not in self._catalog.db.table_names():
+        if order_by not in ("trusted_at", "name"):
+            raise ValueError(f"trusted keys are listed by trusted_at or name, not {order_by!r}")
+        if "trusted_keys" not in self._catalog._table_names():
             return []
-        return list(
-            self._catalog.db.table("trusted_keys").rows_where(order_by=order_by, limit=limit)
+        return self._catalog._select(
+            f"select * from trusted_keys order by {order_by} limit ?",
+            [-1 if limit is None else limit],
         )

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -282,15 +283,80 @@ def _declared_features(
 
 def table(rows: list[dict], cols: list[str], full: tuple[str, ...] = ()) -> str:
     """Rows as aligned text; cells are cut at 40 characters except in the ``full`` columns."""
+    return "\n".join(_table_lines(rows, cols, full))
+
+
+def _table_lines(rows: list[dict], cols: list[str], full: tuple[str, ...] = ()) -> list[str]:
     if not rows:
-        return ""
-    cells = [[one_line(r.get(c) if r.get(c) is not None else "-") for c in cols] for r in rows]
+        return []
+    cells = [[one_line(_cell(r, c)) for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     widths = [w if c in full else min(w, 40) for c, w in zip(cols, widths, strict=True)]
     out = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
     for row in cells:
         out.append("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
-    return "\n".join(out)
+    return out
+
+
+# A streamed table takes its column widths from this many first rows, and a streamed
+# listing is printed this many rows at a time (one write per page, not per line).
+STREAM_WIDTH_ROWS = 1000
+STREAM_PAGE_ROWS = 256
+
+
+def emit_rows(key: str, rows: Iterable[dict], as_json: bool, cols: list[str], empty: str) -> None:
+    """Print a listing as it is read, a page of rows at a time, never holding more: the
+    same text as :func:`emit` of ``{key: rows}`` with a :func:`table`, except that a
+    listing longer than ``STREAM_WIDTH_ROWS`` takes its column widths from its first rows
+    (a longer cell further down pushes its line on)."""
+    it = iter(rows)
+    if as_json:
+        first = next(it, None)
+        if first is None:
+            click.echo(json.dumps({key: []}, indent=2, ensure_ascii=True))
+            return
+        click.echo(f'{{\n  "{key}": [')
+        page: list[str] = []
+        for row, last in _with_last(itertools.chain([first], it)):
+            text = json.dumps(row, indent=2, sort_keys=True, default=str, ensure_ascii=True)
+            page.append(_indent(text, "    ") + ("" if last else ","))
+            if len(page) >= STREAM_PAGE_ROWS:
+                click.echo("\n".join(page))
+                page = []
+        click.echo("\n".join([*page, "  ]\n}"]))
+        return
+    head = list(itertools.islice(it, STREAM_WIDTH_ROWS))
+    if not head:
+        echo(empty)
+        return
+    echo("\n".join(_table_lines(head, cols)))
+    widths = [min(max(len(c), *(len(one_line(_cell(r, c))) for r in head)), 40) for c in cols]
+    while chunk := list(itertools.islice(it, STREAM_PAGE_ROWS)):
+        lines = []
+        for row in chunk:
+            cells = [one_line(_cell(row, c))[:40] for c in cols]
+            lines.append("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
+        echo("\n".join(lines))
+
+
+def _cell(row: dict, col: str) -> Any:
+    return row.get(col) if row.get(col) is not None else "-"
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def _with_last(items: Iterable[Any]) -> Iterable[tuple[Any, bool]]:
+    it = iter(items)
+    try:
+        current = next(it)
+    except StopIteration:
+        return
+    for following in it:
+        yield current, False
+        current = following
+    yield current, True
 
 
 def targets_text(targets: list[dict]) -> str:

@@ -10,6 +10,7 @@ from baton.core.cli.base import (
     Context,
     declare_options,
     emit,
+    emit_rows,
     handle_errors,
     json_option,
     pass_ctx,
@@ -70,23 +71,31 @@ def _dataset_out(record: dict, with_profile: bool = False) -> dict:
     return out
 
 
+LIMIT_HELP = "At most this many, newest first (0: all of them, printed as they are read)."
+
+
 @dataset.command("list")
-@click.option("--limit", default=100, show_default=True, help="At most this many, newest first.")
+@click.option("--limit", default=100, show_default=True, help=LIMIT_HELP)
 @click.option("--offset", default=0, help="Skip this many first.")
 @json_option
 @pass_ctx
 @handle_errors
 def dataset_list(obj: Context, limit: int, offset: int, as_json: bool) -> None:
     """List the datasets in the catalog."""
-    rows = [_dataset_out(r) for r in obj.catalog().list_datasets(limit, offset, summary=True)]
-    emit(
-        {"datasets": rows},
+    rows = obj.catalog().iter_datasets(_limit(limit), offset, summary=True)
+    emit_rows(
+        "datasets",
+        map(_dataset_out, rows),
         as_json,
-        lambda d: (
-            table(d["datasets"], ["name", "role", "format", "rows", "target", "fingerprint"])
-            or "No datasets yet: add one with `baton dataset add FILE`."
-        ),
+        ["name", "role", "format", "rows", "target", "fingerprint"],
+        "No datasets yet: add one with `baton dataset add FILE`.",
     )
+
+
+def _limit(limit: int) -> int | None:
+    if limit < 0:
+        raise click.BadParameter("must be 0 (all) or more", param_hint="--limit")
+    return limit or None
 
 
 @dataset.command("show")
@@ -196,23 +205,22 @@ def model_add(
 
 
 @model.command("list")
-@click.option("--limit", default=100, show_default=True, help="At most this many, newest first.")
+@click.option("--limit", default=100, show_default=True, help=LIMIT_HELP)
 @click.option("--offset", default=0, help="Skip this many first.")
 @json_option
 @pass_ctx
 @handle_errors
 def model_list(obj: Context, limit: int, offset: int, as_json: bool) -> None:
     """List the models in the catalog."""
-    from baton.core.data.importer import model_summary
+    from baton.core.catalog.records import model_summary
 
-    rows = [model_summary(r) for r in obj.catalog().list_models(limit, offset, summary=True)]
-    emit(
-        {"models": rows},
+    rows = obj.catalog().iter_models(_limit(limit), offset, summary=True)
+    emit_rows(
+        "models",
+        map(model_summary, rows),
         as_json,
-        lambda d: (
-            table(d["models"], ["name", "format", "task", "estimator", "params", "size_bytes"])
-            or "No models yet: add one with `baton model add FILE`."
-        ),
+        ["name", "format", "task", "estimator", "params", "size_bytes"],
+        "No models yet: add one with `baton model add FILE`.",
     )
 
 
@@ -223,7 +231,7 @@ def model_list(obj: Context, limit: int, offset: int, as_json: bool) -> None:
 @handle_errors
 def model_show(obj: Context, name: str, as_json: bool) -> None:
     """Show a model's format, framework, parameters, inputs, classes and safety status."""
-    from baton.core.data.importer import model_summary
+    from baton.core.catalog.records import model_summary
 
     emit(model_summary(obj.catalog().get_model(name)), as_json, _model_text)
 

@@ -11,6 +11,11 @@ control characters as ``\\u`` escapes (:func:`baton.core.safetext.visible`), and
 text formatters pass each one-line field through :func:`one_line` so that a newline in
 it cannot start a line of its own. ``--json`` output is ASCII-only JSON, where such
 characters are escaped by JSON itself.
+
+A command imports only what it uses: the group names the module of each command in
+:data:`LAZY_COMMANDS` and imports it when the command runs, so `baton search` never waits
+for pandas or scikit-learn. ``baton --help`` lists every command from the same table
+(the first paragraph of each help text, checked against the commands by a test).
 """
 
 from __future__ import annotations
@@ -21,23 +26,122 @@ from pathlib import Path
 import click
 
 from baton.core import __version__
-from baton.core.cli import (
-    card_commands,
-    catalog_commands,
-    contract_commands,
-    drift_commands,
-    handover_commands,
-    keys_commands,
-    optimize_commands,
-    registry_commands,
+from baton.core.cli.base import (
+    Context,
+    emit,
+    handle_errors,
+    json_option,
+    one_line,
+    pass_ctx,
+    table,
 )
-from baton.core.cli.base import Context, emit, handle_errors, json_option, pass_ctx, table
 from baton.core.cli.display import require_display
+from baton.core.errors import CatalogError
 
 # --- the group --------------------------------------------------------------------------
 
+# The commands that live by subject in their own modules: name -> ("module:attribute",
+# the first paragraph of its help, which `baton --help` shows without importing it).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "bom": (
+        "baton.core.cli.card_commands:bom",
+        "Write a CycloneDX 1.6 ML-BOM of a bundle, a handover or a draft.",
+    ),
+    "card": (
+        "baton.core.cli.card_commands:card",
+        "Render the model card of a bundle, a handover or a draft.",
+    ),
+    "contract": (
+        "baton.core.cli.contract_commands:contract",
+        "Draft, edit, validate, compare and render handover contracts.",
+    ),
+    "dataset": (
+        "baton.core.cli.catalog_commands:dataset",
+        "Add, list and show datasets (CSV, Parquet).",
+    ),
+    "diff": (
+        "baton.core.cli.handover_commands:diff",
+        "Compare two versions of a bundle: contract fields, targets, metrics and files.",
+    ),
+    "drift": (
+        "baton.core.cli.drift_commands:drift",
+        "Compare BATCH (CSV or Parquet) with the data bundle FILE was measured on.",
+    ),
+    "evaluate": (
+        "baton.core.cli.catalog_commands:evaluate",
+        "Run MODEL on DATASET and compute quality metrics with confidence intervals.",
+    ),
+    "inspect": (
+        "baton.core.cli.handover_commands:inspect",
+        "Show a verified bundle's contract as a model card.",
+    ),
+    "keys": ("baton.core.cli.keys_commands:keys", "My signing key and the keys I trust."),
+    "model": (
+        "baton.core.cli.catalog_commands:model",
+        "Add, list and show models (.skops, .onnx; .joblib/.pkl with --trust-pickle).",
+    ),
+    "optimize": (
+        "baton.core.cli.optimize_commands:optimize",
+        "Convert a received bundle's model to ONNX, prove it predicts as the original on the\n"
+        "    bundle's test set, measure the gain, and sign the result as a new bundle.",
+    ),
+    "pack": (
+        "baton.core.cli.handover_commands:pack",
+        "Import, evaluate, profile, write the contract and sign a handover bundle.",
+    ),
+    "profile": (
+        "baton.core.cli.catalog_commands:profile",
+        "Measure MODEL's latency per batch size and its memory on rows of DATASET.",
+    ),
+    "registry": (
+        "baton.core.cli.registry_commands:registry",
+        "Pull registered models from an MLflow registry; push signed decisions back.",
+    ),
+    "review": (
+        "baton.core.cli.handover_commands:review",
+        "Reproduce a bundle's claims here, or countersign a decision on it.",
+    ),
+    "verify": (
+        "baton.core.cli.handover_commands:verify",
+        "Verify a bundle or a review receipt: signer, signature and every file.",
+    ),
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, _, attr = LAZY_COMMANDS[cmd_name][0].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The listing click would print, from the table's help for commands not loaded.
+        shown = {
+            name: self.commands.get(name) or click.Command(name, help=LAZY_COMMANDS[name][1])
+            for name in self.list_commands(ctx)
+        }
+        commands = [(name, cmd) for name, cmd in shown.items() if not cmd.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl(
+                    [(name, cmd.get_short_help_str(limit)) for name, cmd in commands]
+                )
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
@@ -174,26 +278,38 @@ def gui(obj: Context, file: str | None) -> None:
     sys.exit(run(home=obj.home, open_file=file))
 
 
-# The commands live by subject; the group lists them in alphabetical order, as click does.
-for _command in (
-    catalog_commands.dataset,
-    catalog_commands.model,
-    catalog_commands.evaluate,
-    catalog_commands.profile,
-    contract_commands.contract,
-    keys_commands.keys,
-    handover_commands.pack,
-    handover_commands.verify,
-    handover_commands.inspect,
-    handover_commands.review,
-    handover_commands.diff,
-    optimize_commands.optimize,
-    drift_commands.drift,
-    card_commands.card,
-    card_commands.bom,
-    registry_commands.registry,
-):
-    cli.add_command(_command)
+@cli.command()
+@json_option
+@pass_ctx
+@handle_errors
+def doctor(obj: Context, as_json: bool) -> None:
+    """Check the catalog: its pages and indexes, the rows that name other rows, the
+    search indexes and the schema. Exit code 1 when a check fails.
+
+    Baton runs the integrity check by itself only after a session that ended without
+    closing the catalog (a crash, a killed process, a power cut)."""
+    catalog = obj.catalog()
+    checks = catalog.check()
+    data = {"catalog": str(catalog.path), "checks": checks, "ok": all(c["ok"] for c in checks)}
+    emit(data, as_json, _doctor_text)
+    if not data["ok"]:
+        failed = [c["check"] for c in checks if not c["ok"]]
+        if as_json:
+            sys.exit(CatalogError.exit_code)
+        raise CatalogError(
+            f"the catalog {catalog.path} failed {', '.join(failed)}: restore it from a "
+            "backup, or move it aside and run `baton init` to start a new one"
+        )
+
+
+def _doctor_text(d: dict) -> str:
+    lines = [f"Checked {d['catalog']}:"]
+    for c in d["checks"]:
+        verdict = "ok" if c["ok"] else f"FAILED: {one_line(c['problem'])}"
+        lines.append(f"  {c['check']:<24} {verdict}")
+        lines.append(f"  {'':<24} ({c['what']})")
+    lines.append("All checks passed." if d["ok"] else "")
+    return "\n".join(line for line in lines if line)
 
 
 def main() -> None:

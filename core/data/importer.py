@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from baton.core.catalog.records import model_summary as model_summary
 from baton.core.catalog.store import Catalog
 from baton.core.data import datasets as ds
 from baton.core.data import declare
@@ -423,10 +424,3 @@ def _import_file(
     }
     row["info"] = record
     return catalog.add_model(row)
-
-
-def model_summary(record: dict[str, Any]) -> dict[str, Any]:
-    """A model record flattened for display and JSON output."""
-    out = {k: v for k, v in record.items() if k != "info"}
-    out.update(record.get("info") or {})
-    return out
