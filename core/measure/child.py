@@ -343,7 +343,7 @@ def _jsonable(value: Any) -> Any:
 def main(argv: list[str]) -> int:
     isolate_network()  # first, while this process has a single thread
     request = json.loads(Path(argv[1]).read_text())
-    limit_own_memory(request["memory_mb"])
+    limit_own_memory(request["address_space_mb"])
     response = request["response"]
     try:
         result = TASKS[request["task"]](request["params"])
