@@ -145,12 +145,15 @@ def task_predict(params: dict[str, Any]) -> dict[str, Any]:
         if writer is None:
             writer = pq.ParquetWriter(params["out"], table.schema, compression="zstd")
         whole = table.num_rows - table.num_rows % PREDICTION_ROW_GROUP
-        writer.write_table(table.slice(0, table.num_rows if final else whole))
+        ready = table.num_rows if final else whole
+        if ready:  # an empty write would add an empty row group
+            writer.write_table(table.slice(0, ready))
         pending = [] if final else [table.slice(whole)]
 
     try:
         for batch in ds.iter_batches(params["data"], read, batch_rows):
-            _progress(done, total, f"predicting {done + batch.num_rows:,} rows")
+            of = f" of {total:,}" if total else ""
+            _progress(done, total, f"predicting rows {done + 1:,}-{done + batch.num_rows:,}{of}")
             frame = batch.to_pandas()
             t0 = time.perf_counter()
             labels, proba = model.predict(frame[columns])
