@@ -124,7 +124,10 @@ def iter_batches(
     path = Path(path)
     try:
         if detect_format(path) == "parquet":
-            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns)
+            # Without pre-buffering: it keeps every row group read so far, the whole file
+            # by the end.
+            reader = pq.ParquetFile(path, pre_buffer=False)
+            yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
         else:
             options = pacsv.ConvertOptions(strings_can_be_null=True, include_columns=columns)
             yield from pacsv.read_csv(path, convert_options=options).to_batches(batch_rows)

@@ -96,10 +96,16 @@ class Limits:
     timeout_s: float = DEFAULT_TIMEOUT_S
     # How a user raises ``memory_mb``, for the message of a child stopped by it.
     memory_hint: str = MEMORY_HINT
+    # The address-space cap; None for the generous backstop. A child that only parses
+    # untrusted files may be held to its resident limit, so that a decompression bomb
+    # fails at its first large allocation instead of filling memory up to the limit.
+    address_space_cap_mb: int | None = None
 
     @property
     def address_space_mb(self) -> int:
-        """The child's address-space backstop, well above the resident limit."""
+        """The child's address-space cap: by default well above the resident limit."""
+        if self.address_space_cap_mb is not None:
+            return self.address_space_cap_mb
         return max(ADDRESS_SPACE_FACTOR * self.memory_mb, self.memory_mb + ADDRESS_SPACE_EXTRA_MB)
 
     @classmethod
@@ -303,7 +309,7 @@ def _memory_message(what: str, outcome: str, limits: Limits) -> str:
     else:
         how = (
             f"it asked for more than {limits.address_space_mb} MB of address space, the "
-            f"backstop beside the limit of {limits.memory_mb} MB on resident memory"
+            f"cap beside the limit of {limits.memory_mb} MB on resident memory"
         )
     return f"{what} used more than the memory limit and was stopped: {how}; {limits.memory_hint}"
 

@@ -22,7 +22,8 @@ metrics, since Baton's child imports scikit-learn and loads the model too. Peak 
 
 Goals: Baton's child peak under CHILD_GOAL_MB whatever N (bounded by the batch, not the
 table); the parent's peak under PARENT_BASE_MB plus PARENT_BYTES_PER_ROW a row (the
-per-row outputs: labels, predictions, probabilities, row ids); Baton's time at most
+per-row outputs: labels, predictions, probabilities, row ids, and the metrics' work on
+them); Baton's time at most
 TIME_FACTOR x the reference's. The last line is one SUMMARY with PASS or MISS per goal;
 the exit status is 1 when a goal is missed.
 """
@@ -44,7 +45,9 @@ from pathlib import Path
 FEATURES = 10
 CHILD_GOAL_MB = 1024.0
 PARENT_BASE_MB = 400.0
-PARENT_BYTES_PER_ROW = 96
+# The per-row outputs the parent reads (predictions file 32 B a row, labels 8, the
+# probabilities side by side 16) and the metrics' sorting of the scores (about 110).
+PARENT_BYTES_PER_ROW = 192
 TIME_FACTOR = 2.0
 MODEL = "scaled-logreg"
 DATASET = "big-test"

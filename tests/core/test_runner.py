@@ -63,7 +63,7 @@ def test_memory_limit(catalog, files, tmp_path):
     with pytest.raises(
         RunnerOutOfMemory,
         match=r"greedy.pkl used more than the memory limit and was stopped: it asked for more "
-        r"than 6000 MB of address space, the backstop beside the limit of 1500 MB on resident "
+        r"than 6000 MB of address space, the cap beside the limit of 1500 MB on resident "
         r"memory; set BATON_CHILD_MEMORY_MB \(in MB\) to raise it$",
     ):
         import_model(
