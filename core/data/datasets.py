@@ -78,7 +78,7 @@ def read_table(path: str | os.PathLike[str]) -> LoadedDataset:
 
 
 # Rows are read for the model in batches of about this many bytes of feature values.
-BATCH_BYTES = 64 * 2**20
+BATCH_BYTES = 32 * 2**20
 MIN_BATCH_ROWS = 1024
 
 
