@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     overhead = bench_overhead(rounds, overhead_budget)
     spreads = bench_repeatability(5, real_budget)
-    faithful = bench_faithful(1 if args.quick else 3, real_budget)
+    faithful = bench_faithful(3 if args.quick else 5, real_budget)
 
     ok_overhead = overhead <= OVERHEAD_GOAL_US
     worst = max(spreads.values())
