@@ -36,6 +36,8 @@ TOP_VALUES = 5
 # A text column whose non-missing values are mostly numbers is almost always a numeric
 # column with a stray entry; below this share we accept it as honest text.
 MIXED_NUMERIC_SHARE = 0.9
+# Empty fields are missing values, as pandas reads them.
+_CSV_CONVERT = pacsv.ConvertOptions(strings_can_be_null=True)
 
 
 @dataclass
@@ -75,6 +77,88 @@ def read_table(path: str | os.PathLike[str]) -> LoadedDataset:
     return LoadedDataset(path=path, format=fmt, table=table)
 
 
+# Rows are read for the model in batches of about this many bytes of feature values.
+BATCH_BYTES = 32 * 2**20
+MIN_BATCH_ROWS = 1024
+
+
+def batch_rows_for(columns: int) -> int:
+    """Rows per batch for a model reading ``columns`` values a row (8 bytes each, about)."""
+    return max(MIN_BATCH_ROWS, BATCH_BYTES // (8 * max(columns, 1)))
+
+
+def schema_of(path: str | os.PathLike[str]) -> pa.Schema:
+    """The columns of a dataset file, without reading its values (a CSV file's types are
+    inferred from a first block only: use them for names, not for types)."""
+    path = Path(path)
+    try:
+        if detect_format(path) == "parquet":
+            return pq.ParquetFile(path).schema_arrow
+        with pacsv.open_csv(path, convert_options=_CSV_CONVERT) as reader:
+            return reader.schema
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+        raise DatasetError(f"{path.name} cannot be read: {exc}", path=str(path)) from exc
+
+
+def row_count(path: str | os.PathLike[str]) -> int | None:
+    """The rows of a Parquet file, from its footer; None for CSV (not known before reading)."""
+    path = Path(path)
+    if detect_format(path) != "parquet":
+        return None
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+        raise DatasetError(f"{path.name} cannot be read: {exc}", path=str(path)) from exc
+
+
+def iter_batches(
+    path: str | os.PathLike[str], columns: list[str], batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """The ``columns`` of a dataset file in batches of at most ``batch_rows`` rows, in order.
+
+    Parquet is read a row group at a time, so memory holds one row group of those
+    columns and one batch, never the whole table. A CSV file is read whole (those columns
+    only): types inferred block by block could differ from those the file was imported
+    with.
+    """
+    path = Path(path)
+    try:
+        if detect_format(path) == "parquet":
+            # Without pre-buffering: it keeps every row group read so far, the whole file
+            # by the end.
+            reader = pq.ParquetFile(path, pre_buffer=False)
+            yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
+        else:
+            options = pacsv.ConvertOptions(strings_can_be_null=True, include_columns=columns)
+            yield from pacsv.read_csv(path, convert_options=options).to_batches(batch_rows)
+    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+        raise DatasetError(f"{path.name} cannot be read: {exc}", path=str(path)) from exc
+
+
+def read_columns(
+    path: str | os.PathLike[str], columns: list[str], rows: int | None = None
+) -> pa.Table:
+    """The ``columns`` of a dataset file (all its rows, or the first ``rows``)."""
+    path = Path(path)
+    if rows is None and detect_format(path) == "parquet":
+        try:
+            return pq.read_table(path, columns=columns)
+        except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+            raise DatasetError(f"{path.name} cannot be read: {exc}", path=str(path)) from exc
+    batches, total = [], 0
+    for batch in iter_batches(path, columns, rows or batch_rows_for(len(columns))):
+        batches.append(batch)
+        total += batch.num_rows
+        if rows is not None and total >= rows:
+            break
+    if not batches:
+        raise DatasetError(
+            f"{path.name} has no data rows; a dataset needs at least one row", path=str(path)
+        )
+    table = pa.Table.from_batches(batches)
+    return table if rows is None else table.slice(0, rows)
+
+
 def _read_parquet(path: Path) -> pa.Table:
     try:
         return pq.read_table(path)
@@ -88,8 +172,7 @@ def _read_parquet(path: Path) -> pa.Table:
 
 def _read_csv(path: Path) -> pa.Table:
     try:
-        # Empty fields are missing values, as pandas reads them.
-        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+        table = pacsv.read_csv(path, convert_options=_CSV_CONVERT)
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             raise DatasetError(f"{path.name} is empty", path=str(path)) from exc

@@ -6,9 +6,14 @@ JSON lines on stdout and writes its answer to ``response.json``. A crash, a hang
 memory blow-up becomes a typed :class:`~baton.core.errors.RunnerError` carrying the
 child's last words (the tail of its stderr), and the parent carries on.
 
-Memory is bounded twice: ``RLIMIT_DATA`` in the child (heap and anonymous mappings, so
-numpy and onnxruntime allocations fail with ``MemoryError`` instead of swapping the
-machine), and the parent polls the child's resident set and kills it past the limit.
+Memory is bounded twice. The limit is on resident memory: the parent polls the child's
+resident set and kills it past ``memory_mb``. The child also caps its address space
+(``RLIMIT_DATA``: heap and anonymous mappings) at :data:`ADDRESS_SPACE_FACTOR` times that,
+a backstop against one huge allocation between two polls, which then fails with
+``MemoryError`` instead of swapping the machine. The backstop is generous on purpose:
+allocators and thread pools reserve far more address space than they touch, so an
+address-space cap equal to the limit would stop a child that uses little more than half
+of it.
 
 The child cannot steal what the parent holds. Its interpreter is isolated (``-I``: no
 working folder, user site-packages or PYTHONPATH on ``sys.path``, so a ``numpy.py`` where
@@ -58,6 +63,9 @@ DEFAULT_MEMORY_MB = 4096
 DEFAULT_TIMEOUT_S = 600.0
 POLL_S = 0.05
 OOM_EXIT = 86  # the child's exit code after a MemoryError
+ADDRESS_SPACE_FACTOR = 4
+ADDRESS_SPACE_EXTRA_MB = 4096  # so that a small limit still leaves room for the libraries
+MEMORY_HINT = "set BATON_CHILD_MEMORY_MB (in MB) to raise it"
 # The child's answer file and stderr are written by a process that runs model code.
 MAX_ANSWER_BYTES = 64 * 2**20
 TAIL_BYTES = 16 * 1024
@@ -86,6 +94,19 @@ _CHILD_ERRORS: dict[str, type[BatonError]] = {
 class Limits:
     memory_mb: int = DEFAULT_MEMORY_MB
     timeout_s: float = DEFAULT_TIMEOUT_S
+    # How a user raises ``memory_mb``, for the message of a child stopped by it.
+    memory_hint: str = MEMORY_HINT
+    # The address-space cap; None for the generous backstop. A child that only parses
+    # untrusted files may be held to its resident limit, so that a decompression bomb
+    # fails at its first large allocation instead of filling memory up to the limit.
+    address_space_cap_mb: int | None = None
+
+    @property
+    def address_space_mb(self) -> int:
+        """The child's address-space cap: by default well above the resident limit."""
+        if self.address_space_cap_mb is not None:
+            return self.address_space_cap_mb
+        return max(ADDRESS_SPACE_FACTOR * self.memory_mb, self.memory_mb + ADDRESS_SPACE_EXTRA_MB)
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -106,7 +127,8 @@ def _rss_mb(pid: int) -> float:
 
 
 def limit_own_memory(memory_mb: int) -> None:
-    """Called first thing in the child: cap its heap and anonymous mappings.
+    """Called first thing in the child: cap its heap and anonymous mappings at
+    ``memory_mb`` (the address-space backstop the parent sends, not the resident limit).
 
     Set by the child itself rather than in a ``preexec_fn``, which would fork the parent
     (a GUI, say) with the interpreter lock held and freeze it for the fork's duration.
@@ -147,7 +169,7 @@ def run_task(
                 "task": task,
                 "params": params,
                 "response": str(response),
-                "memory_mb": limits.memory_mb,
+                "address_space_mb": limits.address_space_mb,
             }
         )
     )
@@ -178,10 +200,7 @@ def run_task(
                 last_words=last_words,
             )
         if outcome == "memory" or proc.returncode == OOM_EXIT:
-            raise RunnerOutOfMemory(
-                f"{what} used more than the memory limit of {limits.memory_mb} MB and was stopped",
-                last_words=last_words,
-            )
+            raise RunnerOutOfMemory(_memory_message(what, outcome, limits), last_words=last_words)
         if outcome == "cancelled":
             raise Cancelled("Cancelled by the user.")
         if proc.returncode != 0 or not response.is_file():
@@ -281,6 +300,18 @@ def _answer(response: Path, what: str) -> Any:
     if isinstance(error, dict) and isinstance(error.get("message"), str):
         raise _rebuild_error(error)
     raise RunnerCrashed(f"{source} is not a result or an error Baton knows")
+
+
+def _memory_message(what: str, outcome: str, limits: Limits) -> str:
+    """Which of the two limits stopped the child, and how to raise it."""
+    if outcome == "memory":
+        how = f"its resident memory passed {limits.memory_mb} MB"
+    else:
+        how = (
+            f"it asked for more than {limits.address_space_mb} MB of address space, the "
+            f"cap beside the limit of {limits.memory_mb} MB on resident memory"
+        )
+    return f"{what} used more than the memory limit and was stopped: {how}; {limits.memory_hint}"
 
 
 def _crash_message(what: str, code: int | None, last_words: str) -> str:

@@ -295,7 +295,8 @@ def check_limits(unpacked_bytes: int) -> Limits:
     to the bundle, so that a small bundle cannot take more than a few hundred MB."""
     usual = Limits.from_env()
     proportional = CHECK_MEMORY_FLOOR_MB + CHECK_MEMORY_PER_MB * unpacked_bytes // 2**20
-    return Limits(memory_mb=min(usual.memory_mb, proportional), timeout_s=usual.timeout_s)
+    memory = min(usual.memory_mb, proportional)
+    return Limits(memory_mb=memory, timeout_s=usual.timeout_s, address_space_cap_mb=memory)
 
 
 def _check_signer_is_author(opened: OpenedZip, contract: dict, label: str) -> frozenset[str]:

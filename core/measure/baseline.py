@@ -23,7 +23,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +32,9 @@ import pyarrow.compute as pc
 from baton.core import jsonsafe
 from baton.core.errors import VerificationError
 from baton.core.fsutil import sha256_file
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 SCHEMA = "baton.baseline/v1"
 FILE = "monitoring/baseline.json"
@@ -137,25 +140,31 @@ def profile_column(name: str, column: pa.ChunkedArray) -> dict[str, Any]:
     return {"name": name, "kind": "other", "count": len(column), "missing": column.null_count}
 
 
-def profile_table(table: pa.Table, exclude: Iterable[str] = ()) -> dict[str, Any]:
-    """Every column of ``table`` but ``exclude`` (the target, the row ids), profiled."""
+def profile_table(table: pa.Table | pq.ParquetFile, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """Every column of ``table`` but ``exclude`` (the target, the row ids), profiled. A
+    Parquet file is read a column at a time, so memory holds one column, not the table."""
     skip = set(exclude)
+    if not isinstance(table, pa.Table):
+        source = table
+        names = source.schema_arrow.names
+        rows = source.metadata.num_rows
+
+        def column(name: str) -> pa.ChunkedArray:
+            return source.read(columns=[name]).column(0)
+    else:
+        names, rows, column = table.column_names, table.num_rows, table.column
     return {
-        "rows": table.num_rows,
-        "columns": [
-            profile_column(name, table.column(name))
-            for name in table.column_names
-            if name not in skip
-        ],
+        "rows": rows,
+        "columns": [profile_column(name, column(name)) for name in names if name not in skip],
     }
 
 
 def build_baseline(
-    test: pa.Table,
-    predictions: pa.Table,
+    test: pa.Table | pq.ParquetFile,
+    predictions: pa.Table | pq.ParquetFile,
     *,
     exclude: Iterable[str],
-    train: pa.Table | None = None,
+    train: pa.Table | pq.ParquetFile | None = None,
 ) -> dict[str, Any]:
     """The baseline document: the test (and training) features and the predictions."""
     exclude = tuple(exclude)
@@ -340,9 +349,9 @@ def write_for_bundle(folder: Path, *, exclude: Iterable[str | None]) -> dict[str
 
     train = folder / "data" / "train.parquet"
     document = build_baseline(
-        pq.read_table(folder / "data" / "test.parquet"),
-        pq.read_table(folder / "predictions" / "test.parquet"),
+        pq.ParquetFile(folder / "data" / "test.parquet"),
+        pq.ParquetFile(folder / "predictions" / "test.parquet"),
         exclude=[c for c in exclude if c],
-        train=pq.read_table(train) if train.is_file() else None,
+        train=pq.ParquetFile(train) if train.is_file() else None,
     )
     return write_baseline(folder, document)

@@ -24,14 +24,25 @@ def _progress(done: float | None, total: float | None, message: str) -> None:
     print(json.dumps({"progress": [done, total, message]}), flush=True)
 
 
-def _frame(params: dict[str, Any]):
-    """The feature frame (and the full table) of the dataset named in a request."""
-    from baton.core.data.datasets import read_table
+def _feature_columns(params: dict[str, Any], info: dict[str, Any]) -> list[str]:
+    """The dataset's columns the model reads, in the order it reads them, found from the
+    file's schema alone; data whose columns are not the model's features is refused
+    exactly as :func:`~baton.core.data.models.select_features` refuses a whole frame."""
+    from baton.core.data.datasets import schema_of
+    from baton.core.data.models import select_features
 
-    table = read_table(params["data"]).table
-    frame = table.to_pandas()
+    empty = schema_of(params["data"]).empty_table().to_pandas()
     drop = [c for c in (params.get("target"), params.get("id_column")) if c]
-    return frame.drop(columns=drop), frame
+    return [str(c) for c in select_features(info, empty.drop(columns=drop)).columns]
+
+
+def _features(params: dict[str, Any], info: dict[str, Any], rows: int | None = None):
+    """The feature frame of the dataset named in a request (its first ``rows`` rows when
+    given), read from the model's columns only."""
+    from baton.core.data.datasets import read_columns
+
+    columns = _feature_columns(params, info)
+    return read_columns(params["data"], columns, rows).to_pandas()[columns]
 
 
 def task_inspect(params: dict[str, Any]) -> dict[str, Any]:
@@ -82,8 +93,7 @@ def task_import_pickle(params: dict[str, Any]) -> dict[str, Any]:
     info = introspect_sklearn(est)
     skops_model = Predictor(params["out"], "skops", info)  # applies the allowlist
     _progress(2, 3, "comparing predictions")
-    X, _ = _frame(params)
-    X = skops_model.select_features(X)
+    X = _features(params, info)
     before = np.asarray(est.predict(X))
     after = np.asarray(skops_model.model.predict(X))
     same = bool(np.array_equal(before, after))
@@ -103,38 +113,88 @@ def task_import_pickle(params: dict[str, Any]) -> dict[str, Any]:
     return info
 
 
+# Rows per row group of the predictions file: what ``pyarrow.parquet.write_table`` uses, so
+# the file is the same as if the whole table had been written at once.
+PREDICTION_ROW_GROUP = 1024 * 1024
+
+
 def task_predict(params: dict[str, Any]) -> dict[str, Any]:
+    """Predict the dataset a batch at a time: memory holds one batch of the model's
+    columns and one row group of predictions, whatever the size of the dataset."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from baton.core.data import datasets as ds
     from baton.core.data.models import Predictor
 
-    _progress(0, 2, "loading the model")
+    _progress(0, None, "loading the model")
     model = Predictor(params["path"], params["format"], params["info"])
-    X, full = _frame(params)
-    X = model.select_features(X)
-    _progress(1, 2, f"predicting {len(X)} rows")
-    t0 = time.perf_counter()
-    labels, proba = model.predict(X)
-    seconds = time.perf_counter() - t0
-    columns: dict[str, Any] = {}
+    columns = _feature_columns(params, model.info)
     id_col = params.get("id_column")
-    columns["row_id"] = full[id_col].to_numpy() if id_col else list(range(len(X)))
-    columns["prediction"] = labels
-    if proba is not None:
-        for i, cls in enumerate(model.classes or range(proba.shape[1])):
-            columns[f"proba_{cls}"] = proba[:, i]
-    pq.write_table(pa.table(columns), params["out"], compression="zstd")
-    _progress(2, 2, "done")
-    return {"rows": len(X), "seconds": seconds, "has_proba": proba is not None}
+    total = ds.row_count(params["data"])
+    batch_rows = int(params.get("batch_rows") or ds.batch_rows_for(len(columns)))
+    read = columns + ([id_col] if id_col and id_col not in columns else [])
+    seconds, done, has_proba = 0.0, 0, False
+    pending: list[pa.Table] = []
+    writer: pq.ParquetWriter | None = None
+
+    def flush(final: bool) -> None:
+        nonlocal writer, pending
+        table = pa.concat_tables(pending)
+        if writer is None:
+            writer = pq.ParquetWriter(params["out"], table.schema, compression="zstd")
+        whole = table.num_rows - table.num_rows % PREDICTION_ROW_GROUP
+        ready = table.num_rows if final else whole
+        if ready:  # an empty write would add an empty row group
+            writer.write_table(table.slice(0, ready))
+        pending = [] if final else [table.slice(whole)]
+
+    try:
+        for batch in ds.iter_batches(params["data"], read, batch_rows):
+            of = f" of {total:,}" if total else ""
+            _progress(done, total, f"predicting rows {done + 1:,}-{done + batch.num_rows:,}{of}")
+            frame = batch.to_pandas()
+            t0 = time.perf_counter()
+            labels, proba = model.predict(frame[columns])
+            seconds += time.perf_counter() - t0
+            out: dict[str, Any] = {
+                "row_id": frame[id_col].to_numpy()
+                if id_col
+                else np.arange(done, done + len(frame), dtype=np.int64),
+                "prediction": labels,
+            }
+            if proba is not None:
+                has_proba = True
+                for i, cls in enumerate(model.classes or range(proba.shape[1])):
+                    out[f"proba_{cls}"] = proba[:, i]
+            table = pa.table(out)
+            if pending:
+                table = table.cast(pending[0].schema)
+            pending.append(table)
+            done += len(frame)
+            if sum(t.num_rows for t in pending) >= PREDICTION_ROW_GROUP:
+                flush(final=False)
+        if done == 0:
+            raise DatasetError("the dataset has no data rows; a dataset needs at least one row")
+        flush(final=True)
+    finally:
+        if writer is not None:
+            writer.close()
+    _progress(done, total, "done")
+    return {"rows": done, "seconds": seconds, "has_proba": has_proba}
 
 
 def task_profile(params: dict[str, Any]) -> dict[str, Any]:
     """Memory first (in this fresh process), then latency per batch size."""
-    from baton.core.data.models import Predictor, select_features
+    from baton.core.data.models import Predictor
     from baton.core.measure import profiling
 
-    X, _ = _frame(params)
+    batch_sizes = tuple(params.get("batch_sizes", profiling.DEFAULT_BATCH_SIZES))
+    memory_batch = params.get("memory_batch", 512)
+    # Profiling cycles through the first rows only: reading more would change nothing.
+    rows = profiling.rows_used([*batch_sizes, memory_batch])
+    X = _features(params, params["info"], rows)
     # Import the runtime before the baseline so the delta is the model, not the library.
     if params["format"] == "onnx":
         import onnxruntime  # noqa: F401
@@ -147,15 +207,16 @@ def task_profile(params: dict[str, Any]) -> dict[str, Any]:
         loaded["model"] = Predictor(params["path"], params["format"], params["info"])
         return loaded["model"].predict_raw
 
-    X = select_features(params["info"], X)
-    memory = profiling.profile_memory(load, X, params.get("memory_batch", 512), progress=_progress)
+    memory = profiling.profile_memory(load, X, memory_batch, progress=_progress)
     memory["size_on_disk_mb"] = Path(params["path"]).stat().st_size / 2**20
+    model = loaded["model"]
     latency = profiling.measure_latency(
-        loaded["model"].predict_raw,
+        model.run,
         X,
-        tuple(params.get("batch_sizes", profiling.DEFAULT_BATCH_SIZES)),
+        batch_sizes,
         budget_s=params.get("budget_s", 2.0),
         progress=_progress,
+        prepare=model.feed,
     )
     return {
         "latency": latency,
@@ -355,7 +416,7 @@ def _jsonable(value: Any) -> Any:
 def main(argv: list[str]) -> int:
     isolate_network()  # first, while this process has a single thread
     request = json.loads(Path(argv[1]).read_text())
-    limit_own_memory(request["memory_mb"])
+    limit_own_memory(request["address_space_mb"])
     response = request["response"]
     try:
         result = TASKS[request["task"]](request["params"])

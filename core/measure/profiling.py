@@ -7,7 +7,8 @@ threads of its own (apart from one short ``sysctl`` call on macOS for the CPU na
 
 Latency (:func:`measure_latency`)
     For each batch size the rows of the test set are cycled into batches that are all
-    built *before* timing starts, so slicing and copying are never timed. After a short
+    built *before* timing starts, so slicing and copying are never timed, nor turning a
+    batch into the arrays an ONNX model takes. After a short
     warm-up the garbage collector is disabled and every ``predict`` call is bracketed by
     two ``time.perf_counter_ns()`` readings and nothing else; the loop bookkeeping
     (budget, cancellation, progress) happens between the brackets.
@@ -155,6 +156,12 @@ def _make_batches(X: Any, batch_size: int, distinct: int | None = None) -> list[
     return [_take(X, (k * batch_size + base) % n) for k in range(distinct)]
 
 
+def rows_used(batch_sizes: Iterable[int]) -> int:
+    """How many leading rows of a test set the batches of these sizes draw on: a test set
+    cut to its first ``rows_used`` rows gives the same batches as the whole of it."""
+    return max(MAX_PRECOMPUTED_ROWS, *(int(b) for b in batch_sizes))
+
+
 def _check_positive_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise UsageError(f"{name} must be a whole number of at least 1, not {value!r}.")
@@ -250,11 +257,14 @@ def measure_latency(
     raw_cap: int = RAW_SAMPLES_CAP,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    prepare: Callable[[Any], Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Time ``predict`` on batches of each size; one result dict per batch size.
 
     ``X`` is a pandas DataFrame (batches are ``.iloc`` slices, so they are DataFrames with
-    the same columns), a numpy array or anything numpy can index by rows.
+    the same columns), a numpy array or anything numpy can index by rows. ``prepare``,
+    when given, turns each batch into what ``predict`` takes (an ONNX model's input
+    arrays, say) before timing starts, so that conversion is never timed.
 
     How many samples (the rule, also stored as ``"sample_rule"`` in each result):
     a p99 estimated from ``n`` samples rests on about ``n / 100`` samples above it, so we
@@ -320,6 +330,13 @@ def measure_latency(
     for index, batch_size in enumerate(sizes):
         progress(float(index), total, f"Preparing batches of {batch_size} row(s)")
         batches = _make_batches(X, batch_size)
+        if prepare is not None:
+            try:
+                batches = [prepare(b) for b in batches]
+            except (BatonError, MemoryError):
+                raise
+            except Exception as exc:
+                raise _call_failed(exc, batch_size) from exc
         cancel.check()
         result = _measure_one(
             predict,

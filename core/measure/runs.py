@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from baton.core.catalog.store import Catalog
 from baton.core.data import declare
-from baton.core.data.datasets import read_table
+from baton.core.data.datasets import read_columns
 from baton.core.data.importer import bind_from_dataset, dataset_file, dataset_label
 from baton.core.data.runner import Limits, run_task
 from baton.core.errors import DatasetError, UsageError
@@ -112,7 +112,8 @@ def predictions_entry(path: Path) -> dict[str, Any]:
 
 
 def labels_of(dataset_path: Path, target: str) -> np.ndarray:
-    return read_table(dataset_path).table.column(target).to_numpy(zero_copy_only=False)
+    """The ``target`` column of a dataset file, read alone."""
+    return read_columns(dataset_path, [target]).column(target).to_numpy(zero_copy_only=False)
 
 
 def evaluate(

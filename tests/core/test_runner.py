@@ -62,7 +62,9 @@ def test_memory_limit(catalog, files, tmp_path):
     path = _pickle(tmp_path / "greedy.pkl", Payload(bytearray, 16 * 2**30))
     with pytest.raises(
         RunnerOutOfMemory,
-        match=r"greedy.pkl used more than the memory limit of 1500 MB and was stopped",
+        match=r"greedy.pkl used more than the memory limit and was stopped: it asked for more "
+        r"than 6000 MB of address space, the cap beside the limit of 1500 MB on resident "
+        r"memory; set BATON_CHILD_MEMORY_MB \(in MB\) to raise it$",
     ):
         import_model(
             catalog,
@@ -73,6 +75,25 @@ def test_memory_limit(catalog, files, tmp_path):
             limits=Limits(memory_mb=1500, timeout_s=60),
         )
     assert catalog.count("models") == 0
+
+
+def test_resident_memory_limit(catalog, files, tmp_path):
+    # Touched memory within the address-space backstop: the watch on resident memory stops it.
+    code = "import time; hog = bytearray(b'x') * (600 * 2**20); time.sleep(60)"
+    path = _pickle(tmp_path / "hog.pkl", Payload(exec, code))
+    with pytest.raises(
+        RunnerOutOfMemory,
+        match=r"^hog.pkl used more than the memory limit and was stopped: its resident memory "
+        r"passed 400 MB; set BATON_CHILD_MEMORY_MB \(in MB\) to raise it$",
+    ):
+        import_model(
+            catalog,
+            path,
+            trust_pickle=True,
+            check_on=str(files.bc_test_csv),
+            target="target",
+            limits=Limits(memory_mb=400, timeout_s=60),
+        )
 
 
 def test_catalog_still_usable_after_failures(catalog, files, tmp_path):

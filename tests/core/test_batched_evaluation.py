@@ -1,0 +1,96 @@
+"""Evaluation in batches: the child reads the model's columns a batch at a time and writes
+the same predictions as a prediction of the whole table; profiling's batches are built
+from the leading rows alone and turned into the model's input before timing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from baton.core.data.models import Predictor, introspect_sklearn, load_skops_checked
+from baton.core.errors import FeatureMismatch
+from baton.core.measure import child, profiling
+from baton.core.measure.runs import labels_of
+
+
+@pytest.fixture(scope="session")
+def mixed(files, tmp_path_factory):
+    """The mixed-type test set (text, missing values) as Parquet with an id column, and
+    the parameters of a predict request on it."""
+    folder = tmp_path_factory.mktemp("batched")
+    frame = pd.read_csv(files.mixed_csv)
+    frame.insert(0, "ref", [f"r{i:04d}" for i in range(len(frame))])
+    frame.to_parquet(folder / "mixed.parquet", row_group_size=64)
+    model, _ = load_skops_checked(files.hgb_skops)
+    info = {**introspect_sklearn(model), "task": "classification"}
+    params = {
+        "path": str(files.hgb_skops),
+        "format": "skops",
+        "info": info,
+        "data": str(folder / "mixed.parquet"),
+        "target": "label",
+        "id_column": "ref",
+    }
+    return folder, frame, params
+
+
+def _predict(params, out, **extra):
+    answer = child.task_predict({**params, **extra, "out": str(out)})
+    return answer, pq.read_table(out)
+
+
+def test_predictions_in_small_batches_equal_those_of_the_whole_table(mixed):
+    folder, frame, params = mixed
+    answer, batched = _predict(params, folder / "batched.parquet", batch_rows=7)
+    assert answer == {"rows": len(frame), "seconds": answer["seconds"], "has_proba": True}
+    model = Predictor(params["path"], "skops", params["info"])
+    labels, proba = model.predict(model.select_features(frame.drop(columns=["ref", "label"])))
+    assert batched.column_names == ["row_id", "prediction", "proba_0", "proba_1"]
+    assert batched.column("row_id").to_pylist() == frame["ref"].tolist()
+    assert np.array_equal(batched.column("prediction").to_numpy(), labels)
+    assert np.array_equal(batched.column("proba_1").to_numpy(), proba[:, 1])
+    _, whole = _predict(params, folder / "whole.parquet")
+    assert whole.equals(batched)
+
+
+def test_a_dataset_with_a_column_the_model_does_not_read_is_refused_before_reading(mixed, tmp_path):
+    folder, frame, params = mixed
+    frame.assign(extra=1.0).to_parquet(tmp_path / "extra.parquet")
+    with pytest.raises(FeatureMismatch, match=r"has columns the model does not read: extra"):
+        _predict({**params, "data": str(tmp_path / "extra.parquet")}, tmp_path / "out.parquet")
+
+
+def test_labels_are_read_alone(mixed):
+    folder, frame, _ = mixed
+    assert labels_of(folder / "mixed.parquet", "label").tolist() == frame["label"].tolist()
+
+
+@pytest.mark.parametrize("n", [5, 700, 70_000, 300_000])
+def test_profiling_draws_its_batches_from_the_leading_rows_only(n):
+    X = np.arange(n)
+    sizes = (1, 8, 64, 512, 4096, 100_000)
+    head = X[: profiling.rows_used(sizes)]
+    for b in sizes:
+        whole, lead = profiling._make_batches(X, b), profiling._make_batches(head, b)
+        assert len(whole) == len(lead)
+        assert all(np.array_equal(w, h) for w, h in zip(whole, lead, strict=True))
+
+
+def test_batches_are_prepared_once_before_timing():
+    prepared, seen = [], set()
+
+    def prepare(batch):
+        prepared.append(len(batch))
+        return ("feed", len(prepared))
+
+    def predict(feed):
+        assert feed[0] == "feed"  # never a raw batch
+        seen.add(feed[1])
+
+    (row,) = profiling.measure_latency(
+        predict, np.zeros((100, 3)), (8,), budget_s=0.05, min_samples=20, prepare=prepare
+    )
+    assert prepared == [8] * row["distinct_batches"]
+    assert seen == set(range(1, row["distinct_batches"] + 1))
