@@ -152,13 +152,18 @@ class ObjectStore:
         except OSError as exc:
             raise _store_error(exc, Path(target).name, storing=False) from exc
 
-    def place(self, digest: str, target: str | os.PathLike[str]) -> None:
+    def place(
+        self, digest: str, target: str | os.PathLike[str], *, checked_later: bool = False
+    ) -> None:
         """Make a verified object appear at ``target``: a hard link where the file system
         allows one (no bytes copied), else a checked copy.
 
         Only for files nobody writes to, such as a bundle's staging folder: a link shares
-        its bytes with the store (which keeps them read-only)."""
-        path = self.open_verified(digest)
+        its bytes with the store (which keeps them read-only). ``checked_later``: the
+        caller hashes the linked file anyway and refuses it unless it has ``digest`` (a
+        bundle's ZIP writer compares every file with the signed manifest), so the link
+        is made without reading the object first."""
+        path = self.path_for(digest) if checked_later else self.open_verified(digest)
         try:
             os.link(path, target)
         except OSError:

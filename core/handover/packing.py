@@ -37,7 +37,7 @@ from baton.core.data.importer import (
     dataset_file,
     model_summary,
 )
-from baton.core.errors import Cancelled, ContractError, UsageError
+from baton.core.errors import Cancelled, ContractError, UsageError, VerificationError
 from baton.core.fsutil import sha256_file, sweep_temps
 from baton.core.handover import oms, safezip, trust
 from baton.core.handover.bundle import CONTRACT, SIG, bundle_file_name
@@ -572,9 +572,12 @@ def _with_candidates(
 
 def _place(catalog: Catalog, digest: str, folder: Path, file: str, known: dict[str, str]) -> None:
     """A stored object as the bundle file ``file`` (linked where it can be: the staging
-    folder's files are only read), its digest known without reading it again."""
+    folder's files are only read), its digest known without reading it again.
+
+    Its bytes are proved as they are zipped (:func:`write_recorded`), so they are not
+    read to verify them here: a damaged object fails the pack before a bundle exists."""
     (folder / file).parent.mkdir(parents=True, exist_ok=True)
-    catalog.objects.place(digest, folder / file)
+    catalog.objects.place(digest, folder / file, checked_later=True)
     known[file] = digest
 
 
@@ -688,7 +691,15 @@ def write_recorded(
     signed = oms.read_signature(folder / SIG, source=SIG).digests
 
     def check(members: list[safezip.Member]) -> None:
-        oms.compare_manifest(signed, {m.name: m.sha256 for m in members if m.name != SIG})
+        try:
+            oms.compare_manifest(signed, {m.name: m.sha256 for m in members if m.name != SIG})
+        except VerificationError as exc:
+            raise VerificationError(
+                "the bundle's files are not the ones signed (a file changed while it was "
+                f"packed, or its copy in the catalog's object store is damaged): {exc.message}; "
+                "nothing was written",
+                path=exc.path,
+            ) from None
 
     try:
         written = safezip.write_bundle_zip(
