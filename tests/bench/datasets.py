@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"Medians over {rounds['csv']} rounds for CSV loads, {rounds['parquet']} for Parquet "
-            f"(one format at a time, ours and pandas taking turns to go first) and "
+            f"(one format at a time, the readers taking turns to go first) and "
             f"{describe_rounds} for describe()."
         )
 
