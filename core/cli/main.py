@@ -201,7 +201,7 @@ def init(obj: Context, as_json: bool) -> None:
 @handle_errors
 def demo(obj: Context, headless: bool, keep: str | None) -> None:
     """Open the app on a demo workspace built from scikit-learn's bundled datasets."""
-    from baton.core.cli.demo import build_workspace, run_headless
+    from baton.core.cli.demo import build_workspace, needs_building, run_headless
 
     if headless:
         result = run_headless(click.echo, Path(keep) if keep else None)
@@ -209,9 +209,11 @@ def demo(obj: Context, headless: bool, keep: str | None) -> None:
         return
     require_display()  # before the build, not after it
     home = Path(obj.home_option) if obj.home_option else obj.home.parent / "Baton-demo"
-    click.echo(
-        f"Preparing the demo workspace in {home} (first run takes about a minute)…", err=True
-    )
+    if needs_building(home):
+        click.echo(
+            f"Preparing the demo workspace in {home} (once; about 20 seconds on two cores)…",
+            err=True,
+        )
     build_workspace(home, lambda s: click.echo(f"  {s}", err=True)).close()
     from baton.gui.shell.app import run  # the one allowed core -> gui edge, imported lazily
 

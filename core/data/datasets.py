@@ -696,8 +696,11 @@ def describe(
     role: str | None = None,
     target: str | None = None,
     id_column: str | None = None,
+    sha256: str | None = None,
 ) -> tuple[dict[str, Any], LoadedDataset]:
-    """Load, check and describe a dataset file; the record is ready for the catalog."""
+    """Load, check and describe a dataset file; the record is ready for the catalog.
+
+    ``sha256``: the file's digest when the caller hashed it already (while storing it)."""
     if role is not None and role not in ROLES:
         raise DatasetError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
     loaded = read_table(path)
@@ -707,7 +710,7 @@ def describe(
         "file_name": loaded.path.name,
         "format": loaded.format,
         "role": role,
-        "sha256": sha256_file(loaded.path),
+        "sha256": sha256 or sha256_file(loaded.path),
         "fingerprint": fingerprint(table),
         "rows": table.num_rows,
         "columns": [

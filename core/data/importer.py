@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,13 +57,21 @@ def import_dataset(
     id_column: str | None = None,
     description: str = "",
     tags: list[str] | None = None,
+    stored: str | None = None,
 ) -> dict[str, Any]:
-    """Check and describe a CSV or Parquet file, store it, and record it in the catalog."""
+    """Check and describe a CSV or Parquet file, store it, and record it in the catalog.
+
+    The file is hashed while it is copied into the object store, so its bytes are read
+    once for the digest and once to describe them; ``stored`` is the digest when the
+    caller stored it already (:meth:`ObjectStore.put_file`)."""
     path = Path(path)
     name = name or path.stem
-    record, _ = ds.describe(path, role=role, target=target, id_column=id_column)
     catalog._check_new_name("datasets", name)
-    catalog.objects.put_file(path)
+    ds.detect_format(path)  # refused before anything is stored
+    if not path.is_file():
+        ds.read_table(path)  # says so in the dataset reader's words
+    digest = stored or catalog.objects.put_file(path)
+    record, _ = ds.describe(path, role=role, target=target, id_column=id_column, sha256=digest)
     record.update(name=name, description=description, tags=tags or [])
     return catalog.add_dataset(record)
 
@@ -171,12 +178,8 @@ def dataset_file(
         if path.is_file():
             return path.absolute(), None  # the child works in a folder of its own
         raise
-    stored = catalog.objects.open_verified(record["sha256"])
     target = Path(folder) / record["file_name"]
-    try:
-        os.link(stored, target)
-    except OSError:
-        shutil.copyfile(stored, target)
+    catalog.objects.place(record["sha256"], target)
     return target, record
 
 

@@ -17,6 +17,7 @@ from baton.core.contract import document as contracts
 from baton.core.contract import drafts
 from baton.core.contract.targets import Target
 from baton.core.data import declare, mlflow_model
+from baton.core.data.datasets import detect_format
 from baton.core.data.importer import (
     Declared,
     bound_features,
@@ -313,7 +314,10 @@ def ensure_dataset(
     except NotFound:
         if not Path(data).is_file():
             raise
-        sha = sha256_file(data)
+        detect_format(data)  # refused before anything is stored
+        # Stored first, hashed as it is copied: one reading finds a dataset imported
+        # before and stores a new one (an unreferenced object if its import fails).
+        sha = catalog.objects.put_file(data)
         same = catalog.dataset_read_alike(sha, target, id_column)
         if same is not None:
             return catalog.get_dataset(same)
@@ -324,6 +328,7 @@ def ensure_dataset(
             role=role,
             target=target,
             id_column=id_column,
+            stored=sha,
         )
     if target and record.get("target") != target:
         raise UsageError(

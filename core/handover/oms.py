@@ -140,18 +140,33 @@ def sign_folder(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    known_digests: Mapping[str, str] | None = None,
 ) -> bytes:
     """Sign every regular file in ``folder``; write ``folder/sig_name`` atomically.
 
     Leaves out (and records) the OMS default paths, the signature file and
     ``ignore_paths``. The subject name is the folder's name unless ``model_name``.
-    Returns the bytes written.
+    ``known_digests`` maps names (relative POSIX paths) to the SHA-256 the caller
+    computed while writing those files, which are then not read again; every other file
+    found is hashed. Returns the bytes written.
     """
     root = check_folder(folder)
     if not is_canonical(sig_name):
         raise UsageError(f"signature name {sig_name!r} must be a path inside the model folder")
     ignored = sorted({*default_ignore_paths(sig_name), *normalise_ignore(ignore_paths)})
-    digests = hash_tree(root, ignored, progress=progress, cancel=cancel, workers=workers)
+    if known_digests:
+        found, _ = enumerate_files(root, ignore_set(ignored))
+        digests = hash_files(
+            [f for f in found if f.name not in known_digests],
+            progress=progress,
+            cancel=cancel,
+            workers=workers,
+            message="Hashing files",
+        )
+        digests.update({f.name: known_digests[f.name] for f in found if f.name in known_digests})
+        digests = {name: digests[name] for name in sorted(digests)}
+    else:
+        digests = hash_tree(root, ignored, progress=progress, cancel=cancel, workers=workers)
     if not digests:
         raise UsageError(f"nothing to sign: {root} holds no files", path=str(root))
     name = model_name or root.resolve().name or "model"

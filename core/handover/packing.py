@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -36,7 +37,7 @@ from baton.core.data.importer import (
     dataset_file,
     model_summary,
 )
-from baton.core.errors import Cancelled, ContractError, UsageError
+from baton.core.errors import Cancelled, ContractError, UsageError, VerificationError
 from baton.core.fsutil import sha256_file, sweep_temps
 from baton.core.handover import oms, safezip, trust
 from baton.core.handover.bundle import CONTRACT, SIG, bundle_file_name
@@ -230,19 +231,23 @@ def pack_contract(
         draft = dataclasses.replace(draft, model=catalog.get_model(draft.model["id"]))
         staging = Path(tempfile.mkdtemp(prefix="baton-pack-"))
         folder = staging / f"{draft.name}-{draft.version}"
+        # The digests of the files as they are written, so that signing reads none again.
+        known: dict[str, str] = {}
         try:
             report(4, 6, "Writing the bundle files")
             contract = _write_files(
-                catalog, draft, folder, include, me, evaluation, fresh, keep_speed
+                catalog, draft, folder, include, me, evaluation, fresh, keep_speed, known
             )
             if draft.candidates:
                 contract = _with_candidates(
-                    catalog, draft, folder, contract, budget_s, report, cancel
+                    catalog, draft, folder, contract, budget_s, report, cancel, known
                 )
             if draft.seen is not None:
                 _confirm_changes(signed_changes(draft.seen, contract), confirm)
             name, version = draft.name, draft.version
-            root_digest = seal(folder, contract, signing_key, f"{name}-{version}", report, cancel)
+            root_digest = seal(
+                folder, contract, signing_key, f"{name}-{version}", report, cancel, known
+            )
             if draft.seen is not None:  # the editor shows what was signed
                 drafts.save(catalog, contract, draft.model)
             handover = {
@@ -287,17 +292,30 @@ def seal(
     model_name: str,
     report: ProgressFn,
     cancel: CancelToken | None,
+    known: dict[str, str] | None = None,
 ) -> str:
     """Write the contract and its card into ``folder``, sign the folder and check the
-    signature as a verifier will; returns the manifest's root digest."""
+    signature as a verifier will; returns the manifest's root digest.
+
+    ``known``: the digests of files the caller hashed while writing them, which are not
+    read again. The files themselves are checked against the manifest as they are
+    zipped (:func:`write_recorded`), which reads each of them once more, and only once.
+    """
     contracts.check_contract(contract, complete=True)
     contract_bytes = contracts.dump_contract(contract)
-    (folder / CONTRACT).write_bytes(contract_bytes)
     # Rendered from the bytes a verifier will read, which is what it compares against.
-    (folder / card.CARD).write_bytes(card.card_bytes(contracts.parse_contract(contract_bytes)))
+    card_bytes = card.card_bytes(contracts.parse_contract(contract_bytes))
+    known = dict(known or {})
+    for file, data in ((CONTRACT, contract_bytes), (card.CARD, card_bytes)):
+        (folder / file).write_bytes(data)
+        known[file] = hashlib.sha256(data).hexdigest()
     report(5, 6, "Signing")
-    oms.sign_folder(folder, signing_key, SIG, model_name=model_name, cancel=cancel)
-    return oms.verify_folder(folder, signing_key.public_key(), strict=True).root_digest
+    oms.sign_folder(
+        folder, signing_key, SIG, model_name=model_name, cancel=cancel, known_digests=known
+    )
+    parsed = oms.read_signature(folder / SIG, source=SIG)
+    oms.verify_signature(parsed, signing_key.public_key())
+    return parsed.root_digest
 
 
 def _check_request(catalog: Catalog, name: str, version: str, intended_use: str, out: Path) -> None:
@@ -444,21 +462,21 @@ def _write_files(
     evaluation: dict,
     fresh: dict | None,
     keep_speed: bool,
+    known: dict[str, str],
 ) -> dict:
-    """The model, data and predictions files in ``folder``; returns the filled contract."""
+    """The model, data and predictions files in ``folder`` (their digests added to
+    ``known``); returns the filled contract."""
     model_rec, test_rec = draft.model, draft.test
-    (folder / "model").mkdir(parents=True)
-    catalog.objects.export(model_rec["sha256"], folder / "model" / f"model.{model_rec['format']}")
-    _write_dataset(catalog, test_rec, folder / "data" / "test.parquet")
+    _place(catalog, model_rec["sha256"], folder, f"model/model.{model_rec['format']}", known)
+    _write_dataset(catalog, test_rec, folder, "data/test.parquet", known)
     dataset_entries = [contracts.dataset_entry(test_rec, "test", "data/test.parquet")]
     for role, rec in draft.others.items():
         file = f"data/{role}.parquet" if role in include else None
         if file:
-            _write_dataset(catalog, rec, folder / file)
+            _write_dataset(catalog, rec, folder, file, known)
         dataset_entries.append(contracts.dataset_entry(rec, role, file))
     pred_path = folder / "predictions" / "test.parquet"
-    pred_path.parent.mkdir()
-    catalog.objects.export(evaluation["predictions_sha256"], pred_path)
+    _place(catalog, evaluation["predictions_sha256"], folder, "predictions/test.parquet", known)
     author = {
         **{k: me[k] for k in ("name", "email", "fingerprint")},
         "public_key": trust.my_public_pem(catalog.home).decode(),
@@ -488,6 +506,7 @@ def _write_files(
     # what `baton drift` compares production data with, signed with the rest
     exclude = (test_rec.get("target"), test_rec.get("id_column"))
     contract["monitoring"] = baseline.write_for_bundle(folder, exclude=exclude)
+    known[contract["monitoring"]["file"]] = contract["monitoring"]["sha256"]
     return contract
 
 
@@ -499,6 +518,7 @@ def _with_candidates(
     budget_s: float,
     report: ProgressFn,
     cancel: CancelToken | None,
+    known: dict[str, str],
 ) -> dict:
     """``contract`` (the primary candidate's) listing every candidate: the others are
     evaluated and profiled now, on the same test set and at the same batch sizes, and
@@ -524,10 +544,15 @@ def _with_candidates(
         )
         record = catalog.get_model(record["id"])  # its features, as the evaluation named them
         file = cands.model_file(name, record["format"])
-        (folder / file).parent.mkdir(parents=True)
-        catalog.objects.export(record["sha256"], folder / file)
+        _place(catalog, record["sha256"], folder, file, known)
         pred_path = folder / cands.predictions_file(name)
-        catalog.objects.export(evaluation["predictions_sha256"], pred_path)
+        _place(
+            catalog,
+            evaluation["predictions_sha256"],
+            folder,
+            pred_path.relative_to(folder).as_posix(),
+            known,
+        )
         alone = contracts.draft_contract(
             draft.name,
             draft.version,
@@ -545,13 +570,30 @@ def _with_candidates(
     return {**contract, "candidates": entries}
 
 
-def _write_dataset(catalog: Catalog, record: dict, target: Path) -> None:
-    """The stored dataset re-serialised as Parquet (its fingerprint does not change)."""
+def _place(catalog: Catalog, digest: str, folder: Path, file: str, known: dict[str, str]) -> None:
+    """A stored object as the bundle file ``file`` (linked where it can be: the staging
+    folder's files are only read), its digest known without reading it again.
+
+    Its bytes are proved as they are zipped (:func:`write_recorded`), so they are not
+    read to verify them here: a damaged object fails the pack before a bundle exists."""
+    (folder / file).parent.mkdir(parents=True, exist_ok=True)
+    catalog.objects.place(digest, folder / file, checked_later=True)
+    known[file] = digest
+
+
+def _write_dataset(
+    catalog: Catalog, record: dict, folder: Path, file: str, known: dict[str, str]
+) -> None:
+    """The stored dataset as the bundle's Parquet file: a Parquet file as it is, never
+    re-encoded; a CSV file converted (its fingerprint does not change)."""
+    if record["format"] == "parquet":
+        _place(catalog, record["sha256"], folder, file, known)
+        return
     with tempfile.TemporaryDirectory(prefix="baton-data-") as tmp:
         source, _ = dataset_file(catalog, record["name"], Path(tmp))
         table = ds.read_table(source).table
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, target, compression="zstd")
+    (folder / file).parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / file, compression="zstd")
 
 
 def _seen_profile(seen: dict) -> dict[str, Any]:
@@ -643,9 +685,25 @@ def write_recorded(
         catalog.commit()  # with the row, whatever this pack imported and measured
         recorded["file"] = (stat.st_dev, stat.st_ino)
 
+    # The ZIP writer hashes every file as it packs it; those digests must be the signed
+    # ones, which proves the bundle holds exactly what was signed without reading the
+    # files again (the signature itself was checked when it was made).
+    signed = oms.read_signature(folder / SIG, source=SIG).digests
+
+    def check(members: list[safezip.Member]) -> None:
+        try:
+            oms.compare_manifest(signed, {m.name: m.sha256 for m in members if m.name != SIG})
+        except VerificationError as exc:
+            raise VerificationError(
+                "the bundle's files are not the ones signed (a file changed while it was "
+                f"packed, or its copy in the catalog's object store is damaged): {exc.message}; "
+                "nothing was written",
+                path=exc.path,
+            ) from None
+
     try:
         written = safezip.write_bundle_zip(
-            folder, out, cancel=cancel, replace=False, before_commit=record
+            folder, out, cancel=cancel, replace=False, before_commit=record, check_members=check
         )
     except BaseException as exc:
         if "row" in recorded:

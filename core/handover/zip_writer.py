@@ -159,6 +159,7 @@ def write_bundle_zip(
     cancel: CancelToken | None = None,
     replace: bool = True,
     before_commit: Callable[[Path], None] | None = None,
+    check_members: Callable[[list[Member]], None] | None = None,
 ) -> list[Member]:
     """Pack the regular files under ``folder`` into the ZIP ``out_path``, atomically.
 
@@ -174,7 +175,9 @@ def write_bundle_zip(
     temporary file (one from a crash is swept later, see :mod:`baton.core.fsutil`);
     ``replace`` and ``before_commit`` are those of :func:`~baton.core.fsutil.atomic_writer`.
     Returns the members with the SHA-256 of the bytes actually packed,
-    which the caller can compare with what it signed.
+    which the caller can compare with what it signed: ``check_members(members)`` runs
+    once the ZIP is complete and before ``before_commit``, so a refusal there leaves no
+    bundle (the check costs no second reading of the files).
     """
     folder = Path(folder)
     out_path = Path(out_path)
@@ -212,10 +215,17 @@ def write_bundle_zip(
 
     members: list[Member] = []
     done = 0
+
+    def finish(tmp: Path) -> None:
+        if check_members is not None:
+            check_members(members)
+        if before_commit is not None:
+            before_commit(tmp)
+
     report(0, total, f"Packing {out_path.name}")
     try:
         with (
-            atomic_writer(out_path, replace=replace, before_commit=before_commit) as out,
+            atomic_writer(out_path, replace=replace, before_commit=finish) as out,
             zipfile.ZipFile(out, "w", allowZip64=True) as zf,
         ):
             for name, src_path in files:
