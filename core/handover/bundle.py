@@ -140,7 +140,7 @@ def open_bundle(
         catalog, path, sig_name=SIG, document=CONTRACT, progress=progress, cancel=cancel
     )
     try:
-        label = Path(path).name
+        label = opened.label
         try:
             contract = contracts.parse_contract(
                 opened.read_json(CONTRACT), source=f"{label}/{CONTRACT}"
