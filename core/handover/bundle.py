@@ -131,7 +131,8 @@ def open_bundle(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> OpenedBundle:
-    """Verify a bundle completely; the caller closes it (its staging folder) when done.
+    """Verify a bundle (a ``.baton`` file or the folder it was unzipped into) completely;
+    the caller closes it (its staging folder) when done.
 
     An untrusted but intact bundle opens with ``opened.trusted`` False; the caller decides
     (the CLI exits 3). Tampering, unsafe content or a rollback raises.
