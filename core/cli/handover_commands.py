@@ -215,12 +215,15 @@ def _exit_untrusted(d: dict) -> None:
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @json_option
 @pass_ctx
 @handle_errors
 def verify(obj: Context, file: str, as_json: bool) -> None:
-    """Verify a bundle or a review receipt: signer, signature and every file."""
+    """Verify a bundle or a review receipt: signer, signature and every file.
+
+    FILE is the .baton file or the folder it was unzipped into (which the stock OpenSSF
+    model_signing tool may have signed); both are checked the same way."""
     from baton.core.handover import desk
     from baton.core.handover.review import is_receipt
 

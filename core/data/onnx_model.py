@@ -57,7 +57,8 @@ def load_onnx_checked(path: str | os.PathLike[str]):
                 raise UnsafeInput(
                     f"{name} keeps the weights of {tensor.name!r} in an external file "
                     f"({where!r}); Baton only accepts ONNX models with inline weights. Save it "
-                    "with onnx.save_model(..., save_as_external_data=False)",
+                    "as one file: export it with torch.onnx.export(..., external_data=False), "
+                    "or re-save it with onnx.save_model(..., save_as_external_data=False)",
                     path=str(path),
                 )
     try:

@@ -131,7 +131,8 @@ def open_bundle(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> OpenedBundle:
-    """Verify a bundle completely; the caller closes it (its staging folder) when done.
+    """Verify a bundle (a ``.baton`` file or the folder it was unzipped into) completely;
+    the caller closes it (its staging folder) when done.
 
     An untrusted but intact bundle opens with ``opened.trusted`` False; the caller decides
     (the CLI exits 3). Tampering, unsafe content or a rollback raises.
@@ -140,7 +141,7 @@ def open_bundle(
         catalog, path, sig_name=SIG, document=CONTRACT, progress=progress, cancel=cancel
     )
     try:
-        label = Path(path).name
+        label = opened.label
         try:
             contract = contracts.parse_contract(
                 opened.read_json(CONTRACT), source=f"{label}/{CONTRACT}"

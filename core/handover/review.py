@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -698,6 +699,8 @@ def is_receipt(path: str | Path) -> bool:
     path = Path(path)
     if path.name.endswith(".review.baton"):
         return True
+    if path.is_dir():  # an extracted receipt: only which files it holds decides, as below
+        return (path / REVIEW).is_file() and not os.path.lexists(path / "contract.json")
     try:  # the reader that verifies it next: one reading of the ZIP, never two
         names = {m.name for m in safezip.list_members(path)}
     except (OSError, BatonError):
@@ -734,10 +737,10 @@ def verify_receipt(
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Verify a review receipt; if it answers a bundle packed here, record the decision."""
-    label = Path(path).name
     opened = open_signed_zip(
         catalog, path, sig_name=REVIEW_SIG, document=REVIEW, progress=progress, cancel=cancel
     )
+    label = opened.label
     try:
         if set(opened.digests) != {REVIEW}:
             raise VerificationError(

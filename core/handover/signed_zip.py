@@ -23,6 +23,11 @@ Nothing in the ZIP is read before its signer is trusted except ``model.sig`` (or
 So an unknown signer costs one extraction (bounded by the ZIP limits) before the
 signature can be checked, and no document is parsed before its digest matched. Only
 after this does the caller parse data or load a model.
+
+An extracted folder (``unzip NAME.baton -d NAME/``) takes the same steps: step 1 lists it
+with the same rules for names, types and sizes (:mod:`baton.core.handover.safefolder`:
+regular files only, no links), and step 4 copies each file into staging as a member is
+inflated, so every later check reads the same staging folder a ZIP fills.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from baton.core import jsonsafe
 from baton.core.catalog.store import Catalog
 from baton.core.errors import BatonError, NotFound, UntrustedSigner, UsageError, VerificationError
-from baton.core.handover import keys, oms, safezip, trust
+from baton.core.handover import keys, oms, safefolder, safezip, trust
+from baton.core.handover.safefolder import source_label
 from baton.core.present import format_fingerprint
 from baton.core.progress import CancelToken, ProgressFn
 
@@ -70,8 +76,12 @@ class OpenedZip:
     def close(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    @property
+    def label(self) -> str:
+        return source_label(self.path)
+
     def read_json(self, name: str, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
-        return _read_staged(self.staging, name, limit, self.path.name)
+        return _read_staged(self.staging, name, limit, self.label)
 
 
 def _read_staged(staging: Path, name: str, limit: int, label: str) -> bytes:
@@ -160,12 +170,17 @@ def open_signed_zip(
     the signed JSON that may name the signer's public key (``contract.json`` or
     ``review.json``)."""
     path = Path(path)
-    label = path.name
+    label = source_label(path)
     if not path.exists():
-        raise NotFound(f"{path}: no such file", path=str(path))
-    if not path.is_file():
-        raise UsageError(f"{path} is not a file", path=str(path))
-    with safezip.open_archive(path) as archive:
+        raise NotFound(f"{path}: no such file or folder", path=str(path))
+    source: contextlib.AbstractContextManager[safezip.Archive | safefolder.Folder]
+    if path.is_dir():  # an extracted bundle: its files are listed and staged as a ZIP's
+        source = safefolder.open_folder(path)
+    elif path.is_file():
+        source = safezip.open_archive(path)
+    else:
+        raise UsageError(f"{path} is neither a file nor a folder", path=str(path))
+    with source as archive:
         names = {m.name for m in archive.members}
         for required in (sig_name, document):
             if required not in names:

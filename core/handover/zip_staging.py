@@ -265,18 +265,32 @@ def inflate_checked(reader: Reader, entry: Entry, sink: Sink, check_crc: bool) -
         )
 
 
-def extract_member(
-    reader: Reader, entry: Entry, staging: Staging, shared: Shared, check_crc: bool
-) -> Member:
-    fd = staging.create_file(entry.name)
+def stage_file(
+    staging: Staging, name: str, size: int, shared: Shared, feed: Callable[[Sink], None]
+) -> str:
+    """Create ``name`` in ``staging``, let ``feed`` write its bytes through a :class:`Sink`
+    (sniffed, counted, hashed) and refuse a nested ZIP that holds a pickle; its SHA-256.
+
+    One path for a ZIP member and for a file of an extracted folder, so both are held to
+    the same content rules."""
+    fd = staging.create_file(name)
     try:
-        sink = Sink(functools.partial(_write_all, fd), entry.size, shared)
-        inflate_checked(reader, entry, sink, check_crc)
+        sink = Sink(functools.partial(_write_all, fd), size, shared)
+        feed(sink)
         if sink.head.startswith(b"PK\x03\x04"):
             with open(fd, "rb", closefd=False) as fh:
                 problem = nested_zip_problem(fh, sink.count)
             if problem:
                 raise Refusal(UnsafeInput, problem)
-        return entry.member(sink.sha.hexdigest())
+        return sink.sha.hexdigest()
     finally:
         os.close(fd)
+
+
+def extract_member(
+    reader: Reader, entry: Entry, staging: Staging, shared: Shared, check_crc: bool
+) -> Member:
+    def feed(sink: Sink) -> None:
+        inflate_checked(reader, entry, sink, check_crc)
+
+    return entry.member(stage_file(staging, entry.name, entry.size, shared, feed))
