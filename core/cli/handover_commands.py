@@ -238,7 +238,7 @@ def verify(obj: Context, file: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", metavar="FILE|DIR", type=click.Path())
 @json_option
 @pass_ctx
 @handle_errors
@@ -421,8 +421,8 @@ def _reproduce_text(d: dict) -> str:
 
 
 @click.command()
-@click.argument("old", type=click.Path(dir_okay=False))
-@click.argument("new", type=click.Path(dir_okay=False))
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
 @json_option
 @pass_ctx
 @handle_errors

@@ -34,8 +34,9 @@ class HandoverContract:
 
 
 def _is_bundle_path(ref: str) -> bool:
+    """A ``.baton`` file, any file, or an unzipped bundle's folder (its ``model.sig``)."""
     path = Path(ref)
-    return path.suffix == ".baton" or path.is_file()
+    return path.suffix == ".baton" or path.is_file() or (path / "model.sig").is_file()
 
 
 def handover_contract(catalog: Catalog, ref: str) -> HandoverContract:
@@ -44,7 +45,7 @@ def handover_contract(catalog: Catalog, ref: str) -> HandoverContract:
         from baton.core.handover.bundle import open_bundle
 
         path = Path(ref)
-        if not path.is_file():
+        if not path.exists():
             raise NotFound(f"{ref}: no such file")
         with open_bundle(catalog, path, record=False) as opened:
             summary = opened.summary()

@@ -240,3 +240,15 @@ def test_a_file_that_grows_after_listing_is_refused(tmp_path):
             fh.write(b"more")
         with pytest.raises(VerificationError, match="changed while Baton"):
             listed.extract(staging)
+
+
+def test_inspect_diff_and_card_read_a_folder_as_its_zip(world, tmp_path):
+    folder = unzipped(world.bundle, tmp_path / "y")
+    from_zip = as_json(ok(run(world.mle, "inspect", world.bundle, "--json")))
+    from_folder = as_json(ok(run(world.mle, "inspect", folder, "--json")))
+    assert from_folder["card"] == from_zip["card"]
+    assert from_folder["contract"] == from_zip["contract"]
+    same = as_json(ok(run(world.mle, "diff", world.bundle, folder, "--json")))
+    assert same["changes"] == []
+    card = ok(run(world.mle, "card", folder)).stdout
+    assert card.startswith("---\nlibrary_name:")
