@@ -86,7 +86,8 @@ def stderr_progress(done: float | None, total: float | None, message: str) -> No
 
 
 def handle_errors(fn: Callable) -> Callable:
-    """Turn expected failures into one line on stderr and the documented exit code."""
+    """Turn expected failures into one line on stderr and the documented exit code; with
+    ``--json``, also into one JSON object on stdout (:func:`json_error`)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -104,9 +105,20 @@ def handle_errors(fn: Callable) -> Callable:
             if last_words:
                 said = "\n  ".join(one_line(line) for line in last_words.splitlines())
                 echo("The model process said:\n  " + said, err=True)
+            if kwargs.get("as_json"):
+                json_error(str(exc), exc.exit_code, getattr(exc, "path", None))
             sys.exit(exc.exit_code)
 
     return wrapper
+
+
+def json_error(message: str, exit_code: int, file: Any = None) -> None:
+    """The failure as the one JSON object a ``--json`` command prints on stdout, so that a
+    script reads the outcome from the same place as a success."""
+    error: dict[str, Any] = {"message": message, "exit_code": exit_code}
+    if file:
+        error["file"] = str(file)
+    click.echo(json.dumps({"error": error}, indent=2, sort_keys=True, ensure_ascii=True))
 
 
 def _catalog_failure(exc: Exception) -> BatonError | None:
