@@ -92,9 +92,14 @@ class ContractError(BatonError):
     """A contract or a target expression is invalid."""
 
 
-class MalformedTarget(ContractError, UsageError):
-    """A target expression typed by the user cannot be read (exit code 2, as any usage
-    error); still a :class:`ContractError` for those who catch that."""
+class MalformedExpression(ContractError, UsageError):
+    """A target expression or field path typed by the user cannot be read (exit code 2,
+    as any usage error); still a :class:`ContractError` for those who catch that."""
+
+
+class UnknownField(ContractError, NotFound):
+    """A contract field or target named by the user is not there (exit code 2, as any
+    unknown name); still a :class:`ContractError` for those who catch that."""
 
 
 class VerificationError(BatonError):

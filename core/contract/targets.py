@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from baton.core.errors import ContractError, MalformedTarget
+from baton.core.errors import ContractError, MalformedExpression
 from baton.core.measure.metrics import (
     LOWER_IS_BETTER,
     METRIC_NAMES_CLASSIFICATION,
@@ -307,15 +307,15 @@ class Target:
 def parse_target(expr: str, *, note: str = "") -> Target:
     """Parse ``"latency_p95_ms@32<=20"`` into a :class:`Target`.
 
-    Raises :class:`MalformedTarget` (a :class:`ContractError` and a usage error) naming
+    Raises :class:`MalformedExpression` (a :class:`ContractError` and a usage error) naming
     what is wrong in the expression.
     """
     try:
         return _parse_target(expr, note)
-    except MalformedTarget:
+    except MalformedExpression:
         raise
     except ContractError as exc:  # the checks a contract's stored targets share
-        raise MalformedTarget(str(exc)) from None
+        raise MalformedExpression(str(exc)) from None
 
 
 def _parse_target(expr: str, note: str) -> Target:

@@ -237,6 +237,8 @@ def check(
 ) -> Checked:
     """Compare a version's ``baton.*`` tags with the signed receipt they stand for: the
     ``receipt`` given, else the one attached to the version's run that the tags name."""
+    if receipt is not None and not Path(receipt).is_file():  # before asking the server
+        raise MissingFile(receipt)
     mv = _version(_client(tracking_uri), model, version)
     actual = dict(mv.tags or {})
     with tempfile.TemporaryDirectory(prefix="baton-registry-") as tmp:
