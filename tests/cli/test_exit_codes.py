@@ -19,7 +19,9 @@ import pytest
 pytest.register_assert_rewrite("tests.handover")  # before the import below
 
 from baton.core.cli.main import cli  # noqa: E402
-from tests.handover import as_json, handover, ok, run  # noqa: E402, F401
+from tests.handover import as_json, ok, run  # noqa: E402
+
+pytest_plugins = ["tests.handover"]  # its fixture: handover
 
 GONE = "{tmp}/gone"  # a folder that does not exist: every file under it is missing
 
@@ -449,7 +451,7 @@ def test_click_s_own_argument_errors_are_json_too(desk):
     assert as_json(missing) == {"error": {"exit_code": 2, "message": "Missing argument 'NAME'."}}
 
 
-def test_a_failed_check_and_an_untrusted_signer_keep_their_codes(desk, handover, tmp_path):
+def test_an_untrusted_signer_keeps_its_code(handover, tmp_path):
     stranger = tmp_path / "stranger"
     shutil.copytree(handover.stranger_home, stranger)
     untrusted = run(stranger, "verify", handover.bundle, "--json")
