@@ -39,6 +39,14 @@ class NotFound(BatonError):
     exit_code = 2
 
 
+class MissingFile(NotFound):
+    """A file named by the user does not exist: exit code 2 in every command, whatever
+    the file was meant to be (a model, a dataset, a key, a bundle)."""
+
+    def __init__(self, path: object, message: str | None = None) -> None:
+        super().__init__(message or f"{path}: no such file", path=str(path))
+
+
 class DatasetError(BatonError):
     """A CSV or Parquet file cannot be used as a dataset."""
 
@@ -82,6 +90,16 @@ class Cancelled(BatonError):
 
 class ContractError(BatonError):
     """A contract or a target expression is invalid."""
+
+
+class MalformedExpression(ContractError, UsageError):
+    """A target expression or field path typed by the user cannot be read (exit code 2,
+    as any usage error); still a :class:`ContractError` for those who catch that."""
+
+
+class UnknownField(ContractError, NotFound):
+    """A contract field or target named by the user is not there (exit code 2, as any
+    unknown name); still a :class:`ContractError` for those who catch that."""
 
 
 class VerificationError(BatonError):

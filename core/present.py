@@ -44,6 +44,13 @@ METRIC_LABELS = {
     "mape": "MAPE",
     "max_error": "Max error",
 }
+
+
+def metric_label(name: str) -> str:
+    """A metric's name for people (``balanced_accuracy`` -> Balanced accuracy)."""
+    return METRIC_LABELS.get(name, name)
+
+
 PROBLEM_LABELS = {
     "binary": "Binary classification",
     "multiclass": "Multiclass classification",

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from baton.core.cli.base import one_line
 from baton.core.cli.main import cli
 from baton.core.contract import card
 from baton.core.errors import BatonError
@@ -52,12 +53,14 @@ CATALOG_TABLES = ("handovers", "reviews", "reproductions", "trusted_keys", "mode
 def run(home: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     """``baton --home HOME ARGS...`` through click's runner, the passphrase in the env."""
     runner = CliRunner()
-    return runner.invoke(
+    result = runner.invoke(
         cli,
         ["--home", str(home), *map(str, args)],
         env={"BATON_PASSPHRASE": PASSPHRASE, **(env or {})},
         catch_exceptions=False,
     )
+    result.baton_json = "--json" in map(str, args)  # type: ignore[attr-defined]
+    return result
 
 
 def ok(result: Result, code: int = 0) -> Result:
@@ -71,12 +74,27 @@ def as_json(result: Result) -> dict[str, Any]:
 
 
 def error_line(result: Result) -> str:
-    """The one-line error of a failed ``--json`` command (nothing on stdout)."""
-    assert result.stdout == "", result.stdout
+    """The one-line error of a failed command; with ``--json``, stdout holds the same
+    failure as one JSON object (and nothing else), without ``--json`` stdout is empty."""
     text = result.stderr.strip()
     assert text.startswith("Error: "), text
     assert "\n" not in text, text
+    if getattr(result, "baton_json", False):
+        said = one_line(json_error(result)["message"])
+        assert said == text.removeprefix("Error: "), result.stdout
+    else:
+        assert result.stdout == "", result.stdout
     return text
+
+
+def json_error(result: Result) -> dict[str, Any]:
+    """The ``{"error": ...}`` object a failed ``--json`` command printed on stdout."""
+    printed = json.loads(result.stdout)
+    assert list(printed) == ["error"], printed
+    error = printed["error"]
+    assert error["exit_code"] == result.exit_code, (error, result.exit_code)
+    assert set(error) <= {"message", "exit_code", "file"}, error
+    return error
 
 
 # --- the session fixture -------------------------------------------------------------------

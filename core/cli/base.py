@@ -86,7 +86,8 @@ def stderr_progress(done: float | None, total: float | None, message: str) -> No
 
 
 def handle_errors(fn: Callable) -> Callable:
-    """Turn expected failures into one line on stderr and the documented exit code."""
+    """Turn expected failures into one line on stderr and the documented exit code; with
+    ``--json``, also into one JSON object on stdout (:func:`json_error`)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -104,9 +105,20 @@ def handle_errors(fn: Callable) -> Callable:
             if last_words:
                 said = "\n  ".join(one_line(line) for line in last_words.splitlines())
                 echo("The model process said:\n  " + said, err=True)
+            if kwargs.get("as_json"):
+                json_error(str(exc), exc.exit_code, getattr(exc, "path", None))
             sys.exit(exc.exit_code)
 
     return wrapper
+
+
+def json_error(message: str, exit_code: int, file: Any = None) -> None:
+    """The failure as the one JSON object a ``--json`` command prints on stdout, so that a
+    script reads the outcome from the same place as a success."""
+    error: dict[str, Any] = {"message": message, "exit_code": exit_code}
+    if file:
+        error["file"] = str(file)
+    click.echo(json.dumps({"error": error}, indent=2, sort_keys=True, ensure_ascii=True))
 
 
 def _catalog_failure(exc: Exception) -> BatonError | None:
@@ -154,8 +166,25 @@ require_option = click.option(
 )
 
 
+class CheckedRequired(click.Option):
+    """An option the command requires but checks itself, after parsing (to say why in its
+    own words): its help says [required], as click says it of the options it checks."""
+
+    def get_help_extra(self, ctx: click.Context) -> Any:
+        extra = super().get_help_extra(ctx)
+        extra["required"] = "required"
+        return extra
+
+
 intended_use_option = click.option(
     "--intended-use", default="", help="What the model is for, and for whom."
+)
+
+required_intended_use_option = click.option(
+    "--intended-use",
+    cls=CheckedRequired,
+    default="",
+    help="What the model is for, and for whom (a bundle needs it).",
 )
 
 
@@ -281,21 +310,49 @@ def _declared_features(
     return values
 
 
-def table(rows: list[dict], cols: list[str], full: tuple[str, ...] = ()) -> str:
-    """Rows as aligned text; cells are cut at 40 characters except in the ``full`` columns."""
-    return "\n".join(_table_lines(rows, cols, full))
+def table(
+    rows: list[dict], cols: list[str], full: tuple[str, ...] = (), headers: dict | None = None
+) -> str:
+    """Rows as aligned text; cells longer than 40 characters are shortened at a word (with
+    "…") except in the ``full`` columns. A column's header is ``headers[col]``, else its key
+    with spaces for underscores."""
+    return "\n".join(_table_lines(rows, cols, full, headers))
 
 
-def _table_lines(rows: list[dict], cols: list[str], full: tuple[str, ...] = ()) -> list[str]:
+CELL_WIDTH = 40
+
+
+def _table_lines(
+    rows: list[dict], cols: list[str], full: tuple[str, ...] = (), headers: dict | None = None
+) -> list[str]:
     if not rows:
         return []
+    names = _headers(cols, headers)
     cells = [[one_line(_cell(r, c)) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    widths = [w if c in full else min(w, 40) for c, w in zip(cols, widths, strict=True)]
-    out = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
+    cells = [
+        [v if c in full else shorten(v) for c, v in zip(cols, row, strict=True)] for row in cells
+    ]
+    widths = [max(len(n), *(len(row[i]) for row in cells)) for i, n in enumerate(names)]
+    out = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()]
     for row in cells:
-        out.append("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+        out.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     return out
+
+
+def _headers(cols: list[str], headers: dict | None) -> list[str]:
+    return [(headers or {}).get(c, c.replace("_", " ")) for c in cols]
+
+
+def shorten(text: str, width: int = CELL_WIDTH) -> str:
+    """``text`` in at most ``width`` characters, cut after a whole word with "…", never
+    inside one (unless a single word is longer than half the width)."""
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    at = max(cut.rfind(sep) for sep in " ,(/[")
+    if at > width // 2:
+        cut = cut[: at + 1] if cut[at] in "(/[" else cut[:at]
+    return cut.rstrip(" ,;:") + "…"
 
 
 # A streamed table takes its column widths from this many first rows, and a streamed
@@ -304,7 +361,14 @@ STREAM_WIDTH_ROWS = 1000
 STREAM_PAGE_ROWS = 256
 
 
-def emit_rows(key: str, rows: Iterable[dict], as_json: bool, cols: list[str], empty: str) -> None:
+def emit_rows(
+    key: str,
+    rows: Iterable[dict],
+    as_json: bool,
+    cols: list[str],
+    empty: str,
+    headers: dict | None = None,
+) -> None:
     """Print a listing as it is read, a page of rows at a time, never holding more: the
     same text as :func:`emit` of ``{key: rows}`` with a :func:`table`, except that a
     listing longer than ``STREAM_WIDTH_ROWS`` takes its column widths from its first rows
@@ -329,12 +393,16 @@ def emit_rows(key: str, rows: Iterable[dict], as_json: bool, cols: list[str], em
     if not head:
         echo(empty)
         return
-    echo("\n".join(_table_lines(head, cols)))
-    widths = [min(max(len(c), *(len(one_line(_cell(r, c))) for r in head)), 40) for c in cols]
+    echo("\n".join(_table_lines(head, cols, headers=headers)))
+    names = _headers(cols, headers)
+    widths = [
+        max(len(n), *(len(shorten(one_line(_cell(r, c)))) for r in head))
+        for c, n in zip(cols, names, strict=True)
+    ]
     while chunk := list(itertools.islice(it, STREAM_PAGE_ROWS)):
         lines = []
         for row in chunk:
-            cells = [one_line(_cell(row, c))[:40] for c in cols]
+            cells = [shorten(one_line(_cell(row, c))) for c in cols]
             lines.append("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
         echo("\n".join(lines))
 

@@ -18,7 +18,7 @@ from baton.core.cli.base import (
     table,
     targets_text,
 )
-from baton.core.present import fmt_cli_number
+from baton.core.present import fmt_cli_number, metric_label
 
 
 @click.group()
@@ -221,6 +221,7 @@ def model_list(obj: Context, limit: int, offset: int, as_json: bool) -> None:
         as_json,
         ["name", "format", "task", "estimator", "params", "size_bytes"],
         "No models yet: add one with `baton model add FILE`.",
+        headers={"params": "parameters", "size_bytes": "size (bytes)"},
     )
 
 
@@ -306,7 +307,7 @@ def evaluate(obj: Context, model_name, dataset_name, bootstrap, seed, as_json) -
 def _evaluation_text(r: dict) -> str:
     rows = [
         {
-            "metric": name,
+            "metric": metric_label(name),
             "value": fmt_cli_number(m["value"]),
             "95% interval": f"{fmt_cli_number(m['ci_low'])} - {fmt_cli_number(m['ci_high'])}"
             if m.get("ci_low") is not None

@@ -15,19 +15,19 @@ from baton.core.cli.base import (
     declare_options,
     emit,
     handle_errors,
-    intended_use_option,
     json_option,
     leave_out_option,
     limitations_option,
     one_line,
     pass_ctx,
     require_option,
+    required_intended_use_option,
     stderr_progress,
     table,
     targets_text,
 )
 from baton.core.contract import candidates as cands
-from baton.core.present import fmt_cli_number, fmt_interval
+from baton.core.present import fmt_cli_number, fmt_interval, metric_label
 
 
 @click.command()
@@ -46,7 +46,7 @@ from baton.core.present import fmt_cli_number, fmt_interval
     help="Version, higher than any packed before (e.g. 3 or 1.2.0).",
 )
 @require_option
-@intended_use_option
+@required_intended_use_option
 @limitations_option
 @click.option(
     "--trust-pickle",
@@ -147,7 +147,9 @@ def candidates_text(rows: list[dict], problem: str) -> str:
         }
         for m in metrics:
             value = r["metrics"].get(m) or {}
-            row[m] = fmt_interval(value.get("value"), value.get("ci_low"), value.get("ci_high"))
+            row[metric_label(m)] = fmt_interval(
+                value.get("value"), value.get("ci_low"), value.get("ci_high")
+            )
         row["p95 @1 (ms)"] = fmt_cli_number(r["latency_p95_ms_batch_1"])
         row["peak MB"] = fmt_cli_number(r["memory_mb"])
         t = r["targets"]
@@ -155,7 +157,15 @@ def candidates_text(rows: list[dict], problem: str) -> str:
             f", {t['unmeasured']} unmeasured" if t["unmeasured"] else ""
         )
         shown.append(row)
-    columns = ["candidate", "format", "params", *metrics, "p95 @1 (ms)", "peak MB", "targets"]
+    columns = [
+        "candidate",
+        "format",
+        "params",
+        *map(metric_label, metrics),
+        "p95 @1 (ms)",
+        "peak MB",
+        "targets",
+    ]
     return f"{len(rows)} candidates, measured on the same test set:\n" + table(shown, columns)
 
 
@@ -356,7 +366,7 @@ def _reproduce_text(d: dict) -> str:
     a = d["agreement"]
     metric_rows = [
         {
-            "metric": m["metric"],
+            "metric": metric_label(m["metric"]),
             "claimed": fmt_cli_number(m["claimed"]),
             "here": fmt_cli_number(m["here"]),
             "consistent": "yes" if m["consistent"] else "NO",
@@ -464,7 +474,7 @@ def paired_table(paired: dict, a: str, b: str) -> str:
     return table(
         [
             {
-                "metric": m["metric"],
+                "metric": metric_label(m["metric"]),
                 a: fmt_cli_number(m["a"]),
                 b: fmt_cli_number(m["b"]),
                 "difference": f"{m['difference']:+.4g}",

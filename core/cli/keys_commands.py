@@ -129,6 +129,7 @@ def keys_list(obj: Context, as_json: bool) -> None:
                 d["keys"],
                 ["name", "email", "status", "fingerprint_grouped"],
                 full=("fingerprint_grouped",),  # a fingerprint is compared whole, never cut
+                headers={"fingerprint_grouped": "fingerprint"},
             )
             or "No keys yet: `baton keys create --name NAME --email EMAIL`."
         ),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,6 +31,7 @@ from baton.core.cli.base import (
     Context,
     emit,
     handle_errors,
+    json_error,
     json_option,
     one_line,
     pass_ctx,
@@ -121,6 +123,18 @@ class LazyGroup(click.Group):
             module, _, attr = LAZY_COMMANDS[cmd_name][0].partition(":")
             self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
         return self.commands.get(cmd_name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["baton.json"] = "--json" in args
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:  # a mistake click found in the arguments
+            if ctx.meta.get("baton.json"):
+                json_error(exc.format_message(), exc.exit_code)
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # The listing click would print, from the table's help for commands not loaded.

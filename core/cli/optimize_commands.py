@@ -18,7 +18,7 @@ from baton.core.cli.base import (
     stderr_progress,
     table,
 )
-from baton.core.present import fmt_bytes, fmt_cli_number, fmt_percent, fmt_speedup
+from baton.core.present import fmt_bytes, fmt_cli_number, fmt_percent, fmt_speedup, metric_label
 
 
 @click.command()
@@ -78,7 +78,7 @@ def _parity_lines(p: dict) -> list[str]:
         )
     rows = [
         {
-            "metric": m["metric"],
+            "metric": metric_label(m["metric"]),
             "original": fmt_cli_number(m["original"]),
             "optimised": fmt_cli_number(m["optimised"]),
             "difference": fmt_cli_number(m["difference"]),

@@ -33,7 +33,7 @@ from baton.core.contract.validation import (
     target_key,
     validate_contract,
 )
-from baton.core.errors import ContractError
+from baton.core.errors import ContractError, MalformedExpression, UnknownField
 
 _PATH_PART = re.compile(r'\.?([^.\[\]"]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
 
@@ -45,7 +45,7 @@ def _parse_path(path: str) -> list[str | int]:
     while pos < len(text):
         match = _PATH_PART.match(text, pos)
         if match is None or (pos == 0 and text.startswith(".")):
-            raise ContractError(
+            raise MalformedExpression(
                 f'cannot read the field path "{path}"; write it like "identity.intended_use" or "targets.0.threshold"'
             )
         if match[1] is not None:
@@ -56,7 +56,7 @@ def _parse_path(path: str) -> list[str | int]:
             parts.append(json.loads(match[3]))
         pos = match.end()
     if not parts:
-        raise ContractError("an empty field path names no field")
+        raise MalformedExpression("an empty field path names no field")
     return parts
 
 
@@ -67,17 +67,19 @@ def _key_in(node: Any, part: str | int, done: list[str | int]) -> str | int:
         if isinstance(part, str) and part.isdigit():
             part = int(part)
         if not isinstance(part, int):
-            raise ContractError(f"{here} is a list; name an entry by its index, as in {here}.0")
+            raise MalformedExpression(
+                f"{here} is a list; name an entry by its index, as in {here}.0"
+            )
         if not 0 <= part < len(node):
             full = format_path([*done, part])
             if not node:
-                raise ContractError(f"{here} is empty; there is no {full}")
+                raise UnknownField(f"{here} is empty; there is no {full}")
             have = f"{len(node)} entries" if len(node) != 1 else "1 entry"
-            raise ContractError(f"{here} has {have}; there is no {full}")
+            raise UnknownField(f"{here} has {have}; there is no {full}")
         return part
     if isinstance(node, dict):
         return str(part)
-    raise ContractError(f"{here} is {show_value(node)}; it has no field {part!r}")
+    raise UnknownField(f"{here} is {show_value(node)}; it has no field {part!r}")
 
 
 def set_field(contract: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -101,7 +103,7 @@ def set_field(contract: Mapping[str, Any], path: str, value: Any) -> dict[str, A
             hint = did_you_mean(key, node) or (
                 "; it has: " + ", ".join(sorted(node)) if node else ""
             )
-            raise ContractError(f"there is no field {field} in the contract{hint}")
+            raise UnknownField(f"there is no field {field} in the contract{hint}")
         node = node[key]
         done.append(key)
     key = _key_in(node, parts[-1], done)
@@ -193,7 +195,7 @@ def _target_index(contract: Mapping[str, Any], which: int | str | Target) -> int
     if isinstance(which, int) and not isinstance(which, bool):
         if 0 <= which < len(targets):
             return which
-        raise ContractError(
+        raise UnknownField(
             f"there is no targets[{which}]; the contract has {len(targets)} target(s): {listing}"
         )
     if isinstance(which, Target):
@@ -212,7 +214,7 @@ def _target_index(contract: Mapping[str, Any], which: int | str | Target) -> int
     for i, item in enumerate(targets):
         if target_key(item) == key:
             return i
-    raise ContractError(f'there is no target for "{key}"; the contract\'s targets are: {listing}')
+    raise UnknownField(f'there is no target for "{key}"; the contract\'s targets are: {listing}')
 
 
 def remove_target(contract: Mapping[str, Any], which: int | str | Target) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from baton.core.errors import ContractError
+from baton.core.errors import ContractError, MalformedExpression
 from baton.core.measure.metrics import (
     LOWER_IS_BETTER,
     METRIC_NAMES_CLASSIFICATION,
@@ -307,8 +307,18 @@ class Target:
 def parse_target(expr: str, *, note: str = "") -> Target:
     """Parse ``"latency_p95_ms@32<=20"`` into a :class:`Target`.
 
-    Raises :class:`ContractError` naming what is wrong in the expression.
+    Raises :class:`MalformedExpression` (a :class:`ContractError` and a usage error) naming
+    what is wrong in the expression.
     """
+    try:
+        return _parse_target(expr, note)
+    except MalformedExpression:
+        raise
+    except ContractError as exc:  # the checks a contract's stored targets share
+        raise MalformedExpression(str(exc)) from None
+
+
+def _parse_target(expr: str, note: str) -> Target:
     if not isinstance(expr, str):
         raise ContractError(f"a target expression must be text, not {expr!r}")
     if not expr.strip():

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from baton.core.errors import DatasetError
+from baton.core.errors import DatasetError, MissingFile
 from baton.core.fsutil import sha256_file
 
 ROLES = ("train", "validation", "test")
@@ -67,7 +67,7 @@ def read_table(path: str | os.PathLike[str]) -> LoadedDataset:
     path = Path(path)
     fmt = detect_format(path)
     if not path.is_file():
-        raise DatasetError(f"{path}: no such file", path=str(path))
+        raise MissingFile(path)
     table = _read_csv(path) if fmt == "csv" else _read_parquet(path)
     if table.num_rows == 0:
         raise DatasetError(

@@ -20,7 +20,7 @@ from baton.core.data import datasets as ds
 from baton.core.data import declare
 from baton.core.data.models import detect_model_format, feature_names, name_features
 from baton.core.data.runner import Limits, run_task
-from baton.core.errors import FeatureMismatch, NotFound, UnsafeInput, UsageError
+from baton.core.errors import FeatureMismatch, MissingFile, NotFound, UnsafeInput, UsageError
 from baton.core.progress import CancelToken, ProgressFn
 
 
@@ -230,7 +230,7 @@ def import_model(
             registry=registry,
         )
     if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+        raise MissingFile(path)
     return _import_file(
         catalog,
         path,

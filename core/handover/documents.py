@@ -16,7 +16,7 @@ from typing import Any
 from baton.core.catalog.store import Catalog
 from baton.core.contract import bom, card, drafts
 from baton.core.contract.versions import version_key
-from baton.core.errors import NotFound, UsageError
+from baton.core.errors import MissingFile, NotFound, UsageError
 
 FORMATS = ("md", "html", "bom")
 
@@ -46,7 +46,7 @@ def handover_contract(catalog: Catalog, ref: str) -> HandoverContract:
 
         path = Path(ref)
         if not path.exists():
-            raise NotFound(f"{ref}: no such file")
+            raise MissingFile(ref)
         with open_bundle(catalog, path, record=False) as opened:
             summary = opened.summary()
             signer = summary.get("signer_name") or "an untrusted key"

@@ -25,7 +25,7 @@ from baton.core.data.importer import (
     import_model,
     model_summary,
 )
-from baton.core.errors import NotFound, UsageError
+from baton.core.errors import MissingFile, NotFound, UsageError
 from baton.core.fsutil import sha256_file
 from baton.core.progress import CancelToken, ProgressFn, no_progress
 
@@ -273,6 +273,7 @@ def ensure_model(
         record = catalog.get_model(model)
     except NotFound:
         if not (Path(model).is_file() or mlflow_model.is_mlflow_folder(model)):
+            _raise_missing_file(model)
             raise
     else:
         declare.check_reused(record, declared)
@@ -305,6 +306,16 @@ def _with_declared_features(catalog: Catalog, record: dict, declared: Declared |
     return record
 
 
+def _raise_missing_file(ref: str) -> None:
+    """A reference that is neither a catalog name nor a file is a missing file when it
+    reads as a path (a folder in it, or a file suffix no catalog name is given)."""
+    if Path(ref).name != ref or Path(ref).suffix.lower() in _FILE_SUFFIXES:
+        raise MissingFile(ref) from None
+
+
+_FILE_SUFFIXES = {".skops", ".onnx", ".joblib", ".pkl", ".pickle", ".csv", ".parquet", ".pq"}
+
+
 def ensure_dataset(
     catalog: Catalog, data: str, *, name: str, role: str, target: str | None, id_column: str | None
 ) -> dict:
@@ -313,6 +324,7 @@ def ensure_dataset(
         record = catalog.get_dataset(data)
     except NotFound:
         if not Path(data).is_file():
+            _raise_missing_file(data)
             raise
         detect_format(data)  # refused before anything is stored
         # Stored first, hashed as it is copied: one reading finds a dataset imported

@@ -22,7 +22,7 @@ from typing import Any, TypeAlias
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from baton.core.errors import KeyError_
+from baton.core.errors import KeyError_, MissingFile
 from baton.core.fsutil import atomic_writer
 
 PASSPHRASE_ENV = "BATON_PASSPHRASE"
@@ -89,7 +89,7 @@ def _read_small(path: Path, limit: int, what: str) -> bytes:
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except FileNotFoundError:
-        raise KeyError_(f"no {what} at {path}", path=str(path)) from None
+        raise MissingFile(path, f"no {what} at {path}") from None
     except IsADirectoryError:
         raise KeyError_(f"{path} is a folder, not a {what}", path=str(path)) from None
     except OSError as err:

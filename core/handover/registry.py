@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from baton.core.catalog.store import Catalog
-from baton.core.errors import BatonError, NotFound, UsageError, VerificationError
+from baton.core.errors import BatonError, MissingFile, NotFound, UsageError, VerificationError
 from baton.core.handover import desk
 
 TAG_DECISION = "baton.decision"
@@ -142,7 +142,7 @@ def _receipt_tags(check: desk.ReceiptCheck) -> dict[str, str]:
 def _verified_receipt(catalog: Catalog, receipt: str | Path) -> desk.ReceiptCheck:
     path = Path(receipt)
     if not path.is_file():
-        raise NotFound(f"{receipt}: no such file")
+        raise MissingFile(receipt)
     check = desk.verify_receipt(catalog, path)
     if not check.trusted:
         raise VerificationError(
@@ -237,6 +237,8 @@ def check(
 ) -> Checked:
     """Compare a version's ``baton.*`` tags with the signed receipt they stand for: the
     ``receipt`` given, else the one attached to the version's run that the tags name."""
+    if receipt is not None and not Path(receipt).is_file():  # before asking the server
+        raise MissingFile(receipt)
     mv = _version(_client(tracking_uri), model, version)
     actual = dict(mv.tags or {})
     with tempfile.TemporaryDirectory(prefix="baton-registry-") as tmp:

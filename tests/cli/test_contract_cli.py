@@ -77,7 +77,7 @@ def test_contract_lifecycle(run, tmp_path):
     assert refused.exit_code == 1
     assert "targets[0].threshold must be a number, not 'high'" in refused.stderr
     typo = run("contract", "require", "bc-lr", "acuracy>=0.9")
-    assert typo.exit_code == 1 and 'did you mean "accuracy"' in typo.stderr
+    assert typo.exit_code == 2 and 'did you mean "accuracy"' in typo.stderr
     assert run("contract", "validate", "bc-lr").stdout.strip() == "valid"
     card = run("contract", "card", "bc-lr")
     assert "## Limitations\n\nOne hospital only" in card.stdout

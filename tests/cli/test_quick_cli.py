@@ -138,7 +138,15 @@ def test_the_text_listing_streams_the_same_table(listed, monkeypatch):
     runner = CliRunner()
     whole = runner.invoke(cli, ["--home", str(listed), "model", "list", "--limit", "0"])
     lines = whole.stdout.splitlines()
-    assert lines[0].split() == ["name", "format", "task", "estimator", "params", "size_bytes"]
+    assert lines[0].split() == [
+        "name",
+        "format",
+        "task",
+        "estimator",
+        "parameters",
+        "size",
+        "(bytes)",
+    ]
     assert len(lines) == 8 and lines[1].startswith("churn-6  onnx    binary  Ridge")
     monkeypatch.setattr(base, "STREAM_WIDTH_ROWS", 3)
     streamed = runner.invoke(cli, ["--home", str(listed), "model", "list", "--limit", "0"])
