@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from baton.core.present import fmt_bytes
 from baton.gui.common import jobs, theme
+from baton.gui.common.documents import DocumentButtons
 from baton.gui.common.signed import FingerprintLabel
 from baton.gui.common.tables import ReadOnlyTable, scroll_page
 from baton.gui.common.verdicts import (
@@ -357,6 +358,12 @@ class ExportDialog(QDialog):
         self.verdicts.setSelectionMode(ReadOnlyTable.SelectionMode.NoSelection)
         self.no_targets = muted_label("The contract has no targets.")
         layout.addWidget(card(self.verdicts, self.no_targets, title="Targets as signed"))
+        # The signed contract's card and ML-BOM, for a model registry or supply-chain tools.
+        self.document_buttons = DocumentButtons(
+            lambda: (self.result or {}).get("contract"),
+            lambda: Path(self.result["file"]).parent if self.result else Path.home(),
+        )
+        layout.addWidget(self.document_buttons)
         layout.addWidget(
             muted_label(
                 "Send the file to the engineer. Give them your public key once (Keys › Export) "
@@ -608,6 +615,7 @@ class ExportDialog(QDialog):
         )
         self.verdicts.setVisible(bool(targets))
         self.no_targets.setVisible(not targets)
+        self.document_buttons.refresh()
         self.pages.setCurrentIndex(1)
         self.export_button.hide()
         self.show_button.show()

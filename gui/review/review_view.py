@@ -32,11 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Signal
-from PySide6.QtWidgets import QSizePolicy, QTabWidget, QTextBrowser, QWidget
+from PySide6.QtWidgets import QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
 from baton.core.handover.optimize import lineage_words
 from baton.gui.common import theme
+from baton.gui.common.documents import CardView, DocumentButtons
 from baton.gui.common.review_worker import (
     Job,
     countersign_job,
@@ -148,10 +149,14 @@ class BundlePage(SignedDocumentPage):
         decision_view = DecisionView()
         decision_view.countersign_requested.connect(self.open_countersign_dialog)
         self.tabs.addTab(scroll_page(decision_view), theme.icon("key"), "Decision")
-        card_view = QTextBrowser()
-        card_view.setOpenLinks(False)  # the card has no links; nothing may navigate
-        card_view.setOpenExternalLinks(False)
-        self.tabs.addTab(card_view, theme.icon("model"), "Model card")
+        card_view = CardView()
+        self.document_buttons = DocumentButtons(lambda: self.contract, lambda: self.path.parent)
+        card_page = QWidget()
+        card_layout = QVBoxLayout(card_page)
+        card_layout.setContentsMargins(0, 6, 0, 0)
+        card_layout.addWidget(self.document_buttons)
+        card_layout.addWidget(card_view, 1)
+        self.tabs.addTab(card_page, theme.icon("model"), "Model card")
         self._decision_view, self._card_view = decision_view, card_view
         yield
         optimize_view = OptimizeView()
@@ -185,7 +190,7 @@ class BundlePage(SignedDocumentPage):
         return self._decision_view
 
     @property
-    def card_view(self) -> QTextBrowser:
+    def card_view(self) -> CardView:
         self.stages.finish()
         return self._card_view
 
@@ -226,6 +231,8 @@ class BundlePage(SignedDocumentPage):
 
     def show_refused(self, error: BatonError) -> None:
         self.opened = self.summary = self.contract = None
+        if hasattr(self, "document_buttons"):
+            self.document_buttons.refresh()
         self.title.setText(f"{self.path.name} — refused")
         self.tabs.hide()
         self.refused_note.show()
@@ -254,7 +261,8 @@ class BundlePage(SignedDocumentPage):
         self.filler.hide()
         self.tabs.show()
         # escaped: core's HTML card, every string from the contract in it HTML-escaped
-        self.card_view.setHtml(opened.card_html or "")
+        self.card_view.set_card(opened.card_html or "")
+        self.document_buttons.refresh()
         # an optimised bundle says where it comes from, in core's words
         lineage = lineage_words(self.contract) or ""
         if self.state == "verified":
