@@ -1,0 +1,76 @@
+"""Rough edges a new user tripped over, each driven through the widget that had it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QApplication
+
+from baton.gui.common import theme
+from baton.gui.common.verdicts import FAIL_BG
+from baton.gui.review.decision_tab import DecisionView
+
+TARGETS = [
+    {"metric": "roc_auc", "op": ">=", "threshold": 0.9, "measured": 0.95},
+    {"metric": "memory_mb", "op": "<=", "threshold": 512, "measured": 80},
+]
+REPRODUCTION = {
+    "targets": [
+        {"target": "roc_auc", "here": 0.95, "verdict_here": "pass"},
+        {"target": "memory_mb", "here": 900, "verdict_here": "fail"},
+    ]
+}
+
+
+def _decision_view(qtbot) -> DecisionView:
+    theme.manager(QApplication.instance()).apply("light")
+    view = DecisionView()
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.set_allowed(True)
+    view.set_targets(TARGETS, REPRODUCTION)
+    view.show()
+    return view
+
+
+def test_a_countersigned_decision_can_no_longer_be_changed(qtbot, tmp_path):
+    view = _decision_view(qtbot)
+    qtbot.mouseClick(view.radios["reject"], Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(view.comment, "Too much memory for our pods.")
+    assert view.sign_button.isEnabled()
+
+    view.show_result(
+        {
+            "decision": "reject",
+            "file": str(tmp_path / "m-1.review.baton"),
+            "reviewer": {"name": "Eli Engineer"},
+            "created": "2026-01-02T03:04:05Z",
+            "reproduced": None,
+        }
+    )
+    assert not view.sign_button.isEnabled()
+    assert all(not radio.isEnabled() for radio in view.radios.values())
+    assert view.comment.isReadOnly()
+    assert view.targets.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
+    assert view.hint.text() == "Countersigned: the receipt above records this decision."
+    qtbot.keyClicks(view.comment, " More.")  # typing changes nothing any more
+    assert view.comment.toPlainText() == "Too much memory for our pods."
+    view.grab().save(str(tmp_path / "decided.png"))
+
+
+def test_a_selected_fail_row_keeps_its_red_badge(qtbot, tmp_path):
+    view = _decision_view(qtbot)
+    table = view.targets
+    assert table.item(1, 4).text() == "FAIL"
+    rect = table.visualItemRect(table.item(1, 4))
+    qtbot.mouseClick(
+        table.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=table.visualItemRect(table.item(1, 0)).center(),
+    )
+    assert table.selectionModel().isRowSelected(1)
+    image = table.viewport().grab().toImage()
+    table.grab().save(str(tmp_path / "selected-fail.png"))
+    # a point of the badge away from its icon and text
+    badge = QColor(image.pixel(rect.right() - 3, rect.top() + 3))
+    assert badge.name() == QColor(FAIL_BG).name()
