@@ -74,3 +74,22 @@ def test_a_selected_fail_row_keeps_its_red_badge(qtbot, tmp_path):
     # a point of the badge away from its icon and text
     badge = QColor(image.pixel(rect.right() - 3, rect.top() + 3))
     assert badge.name() == QColor(FAIL_BG).name()
+
+
+def test_clicking_the_selected_model_after_keys_reopens_its_page(measured_copy, window_on, qtbot):
+    window = window_on(measured_copy)
+    assert window.select_item("models", "bc-lr")
+    model_page = window.model_page
+    assert window.pages.currentWidget() is model_page
+    keys = window.show_keys()
+    assert window.pages.currentWidget() is keys
+    sidebar = window.sidebar
+    item = sidebar.currentItem()
+    assert item.text(0).startswith("bc-lr")  # still highlighted
+    sidebar.scrollToItem(item)
+    qtbot.mouseClick(
+        sidebar.viewport(), Qt.MouseButton.LeftButton, pos=sidebar.visualItemRect(item).center()
+    )
+    assert window.pages.currentWidget() is model_page
+    assert model_page.record["name"] == "bc-lr"
+    window.grab().save(str(measured_copy.parent / "reopened.png"))
