@@ -93,3 +93,28 @@ def test_clicking_the_selected_model_after_keys_reopens_its_page(measured_copy, 
     assert window.pages.currentWidget() is model_page
     assert model_page.record["name"] == "bc-lr"
     window.grab().save(str(measured_copy.parent / "reopened.png"))
+
+
+def _stroke_lightness(icon) -> int:
+    """The lightness of an icon's most opaque pixel: the colour it is drawn in."""
+    image = icon.pixmap(32, 32).toImage()
+    best = max(
+        (QColor.fromRgba(image.pixel(x, y)) for x in range(image.width()) for y in range(32)),
+        key=lambda c: c.alpha(),
+    )
+    assert best.alpha() > 200
+    return best.lightness()
+
+
+def test_an_open_bundles_tab_icon_shows_in_both_themes(world, homes, window_on, qtbot):
+    window = window_on(homes.mle)
+    window.set_theme("light")
+    page = window.open_document(world.bundle)
+    index = window.documents.indexOf(page)
+    assert _stroke_lightness(window.documents.tabIcon(index)) < 100  # dark on light
+    try:
+        window.set_theme("dark")
+        assert _stroke_lightness(window.documents.tabIcon(index)) > 150  # light on dark
+        window.documents.tabBar().grab().save(str(homes.mle.parent / "dark-tabs.png"))
+    finally:
+        window.set_theme("system")
