@@ -118,3 +118,43 @@ def test_an_open_bundles_tab_icon_shows_in_both_themes(world, homes, window_on, 
         window.documents.tabBar().grab().save(str(homes.mle.parent / "dark-tabs.png"))
     finally:
         window.set_theme("system")
+
+
+def test_the_export_summary_is_shown_whole(qtbot, tmp_path):
+    from types import SimpleNamespace
+
+    from baton.gui.export.export_dialog import ExportDialog
+
+    theme.manager(QApplication.instance()).apply("light")
+    ctx = SimpleNamespace(home=tmp_path / "home", runner=None, settings=None)
+    contract = {
+        "identity": {"name": "m", "version": "1"},
+        "datasets": [{"role": "test", "name": "t", "rows": 10}],
+    }
+    dialog = ExportDialog(ctx, contract, {"name": "m"})
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.resize(640, 480)  # a short form: the summary needs more room than it did
+    targets = [{"metric": "roc_auc", "op": ">=", "threshold": 0.9, "measured": 0.95}]
+    targets += [
+        {"metric": "latency_p95_ms", "batch_size": b, "op": "<=", "threshold": 10, "measured": 3}
+        for b in (1, 2, 4, 8, 16, 32, 64, 128, 256)
+    ]
+    for t in targets:
+        t["verdict"] = "pass"
+    dialog._exported(
+        {
+            "file": str(tmp_path / "m-1.baton"),
+            "bytes": 12345,
+            "files": 9,
+            "root_digest": "ab" * 32,
+            "signer_fingerprint": "cd" * 32,
+            "targets": targets,
+            "targets_failed": 0,
+        }
+    )
+    qtbot.wait(50)
+    scroll = dialog.pages.currentWidget()
+    assert dialog.verdicts.rowCount() == 10
+    assert scroll.verticalScrollBar().maximum() == 0  # nothing hidden below the fold
+    dialog.grab().save(str(tmp_path / "export-summary.png"))
