@@ -38,6 +38,7 @@ from baton.gui.common import jobs, theme
 from baton.gui.common.widgets import (
     Banner,
     FlowLayout,
+    JobProgress,
     KeyValueGrid,
     card,
     group,
@@ -143,6 +144,13 @@ class ModelPage(QWidget):
         self.safety = Banner(closable=False)
         layout.addWidget(self.safety)
         layout.addWidget(self._measure_bar())
+        # Per kind of measurement, its progress in place; the workers by (kind, model), so
+        # another model's page can still queue its own measurement.
+        self.job_progress = {"evaluation": JobProgress(), "profile": JobProgress()}
+        for strip in self.job_progress.values():
+            layout.addWidget(strip)
+        self._jobs: dict[tuple[str, str], Any] = {}
+        self._has_dataset = False
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(False)
@@ -481,13 +489,8 @@ class ModelPage(QWidget):
             self.dataset_choice.addItem("no dataset with a target")
         self.dataset_choice.blockSignals(False)
         self.dataset_choice.setEnabled(has)
-        for w in (
-            self.evaluate_button,
-            self.profile_button,
-            self.action_evaluate,
-            self.action_profile,
-        ):
-            w.setEnabled(has)
+        self._has_dataset = has
+        self._show_jobs()
         self.load_measurements()
 
     def dataset_name(self) -> str | None:
@@ -539,23 +542,54 @@ class ModelPage(QWidget):
 
     def evaluate(self) -> None:
         model, dataset = (self.record or {}).get("name"), self.dataset_name()
-        if not model or not dataset:
+        if not model or not dataset or ("evaluation", model) in self._jobs:
             return
-        self.ctx.runner.submit(
+        worker = self.ctx.runner.submit(
             f"Evaluating {model} on {dataset}",
             jobs.evaluate_job(model, dataset, bootstrap=self.bootstrap.value()),
             on_success=lambda m, model=model: self._measured(model, "evaluation"),
         )
+        self._track("evaluation", model, worker)
 
     def profile(self) -> None:
         model, dataset = (self.record or {}).get("name"), self.dataset_name()
-        if not model or not dataset:
+        if not model or not dataset or ("profile", model) in self._jobs:
             return
-        self.ctx.runner.submit(
+        worker = self.ctx.runner.submit(
             f"Profiling {model} on {dataset}",
             jobs.profile_job(model, dataset, budget_s=self.budget.value()),
             on_success=lambda m, model=model: self._measured(model, "profile"),
         )
+        self._track("profile", model, worker)
+
+    def _track(self, what: str, model: str, worker: Any) -> None:
+        """Follow a started measurement on this page until it ends, however it ends."""
+        self._jobs[(what, model)] = worker
+        worker.signals.done.connect(lambda key=(what, model): self._job_ended(key))
+        self.tabs.setCurrentWidget(self.evaluation if what == "evaluation" else self.profiling)
+        self._show_jobs()
+
+    def _job_ended(self, key: tuple[str, str]) -> None:
+        self._jobs.pop(key, None)
+        self._show_jobs()
+
+    def _show_jobs(self) -> None:
+        """Progress, busy text and enabled actions for the jobs of the model shown."""
+        shown = (self.record or {}).get("name")
+        for what, view, widgets in (
+            ("evaluation", self.evaluation, (self.evaluate_button, self.action_evaluate)),
+            ("profile", self.profiling, (self.profile_button, self.action_profile)),
+        ):
+            worker = self._jobs.get((what, shown or ""))
+            strip = self.job_progress[what]
+            if worker is not None:
+                strip.follow(worker)
+                view.set_busy(f"{worker.title} — progress is shown above.")
+            else:
+                strip.release()
+                view.set_busy(None)
+            for w in widgets:
+                w.setEnabled(self._has_dataset and worker is None)
 
     def _measured(self, model: str, what: str) -> None:
         self.ctx.show_status(f"The {what} of {model} is recorded.")

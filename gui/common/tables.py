@@ -16,6 +16,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QScrollArea,
     QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -32,6 +35,29 @@ from baton.gui.common.verdicts import (
 from baton.gui.common.widgets import mono_font, plain_text, plain_tooltip
 
 MAX_COLUMN_WIDTH = 360
+
+
+class VerdictCellDelegate(QStyledItemDelegate):
+    """Paints a verdict cell in its own colours, selected or not.
+
+    The selection colour would otherwise replace a red FAIL with the pale selection
+    background exactly when the user points at that row; the rest of the row still shows
+    the selection.
+    """
+
+    def paint(self, painter, option, index) -> None:
+        if index.data(Qt.ItemDataRole.BackgroundRole) is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.state &= ~QStyle.StateFlag.State_Selected
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is None:
+            super().paint(painter, opt, index)
+            return
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
 
 class ReadOnlyTable(QTableWidget):
@@ -77,6 +103,7 @@ class ReadOnlyTable(QTableWidget):
             self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.kinds: list[str | None] = []
+        self._verdict_delegate = VerdictCellDelegate(self)
 
     def set_rows(
         self,
@@ -88,6 +115,8 @@ class ReadOnlyTable(QTableWidget):
     ) -> None:
         self.setRowCount(len(rows))
         self.kinds = [kinds[r] if r < len(kinds) else None for r in range(len(rows))]
+        if status_column is not None:
+            self.setItemDelegateForColumn(status_column, self._verdict_delegate)
         bold = QFont(self.font())
         bold.setBold(True)
         for r, row in enumerate(rows):

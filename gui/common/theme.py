@@ -242,19 +242,26 @@ def _engine_class():
     from PySide6.QtGui import QIcon, QIconEngine, QPainter
 
     class _SvgIconEngine(QIconEngine):
-        """Renders a tinted SVG at the size asked for, on first use (crisp at any DPI)."""
+        """Renders a tinted SVG at the size asked for, on first use (crisp at any DPI).
 
-        def __init__(self, name: str, color: str, disabled: str) -> None:
+        Without a colour it takes the theme's text colour when it is drawn, so an icon
+        set once (a document's tab) stays visible after a switch between light and dark.
+        """
+
+        def __init__(self, name: str, color: str | None, disabled: str | None) -> None:
             super().__init__()
             self._name, self._color, self._disabled = name, color, disabled
-            self._cache: dict[tuple[int, int, bool], QPixmap] = {}
+            self._cache: dict[tuple[int, str], QPixmap] = {}
 
         def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
             px = max(1, min(size.width(), size.height()))
-            disabled = mode == QIcon.Mode.Disabled
-            key = (px, px, disabled)
+            colors = current_colors()
+            if mode == QIcon.Mode.Disabled:
+                color = self._disabled or colors["muted"]
+            else:
+                color = self._color or colors["text"]
+            key = (px, color)
             if key not in self._cache:
-                color = self._disabled if disabled else self._color
                 self._cache[key] = _render(_svg(self._name), color, px)
             return self._cache[key]
 
@@ -274,16 +281,21 @@ def _engine_class():
 
 
 @cache
-def _tinted(name: str, color: str, disabled: str) -> QIcon:
+def _tinted(name: str, color: str | None, disabled: str | None) -> QIcon:
     from PySide6.QtGui import QIcon
 
     return QIcon(_engine_class()(name, color, disabled))
 
 
 def icon(name: str, color: str | None = None) -> QIcon:
-    """The icon ``resources/icons/NAME.svg`` tinted with ``color`` (default: text colour)."""
-    colors = current_colors()
-    return _tinted(name, color or colors["text"], colors["muted"])
+    """The icon ``resources/icons/NAME.svg`` tinted with ``color``.
+
+    Without ``color`` it is drawn in the theme's text colour of the moment it is painted
+    (light or dark), however long ago it was set.
+    """
+    if color is None:
+        return _tinted(name, None, None)
+    return _tinted(name, color, current_colors()["muted"])
 
 
 def pixmap(name: str, size: int, color: str | None = None) -> QPixmap:

@@ -13,6 +13,7 @@ says so where it does.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 from collections import deque
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLayoutItem,
     QLineEdit,
+    QProgressBar,
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
@@ -503,6 +505,109 @@ def expanding_filler() -> QWidget:
     return filler
 
 
+class JobProgress(QFrame):
+    """A job's progress and a Cancel button, shown in place on the page that started it.
+
+    The status bar shows every job; this strip shows one, where the user pressed the
+    button, so the page never looks idle while its work runs. :meth:`follow` a worker
+    (:class:`baton.gui.common.workers.Worker`); the strip hides itself and emits
+    :attr:`ended` when the job ends, however it ends. :meth:`release` hides it without
+    stopping the job (the page now shows something else).
+    """
+
+    ended = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("JobProgress")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 4, 6, 4)
+        row.setSpacing(8)
+        self.label = PlainLabel()
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedWidth(180)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.cancel_button.setIcon(theme.icon("cancel"))
+        self.cancel_button.clicked.connect(self.cancel)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.bar)
+        row.addWidget(self.cancel_button)
+        self.worker: Any = None
+        self.hide()
+
+    def follow(self, worker: Any) -> None:
+        if worker is self.worker:
+            self.show()
+            return
+        self._disconnect()
+        self.worker = worker
+        s = worker.signals
+        s.started.connect(self._refresh)
+        s.progress.connect(self._progressed)
+        s.done.connect(self._done)
+        self.cancel_button.setToolTip(f"Stop: {worker.title}")
+        self._refresh()
+        self.show()
+
+    def release(self) -> None:
+        self._disconnect()
+        self.hide()
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self._refresh()
+
+    def _disconnect(self) -> None:
+        if self.worker is None:
+            return
+        s = self.worker.signals
+        for signal, slot in (
+            (s.started, self._refresh),
+            (s.progress, self._progressed),
+            (s.done, self._done),
+        ):
+            with contextlib.suppress(RuntimeError, TypeError):  # already disconnected
+                signal.disconnect(slot)
+        self.worker = None
+
+    def _progressed(self, done: Any, total: Any, message: str) -> None:
+        self._refresh(
+            max(0.0, min(1.0, float(done) / float(total))) if done is not None and total else None,
+            message,
+        )
+
+    def _refresh(self, fraction: float | None = None, message: str = "") -> None:
+        worker = self.worker
+        if worker is None:
+            return
+        if worker.cancelling:
+            text = f"Cancelling: {worker.title}"
+        elif not worker.running:
+            text = f"{worker.title}: waiting for the work before it to finish"
+        else:
+            text = f"{worker.title}: {message}" if message else f"{worker.title}…"
+        self.label.setText(text)
+        self.label.setToolTip(plain_tooltip(text))
+        if fraction is None:
+            fraction = worker.last_fraction
+        if fraction is None:
+            self.bar.setRange(0, 0)  # busy, with no measure of how far
+        else:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(fraction * 1000))
+        self.cancel_button.setEnabled(not worker.cancelling)
+
+    def _done(self) -> None:
+        self.release()
+        self.ended.emit()
+
+
 class MeasurementStack(QStackedWidget):
     """One measurement's page, or an empty state when there is none.
 
@@ -525,6 +630,8 @@ class MeasurementStack(QStackedWidget):
         self.outer.addWidget(self.summary)
         self.result: dict[str, Any] | None = None
         self.steps = StepQueue(self)
+        self._idle_text = empty_text
+        self.busy_text: str | None = None
 
     def _add_page(self) -> None:
         scroll = QScrollArea()
@@ -543,8 +650,14 @@ class MeasurementStack(QStackedWidget):
     def show_empty(self, text: str | None = None) -> None:
         self.result = None
         self.steps.replace([])
-        self.empty.setText(self.empty_text if text is None else text)
+        self._idle_text = self.empty_text if text is None else text
+        self.empty.setText(self.busy_text or self._idle_text)
         self.setCurrentWidget(self.empty)
+
+    def set_busy(self, text: str | None) -> None:
+        """Say what is being measured in place of "nothing yet" (``None``: it ended)."""
+        self.busy_text = text
+        self.empty.setText(text or self._idle_text)
 
     def set_measurement(self, measurement: Mapping[str, Any] | None) -> None:
         """A catalog measurement row (``result`` plus ``created_at``) or ``None``."""

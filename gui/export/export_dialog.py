@@ -621,8 +621,28 @@ class ExportDialog(QDialog):
         self.show_button.show()
         self.cancel_button.setText("Close")
         self.cancel_button.setDefault(True)
-        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+        self._fit_result()
         self.exported.emit(result)
+
+    def _fit_result(self) -> None:
+        """Grow to show the whole summary; it scrolls only where the screen ends.
+
+        The scroll area asks for little room of its own, so the dialog kept the form's
+        size and cut a long list of targets short inside a small scrolled box.
+        """
+        scroll = self.pages.currentWidget()
+        content = scroll.widget()
+        content.adjustSize()
+        wanted = content.sizeHint()
+        grow_h = wanted.height() - scroll.viewport().height()
+        grow_w = wanted.width() - scroll.viewport().width()
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        height = self.height() + max(0, grow_h)
+        width = self.width() + max(0, grow_w)
+        if screen is not None:  # the title bar and frame stay on the screen too
+            height = min(height, screen.height() - (self.frameGeometry().height() - self.height()))
+            width = min(width, screen.width() - (self.frameGeometry().width() - self.width()))
+        self.resize(width, height)
 
     def cancel(self) -> None:
         if self.worker is not None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QDialog,
@@ -213,6 +214,7 @@ class DecisionView(QWidget):
         self.group.buttonToggled.connect(self._update)
         self.comment.textChanged.connect(self._update)
         self.allowed = False
+        self.decided = False  # countersigned: the receipt is written, the form is a record
         self.target_keys: list[str] = []
         self.candidate.currentIndexChanged.connect(self._update)
         self._update()
@@ -295,11 +297,17 @@ class DecisionView(QWidget):
             and self.candidate.count() > 0
             and self.candidate.currentIndex() < 0
         )
-        self.candidate.setEnabled(decision in (None, "accept"))
+        self.candidate.setEnabled(decision in (None, "accept") and not self.decided)
         self.sign_button.setEnabled(
-            self.allowed and bool(decision) and bool(comment) and not needs_choice
+            self.allowed
+            and bool(decision)
+            and bool(comment)
+            and not needs_choice
+            and not self.decided
         )
-        if not self.allowed:
+        if self.decided:
+            self.hint.setText("Countersigned: the receipt above records this decision.")
+        elif not self.allowed:
             self.hint.setText("")
         elif not decision:
             self.hint.setText("Choose accept, request changes or reject.")
@@ -335,3 +343,13 @@ class DecisionView(QWidget):
             "shows it to them."
         )
         self.result_card.show()
+        self._lock()
+
+    def _lock(self) -> None:
+        """A signed decision cannot change: the form stays as it was signed, read-only."""
+        self.decided = True
+        for radio in self.radios.values():
+            radio.setEnabled(False)
+        self.comment.setReadOnly(True)
+        self.targets.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._update()

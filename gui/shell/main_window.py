@@ -301,6 +301,7 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
         self.search.textChanged.connect(self._search_changed)
         self.sidebar = CatalogSidebar()
         self.sidebar.record_selected.connect(self._show_record)
+        self.sidebar.record_clicked.connect(self._record_clicked)
         self.sidebar.more_requested.connect(self._list_more)
         self._side_layout.addWidget(self.sidebar, 1)
 
@@ -468,6 +469,23 @@ class MainWindow(MenusMixin, FilesMixin, DocumentsMixin, QMainWindow):
     @property
     def dataset_page(self):
         return self._page("dataset")
+
+    def _record_clicked(self, kind: str, record: dict) -> None:
+        """A click on a listed record: show its page unless it is already in front."""
+        if not self._showing(kind, record):
+            self._show_record(kind, record)
+
+    def _showing(self, kind: str, record: dict) -> bool:
+        if kind == "handover" or self.documents.currentIndex() != 0:
+            return False  # a handover's tab is found again by its file
+        name = kind if kind in ("model", "dataset") else "keys" if kind == "key" else "record"
+        page = self._pages.get(name)
+        if page is None or self.pages.currentWidget() is not page:
+            return False
+        if kind == "key":
+            return True
+        shown = getattr(page, "record", None) or {}
+        return shown.get("id") == record.get("id") and shown.get("name") == record.get("name")
 
     def _show_record(self, kind: str, record: dict) -> None:
         if kind == "none" or not record:

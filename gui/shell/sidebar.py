@@ -203,6 +203,7 @@ class CatalogSidebar(QTreeWidget):
     """Sections of catalog items; emits ``record_selected(kind, record)``."""
 
     record_selected = Signal(str, dict)
+    record_clicked = Signal(str, dict)  # any click on a record, the selected one included
     more_requested = Signal(str)  # a section's "Show more" item was clicked
 
     def __init__(self, parent=None) -> None:
@@ -408,6 +409,10 @@ class CatalogSidebar(QTreeWidget):
             item.setExpanded(not item.isExpanded())
         elif kind == "more":
             self.more_requested.emit(item.data(0, ROLE_RECORD))
+        elif kind not in ("empty", None):
+            # The selected item may no longer be what the window shows (Keys, a bundle's
+            # tab); a click on it must bring its page back, and selection alone never fires.
+            self.record_clicked.emit(kind, dict(item.data(0, ROLE_RECORD)))
 
     def _retheme(self) -> None:
         muted = QBrush(QColor(theme.current_colors()["muted"]))
