@@ -55,7 +55,12 @@ def dataset_formats() -> dict[str, str]:
 
 
 def kind_of(path: str | Path) -> str | None:
-    """ "model", "dataset" or None, from a file's extension (core's format tables)."""
+    """ "model", "dataset" or None, from a file's extension (core's format tables); an
+    MLflow model folder (one holding ``MLmodel``) is a model."""
+    from baton.core.data.mlflow_model import is_mlflow_folder
+
+    if is_mlflow_folder(path):
+        return "model"
     suffix = Path(path).suffix.lower()
     if suffix in model_formats():
         return "model"
@@ -364,6 +369,12 @@ class ImportModelDialog(_ImportDialog):
                 "skops": "a scikit-learn model saved with skops; every type it contains is checked against Baton's allowlist before it is loaded",
                 "onnx": "an ONNX graph; its weights must be inline",
             }.get(self.format, "")
+            if self.path.is_dir():
+                what = (
+                    "an MLflow model folder: its MLmodel file names the model inside, which "
+                    "is checked as any model file is; the signature names the features and "
+                    "the input example is run as a smoke test"
+                )
             if what:
                 self.layout_.insertWidget(
                     2,

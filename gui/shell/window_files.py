@@ -21,6 +21,15 @@ class FilesMixin:
         if path:
             self.open_path(path)
 
+    def choose_mlflow_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path = QFileDialog.getExistingDirectory(
+            self, "Import MLflow model folder", self._last_dir()
+        )
+        if path:
+            self.open_path(path)
+
     def choose_dataset_file(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
@@ -53,7 +62,13 @@ class FilesMixin:
             return
         refused = []
         for path in paths:
-            if path.suffix.lower() == ".baton":
+            if path.is_dir() and kind_of(path) is None:
+                self.show_message(
+                    f"{path.name} is a folder without an MLmodel file: Baton imports MLflow "
+                    "model folders, and model and dataset files.",
+                    "warning",
+                )
+            elif path.suffix.lower() == ".baton":
                 self.open_document(path)
             elif kind_of(path) is None:
                 refused.append(path.name)
@@ -75,7 +90,7 @@ class FilesMixin:
         self.import_dialog = None
         while self._pending_paths:
             path = self._pending_paths.pop(0)
-            if not path.is_file():
+            if not (path.is_file() or kind_of(path) == "model"):
                 self.show_message(f"{path}: no such file.", "error")
                 continue
             if kind_of(path) == "dataset":

@@ -53,6 +53,13 @@ class MenusMixin:
             self.choose_model_file,
             "Add a .skops, .onnx, .joblib or .pkl model to the catalog",
         )
+        self.action_import_mlflow = self._action(
+            "Import ML&flow model folder…",
+            "import-model",
+            None,
+            self.choose_mlflow_folder,
+            "Add a model saved by mlflow.sklearn or mlflow.onnx (a folder with an MLmodel file)",
+        )
         self.action_import_dataset = self._action(
             "Import &dataset…",
             "import-dataset",
@@ -61,6 +68,7 @@ class MenusMixin:
             "Add a CSV or Parquet dataset to the catalog",
         )
         file_menu.addAction(self.action_import_model)
+        file_menu.addAction(self.action_import_mlflow)
         file_menu.addAction(self.action_import_dataset)
         self.recent_menu = file_menu.addMenu(theme.icon("recent"), "Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
