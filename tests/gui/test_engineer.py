@@ -164,7 +164,7 @@ def test_reproduce_button_fills_the_compliance_table(qtbot, world, homes):
     view = page.reproduce_view
     assert view.results.isHidden()  # nothing reproduced in this home yet
     view.budget.setValue(0.05)
-    with qtbot.waitSignal(page.reproduced, timeout=90_000) as blocker:
+    with qtbot.waitSignal(page.reproduced, timeout=300_000) as blocker:
         qtbot.mouseClick(view.button, Qt.MouseButton.LeftButton)
         assert view.cancel_button.isVisibleTo(view) and not view.button.isEnabled()
     result = blocker.args[0]

@@ -100,7 +100,8 @@ def test_stale_temp_files_are_swept_live_ones_and_other_files_kept(tmp_path):
         path.write_bytes(b"mine")
     (others / f"{TEMP}bc-lr-1.baton.d3ad").write_bytes(b"PK half a bundle")
     try:
-        Catalog(home).close()  # every start sweeps the object store
+        with Catalog(home) as cat:
+            assert cat.objects is not None  # the store sweeps its temp folder when first used
         assert temps(store_tmp) == [live.name]
         assert fsutil.sweep_temps(others) == []
         assert sorted(others.iterdir()) == sorted(kept)
