@@ -34,8 +34,11 @@ class HandoverContract:
 
 
 def _is_bundle_path(ref: str) -> bool:
-    """A ``.baton`` file, any file, or an unzipped bundle's folder (its ``model.sig``)."""
+    """A ``.baton`` file, any other file but a ``contract.json`` (a draft's), or an
+    unzipped bundle's folder (its ``model.sig``)."""
     path = Path(ref)
+    if path.suffix == ".json":
+        return False
     return path.suffix == ".baton" or path.is_file() or (path / "model.sig").is_file()
 
 

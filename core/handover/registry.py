@@ -45,7 +45,10 @@ def _client(tracking_uri: str):
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    try:
+        return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    except Exception as exc:  # noqa: BLE001 - MLflow refuses a URI in many ways
+        raise RegistryError(f"cannot use the registry at {tracking_uri}: {exc}") from None
 
 
 def _version(client, model: str, version: str):

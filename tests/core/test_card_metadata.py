@@ -131,3 +131,17 @@ def test_bom_of_a_hostile_contract_is_still_valid():
     _valid(text)
     (model,) = (x for x in json.loads(text)["components"] if "modelCard" in x)
     assert model["modelCard"]["considerations"]["useCases"] == ['Use "this" <script>\u202e']
+
+
+def test_a_contract_json_file_is_rendered_as_a_draft(tmp_path):
+    from baton.core.catalog.store import Catalog
+    from baton.core.contract.document import dump_contract
+    from baton.core.handover.documents import handover_contract
+
+    c = make_contract()
+    path = tmp_path / "contract.json"
+    path.write_bytes(dump_contract(c))
+    with Catalog(tmp_path / "home") as catalog:
+        found = handover_contract(catalog, str(path))
+    assert found.source == f"draft {c['identity']['name']}@{c['identity']['version']}"
+    assert found.trusted and found.contract["identity"]["id"] == c["identity"]["id"]
