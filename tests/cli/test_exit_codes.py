@@ -177,10 +177,18 @@ TABLE: dict[str, list[tuple[tuple[str, ...], int, str]]] = {
         )
     ],
     "diff": [
-        (("diff", GONE + "/a.baton", GONE + "/b.baton"), 2, "{tmp}/gone/a.baton: no such file")
+        (
+            ("diff", GONE + "/a.baton", GONE + "/b.baton"),
+            2,
+            "{tmp}/gone/a.baton: no such file or folder",
+        )
     ],
     "drift": [
-        (("drift", GONE + "/a.baton", GONE + "/b.csv"), 2, "{tmp}/gone/a.baton: no such file")
+        (
+            ("drift", GONE + "/a.baton", GONE + "/b.csv"),
+            2,
+            "{tmp}/gone/a.baton: no such file or folder",
+        )
     ],
     "evaluate": [
         (
@@ -194,7 +202,7 @@ TABLE: dict[str, list[tuple[tuple[str, ...], int, str]]] = {
             "no dataset named 'nosuch' in the catalog. Known datasets: bc-test.",
         ),
     ],
-    "inspect": [(("inspect", GONE + "/a.baton"), 2, "{tmp}/gone/a.baton: no such file")],
+    "inspect": [(("inspect", GONE + "/a.baton"), 2, "{tmp}/gone/a.baton: no such file or folder")],
     "keys revoke": [
         (
             ("keys", "revoke", "0123456789abcdef", "--reason", "x"),
@@ -221,7 +229,11 @@ TABLE: dict[str, list[tuple[tuple[str, ...], int, str]]] = {
         )
     ],
     "optimize": [
-        (("optimize", GONE + "/a.baton", "--out", "{out}"), 2, "{tmp}/gone/a.baton: no such file")
+        (
+            ("optimize", GONE + "/a.baton", "--out", "{out}"),
+            2,
+            "{tmp}/gone/a.baton: no such file or folder",
+        )
     ],
     "pack": [
         (
@@ -354,9 +366,13 @@ TABLE: dict[str, list[tuple[tuple[str, ...], int, str]]] = {
         ),
     ],
     "review": [
-        (("review", GONE + "/a.baton", "--reproduce"), 2, "{tmp}/gone/a.baton: no such file"),
+        (
+            ("review", GONE + "/a.baton", "--reproduce"),
+            2,
+            "{tmp}/gone/a.baton: no such file or folder",
+        ),
     ],
-    "verify": [(("verify", GONE + "/a.baton"), 2, "{tmp}/gone/a.baton: no such file")],
+    "verify": [(("verify", GONE + "/a.baton"), 2, "{tmp}/gone/a.baton: no such file or folder")],
 }
 
 # Commands with nothing of the kinds above to get wrong (no file, catalog name or

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from baton.core.errors import KeyError_
+from baton.core.errors import KeyError_, MissingFile
 from baton.core.handover import keys
 from baton.core.present import format_fingerprint
 
@@ -77,7 +77,7 @@ def test_empty_passphrase_refused(tmp_path, key):
 
 
 def test_load_missing_and_garbage(tmp_path):
-    with pytest.raises(KeyError_, match=r"no signing key at .*nope\.key"):
+    with pytest.raises(MissingFile, match=r"no signing key at .*nope\.key"):
         keys.load_private_key(tmp_path / "nope.key", "pw")
     junk = tmp_path / "junk.key"
     junk.write_bytes(b"not a key at all")
@@ -188,7 +188,7 @@ def test_load_public_key_file(tmp_path, key):
     path = tmp_path / "me.pub"
     path.write_bytes(keys.public_pem(key))
     assert keys.fingerprint(keys.load_public_key_file(path)) == keys.fingerprint(key)
-    with pytest.raises(KeyError_, match="no public key at"):
+    with pytest.raises(MissingFile, match="no public key at"):
         keys.load_public_key_file(tmp_path / "missing.pub")
 
 
@@ -206,7 +206,7 @@ def test_passphrase_from_file_first_line(tmp_path):
 
 
 def test_passphrase_file_problems(tmp_path):
-    with pytest.raises(KeyError_, match="no passphrase file at"):
+    with pytest.raises(MissingFile, match="no passphrase file at"):
         keys.resolve_passphrase(tmp_path / "missing", env={})
     empty = tmp_path / "empty"
     empty.write_text("\nsecret on line two\n")

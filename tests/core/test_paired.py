@@ -119,5 +119,5 @@ def test_diff_pairs_two_versions_measured_on_the_same_test_set(handover, files, 
     assert (
         "Paired on the same 169 test rows (matched by position; new minus old, 95 % paired" in text
     )
-    row = next(line for line in text.splitlines() if line.startswith("accuracy "))
+    row = next(line for line in text.splitlines() if line.startswith("Accuracy "))
     assert row.rstrip().endswith("not distinguishable")

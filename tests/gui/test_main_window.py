@@ -153,6 +153,7 @@ def test_menus(home, window_on):
     file_menu = [a.text() for a in window.file_menu.actions() if a.text()]
     assert file_menu == [
         "Import &model…",
+        "Import ML&flow model folder…",
         "Import &dataset…",
         "Open &recent",
         "&New handover…",
