@@ -158,7 +158,9 @@ def test_model_card_uses_the_apps_colours_in_light_and_dark(qtbot, world, homes)
             page.grab().save(str(Path(SHOTS) / "card-light.png"))
 
         manager.apply("dark", with_stylesheet=False)
-        qtbot.waitUntil(lambda: theme.DARK["ok_text"] in view.document().defaultStyleSheet())
+        qtbot.waitUntil(
+            lambda: theme.DARK["ok_text"] in view.document().defaultStyleSheet(), timeout=30_000
+        )
         assert _cell_colour(view, "✓ pass").name() == theme.DARK["ok_text"]
         assert theme.LIGHT["text"] not in view.document().defaultStyleSheet()
         assert view.toPlainText() == light_text  # the same card, restyled
