@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -91,7 +91,7 @@ def text_item(text: str, color: str, anchor=(0.5, 0.5), bold: bool = False) -> p
     return item
 
 
-class ChartBase(QWidget):
+class ChartBase(theme.FollowsTheme, QWidget):
     """A titled chart with an empty state; subclasses draw in :meth:`_render`."""
 
     title = ""
@@ -128,7 +128,6 @@ class ChartBase(QWidget):
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
         self._data: dict[str, Any] | None = None
-        self._theming = False
         self._show_empty()
 
     # A chart asks for a moderate plot height plus whatever its wrapped title and
@@ -229,17 +228,7 @@ class ChartBase(QWidget):
         self.subtitle.setVisible(bool(text))
         self.updateGeometry()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt naming
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and not self._theming:
-            # Redraw after the palette change has reached every widget and scene item:
-            # rebuilding the plot while Qt is still delivering it would delete graphics
-            # items (legends) it is about to visit.
-            self._theming = True
-            QTimer.singleShot(0, self, self._redraw_for_theme)
-
-    def _redraw_for_theme(self) -> None:
-        try:
-            self._redraw()
-        finally:
-            self._theming = False
+    def retheme(self) -> None:
+        # After the palette change has reached every widget and scene item (see
+        # FollowsTheme): rebuilding the plot inside it deleted legends Qt was to visit.
+        self._redraw()

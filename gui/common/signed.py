@@ -290,7 +290,7 @@ class TrustFlow(QObject):
         )
 
 
-class SignedDocumentPage(QWidget):
+class SignedDocumentPage(theme.FollowsTheme, QWidget):
     """A page for one signed document (or two, compared): title, banner, verify, trust.
 
     A subclass builds its body under :attr:`layout_` after calling ``__init__`` and then

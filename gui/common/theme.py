@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -158,6 +158,40 @@ class ThemeManager(QObject):
     def _system_changed(self, *_: object) -> None:
         if self.mode == "system":
             self.apply("system")
+
+
+class FollowsTheme:
+    """For a widget that redraws itself in the new colours after a theme change.
+
+    Put it first among the bases (``class Page(FollowsTheme, QWidget)``) and give
+    :meth:`retheme`. The redraw runs once the palette change has reached every widget, not
+    inside it: Qt replaces the application's stylesheet by visiting a list of the widgets
+    that existed when it began, and a page that deleted and rebuilt its rows while being
+    visited made Qt visit freed memory (the whole app crashed). Several changes in a row
+    give one redraw; ``retheme_due`` says whether one is still to come.
+    """
+
+    retheme_due = False
+    _retheming = False
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt naming
+        super().changeEvent(event)  # type: ignore[misc]
+        if event.type() != QEvent.Type.PaletteChange or self.retheme_due or self._retheming:
+            return
+        self.retheme_due = True
+        # With the widget as the timer's context: nothing runs if it is deleted first.
+        QTimer.singleShot(0, self, self._retheme_now)  # type: ignore[call-overload]
+
+    def _retheme_now(self) -> None:
+        self.retheme_due = False
+        self._retheming = True  # what the redraw itself changes is not a theme change
+        try:
+            self.retheme()
+        finally:
+            self._retheming = False
+
+    def retheme(self) -> None:
+        """Draw again what takes its colours from the palette (rows, icons, charts)."""
 
 
 def make_palette(c: dict[str, str]) -> QPalette:

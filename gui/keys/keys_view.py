@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -189,7 +189,7 @@ def key_status(row: dict[str, Any], me: dict[str, Any] | None) -> str:
     return "trusted"
 
 
-class KeysPage(QWidget):
+class KeysPage(theme.FollowsTheme, QWidget):
     """My key and the trust store; see the module docstring.
 
     Signals: ``loaded`` after each refresh, ``changed(message)`` after a key was created,
@@ -359,14 +359,8 @@ class KeysPage(QWidget):
         self.no_keys.setVisible(not self.keys)
         self._selection_changed()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and not getattr(self, "_retheming", False):
-            self._retheming = True
-            try:
-                self._fill_table()  # revoked rows and status icons use the palette
-            finally:
-                self._retheming = False
+    def retheme(self) -> None:
+        self._fill_table()  # revoked rows and status icons use the palette
 
     def rows(self) -> list[dict[str, str]]:
         """The table as the user reads it (name, email, fingerprint, trusted at, status)."""

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
@@ -315,14 +315,7 @@ class ReceiptPage(SignedDocumentPage):
     def trust_source(self) -> str:
         return f"The reviewer who signed {self.path.name}"
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        super().changeEvent(event)
-        # Colours come from the palette: redraw the review when the theme changes.
-        if event.type() != QEvent.Type.PaletteChange or getattr(self, "_retheming", False):
-            return
+    def retheme(self) -> None:
+        # Colours come from the palette: redraw the review in the new theme.
         if self.state in ("verified", "untrusted"):
-            self._retheming = True
-            try:
-                self._show_review(self.checked.summary)
-            finally:
-                self._retheming = False
+            self._show_review(self.checked.summary)

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
@@ -361,20 +361,11 @@ class ComparePage(SignedDocumentPage):
         """The differences table as the user reads it (for tests)."""
         return [dict(zip(PAIRED_HEADERS, row, strict=True)) for row in self.paired.cell_texts()]
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        super().changeEvent(event)
-        # Row colours come from the palette: redraw them when the theme changes.
-        if (
-            event.type() == QEvent.Type.PaletteChange
-            and self.state == "compared"
-            and not getattr(self, "_retheming", False)
-        ):
-            self._retheming = True
-            try:
-                r = self.result
-                self._fill(r.diff, r.old["contract"], r.new["contract"])
-            finally:
-                self._retheming = False
+    def retheme(self) -> None:
+        # Row colours come from the palette: redraw them in the new theme.
+        if self.state == "compared":
+            r = self.result
+            self._fill(r.diff, r.old["contract"], r.new["contract"])
 
     def target_rows(self) -> list[dict[str, str]]:
         """The targets table as the user reads it (for tests and the main window)."""

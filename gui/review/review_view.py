@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
@@ -497,28 +497,19 @@ class BundlePage(SignedDocumentPage):
             self.decision_view.banner.show_message(message, "error")
         self.decide_failed.emit(message)
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        super().changeEvent(event)
-        # Row colours and icons come from the palette: redraw them when the theme changes.
-        if event.type() != QEvent.Type.PaletteChange or getattr(self, "_retheming", False):
-            return
+    def retheme(self) -> None:
+        # Row colours and icons come from the palette: redraw them in the new theme.
         if not hasattr(self, "stages") or self.stages.running:
             return  # what the stages build or fill next takes the new colours anyway
-        self._retheming = True
-        try:
-            if self.contract is not None:
-                self.contract_view.set_contract(self.contract)
-                self.decision_view.set_targets(
-                    self.contract.get("targets") or [], self.reproduction
-                )
-            if self.reproduce_view.result is not None:
-                self.reproduce_view.set_result(self.reproduce_view.result)
-            b = self.banner
-            b.show_state(b.kind, b.headline.text(), b.detail.text(), b.file.text())
-            if self.state == "untrusted":
-                b.trust_button.setVisible(self.signer() is not None)
-        finally:
-            self._retheming = False
+        if self.contract is not None:
+            self.contract_view.set_contract(self.contract)
+            self.decision_view.set_targets(self.contract.get("targets") or [], self.reproduction)
+        if self.reproduce_view.result is not None:
+            self.reproduce_view.set_result(self.reproduce_view.result)
+        b = self.banner
+        b.show_state(b.kind, b.headline.text(), b.detail.text(), b.file.text())
+        if self.state == "untrusted":
+            b.trust_button.setVisible(self.signer() is not None)
 
     # -- closing
 
