@@ -697,11 +697,17 @@ def _html_cell(cell: Cell) -> str:
     return f'<td class="{_esc(cell.kind)}"{align}>{_html_value(cell)}</td>'
 
 
-def render_html_fragment(contract: Mapping[str, Any]) -> str:
-    """The card's body as HTML without page or style: what an app's rich-text viewer shows
-    in its own colours. Every string from the contract in it is HTML-escaped."""
+def blocks(contract: Mapping[str, Any]) -> list[Block]:
+    """The card as blocks (headings, prose, facts, tables with verdict cells), for an app to
+    lay out with its own widgets as plain text; raises :class:`ContractError` if invalid."""
     check_contract(contract)
-    return "\n".join(_html_block(b) for b in _blocks(contract))
+    return _blocks(contract)
+
+
+def render_html_fragment(contract: Mapping[str, Any]) -> str:
+    """The card's body as HTML without page or style. Every string from the contract in it
+    is HTML-escaped."""
+    return "\n".join(_html_block(b) for b in blocks(contract))
 
 
 def render_html(contract: Mapping[str, Any]) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from baton.core.catalog.store import Catalog
-from baton.core.contract.card import render_html_fragment
+from baton.core.contract.card import Block, blocks
 from baton.core.errors import VerificationError
 from baton.core.handover import bundle, keys, review, trust
 from baton.core.present import format_fingerprint
@@ -32,8 +32,8 @@ class BundleReview:
 
     ``state`` is ``verified`` (signer trusted) or ``untrusted``; ``author`` is the
     contract's entry for the signer (name, email, fingerprint, public key), ``revoked``
-    the trust store's row when the signer's key was revoked here, ``card_html`` Baton's
-    own rendering of the contract, ``reproduction`` the latest one recorded here (trusted
+    the trust store's row when the signer's key was revoked here, ``card`` Baton's
+    own rendering of the contract (blocks of plain text, see :func:`card.blocks`), ``reproduction`` the latest one recorded here (trusted
     bundles only).
     """
 
@@ -43,7 +43,7 @@ class BundleReview:
     contract: dict[str, Any]
     author: dict[str, Any] | None
     revoked: dict[str, Any] | None
-    card_html: str
+    card: list[Block]
     reproduction: dict[str, Any] | None
 
     @property
@@ -175,7 +175,7 @@ def open_for_review(
             author=author,
             revoked=revoked_key(catalog, o.signer_fingerprint),
             # Baton's own rendering of the verified contract (which card.md had to equal)
-            card_html=render_html_fragment(contract),
+            card=blocks(contract),
             reproduction=review.latest_reproduction(catalog, o.root_digest) if o.trusted else None,
         )
 

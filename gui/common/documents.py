@@ -3,87 +3,123 @@ the card (Markdown or HTML) and the CycloneDX ML-BOM to a file.
 
 Every document is core's rendering of a contract (``baton.core.handover.documents``,
 which ``baton card`` and ``baton bom`` print too); nothing here builds HTML from what a
-contract says. The in-app card is core's escaped HTML fragment, laid out by a stylesheet
-made only of the theme's colours and redone when the theme changes.
+contract says. The in-app card is core's card blocks laid out as plain-text widgets in the
+app's own styles, light or dark.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QTextBrowser, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from baton.gui.common import theme
-from baton.gui.common.widgets import PlainLabel
+from baton.gui.common.tables import ReadOnlyTable
+from baton.gui.common.verdicts import VERDICT_KIND
+from baton.gui.common.widgets import KeyValueGrid, PlainLabel, muted_label, title_label
 
 CARD_FILTER = "Markdown model card (*.md);;HTML model card (*.html *.htm)"
 BOM_FILTER = "CycloneDX ML-BOM (*.cdx.json *.json)"
 HTML_SUFFIXES = (".html", ".htm")
+HEADINGS = {"h1": "PageTitle", "h2": "SectionTitle", "h3": "SubsectionTitle"}
 
 
-def card_stylesheet(colors: Mapping[str, str]) -> str:
-    """The card's look in the app's colours (Qt's rich text reads a subset of CSS)."""
-    c = colors
-    return f"""
-body {{ color: {c["text"]}; }}
-h1 {{ font-size: 18pt; font-weight: 600; margin-bottom: 6px; }}
-h2 {{ font-size: 13pt; font-weight: 600; margin-top: 18px; margin-bottom: 4px; }}
-h3 {{ font-size: 11pt; font-weight: 600; margin-top: 12px; margin-bottom: 2px; }}
-p.prose {{ white-space: pre-wrap; margin-top: 2px; margin-bottom: 2px; }}
-p.note {{ color: {c["muted"]}; margin-top: 2px; margin-bottom: 6px; }}
-table {{ border-color: {c["border"]}; border-style: solid; margin-bottom: 10px; }}
-th {{ background-color: {c["alt_base"]}; color: {c["text"]}; font-weight: 600;
-     border-color: {c["border"]}; }}
-td {{ border-color: {c["border"]}; }}
-table.facts th {{ background-color: transparent; color: {c["muted"]}; font-weight: normal; }}
-code {{ font-family: monospace; }}
-td.pass {{ color: {c["ok_text"]}; background-color: {c["ok_bg"]}; font-weight: 600; }}
-td.fail {{ color: {c["err_text"]}; background-color: {c["err_bg"]}; font-weight: 600; }}
-td.unmeasured {{ color: {c["muted"]}; }}
-"""
+class CardView(theme.FollowsTheme, QScrollArea):
+    """Baton's model card laid out with the app's own widgets, as plain text.
 
-
-class CardView(QTextBrowser):
-    """Core's escaped HTML card in the app's own colours, light or dark.
-
-    Qt applies a document's default stylesheet when HTML is set, so the card is set again
-    whenever the palette changes.
+    The blocks are core's (``card.blocks``: the same content as ``card.md``); headings,
+    prose and notes are plain labels, facts a key-value grid, tables the app's read-only
+    tables with each verdict row in the theme's pass / fail colours. Nothing is ever
+    rendered as HTML, and everything is laid out again when the theme changes.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setOpenLinks(False)  # the card has no links; nothing may navigate
-        self.setOpenExternalLinks(False)
-        self._fragment = ""
-        self._styling = self._due = False
+        self.setObjectName("Page")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._blocks: list[Any] = []
+        self._texts: list[str] = []
+        self.tables: list[ReadOnlyTable] = []
+        self._lay_out()
 
-    def set_card(self, fragment: str) -> None:
-        """Show core's HTML fragment (``card.render_html_fragment``: every string escaped)."""
-        self._fragment = fragment
-        self._restyle()
+    def set_card(self, blocks: Sequence[Any]) -> None:
+        """Show core's card blocks (``baton.core.contract.card.blocks``)."""
+        self._blocks = list(blocks)
+        self._lay_out()
 
-    def _restyle(self) -> None:
-        self._styling = True
-        try:
-            self.document().setDefaultStyleSheet(card_stylesheet(theme.current_colors()))
-            self.setHtml(self._fragment)
-        finally:
-            self._styling = False
+    def text(self) -> str:
+        """The card as the user reads it, block by block (for tests)."""
+        return "\n".join(self._texts)
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and not self._styling and not self._due:
-            # Not inside the palette change: setting HTML while the application's stylesheet
-            # is being replaced re-enters Qt's style code.
-            self._due = True
-            QTimer.singleShot(0, self._restyle_due)
+    def retheme(self) -> None:
+        self._lay_out()  # table rows take their colours when they are filled
 
-    def _restyle_due(self) -> None:
-        self._due = False
-        self._restyle()
+    def _lay_out(self) -> None:
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(12, 8, 12, 12)
+        layout.setSpacing(6)
+        self._texts, self.tables = [], []
+        for block in self._blocks:
+            layout.addWidget(self._widget(block))
+        layout.addStretch(1)
+        old = self.takeWidget()
+        self.setWidget(content)
+        if old is not None:
+            old.deleteLater()
+
+    def _widget(self, block: Any) -> QWidget:
+        if block.kind in HEADINGS:
+            self._texts.append(block.text)
+            return title_label(block.text, HEADINGS[block.kind])
+        if block.kind in ("prose", "note"):
+            self._texts.append(block.text)
+            label = muted_label(block.text) if block.kind == "note" else PlainLabel(block.text)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            return label
+        if block.kind == "facts":
+            self._texts.extend(f"{label}: {value.text}" for label, value in block.facts)
+            grid = KeyValueGrid()
+            grid.set_rows(
+                [(label, value.text) for label, value in block.facts],
+                mono=[label for label, value in block.facts if value.kind == "code"],
+            )
+            return grid
+        return self._table(block)
+
+    def _table(self, block: Any) -> ReadOnlyTable:
+        columns = range(len(block.headers))
+        numeric = [c for c in columns if block.rows and all(r[c].kind == "num" for r in block.rows)]
+        mono = [c for c in columns if block.rows and all(r[c].kind == "code" for r in block.rows)]
+        table = ReadOnlyTable(block.headers, numeric=numeric, mono=mono)
+        status = next(
+            (c for c in columns if any(r[c].kind in VERDICT_KIND for r in block.rows)), None
+        )
+        kinds = [
+            VERDICT_KIND.get(row[status].kind) if status is not None else None for row in block.rows
+        ]
+        table.set_rows(
+            [[cell.text for cell in row] for row in block.rows],
+            kinds=kinds,
+            status_column=status,
+        )
+        self._texts.append(" | ".join(block.headers))
+        self._texts.extend(" | ".join(cell.text for cell in row) for row in block.rows)
+        self.tables.append(table)
+        return table
 
 
 def default_name(contract: Mapping[str, Any], fmt: str) -> str:

@@ -260,8 +260,8 @@ class BundlePage(SignedDocumentPage):
         self.refused_note.hide()
         self.filler.hide()
         self.tabs.show()
-        # escaped: core's HTML card, every string from the contract in it HTML-escaped
-        self.card_view.set_card(opened.card_html or "")
+        # core's card as blocks of plain text, laid out with the app's widgets
+        self.card_view.set_card(opened.card)
         self.document_buttons.refresh()
         # an optimised bundle says where it comes from, in core's words
         lineage = lineage_words(self.contract) or ""

@@ -54,7 +54,7 @@ def test_open_for_review_gathers_what_the_reviewer_reads_first(world, homes, cat
     assert opened.author is not None
     assert opened.author["fingerprint"] == world.dana["fingerprint"]
     assert opened.revoked is None
-    assert "breast-cancer-lr" in opened.card_html
+    assert opened.card[0].kind == "h1" and opened.card[0].text.startswith("breast-cancer-lr ")
     assert opened.reproduction is not None  # the demo reproduced it in this home
     assert opened.reproduction["agreement"]["rate"] == 1.0
 
