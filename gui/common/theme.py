@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
@@ -174,9 +174,19 @@ class FollowsTheme:
     retheme_due = False
     _retheming = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Baton's own theme switch, whether or not a palette change reaches this widget: a
+        # widget a stylesheet rule has given its own palette no longer inherits the app's.
+        manager(QApplication.instance()).changed.connect(self._schedule_retheme)  # type: ignore[arg-type]
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt naming
         super().changeEvent(event)  # type: ignore[misc]
-        if event.type() != QEvent.Type.PaletteChange or self.retheme_due or self._retheming:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._schedule_retheme()
+
+    def _schedule_retheme(self) -> None:
+        if self.retheme_due or self._retheming:
             return
         self.retheme_due = True
         # With the widget as the timer's context: nothing runs if it is deleted first.
