@@ -109,16 +109,14 @@ class Handovers:
     def received(self) -> list[dict[str, Any]]:
         """Bundles opened here, newest first: ``id``, ``name``, ``version``, ``status``,
         ``path``, ``signer_fingerprint``, ``root_digest``, ``created_at``."""
-        if "handovers" not in self._catalog.db.table_names():
+        if "handovers" not in self._catalog._table_names():
             return []
-        return list(
-            self._catalog.db.table("handovers").rows_where(
-                "direction = ?",
-                ["received"],
-                order_by="created_at desc, rowid desc",
-                select="id, name, version, status, path, signer_fingerprint, root_digest, "
-                "created_at",
-            )
+        # Through the catalog's own connection: `baton status` must not wait for
+        # sqlite-utils' import of pandas.
+        return self._catalog._select(
+            "select id, name, version, status, path, signer_fingerprint, root_digest, "
+            "created_at from handovers where direction = 'received' "
+            "order by created_at desc, rowid desc"
         )
 
     def sent(self, limit: int | None = 500) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from baton.core.catalog.overview import DEMO_MARKER as MARKER
 from baton.core.catalog.store import Catalog
 from baton.core.contract import candidates, drafts
 from baton.core.data.importer import import_dataset, import_model
@@ -37,7 +38,6 @@ from baton.core.measure import runs as measure
 from baton.core.present import fmt_metric, fmt_ms, format_fingerprint
 
 DEMO_PASSPHRASE = "baton-demo"
-MARKER = "demo-workspace.txt"
 Echo = Callable[[str], None]
 
 

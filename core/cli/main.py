@@ -283,6 +283,46 @@ def search(obj: Context, text: str, limit: int, as_json: bool) -> None:
 
 
 @cli.command()
+@json_option
+@pass_ctx
+@handle_errors
+def status(obj: Context, as_json: bool) -> None:
+    """Show what waits in this catalog and the next step for each: models by stage, the
+    handovers sent and their decisions, the bundles received and awaiting a decision."""
+    from baton.core.catalog.overview import overview
+
+    found = overview(obj.catalog())
+    emit(found.as_json(), as_json, lambda _: status_text(found))
+
+
+def status_text(found: Any) -> str:
+    """``baton status`` as text: one block per desk, one line per record shown."""
+    if found.empty:
+        return (
+            "This catalog is empty. Start with `baton model add FILE` and "
+            "`baton dataset add FILE`, or try `baton demo`."
+        )
+    lines: list[str] = []
+    for heading, stages in (
+        ("Models", found.models),
+        ("Handovers sent", found.sent),
+        ("Bundles received", found.received),
+    ):
+        if not stages:
+            continue
+        lines.append(heading)
+        for stage in stages:
+            lines.append(f"  {stage.title} ({stage.count:,}): {stage.next_step}")
+            for item in stage.items:
+                detail = f" — {one_line(item.detail)}" if item.detail else ""
+                missing = " (file no longer there)" if item.ref and not item.exists else ""
+                lines.append(f"    {one_line(item.label)}{detail}{missing}")
+            if stage.count > len(stage.items):
+                lines.append(f"    … and {stage.count - len(stage.items):,} more")
+    return "\n".join(lines)
+
+
+@cli.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @pass_ctx
 @handle_errors

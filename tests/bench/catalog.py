@@ -21,7 +21,8 @@ per-column profile.
     match of both tables, ranked, no LIMIT): the same ranks in the same order, the same
     entries but for the order among equal ranks. Goal: every query.
 (c) As a process, interleaved rounds, medians, peak memory: ``baton search`` (a few
-    queries), ``baton model list`` (the first 100) and, for reference, a bare ``python
+    queries), ``baton model list`` (the first 100), ``baton status`` (what the home page
+    shows: every model's stage counted) and, for reference, a bare ``python
     -c`` that opens the database and runs the ranked FTS5 query. Goal: each baton command
     <= 150 ms.
 (d) Listing every model as a process, ``baton model list --limit 0`` (text and --json):
@@ -481,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
                 for q in PROCESS_QUERIES
             },
             "baton model list": [baton_cmd, "--home", str(home), "model", "list"],
+            "baton status": [baton_cmd, "--home", str(home), "status"],
             "bare python -c ranked FTS5": [
                 sys.executable,
                 "-c",
@@ -542,6 +544,10 @@ def main(argv: list[str] | None = None) -> int:
         (
             med["baton model list"] <= PROCESS_GOAL_MS,
             f"model list {med['baton model list']:.0f} ms (goal <= {PROCESS_GOAL_MS:g})",
+        ),
+        (
+            med["baton status"] <= PROCESS_GOAL_MS,
+            f"status {med['baton status']:.0f} ms (goal <= {PROCESS_GOAL_MS:g})",
         ),
         (
             list_peak <= LIST_ALL_PEAK_GOAL_MB and json_rows == n_models == text_rows,

@@ -80,7 +80,7 @@ def test_help_lists_every_command_without_importing_them():
 
 
 @pytest.mark.parametrize(
-    "args", [["search", "churn"], ["model", "list"], ["dataset", "list"], ["doctor"]]
+    "args", [["search", "churn"], ["model", "list"], ["dataset", "list"], ["doctor"], ["status"]]
 )
 def test_catalog_commands_import_no_data_stack(listed, args):
     ran = _imported_by(["--home", str(listed), *args])

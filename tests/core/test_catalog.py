@@ -30,6 +30,7 @@ def test_migrations_from_empty_are_recorded(catalog):
         "reproductions",
         "search_prefixes_and_list_order",
         "search_ranked_over_all_matches",
+        "stage_lookups",
     ]
     assert {"models", "datasets", "trusted_keys", "handovers", "reviews", "models_fts"} <= set(
         catalog.db.table_names()
