@@ -225,7 +225,7 @@ def demo(obj: Context, headless: bool, keep: str | None) -> None:
     home = Path(obj.home_option) if obj.home_option else obj.home.parent / "Baton-demo"
     if needs_building(home):
         click.echo(
-            f"Preparing the demo workspace in {home} (once; under a minute on two cores)…",
+            f"Preparing the demo workspace in {home} (once; about 20 seconds on two cores)…",
             err=True,
         )
     build_workspace(home, lambda s: click.echo(f"  {s}", err=True)).close()

@@ -162,6 +162,14 @@ class MenusMixin:
         )
         view_menu.addAction(self.action_toggle_dark)
         view_menu.addSeparator()
+        self.action_home = self._action(
+            "&Home",
+            "baton",
+            "Alt+Home",
+            self.show_home,
+            "What waits in the catalog, and the next steps",
+        )
+        view_menu.addAction(self.action_home)
         self.action_keys = self._action(
             "My &key and trusted keys",
             "key",

@@ -379,7 +379,7 @@ TABLE: dict[str, list[tuple[tuple[str, ...], int, str]]] = {
 # expression among their arguments), or that open a window.
 NOTHING_TO_NAME = {
     "dataset list", "demo", "desktop-install", "doctor", "gui", "init", "keys create",
-    "keys export", "keys list", "model list", "registry pull", "search",
+    "keys export", "keys list", "model list", "registry pull", "search", "status",
 }  # fmt: skip
 
 

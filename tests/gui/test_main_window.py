@@ -61,7 +61,7 @@ def test_empty_catalog_shows_empty_states(home, window_on):
         "received": "No bundles received yet",
         "keys": "No trusted keys yet",
     }
-    assert window.welcome.text().startswith("Your catalog is empty. Drop a model")
+    assert window.home_page.text().startswith("Home\nYour catalog is empty.\nStart here")
 
 
 def test_handovers_received_and_keys_come_from_the_catalog(home, window_on, qtbot):
