@@ -29,6 +29,21 @@ class UsageError(BatonError):
     exit_code = 2
 
 
+class AlreadyInCatalog(UsageError):
+    """A model the catalog already holds: the same bytes, read the same way (exit code 2).
+
+    ``names`` are those models; importing it again would only make a second entry of one
+    model.
+    """
+
+    def __init__(self, file_name: str, names: list[str]) -> None:
+        self.names = list(names)
+        listed = ", ".join(repr(n) for n in names)
+        super().__init__(
+            f"{file_name} is already in the catalog as {listed} (the same bytes); use that model"
+        )
+
+
 class CatalogError(BatonError):
     """The catalog database is damaged, locked too long or from a newer Baton."""
 

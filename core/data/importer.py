@@ -20,7 +20,14 @@ from baton.core.data import datasets as ds
 from baton.core.data import declare
 from baton.core.data.models import detect_model_format, feature_names, name_features
 from baton.core.data.runner import Limits, run_task
-from baton.core.errors import FeatureMismatch, MissingFile, NotFound, UnsafeInput, UsageError
+from baton.core.errors import (
+    AlreadyInCatalog,
+    FeatureMismatch,
+    MissingFile,
+    NotFound,
+    UnsafeInput,
+    UsageError,
+)
 from baton.core.progress import CancelToken, ProgressFn
 
 
@@ -426,4 +433,13 @@ def _import_file(
         )
     }
     row["info"] = record
+    # The same bytes read the same way are the same model; read another way (a declared
+    # task, classes or threshold) they are another catalog model.
+    same = [
+        known
+        for known in catalog.model_names_with_sha256(row["sha256"])
+        if declare.same_declaration(catalog.get_model(known), declared)
+    ]
+    if same:
+        raise AlreadyInCatalog(path.name, same)
     return catalog.add_model(row)

@@ -42,7 +42,7 @@ def import_model_job(
 ):
     def job(catalog, progress, cancel) -> dict[str, Any]:
         from baton.core.data import importer
-        from baton.core.errors import UsageError
+        from baton.core.errors import AlreadyInCatalog, UsageError
 
         progress(None, None, f"Checking {Path(path).name}")
         try:
@@ -56,6 +56,8 @@ def import_model_job(
                 progress=progress,
                 cancel=cancel,
             )
+        except AlreadyInCatalog as exc:  # not a failure: the window shows the model it is
+            return {"name": exc.names[0], "already_in_catalog": exc.names}
         except UsageError as exc:  # a declaration the model contradicts: the dialog's words
             from baton.gui.common.words import in_dialog_words
 

@@ -128,8 +128,17 @@ class FilesMixin:
             self.search.clear()  # refreshes
         else:
             self.refresh()
-        self.select_item(section, record["name"])
         kind = "dataset" if section == "datasets" else "model"
+        already = record.get("already_in_catalog")
+        if already:  # the same bytes, read the same way: show the model it already is
+            self._show_record("model", {"id": record["name"]})
+            self.show_message(
+                f"{path.name} is already in the catalog as {', '.join(already)} (the same "
+                "bytes), shown here; nothing was added.",
+                "info",
+            )
+            return
+        self.select_item(section, record["name"])
         self.show_status(f"Imported {kind} {record['name']!r} from {path.name}.")
 
     @staticmethod

@@ -220,6 +220,11 @@ TABLE: dict[str, list[tuple[tuple[str, ...], int, str]]] = {
             2,
             "{tmp}/gone/t.csv: no such file",
         ),
+        (
+            ("model", "add", "{model}", "--name", "lr-again"),
+            2,
+            "lr.skops is already in the catalog as 'lr' (the same bytes); use that model",
+        ),
     ],
     "model show": [
         (

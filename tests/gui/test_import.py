@@ -122,3 +122,29 @@ def test_cancel_stops_the_running_work(measured_copy, window_on, qtbot):
     qtbot.waitUntil(lambda: not window.runner.busy(), timeout=WAIT_MS)
     assert window.statusBar().currentMessage() == "Cancelled: Evaluating bc-lr on breast_cancer."
     assert window.banner.text() == ""
+
+
+def test_a_model_already_in_the_catalog_is_shown_not_added_again(
+    home, window_on, files, qtbot, tmp_path
+):
+    import shutil
+
+    from baton.core.data.importer import import_model
+
+    with Catalog(home) as catalog:
+        import_model(catalog, files.lr_skops, name="churn-lr")
+    copy = tmp_path / "downloaded-again.skops"
+    shutil.copyfile(files.lr_skops, copy)
+    window = window_on(home)
+    window.open_path(copy)
+    dialog = window.import_dialog
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.banner.text() != "", timeout=WAIT_MS)
+    assert window.banner.kind == "info"
+    assert window.banner.text() == (
+        "downloaded-again.skops is already in the catalog as churn-lr (the same bytes), "
+        "shown here; nothing was added."
+    )
+    assert window.pages.currentWidget() is window.model_page
+    assert window.model_page.title.text() == "churn-lr"
+    assert window.listed_items("models") == ["churn-lr"]
