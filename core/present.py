@@ -51,6 +51,25 @@ def metric_label(name: str) -> str:
     return METRIC_LABELS.get(name, name)
 
 
+#: The labels of the contract fields a person fills in, by their path in contract.json
+#: (the desktop's editor and export dialog speak of fields by these).
+FIELD_LABELS = {
+    "identity.name": "Name",
+    "identity.version": "Version",
+    "identity.intended_use": "Intended use",
+    "identity.limitations": "Limitations",
+    "identity.authors": "Authors",
+    "identity.license": "License",
+    "predictions": "The predictions on the test set",
+}
+TARGET_FIELD_LABELS = {
+    "metric": "metric",
+    "op": "comparison",
+    "threshold": "threshold",
+    "batch": "batch size",
+    "tolerance": "tolerance",
+    "note": "note",
+}
 PROBLEM_LABELS = {
     "binary": "Binary classification",
     "multiclass": "Multiclass classification",

@@ -33,7 +33,7 @@ from baton.core.contract.validation import (
     target_key,
     validate_contract,
 )
-from baton.core.errors import ContractError, MalformedExpression, UnknownField
+from baton.core.errors import ContractError, ContractInvalid, MalformedExpression, UnknownField
 
 _PATH_PART = re.compile(r'\.?([^.\[\]"]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
 
@@ -121,7 +121,9 @@ def set_field(contract: Mapping[str, Any], path: str, value: Any) -> dict[str, A
             new = _reevaluated(new)
     introduced = [i for i in validate_contract(new) if i not in before]
     if introduced:
-        raise ContractError(f"cannot set {where}: " + "; ".join(i.message for i in introduced))
+        raise ContractInvalid(
+            f"cannot set {where}: " + "; ".join(i.message for i in introduced), issues=introduced
+        )
     return new
 
 

@@ -27,6 +27,7 @@ from baton.core.contract.targets import (
     metric_applies,
 )
 from baton.core.errors import ContractError, ContractInvalid
+from baton.core.present import FIELD_LABELS, TARGET_FIELD_LABELS
 
 SCHEMA_ID = "baton.contract/v1"
 
@@ -84,13 +85,41 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 @dataclass(frozen=True)
 class ValidationIssue:
-    """One problem in a contract: where (``targets[0].threshold``) and a full sentence."""
+    """One problem in a contract: where (``targets[0].threshold``) and a full sentence.
+
+    ``message`` names the field by its path in ``contract.json`` (what the command line
+    and a hand-edited file need); ``sentence`` by the label a person fills in on screen.
+    """
 
     path: str
     message: str
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def sentence(self) -> str:
+        """The message with its field named as the editor labels it: "Intended use is
+        empty: ..." rather than "identity.intended_use is empty: ..."."""
+        label = field_label(self.path)
+        if label is None or not self.message.startswith(self.path):
+            return self.message
+        return label + self.message[len(self.path) :]
+
+
+_TARGET_FIELD = re.compile(r"targets\[(\d+)\](?:\.(\w+))?")
+
+
+def field_label(path: str) -> str | None:
+    """A field's label on screen (``targets[0].threshold`` -> "Target 1's threshold"), or
+    None for a path a person never edits by hand."""
+    if path in FIELD_LABELS:
+        return FIELD_LABELS[path]
+    match = _TARGET_FIELD.fullmatch(path)
+    if match is None or (match[2] is not None and match[2] not in TARGET_FIELD_LABELS):
+        return None
+    row = f"Target {int(match[1]) + 1}"
+    return row if match[2] is None else f"{row}'s {TARGET_FIELD_LABELS[match[2]]}"
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -390,7 +390,7 @@ class ContractPage(QWidget):
             )
 
         def done(after: dict[str, Any]) -> None:
-            if self.editor.apply_candidates(after, f"Add candidate {name}"):
+            if self.editor.apply_candidates(after, f"adding candidate {name}"):
                 self.ctx.show_status(f"Added candidate {name}, measured on the same test set.")
                 self._update_state()
                 self.candidate_added.emit(name)

@@ -189,7 +189,7 @@ class NewDraftDialog(QDialog):
         issues = self.problems()
         by_field: dict[str, list[str]] = {"identity.name": [], "identity.version": []}
         for issue in issues:
-            by_field.setdefault(issue.path, []).append(issue.message)
+            by_field.setdefault(issue.path, []).append(issue.sentence)
         for field, edit, message in (
             ("identity.name", self.name, self.name_message),
             ("identity.version", self.version, self.version_message),

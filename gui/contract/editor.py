@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_mb, fmt_number, fmt_when
+from baton.core.present import (
+    FIELD_LABELS,
+    TARGET_FIELD_LABELS,
+    fmt_mb,
+    fmt_number,
+    fmt_when,
+    metric_label,
+)
 from baton.gui.common import theme
 from baton.gui.common.tables import LatencyTable, MetricsTable, ReadOnlyTable
 from baton.gui.common.verdicts import (
@@ -252,7 +259,7 @@ class ContractEditor(QWidget):
         after = copy.deepcopy(self.contract)
         for key in ("results", "environment"):
             after[key] = copy.deepcopy(contract[key])
-        self._push(reevaluate_targets(after), "Measure latency at the targets' batch sizes")
+        self._push(reevaluate_targets(after), "measuring latency at the targets' batch sizes")
         return True
 
     def apply_candidates(self, contract: dict[str, Any], text: str) -> bool:
@@ -472,11 +479,12 @@ class ContractEditor(QWidget):
         try:
             after = set_field(self.contract, f"identity.{field}", value)
         except ContractError as exc:
-            self._pending[field] = (value, str(exc))
+            self._pending[field] = (value, _in_words(exc))
             self._revalidate()
             return
-        label = field.replace("_", " ")
-        self._push(after, f"Edit the {label}", ("identity", field, self._focus_token))
+        label = FIELD_LABELS[f"identity.{field}"]
+        # The undo action reads "Undo typing in Limitations".
+        self._push(after, f"typing in {label}", ("identity", field, self._focus_token))
 
     def _target_edited(self, i: int, field: str, value: Any) -> None:
         if not self.contract or i >= len(self.contract["targets"]):
@@ -498,7 +506,7 @@ class ContractEditor(QWidget):
         try:
             after = set_field(self.contract, f"targets.{i}", entry)
         except ContractError as exc:
-            self._row_errors[i] = str(exc)
+            self._row_errors[i] = _in_words(exc)
             self._sync_targets()
             return
         self._pending_rows.pop(i, None)
@@ -506,7 +514,7 @@ class ContractEditor(QWidget):
         metric = after["targets"][i]["metric"]
         self._push(
             after,
-            f"Edit the {field} of the {metric} target",
+            f"the change to the {metric_label(metric)} target's {TARGET_FIELD_LABELS[field]}",
             ("targets", i, field, self._focus_token),
         )
         if after == self.contract:  # no change after all: show the row as it is
@@ -521,7 +529,7 @@ class ContractEditor(QWidget):
         expr = Target.from_dict(self.contract["targets"][i]).expr()
         self._pending_rows.clear()  # rows move up: what was typed in them no longer fits
         self._row_errors.clear()
-        self._push(remove_target(self.contract, i), f"Remove the target {expr}")
+        self._push(remove_target(self.contract, i), f"removing the target {expr}")
 
     def add_target_from_text(self) -> bool:
         """Add the target typed in the "New target" field (core parses and judges it)."""
@@ -541,7 +549,7 @@ class ContractEditor(QWidget):
             return False
         self._show_add_problem("")
         self.add_edit.clear()
-        self._push(after, f"Add the target {target.expr()}")
+        self._push(after, f"adding the target {target.expr()}")
         return True
 
     def _show_add_problem(self, message: str) -> None:
@@ -600,16 +608,16 @@ class ContractEditor(QWidget):
         other: list[str] = []
         for issue in self._issues():
             if issue.path.startswith("identity.") and issue.path[9:] in IDENTITY_FIELDS:
-                identity.setdefault(issue.path[9:], []).append(issue.message)
+                identity.setdefault(issue.path[9:], []).append(issue.sentence)
                 continue
             match = TARGET_PATH.match(issue.path)
             if match:
                 fields, messages = rows.setdefault(int(match[1]), (set(), []))
                 if match[2] in TargetsTable.FIELD_COLUMN:
                     fields.add(match[2])
-                messages.append(issue.message)
+                messages.append(issue.sentence)
                 continue
-            other.append(issue.message)
+            other.append(issue.sentence)
         problems: list[tuple[str, str, str]] = []
         for field in IDENTITY_FIELDS:
             messages = identity.get(field, [])
@@ -685,6 +693,12 @@ def _mb(value: Any) -> str | None:
     if value is None:
         return None
     return fmt_mb(value)
+
+
+def _in_words(exc: Exception) -> str:
+    """A refused edit in the editor's words: each problem naming its field by its label."""
+    issues = getattr(exc, "issues", ())
+    return "; ".join(i.sentence for i in issues) if issues else str(exc)
 
 
 class ContractEdit(QUndoCommand):

@@ -185,7 +185,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.problems)
         self.blocking = [blocking] if blocking else []
         self.blocking += [
-            issue.message
+            issue.sentence
             for issue in self._contract_issues()
             if issue.path not in FILLED_WHEN_PACKED
         ]

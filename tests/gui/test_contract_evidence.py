@@ -72,7 +72,7 @@ def test_a_target_at_a_new_batch_size_is_offered_a_measurement(measured_copy, wi
     assert editor.measure_button.isEnabled()
 
     # One undo step takes the measurement back.
-    assert window.action_undo.text().startswith("&Undo Measure latency")
+    assert window.action_undo.text() == "&Undo measuring latency at the targets' batch sizes"
     window.action_undo.trigger()
     assert editor.targets.verdict_text(0) == "NOT MEASURED"
     assert not editor.measure_row.isHidden()

@@ -29,13 +29,12 @@ from baton.gui.review.review_view import BundlePage
 WAIT_MS = 60_000
 MY_PASSPHRASE = "correct horse battery staple"
 VERSION_01 = (
-    "identity.version must be a version such as '3' or '1.0.0' (one to four dot-separated "
+    "Version must be a version such as '3' or '1.0.0' (one to four dot-separated "
     "whole numbers, no leading zeros), not '01'"
 )
 ACCEPTED_V1 = "breast-cancer-lr 1 — accepted"
 EMPTY_NAME = (
-    "identity.name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter "
-    "or digit, not ''"
+    "Name must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, not ''"
 )
 
 
@@ -118,7 +117,7 @@ def test_the_data_scientist_flow_through_the_widgets(home, window_on, files, qtb
     editor = contract.editor
     assert editor.name_edit.text() == "lr" and editor.version_edit.text() == "1"
     assert editor.message_for("intended_use") == (
-        "identity.intended_use is empty: say what the model is for"
+        "Intended use is empty: say what the model is for"
     )
     assert editor.datasets.column("Role") == ["test"]
     assert editor.datasets.column("Fingerprint")[0].count(" ") == 15  # grouped, whole
@@ -144,7 +143,7 @@ def test_the_data_scientist_flow_through_the_widgets(home, window_on, files, qtb
     assert contract.state_label.text() == "Unsaved changes"
 
     # Undo takes back the whole threshold typed, redo brings it again.
-    assert window.action_undo.text().startswith("&Undo Edit the threshold of the accuracy")
+    assert window.action_undo.text() == "&Undo the change to the Accuracy target's threshold"
     window.action_undo.trigger()
     assert threshold.text() == "0.9" and targets.verdict_text(0) == "PASS"
     window.action_redo.trigger()
@@ -238,7 +237,7 @@ def test_inline_validation_names_the_field_and_its_problem(measured_copy, window
     assert editor.add_target_from_text()
     _retype(qtbot, editor.targets.threshold_editor(0), "95")
     assert editor.targets.message_text(0) == (
-        "targets[0]: threshold 95 is outside the range of recall (0 to 1); write 0.95 for 95 %"
+        "Target 1: threshold 95 is outside the range of recall (0 to 1); write 0.95 for 95 %"
     )
     assert editor.targets.invalid_fields(0) == {"threshold"}
     assert editor.targets.verdict_text(0) == "—"
@@ -253,6 +252,7 @@ def test_inline_validation_names_the_field_and_its_problem(measured_copy, window
     _retype(qtbot, editor.version_edit, "2")
     assert editor.message_for("version") == "" and editor.version_edit.property("problem") == ""
     assert editor.contract["identity"]["version"] == "2"
+    assert window.action_undo.text() == "&Undo typing in Version"
     window.action_undo.trigger()
     assert editor.error_count() == 0
     assert editor.name_edit.text() == "bc-lr" and editor.targets.message_text(0) == ""
@@ -260,7 +260,7 @@ def test_inline_validation_names_the_field_and_its_problem(measured_copy, window
 
     # The export dialog refuses a contract with no intended use, naming why.
     dialog = window.export_bundle()
-    assert "identity.intended_use is empty: say what the model is for" in dialog.problems.text()
+    assert "Intended use is empty: say what the model is for" in dialog.problems.text()
     assert not dialog.export_button.isEnabled()
     dialog.reject()
 
