@@ -412,8 +412,10 @@ class ResponsiveGrid(QWidget):
     items pair up left and right, full-width items take a row of their own.
     """
 
-    def __init__(self, threshold: int = 760, parent: QWidget | None = None) -> None:
+    def __init__(self, threshold: int | None = 760, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # None: two columns once both fit side by side (the widest of each column's items
+        # at their minimum width), so the page never needs a horizontal scroll bar.
         self.threshold = threshold
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
@@ -433,8 +435,16 @@ class ResponsiveGrid(QWidget):
     def columns(self) -> int:
         return 2 if self._two else 1
 
+    def _two_columns_width(self) -> int:
+        if self.threshold is not None:
+            return self.threshold
+        half = [w for w, full in self._items if not full]
+        left = max((w.minimumSizeHint().width() for w in half[0::2]), default=0)
+        right = max((w.minimumSizeHint().width() for w in half[1::2]), default=0)
+        return left + right + self._grid.horizontalSpacing()
+
     def _lay_out(self) -> None:
-        two = self.width() >= self.threshold
+        two = self.width() >= self._two_columns_width()
         if two == self._two:
             return
         self._two = two

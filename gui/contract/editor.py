@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCompleter,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,6 +29,7 @@ from baton.core.present import (
     TARGET_FIELD_LABELS,
     fmt_mb,
     fmt_number,
+    fmt_peak_mb,
     fmt_when,
     metric_label,
 )
@@ -38,7 +38,15 @@ from baton.gui.common.tables import LatencyTable, MetricsTable, ReadOnlyTable
 from baton.gui.common.verdicts import (
     model_rows,
 )
-from baton.gui.common.widgets import Banner, KeyValueGrid, card, group, muted_label, title_label
+from baton.gui.common.widgets import (
+    Banner,
+    KeyValueGrid,
+    ResponsiveGrid,
+    card,
+    group,
+    muted_label,
+    title_label,
+)
 from baton.gui.contract.fields import (
     ADD_TARGET_HINT,
     FILLED_WHEN_PACKED,
@@ -97,21 +105,23 @@ class ContractEditor(QWidget):
         self.latency = LatencyTable()
         self.memory = KeyValueGrid()
         self.results_note = muted_label()
-        results = QWidget()
-        grid = QGridLayout(results)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(8)
-        grid.addWidget(title_label("Quality", "SectionTitle"), 0, 0)
-        grid.addWidget(self.metrics, 1, 0, Qt.AlignmentFlag.AlignTop)
-        side = QVBoxLayout()
-        side.addWidget(title_label("Latency per batch size", "SectionTitle"))
-        side.addWidget(self.latency)
-        side.addWidget(title_label("Memory and size", "SectionTitle"))
-        side.addWidget(self.memory)
-        side.addStretch(1)
-        grid.addLayout(side, 0, 1, 2, 1)
-        grid.setColumnStretch(2, 1)
+        quality = QWidget()
+        column = QVBoxLayout(quality)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(title_label("Quality", "SectionTitle"))
+        column.addWidget(self.metrics)
+        column.addStretch(1)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(title_label("Latency per batch size", "SectionTitle"))
+        column.addWidget(self.latency)
+        column.addWidget(title_label("Memory and size", "SectionTitle"))
+        column.addWidget(self.memory)
+        column.addStretch(1)
+        # Side by side when both fit, else one under the other: never a horizontal scroll.
+        results = ResponsiveGrid(threshold=None)
+        results.set_items([(quality, False), (side, False)])
         layout.addWidget(card(self.results_note, results, title="Results (measured)"))
         self.environment = KeyValueGrid(columns=2)
         layout.addWidget(card(self.environment, title="Environment it was measured in"))
@@ -422,7 +432,7 @@ class ContractEditor(QWidget):
         self.memory.set_rows(
             [
                 ("Resident after load", _mb(memory.get("rss_delta_after_load_mb"))),
-                ("Extra at peak while predicting", _mb(memory.get("peak_predict_mb"))),
+                ("Extra at peak while predicting", fmt_peak_mb(memory.get("peak_predict_mb"))),
                 ("Size on disk", _mb(memory.get("size_on_disk_mb"))),
             ]
         )

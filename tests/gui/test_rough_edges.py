@@ -158,3 +158,45 @@ def test_the_export_summary_is_shown_whole(qtbot, tmp_path):
     assert dialog.verdicts.rowCount() == 10
     assert scroll.verticalScrollBar().maximum() == 0  # nothing hidden below the fold
     dialog.grab().save(str(tmp_path / "export-summary.png"))
+
+
+def _rect_in(widget, ancestor):
+    from PySide6.QtCore import QRect
+
+    return QRect(widget.mapTo(ancestor, widget.rect().topLeft()), widget.size())
+
+
+def test_the_contract_editor_fits_its_page_and_no_warning_covers_a_field(
+    measured_copy, window_on, qtbot
+):
+    """Clear Intended use, type a bad name, undo twice: the warning sat on the Intended use
+    box. And at 1280 pixels the measured results (quality beside latency) were wider than
+    the page, behind a horizontal scroll bar that cut off the Add target button."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from tests.gui.test_ds_flow import _draft, _retype
+
+    window = window_on(measured_copy)
+    window.resize(1280, 820)
+    contract = _draft(qtbot, window, "bc-lr")
+    editor = contract.editor
+    _retype(qtbot, editor.use_edit, "Flag biopsies for a second reading.")
+    editor.use_edit.setFocus()
+    editor.use_edit.selectAll()
+    qtbot.keyClick(editor.use_edit, Qt.Key.Key_Delete)
+    _retype(qtbot, editor.name_edit, "bad name")
+    assert editor.message_for("name").startswith("Name must be 1 to 64 letters")
+    for _ in range(2):
+        qtbot.keyClick(editor.name_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.wait(50)  # the layout settles
+    shown = [m for m in editor.field_messages.values() if m.isVisible()]
+    assert shown, "undo left no warning at all"
+    for message in shown:
+        for field, widget in editor.field_widgets.items():
+            overlap = _rect_in(message, editor).intersected(_rect_in(widget, editor))
+            assert overlap.isEmpty(), (field, message.text())
+    area = editor.parentWidget()
+    while not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    assert not area.horizontalScrollBar().isVisible()
+    assert editor.width() <= area.viewport().width()
