@@ -46,6 +46,10 @@ METRIC_LABELS = {
 }
 
 
+#: Metrics that are a share of the true value, shown as a percentage (43 %, not 0.43).
+SHARE_METRICS = frozenset({"mape"})
+
+
 def metric_label(name: str) -> str:
     """A metric's name for people (``balanced_accuracy`` -> Balanced accuracy)."""
     return METRIC_LABELS.get(name, name)
@@ -219,6 +223,19 @@ def fmt_mb(value: Any) -> str:
     if float(value) == 0:
         return "0 MB"
     return fmt_bytes(float(value) * 2**20)
+
+
+#: What a peak of 0 MB while predicting really says: the kernel counts resident memory in
+#: pages, so a prediction that added less than one page added nothing it could see.
+NO_MEASURABLE_PEAK = "none measurable (under 4 KB)"
+
+
+def fmt_peak_mb(value: Any, size: Any = None) -> str:
+    """The extra memory at peak while predicting, in MB, as ``size`` (default
+    :func:`fmt_mb`) writes it; a zero as :data:`NO_MEASURABLE_PEAK`, never "0 MB"."""
+    if value is not None and float(value) == 0:
+        return NO_MEASURABLE_PEAK
+    return (size or fmt_mb)(value)
 
 
 def fmt_percent(rate: Any) -> str:

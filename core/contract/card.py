@@ -42,6 +42,7 @@ from baton.core.present import (
     fmt_interval,
     fmt_metric,
     fmt_ms_figure,
+    fmt_peak_mb,
     fmt_size,
     fmt_size_mb,
     fmt_throughput,
@@ -211,7 +212,10 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
                     "Resident memory added by loading",
                     Cell(fmt_size_mb(memory["rss_delta_after_load_mb"]), "num"),
                 ),
-                ("Peak while predicting", Cell(fmt_size_mb(memory["peak_predict_mb"]), "num")),
+                (
+                    "Peak while predicting",
+                    Cell(fmt_peak_mb(memory["peak_predict_mb"], fmt_size_mb), "num"),
+                ),
                 ("Size on disk", Cell(fmt_size_mb(memory["size_on_disk_mb"]), "num")),
             ],
         )

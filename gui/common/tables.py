@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_ms, fmt_number
+from baton.core.present import SHARE_METRICS, fmt_ms, fmt_number, fmt_percent, metric_label
 from baton.gui.common import theme
 from baton.gui.common.verdicts import (
     FAIL_BG,
@@ -279,7 +279,7 @@ METRIC_HELP = {
     "mae": "Mean absolute error.",
     "rmse": "Root mean squared error.",
     "r2": "Coefficient of determination.",
-    "mape": "Mean absolute percentage error (as a fraction).",
+    "mape": "Mean absolute percentage error: the error as a share of the true value.",
     "max_error": "Largest absolute error on one row (no interval: the bootstrap of an extreme is unreliable).",
 }
 
@@ -298,12 +298,12 @@ class MetricsTable(_Table):
         rows, tips = [], []
         for name, m in (metrics or {}).items():
             low, high = m.get("ci_low"), m.get("ci_high")
+            # MAPE is a share of the true value: 43 %, not 0.4296.
+            figure = fmt_percent if name in SHARE_METRICS else fmt_number
             interval = (
-                f"{fmt_number(low)} – {fmt_number(high)}"
-                if low is not None and high is not None
-                else "—"
+                f"{figure(low)} – {figure(high)}" if low is not None and high is not None else "—"
             )
-            rows.append((name, fmt_number(m.get("value")), interval))
+            rows.append((metric_label(name), figure(m.get("value")), interval))
             tips.append(METRIC_HELP.get(name))
         self._fill(rows, tips)
 

@@ -16,7 +16,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_bytes, fmt_mb, fmt_ms, fmt_number, fmt_percent, fmt_when
+from baton.core.present import (
+    fmt_bytes,
+    fmt_mb,
+    fmt_ms,
+    fmt_number,
+    fmt_peak_mb,
+    fmt_percent,
+    fmt_when,
+)
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable, pair
 from baton.gui.common.verdicts import VERDICT_KIND, VERDICT_TEXT, fmt_target_value, fmt_threshold
@@ -321,7 +329,11 @@ class ReproduceView(QWidget):
         memory = result.get("memory") or {}
         claimed, here = memory.get("claimed") or {}, memory.get("here") or {}
         self.memory.set_rows(
-            [(label, fmt_mb(claimed.get(k)), fmt_mb(here.get(k))) for k, label in MEMORY_ROWS]
+            [
+                (label, size(claimed.get(k)), size(here.get(k)))
+                for k, label in MEMORY_ROWS
+                for size in [fmt_peak_mb if k == "peak_predict_mb" else fmt_mb]
+            ]
         )
         hw = result.get("hardware") or {}
         self.hardware.set_rows(hardware_pairs(hw.get("claimed"), hw.get("here")))

@@ -228,3 +228,10 @@ def test_invalid_contract_is_refused(binary):
 )
 def test_interval_format(value, low, high, text):
     assert fmt_interval(value, low, high) == text
+
+
+def test_a_peak_below_the_measurement_s_resolution_is_said_in_words(binary):
+    c = copy.deepcopy(binary)
+    c["results"]["memory"]["peak_predict_mb"] = 0.0
+    markdown = render_markdown(reevaluate_targets(c))
+    assert "- **Peak while predicting:** none measurable (under 4 KB)" in markdown

@@ -227,3 +227,10 @@ def test_human_names():
     assert P.PROBLEM_LABELS["binary"] == "Binary classification"
     assert P.ROLE_LABELS["validation"] == "Validation"
     assert P.VERDICT_LABELS == {"pass": "✓ pass", "fail": "✗ fail", "unmeasured": "— unmeasured"}
+
+
+def test_a_peak_below_one_page_says_so_rather_than_zero():
+    assert P.fmt_peak_mb(0) == P.fmt_peak_mb(0.0) == "none measurable (under 4 KB)"
+    assert P.fmt_peak_mb(4.25) == "4.2 MB"
+    assert P.fmt_peak_mb(4.25, P.fmt_size_mb) == "4.2 MB"
+    assert P.fmt_peak_mb(None) == P.DASH

@@ -78,7 +78,7 @@ def test_the_event_loop_never_stalls_while_evaluating_and_profiling(
     assert [r[0] for r in page.profiling.latency_table.cell_texts()] == ["1", "8", "64", "512"]
     page.tabs.setCurrentWidget(page.evaluation)
     qtbot.waitUntil(lambda: not page.evaluation.rendering)
-    assert page.evaluation.metrics.cell_texts()[0][0] == "accuracy"
+    assert page.evaluation.metrics.cell_texts()[0][0] == "Accuracy"
     assert "1,000 bootstrap resamples" in page.evaluation.summary.text()
     assert window.banner.text() == ""
 

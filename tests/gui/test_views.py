@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 
@@ -29,24 +31,24 @@ def test_binary_evaluation_view(measured_home, window_on, qtbot):
         window.catalog.get_dataset("breast_cancer"),
     )["result"]
     rows = view.metrics.cell_texts()
-    assert rows[0][0] == "accuracy"
+    assert rows[0][0] == "Accuracy"
     acc = result["metrics"]["accuracy"]
     assert rows[0][1] == fmt_number(acc["value"])
     assert rows[0][2] == f"{fmt_number(acc['ci_low'])} – {fmt_number(acc['ci_high'])}"
     assert view.metrics.horizontalHeaderItem(2).text() == "95 % interval"
-    assert [r[0] for r in rows] == [
-        "accuracy",
-        "balanced_accuracy",
-        "precision",
-        "recall",
-        "specificity",
-        "f1",
-        "f1_macro",
-        "f1_weighted",
-        "roc_auc",
-        "pr_auc",
-        "log_loss",
-        "mcc",
+    assert [r[0] for r in rows] == [  # the metrics' names for people, not their keys
+        "Accuracy",
+        "Balanced accuracy",
+        "Precision",
+        "Recall",
+        "Specificity",
+        "F1",
+        "F1 (macro)",
+        "F1 (weighted)",
+        "ROC AUC",
+        "PR AUC",
+        "Log loss",
+        "MCC",
     ]
     assert view.summary.text().startswith(
         "On breast_cancer · 569 rows · binary, positive class 1 · 95 % intervals from 100 bootstrap"
@@ -78,8 +80,11 @@ def test_multiclass_and_regression_evaluation_views(measured_home, window_on, qt
     assert len(view.per_class.cell_texts()) == 3
 
     view = _open(window, qtbot, "diabetes-linreg", "evaluation").evaluation
-    assert [r[0] for r in view.metrics.cell_texts()] == ["mae", "rmse", "r2", "mape", "max_error"]
-    assert view.metrics.cell_texts()[-1][2] == "—"  # no interval for an extreme
+    rows = view.metrics.cell_texts()
+    assert [r[0] for r in rows] == ["MAE", "RMSE", "R²", "MAPE", "Max error"]
+    assert rows[-1][2] == "—"  # no interval for an extreme
+    assert re.fullmatch(r"\d+\.\d\d %", rows[3][1])  # MAPE as a share: 37.49 %, not 0.3749
+    assert re.fullmatch(r"\d+\.\d\d % – \d+\.\d\d %", rows[3][2])
     assert any(isinstance(i, pg.ScatterPlotItem) for i in view.residuals.data_items())
     assert view.residuals.subtitle.text() == "442 rows shown"
     assert not view.confusion.isVisibleTo(view)
@@ -199,7 +204,7 @@ def test_charts_take_plain_dicts_and_stay_fast_with_many_points(qtbot):
     table = tables.MetricsTable()
     qtbot.addWidget(table)
     table.set_data({"accuracy": {"value": 0.91234, "ci_low": 0.9, "ci_high": 0.92}})
-    assert table.cell_texts() == [["accuracy", "0.9123", "0.9000 – 0.9200"]]
+    assert table.cell_texts() == [["Accuracy", "0.9123", "0.9000 – 0.9200"]]
 
 
 def test_charts_follow_the_theme(measured_home, window_on, qtbot):
