@@ -171,11 +171,19 @@ def _each_candidate(c: dict, primary: dict[str, Any], run) -> dict[str, Any]:
     if not failed:
         return {"candidates": rows}
     line = "Candidates whose claims did not reproduce: " + ", ".join(failed) + "."
+    # The primary model's own lines say whose claims they are, so "Claims reproduced:
+    # yes" never stands under a verdict that says they were not.
+    name = next(r["name"] for r in rows if r["primary"])
+    own = [
+        text.replace("Claims reproduced: ", f"Claims of the primary model {name} reproduced: ", 1)
+        for text in primary["headline"]
+    ]
     return {
         "candidates": rows,
         "claims_reproduced": False,
+        "claims_failed_for": failed,
         "verdict": "fail",
-        "headline": [*primary["headline"], line],
+        "headline": [line, *own],
     }
 
 

@@ -78,6 +78,10 @@ MEMORY_ROWS = (
 )
 
 
+def _candidates(names: list[str]) -> str:
+    return ("candidate " if len(names) == 1 else "candidates ") + ", ".join(names)
+
+
 class ReproduceView(QWidget):
     """The Reproduce button and what core's ``review.reproduce`` found."""
 
@@ -248,7 +252,14 @@ class ReproduceView(QWidget):
         met = result.get("targets_met_on_this_machine")
         if met is None:
             met = all(t.get("verdict_here") == "pass" for t in result.get("targets") or [])
-        self.verdict.setText("Claims reproduced" if claims else "Claims not reproduced")
+        failed_for = result.get("claims_failed_for") or []
+        self.verdict.setText(
+            "Claims reproduced"
+            if claims
+            else f"Claims not reproduced for {_candidates(failed_for)}"
+            if failed_for
+            else "Claims not reproduced"
+        )
         self.verdict.setStyleSheet(f"color: {c['ok_text'] if claims else c['err_text']};")
         self.targets_verdict.setText(
             "Targets met on this machine" if met else "Targets not met on this machine"

@@ -79,3 +79,34 @@ def test_predictions_that_differ_are_a_claim_not_reproduced_whatever_the_targets
         "Claims reproduced: no — 3 of 171 predictions differ from the data scientist's."
     )
     assert r["headline"][1] == "Targets met on this machine: yes — 1 of 1 passes."
+
+
+def test_a_candidate_that_does_not_reproduce_is_named_and_the_primary_s_line_says_whose(
+    monkeypatch,
+):
+    """The page read "Claims not reproduced" over "Claims reproduced: yes — ..." when only a
+    candidate had failed."""
+    from types import SimpleNamespace
+
+    from baton.core.handover import review
+
+    cands = [
+        SimpleNamespace(name="lr", primary=True, recommended=True),
+        SimpleNamespace(name="hgb", primary=False, recommended=False),
+    ]
+    monkeypatch.setattr(review.cands, "candidates", lambda c: cands)
+    monkeypatch.setattr(review.cands, "view", lambda c, cand: cand)
+    fields = dict.fromkeys(review.CANDIDATE_FIELDS)
+    primary = {
+        **fields,
+        "claims_reproduced": True,
+        "headline": ["Claims reproduced: yes — 171 of 171 predictions agree.", "Targets met."],
+    }
+    failing = {**fields, "claims_reproduced": False}
+    out = review._each_candidate({}, primary, lambda view, who: failing)
+    assert out["claims_reproduced"] is False and out["claims_failed_for"] == ["hgb"]
+    assert out["headline"] == [
+        "Candidates whose claims did not reproduce: hgb.",
+        "Claims of the primary model lr reproduced: yes — 171 of 171 predictions agree.",
+        "Targets met.",
+    ]

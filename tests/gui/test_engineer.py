@@ -230,6 +230,11 @@ def test_reproduce_button_fills_the_compliance_table(qtbot, world, homes):
     assert view.verdict.styleSheet() == f"color: {theme.current_colors()['ok_text']};"
     assert view.targets_verdict.styleSheet() == f"color: {theme.current_colors()['err_text']};"
 
+    # Only a candidate's claims failed: the verdict names it, in red.
+    view.set_result({**result, "claims_reproduced": False, "claims_failed_for": ["hgb"]})
+    assert view.verdict.text() == "Claims not reproduced for candidate hgb"
+    assert view.verdict.styleSheet() == f"color: {theme.current_colors()['err_text']};"
+
 
 # --- decision -------------------------------------------------------------------------------
 
