@@ -1,0 +1,244 @@
+"""Every page of both desks, in light and dark: pictures for a person to look at, and a
+check that no text is clipped and no widget overlaps another.
+
+    python tests/gui/gallery.py OUT_DIR
+
+builds a handover in a temporary folder (the demo's round trip: a data scientist and an
+engineer, a signed bundle, a reproduction, an accepted receipt), opens a window on each
+desk offscreen and writes one PNG per page and theme to ``OUT_DIR``, with ``problems.txt``
+listing what :func:`problems` found. ``tests/gui/test_gallery.py`` runs the same walk and
+fails on any problem.
+
+What counts as a problem, on every visible widget of a page:
+
+- a label whose text does not fit: wider than the label on one line (unless it is
+  elided and its tooltip holds the whole text), or taller than the label when wrapped;
+- a button whose text and icon do not fit its width;
+- two visible widgets of one parent whose rectangles overlap (scroll bars, the size grip
+  and widgets stacked on purpose aside).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import (  # noqa: E402
+    QAbstractButton,
+    QAbstractScrollArea,
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QScrollBar,
+    QSizeGrip,
+    QStackedWidget,
+    QWidget,
+)
+
+THEMES = ("light", "dark")
+SIZE = (1400, 900)
+
+
+# --- the check ------------------------------------------------------------------------------
+
+
+def _name(widget: QWidget) -> str:
+    text = ""
+    if isinstance(widget, QLabel | QAbstractButton):
+        text = " " + repr(widget.text()[:50])
+    return (
+        f"{type(widget).__name__}{'#' + widget.objectName() if widget.objectName() else ''}{text}"
+    )
+
+
+def _shown_text(text: str) -> str:
+    """A label's or button's text as drawn: a mnemonic's '&' is not."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+def _label_problem(label: QLabel) -> str | None:
+    text = label.text()
+    if not text or label.pixmap() is not None and not label.pixmap().isNull():
+        return None
+    if label.buddy() is not None:
+        text = _shown_text(text)
+    rect = label.contentsRect()
+    if rect.width() <= 0:
+        return f"{_name(label)} has no width"
+    if label.wordWrap():
+        needed = label.heightForWidth(label.width())  # padding and margins included
+        if needed > label.height() + 2:
+            return f"{_name(label)} needs {needed} px of height, has {label.height()}"
+        return None
+    metrics = label.fontMetrics()
+    widest = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+    if widest > rect.width() + 2:
+        tooltip = label.toolTip()
+        if tooltip and text.rstrip("…") in tooltip:
+            return None  # elided on purpose, the whole text in its tooltip
+        return f"{_name(label)} needs {widest} px, has {rect.width()}"
+    return None
+
+
+def _button_problem(button: QAbstractButton) -> str | None:
+    text = _shown_text(button.text())
+    if not text:
+        return None
+    needed = button.fontMetrics().horizontalAdvance(text)
+    if not button.icon().isNull():
+        needed += button.iconSize().width() + 4
+    if needed > button.contentsRect().width():
+        return f"{_name(button)} needs {needed} px, has {button.contentsRect().width()}"
+    return None
+
+
+def _overlaps(parent: QWidget) -> list[str]:
+    if isinstance(parent, QStackedWidget | QAbstractScrollArea):
+        return []  # stacked pages, and a viewport with its bars, overlap by design
+    children = [
+        c
+        for c in parent.children()
+        if isinstance(c, QWidget)
+        and c.isVisible()
+        and not c.isWindow()
+        and not isinstance(c, QScrollBar | QSizeGrip)
+    ]
+    found = []
+    for i, a in enumerate(children):
+        for b in children[i + 1 :]:
+            overlap = a.geometry().intersected(b.geometry())
+            if overlap.width() > 1 and overlap.height() > 1:
+                found.append(
+                    f"{_name(a)} overlaps {_name(b)} by {overlap.width()}x{overlap.height()}"
+                )
+    return found
+
+
+def problems(root: QWidget) -> list[str]:
+    """What a person would see as broken on ``root``: clipped text and overlapping widgets."""
+    found: list[str] = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not widget.isVisible():
+            continue
+        if isinstance(widget, QLabel):
+            found.append(_label_problem(widget) or "")
+        elif isinstance(widget, QAbstractButton):
+            found.append(_button_problem(widget) or "")
+        found.extend(_overlaps(widget))
+    return [p for p in found if p]
+
+
+# --- the walk -------------------------------------------------------------------------------
+
+
+def settle(app: QApplication, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+Page = tuple[str, Callable[[], QWidget]]
+
+
+def scientist_pages(window: QMainWindow) -> Iterator[Page]:
+    """The data scientist's desk: home, a model's four tabs, a dataset, the keys."""
+    yield "ds-home", lambda: (window.show_home(), window)[1]
+    models = window.listed_items("models")
+    datasets = window.listed_items("datasets")
+    if models:
+        for tab in ("overview", "evaluation", "profiling", "contract"):
+
+            def model_tab(tab: str = tab) -> QWidget:
+                window.select_item("models", models[-1])
+                page = window.model_page
+                page.tabs.setCurrentWidget(getattr(page, tab))
+                return window
+
+            yield f"ds-model-{tab}", model_tab
+    if datasets:
+        yield "ds-dataset", lambda: (window.select_item("datasets", datasets[0]), window)[1]
+    yield "ds-keys", lambda: (window.show_keys(), window)[1]
+
+
+def engineer_pages(window: QMainWindow, bundle: Path, app: QApplication) -> Iterator[Page]:
+    """The engineer's desk: home, then each tab of a received bundle's page."""
+    yield "mle-home", lambda: (window.show_home(), window)[1]
+    state: dict[str, QWidget] = {}
+
+    def bundle_tab(index: int) -> QWidget:
+        if "page" not in state:
+            state["page"] = window.open_document(bundle)
+            for _ in range(600):  # verification runs on a worker: up to a minute
+                settle(app, 1)
+                if getattr(state["page"], "state", "") != "verifying":
+                    break
+                time.sleep(0.1)
+        page = state["page"]
+        page.tabs.setCurrentIndex(index)
+        return window
+
+    yield "mle-bundle-0", lambda: bundle_tab(0)
+    for i in range(1, 6):
+        yield f"mle-bundle-{i}", lambda i=i: bundle_tab(i)
+
+
+def shoot(
+    app: QApplication, pages: Iterator[Page], out: Path | None, mode: str
+) -> dict[str, list[str]]:
+    """Show each page in theme ``mode``; its problems by name (and a PNG if ``out``)."""
+    from baton.gui.common import theme
+
+    theme.manager(app).apply(mode)
+    found: dict[str, list[str]] = {}
+    for name, show in pages:
+        widget = show()
+        settle(app)
+        found[f"{name}-{mode}"] = problems(widget)
+        if out is not None:
+            widget.grab().save(str(out / f"{name}-{mode}.png"))
+    return found
+
+
+def main(argv: list[str]) -> int:
+    import tempfile
+
+    from baton.core.cli import demo
+    from baton.gui.shell.main_window import MainWindow
+
+    if len(argv) != 1:
+        print(__doc__)
+        return 2
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory(prefix="baton-gallery-") as tmp:
+        print("Building a handover (about half a minute)…", flush=True)
+        result = demo.round_trip(Path(tmp), echo=lambda s: None, budget_s=0.05)
+        found: dict[str, list[str]] = {}
+        for mode in THEMES:
+            ds = MainWindow(home=Path(tmp) / "scientist")
+            ds.resize(*SIZE)
+            ds.show()
+            settle(app)
+            found.update(shoot(app, scientist_pages(ds), out, mode))
+            mle = MainWindow(home=Path(tmp) / "engineer")
+            mle.resize(*SIZE)
+            mle.show()
+            settle(app)
+            found.update(shoot(app, engineer_pages(mle, Path(result["bundle"]), app), out, mode))
+            for window in (ds, mle):
+                window.close()
+    lines = [f"{name}: {p}" for name, ps in found.items() for p in ps]
+    (out / "problems.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(found)} pictures in {out}; {len(lines)} problems (problems.txt)")
+    for line in lines[:40]:
+        print("  " + line)
+    return 1 if lines else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

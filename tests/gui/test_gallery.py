@@ -1,0 +1,67 @@
+"""Every page of both desks, light and dark, with no clipped text and no overlapping
+widgets (:mod:`tests.gui.gallery`; run it as a script to look at the pictures)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from baton.gui.shell.main_window import MainWindow
+from tests.gui import gallery
+
+
+def test_the_check_sees_clipped_text_and_overlaps(qtbot):
+    root = QWidget()
+    qtbot.addWidget(root)
+    label = QLabel("A sentence far too long for the twenty pixels it is given", root)
+    label.setGeometry(0, 0, 20, 20)
+    wrapped = QLabel("A wrapped sentence needs lines of its own " * 4, root)
+    wrapped.setWordWrap(True)
+    wrapped.setGeometry(0, 40, 80, 20)
+    button = QPushButton("Export the signed bundle…", root)
+    button.setGeometry(0, 100, 40, 24)
+    QLabel("under", root).setGeometry(200, 0, 50, 20)
+    QLabel("over", root).setGeometry(220, 5, 50, 20)
+    elided = QLabel("Too long…", root)
+    elided.setToolTip("Too long for its box, so elided with the whole text here")
+    elided.setGeometry(300, 0, 20, 20)
+    root.resize(400, 200)
+    root.show()
+    found = gallery.problems(root)
+    assert any(p.startswith("QLabel 'A sentence far too long") for p in found)
+    assert any(p.startswith("QLabel 'A wrapped sentence") and "height" in p for p in found)
+    assert any(p.startswith("QPushButton 'Export the signed bundle…'") for p in found)
+    assert any("QLabel 'under' overlaps QLabel 'over'" in p for p in found)
+    assert not any("Too long" in p for p in found), found  # elided on purpose
+
+    fine = QWidget()
+    qtbot.addWidget(fine)
+    row = QHBoxLayout(fine)
+    row.addWidget(QLabel("Fits"))
+    row.addWidget(QPushButton("&Open"))
+    fine.show()
+    assert gallery.problems(fine) == []
+
+
+def test_every_page_of_both_desks_in_light_and_dark(world, homes, qtbot):
+    app = QApplication.instance()
+    found: dict[str, list[str]] = {}
+    try:
+        for mode in gallery.THEMES:
+            ds = MainWindow(home=homes.ds)
+            mle = MainWindow(home=homes.mle)
+            for window in (ds, mle):
+                qtbot.addWidget(window)
+                window.resize(*gallery.SIZE)
+                window.show()
+            found.update(gallery.shoot(app, gallery.scientist_pages(ds), None, mode))
+            found.update(
+                gallery.shoot(app, gallery.engineer_pages(mle, world.bundle, app), None, mode)
+            )
+            for window in (ds, mle):
+                window.close()
+    finally:
+        from baton.gui.common import theme
+
+        theme.manager(app).apply("light")
+    assert len(found) == 2 * (7 + 7)  # each page in each theme
+    assert {name: p for name, p in found.items() if p} == {}
