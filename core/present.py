@@ -46,6 +46,27 @@ METRIC_LABELS = {
 }
 
 
+#: Human names of the other figures a target may name (the keys are core.contract.targets').
+TARGET_METRIC_LABELS = {
+    "latency_p50_ms": "Latency p50",
+    "latency_p90_ms": "Latency p90",
+    "latency_p95_ms": "Latency p95",
+    "latency_p99_ms": "Latency p99",
+    "throughput_rps": "Throughput",
+    "memory_mb": "Memory",
+    "model_size_mb": "Model size",
+    "params": "Parameters",
+}
+
+
+def target_label(key: str) -> str:
+    """A target as people name it: ``roc_auc`` -> ROC AUC, ``latency_p95_ms@32`` -> Latency
+    p95 at batch size 32."""
+    metric, _, batch = key.partition("@")
+    name = METRIC_LABELS.get(metric) or TARGET_METRIC_LABELS.get(metric, metric)
+    return f"{name} at batch size {batch}" if batch else name
+
+
 #: Metrics that are a share of the true value, shown as a percentage (43 %, not 0.43).
 SHARE_METRICS = frozenset({"mape"})
 

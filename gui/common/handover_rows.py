@@ -11,18 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-STATUS_TEXT = {
-    "verified": "verified, no decision yet",
-    "accept": "accepted",
-    "changes": "changes requested",
-    "reject": "rejected",
-}
-SENT_STATUS_TEXT = {
-    "packed": "awaiting review",
-    "accept": "accepted",
-    "changes": "changes requested",
-    "reject": "rejected",
-}
+from baton.core.catalog.overview import RECEIVED_STATUS_TEXT as STATUS_TEXT
+from baton.core.catalog.overview import SENT_STATUS_TEXT
+
 # The icon and colour kind of each status (see baton.gui.review.review_view.kind_colors).
 STATUS_KIND = {
     "accept": "ok",

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_bytes
+from baton.core.present import fmt_bytes, target_label
 from baton.gui.common import jobs, theme
 from baton.gui.common.documents import DocumentButtons
 from baton.gui.common.signed import FingerprintLabel
@@ -603,7 +603,7 @@ class ExportDialog(QDialog):
         self.verdicts.set_rows(
             [
                 (
-                    target_key(t),
+                    target_label(target_key(t)),
                     fmt_threshold(t),
                     fmt_target_value(t["metric"], t.get("measured")),
                     VERDICT_TEXT.get(t.get("verdict"), t.get("verdict") or "—"),

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
-from baton.core.present import fmt_number, fmt_percent, fmt_when
+from baton.core.present import fmt_number, fmt_percent, fmt_when, target_label
 from baton.gui.common import theme
 from baton.gui.common.review_worker import Job, verify_receipt_job
 from baton.gui.common.signed import FingerprintLabel, SignedDocumentPage
@@ -230,7 +230,7 @@ class ReceiptPage(SignedDocumentPage):
             )
 
         comments = review.get("target_comments") or []
-        self.target_comments.set_rows([(t["target"], t["comment"]) for t in comments])
+        self.target_comments.set_rows([(target_label(t["target"]), t["comment"]) for t in comments])
         self.target_comments.setVisible(bool(comments))
         self.no_target_comments.setVisible(not comments)
 
@@ -268,7 +268,7 @@ class ReceiptPage(SignedDocumentPage):
         self.reproduced_targets.set_rows(
             [
                 (
-                    t["target"],
+                    target_label(t["target"]),
                     fmt_target_value(_metric_of(t["target"]), t.get("claimed")),
                     fmt_target_value(_metric_of(t["target"]), t.get("here")),
                     VERDICT_TEXT.get(t.get("verdict_here"), t.get("verdict_here")),

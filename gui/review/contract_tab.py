@@ -13,7 +13,15 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.contract import candidates as cands
-from baton.core.present import METRIC_LABELS, fmt_interval, fmt_mb, fmt_ms, fmt_number, fmt_when
+from baton.core.present import (
+    METRIC_LABELS,
+    fmt_interval,
+    fmt_mb,
+    fmt_ms,
+    fmt_number,
+    fmt_when,
+    target_label,
+)
 from baton.gui.common.charts import CandidatesChart, ConfusionMatrixChart, LatencyChart, MemoryChart
 from baton.gui.common.tables import LatencyTable, MetricsTable, ReadOnlyTable, pair
 from baton.gui.common.verdicts import (
@@ -140,7 +148,7 @@ class ContractView(QWidget):
         self.targets.set_rows(
             [
                 (
-                    target_key(t),
+                    target_label(target_key(t)),
                     fmt_threshold(t),
                     t.get("note") or "",
                     fmt_target_value(t["metric"], t.get("measured")),

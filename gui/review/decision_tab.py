@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.contract import candidates as cands
-from baton.core.present import fmt_when
+from baton.core.present import fmt_when, target_label
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable
 from baton.gui.common.verdicts import (
@@ -256,7 +256,7 @@ class DecisionView(QWidget):
             verdict = h.get("verdict_here") if h else None
             rows.append(
                 (
-                    key,
+                    target_label(key),
                     fmt_threshold(t),
                     fmt_target_value(t["metric"], t.get("measured")),
                     fmt_target_value(t["metric"], h.get("here")) if h else "not reproduced",

@@ -24,6 +24,7 @@ from baton.core.present import (
     fmt_peak_mb,
     fmt_percent,
     fmt_when,
+    target_label,
 )
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable, pair
@@ -286,7 +287,7 @@ class ReproduceView(QWidget):
         self.compliance.set_rows(
             [
                 (
-                    t.get("target"),
+                    target_label(t.get("target") or ""),
                     fmt_target_value(t["metric"], t.get("claimed")),
                     fmt_target_value(t["metric"], t.get("here")),
                     fmt_threshold(t),

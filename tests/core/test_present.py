@@ -234,3 +234,18 @@ def test_a_peak_below_one_page_says_so_rather_than_zero():
     assert P.fmt_peak_mb(4.25) == "4.2 MB"
     assert P.fmt_peak_mb(4.25, P.fmt_size_mb) == "4.2 MB"
     assert P.fmt_peak_mb(None) == P.DASH
+
+
+@pytest.mark.parametrize(
+    ("key", "label"),
+    [
+        ("roc_auc", "ROC AUC"),
+        ("f1_macro", "F1 (macro)"),
+        ("latency_p95_ms@32", "Latency p95 at batch size 32"),
+        ("throughput_rps@64", "Throughput at batch size 64"),
+        ("memory_mb", "Memory"),
+        ("params", "Parameters"),
+    ],
+)
+def test_targets_are_named_for_people(key, label):
+    assert P.target_label(key) == label

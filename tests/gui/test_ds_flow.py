@@ -199,7 +199,7 @@ def test_the_data_scientist_flow_through_the_widgets(home, window_on, files, qtb
     assert dialog.result_facts.value("File") == str(out)
     assert dialog.result_facts.value("Root digest") == result["root_digest"]
     assert dialog.signer.fingerprint == me["fingerprint"]
-    assert dialog.verdicts.column("Target") == ["accuracy"]
+    assert dialog.verdicts.column("Target") == ["Accuracy"]
     assert dialog.verdicts.column("Verdict") == ["PASS"]
     assert dialog.show_button.isVisible()
     assert contract.state_label.text() == "Saved"  # the export stored the draft as shown

@@ -27,7 +27,8 @@ from baton.gui.shell.file_pages import open_file_page
 
 PASSPHRASE = demo.DEMO_PASSPHRASE
 WAIT_MS = 30_000
-TARGETS = ["accuracy", "roc_auc", "latency_p95_ms@1", "memory_mb"]
+# The targets as the tables name them (accuracy, roc_auc, latency_p95_ms@1, memory_mb).
+TARGETS = ["Accuracy", "ROC AUC", "Latency p95 at batch size 1", "Memory"]
 
 
 def opened(qtbot, page, state: str):
@@ -56,7 +57,12 @@ def test_a_good_bundle_is_verified_green_and_listed_as_received(qtbot, world, ho
     assert not page.tabs.isHidden()
     view = page.contract_view
     assert view.use.text() == "Second reader for breast-cancer biopsies; a pathologist decides."
-    assert view.targets.column("Target") == ["accuracy", "roc_auc", "latency_p95_ms@1", "f1"]
+    assert view.targets.column("Target") == [
+        "Accuracy",
+        "ROC AUC",
+        "Latency p95 at batch size 1",
+        "F1",
+    ]
     assert view.datasets.column("Role") == ["test"]
     assert view.datasets.column("Fingerprint")[0].count(" ") == 15  # grouped, whole
     assert view.metric_chart.has_data() and view.latency_chart.has_data()
@@ -307,7 +313,9 @@ def test_receipt_view_shows_the_decision_comments_and_reviewer(qtbot, world, hom
     assert page.banner.headline.text().startswith("Verified: countersigned by Eli Engineer (")
     assert page.decision.text() == "ACCEPTED"
     assert page.comment.text() == "“Reproduced on the serving workstation.”"
-    assert page.target_comments.cell_texts() == [["latency_p95_ms@1", "well inside the budget"]]
+    assert page.target_comments.cell_texts() == [
+        ["Latency p95 at batch size 1", "well inside the budget"]
+    ]
     assert page.reviewer.value("Name") == "Eli Engineer"
     assert page.reviewer_fp.text().split() == format_fingerprint(world.eli["fingerprint"]).split()
     assert page.recorded.text().startswith("Recorded against the bundle you packed here: ")

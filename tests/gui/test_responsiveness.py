@@ -229,7 +229,7 @@ def test_opening_a_bundle_does_not_stall(world, homes, window_on, qtbot):
         "Contract", "Reproduce", "Decision", "Model card", "Optimise", "Drift",
     ]  # fmt: skip
     assert page.contract_view.targets.column("Target") == [
-        "accuracy", "roc_auc", "latency_p95_ms@1", "f1",
+        "Accuracy", "ROC AUC", "Latency p95 at batch size 1", "F1",
     ]  # fmt: skip
     assert page.banner.headline.text().startswith("Verified: signed by Dana Scientist")
     assert "breast-cancer-lr 2 — verified, no decision yet" in window.listed_items("received")
