@@ -217,6 +217,50 @@ def fmt_when(stamp: str | None) -> str:
     return stamp.replace("T", " ")[:16] + " UTC" if stamp.endswith("Z") else stamp
 
 
+# --- a chart axis's figures --------------------------------------------------------------
+
+
+def _step_decimals(step: float) -> int:
+    """The fewest decimals that tell ticks ``step`` apart: 0 for 5, 1 for 2.5 or 0.5, 2 for 0.25."""
+    step = abs(float(step))
+    for decimals in range(7):
+        scaled = step * 10**decimals
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
+            return decimals
+    return 6
+
+
+def fmt_tick(value: float, step: float, unit: str = "") -> str:
+    """An axis tick whose neighbours are ``step`` apart: ``0.2``, ``1,500``, ``2.5 ms``.
+
+    Every tick of an axis has the same decimals, as few as tell the ticks apart."""
+    text = f"{float(value):,.{_step_decimals(step)}f}"
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")  # no "-0.0" at the origin
+    text = text.replace("-", "\u2212")
+    return f"{text} {unit}" if unit else text
+
+
+def fmt_ms_tick(value: float, step: float, top: float) -> str:
+    """A latency tick on an axis reaching ``top`` ms: ``250 µs`` below a millisecond,
+    ``1.5 s`` from ten seconds up, else ``12.5 ms``."""
+    if top < 1:
+        return fmt_tick(value * 1000, step * 1000, "µs")
+    if top >= 10_000:
+        return fmt_tick(value / 1000, step / 1000, "s")
+    return fmt_tick(value, step, "ms")
+
+
+def fmt_mb_tick(value: float, step: float, top: float) -> str:
+    """A memory tick (the value in MB, 2**20 bytes) on an axis reaching ``top`` MB:
+    ``512 KB`` below one MB, ``1.5 GB`` from a GB up, else ``12.5 MB``."""
+    if top < 1:
+        return fmt_tick(value * 1024, step * 1024, "KB")
+    if top >= 1024:
+        return fmt_tick(value / 1024, step / 1024, "GB")
+    return fmt_tick(value, step, "MB")
+
+
 # --- the command line's figures ---------------------------------------------------------
 
 
