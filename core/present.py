@@ -241,24 +241,36 @@ def fmt_tick(value: float, step: float, unit: str = "") -> str:
     return f"{text} {unit}" if unit else text
 
 
-def fmt_ms_tick(value: float, step: float, top: float) -> str:
-    """A latency tick on an axis reaching ``top`` ms: ``250 µs`` below a millisecond,
-    ``1.5 s`` from ten seconds up, else ``12.5 ms``."""
+def ms_axis_unit(top: float) -> tuple[float, str]:
+    """``(milliseconds per unit, unit)`` for a latency axis reaching ``top`` ms:
+    µs below a millisecond, s from ten seconds up, else ms."""
     if top < 1:
-        return fmt_tick(value * 1000, step * 1000, "µs")
+        return 0.001, "µs"
     if top >= 10_000:
-        return fmt_tick(value / 1000, step / 1000, "s")
-    return fmt_tick(value, step, "ms")
+        return 1000.0, "s"
+    return 1.0, "ms"
+
+
+def fmt_ms_tick(value: float, step: float, top: float) -> str:
+    """A latency tick on an axis reaching ``top`` ms: ``250 µs``, ``12.5 ms``, ``15 s``."""
+    per, unit = ms_axis_unit(top)
+    return fmt_tick(value / per, step / per, unit)
+
+
+def mb_axis_unit(top: float) -> tuple[float, str]:
+    """``(MB per unit, unit)`` for a memory axis reaching ``top`` MB (2**20 bytes):
+    KB below one MB, GB from a GB up, else MB."""
+    if top < 1:
+        return 1 / 1024, "KB"
+    if top >= 1024:
+        return 1024.0, "GB"
+    return 1.0, "MB"
 
 
 def fmt_mb_tick(value: float, step: float, top: float) -> str:
-    """A memory tick (the value in MB, 2**20 bytes) on an axis reaching ``top`` MB:
-    ``512 KB`` below one MB, ``1.5 GB`` from a GB up, else ``12.5 MB``."""
-    if top < 1:
-        return fmt_tick(value * 1024, step * 1024, "KB")
-    if top >= 1024:
-        return fmt_tick(value / 1024, step / 1024, "GB")
-    return fmt_tick(value, step, "MB")
+    """A memory tick on an axis reaching ``top`` MB: ``512 KB``, ``12.5 MB``, ``1.5 GB``."""
+    per, unit = mb_axis_unit(top)
+    return fmt_tick(value / per, step / per, unit)
 
 
 # --- the command line's figures ---------------------------------------------------------
