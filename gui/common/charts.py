@@ -407,6 +407,119 @@ def _mark_worst(plot: pg.PlotItem, x: float, y: float, value: Any) -> None:
     plot.addItem(label)
 
 
+class PredictedActualChart(ChartBase):
+    """Predicted against actual values, one point per row, with the line y = x where a
+    perfect model's points would lie: ``set_data(residuals, max_error)`` in the shapes
+    of :class:`ResidualChart` (actual = predicted + residual)."""
+
+    title = "Predicted vs actual"
+    empty_text = "No predictions to compare: they belong to regression models."
+
+    def set_data(
+        self, residuals: Mapping[str, Any] | None, max_error: Mapping[str, Any] | None = None
+    ) -> None:
+        if not residuals:
+            self._update()
+            return
+        self._update(residuals=residuals, max_error=max_error)
+
+    def _render(self, residuals, max_error) -> None:
+        plot = self.view.getPlotItem()
+        style_plot(plot, "Actual value", "Predicted value")
+        predicted = np.asarray(residuals["predicted"], dtype=np.float64)
+        actual = predicted + np.asarray(residuals["residual"], dtype=np.float64)
+        both = np.concatenate([predicted, actual])
+        low, high = float(both.min()), float(both.max())
+        pad = 0.04 * ((high - low) or 1.0)
+        low, high = low - pad, high + pad
+        plot.addItem(
+            pg.PlotDataItem(
+                [low, high],
+                [low, high],
+                pen=make_pen(theme_color("muted"), 1.5, Qt.PenStyle.DashLine),
+            )
+        )
+        plot.addItem(
+            pg.ScatterPlotItem(
+                actual,
+                predicted,
+                size=5,
+                pen=pg.mkPen(None),
+                brush=pg.mkBrush(qcolor(series_color(0), 150)),
+            )
+        )
+        # the same scale on both axes, so the distance from the line reads as the error
+        plot.setXRange(low, high, padding=0)
+        plot.setYRange(low, high, padding=0)
+        if max_error and max_error.get("predicted") is not None:
+            _mark_worst(
+                plot,
+                float(max_error["actual"]),
+                float(max_error["predicted"]),
+                max_error.get("value"),
+            )
+        self.legend.add("rows", series_color(0), None, symbol="o")
+        self.legend.add(
+            "perfect prediction (y = x)", theme_color("muted"), Qt.PenStyle.DashLine, 1.5
+        )
+        self.set_subtitle(f"{len(predicted):,} rows shown")
+
+
+class ResidualHistogramChart(ChartBase):
+    """How the residuals spread: ``set_data(histogram, residuals)`` where ``histogram``
+    is ``{"edges", "counts"}`` over every row (core's ``residual_histogram``); an older
+    result without it is binned from the ``residuals`` sample, and the subtitle says so."""
+
+    title = "Distribution of residuals"
+    empty_text = "No residuals: they belong to regression models."
+
+    def set_data(
+        self,
+        histogram: Mapping[str, Any] | None,
+        residuals: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not histogram and not residuals:
+            self._update()
+            return
+        self._update(histogram=histogram, residuals=residuals)
+
+    def _render(self, histogram, residuals) -> None:
+        plot = self.view.getPlotItem()
+        style_plot(plot, "Residual (true − predicted)", "Rows")
+        tick_format(plot, "left", "count")
+        if histogram:
+            edges = np.asarray(histogram["edges"], dtype=np.float64)
+            counts = np.asarray(histogram["counts"], dtype=np.float64)
+            what = f"Every row's residual ({int(counts.sum()):,} rows)"
+        else:
+            values = np.asarray(residuals["residual"], dtype=np.float64)
+            bins = int(min(60, max(10, round(2 * values.size ** (1 / 3)))))
+            counts, edges = np.histogram(values, bins=bins)
+            counts = counts.astype(np.float64)
+            what = f"The residuals of the {values.size:,} rows shown"
+        blue = series_color(0)
+        plot.addItem(
+            pg.PlotCurveItem(
+                edges,
+                counts,
+                stepMode="center",
+                fillLevel=0,
+                brush=pg.mkBrush(qcolor(blue, 110)),
+                pen=make_pen(blue, 1.5),
+            )
+        )
+        plot.addItem(
+            pg.InfiniteLine(
+                pos=0, angle=90, pen=make_pen(theme_color("muted"), 1.5, Qt.PenStyle.DashLine)
+            )
+        )
+        span = float(edges[-1] - edges[0]) or 1.0
+        low, high = min(float(edges[0]), 0.0), max(float(edges[-1]), 0.0)
+        plot.setXRange(low - 0.02 * span, high + 0.02 * span, padding=0)
+        plot.setYRange(0, max(1.0, float(counts.max())) * 1.1, padding=0)
+        self.set_subtitle(f"{what} in {len(counts)} bins; dashed line: no error")
+
+
 # --------------------------------------------------------------------------- profiling
 
 
