@@ -638,18 +638,13 @@ class LatencyDistributionChart(ChartBase):
                 continue
             color = series_color(i + 1)
             for plot in (hist, cdf):
-                line = pg.InfiniteLine(
-                    pos=value,
-                    angle=90,
-                    pen=make_pen(color, 1.5, Qt.PenStyle.DashLine),
-                    label=f"{name} {fmt_ms(value)}" if plot is hist else None,
-                    labelOpts={
-                        "position": 0.92 - 0.1 * i,
-                        "color": qcolor(theme_color("text")),
-                        "fill": pg.mkBrush(qcolor(theme_color("base"), 200)),
-                    },
+                plot.addItem(
+                    pg.InfiniteLine(
+                        pos=value, angle=90, pen=make_pen(color, 1.5, Qt.PenStyle.DashLine)
+                    )
                 )
-                plot.addItem(line)
+            # named under the plots: a label beside the line covered the histogram's bars
+            self.legend.add(f"{name} {fmt_ms(value)}", color, Qt.PenStyle.DashLine, 1.5)
         for plot in (hist, cdf):
             plot.setXRange(lower, upper, padding=0.02)
         cdf.setYRange(0, 1, padding=0.02)

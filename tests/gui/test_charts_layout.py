@@ -90,6 +90,17 @@ def _predicted_actual(result):
     return chart
 
 
+def _distribution(profile):
+    row = profile["latency"][0]
+    chart = charts.LatencyDistributionChart()
+    chart.set_data(
+        row.get("raw_ms") or [row["p50_ms"], row["p95_ms"], row["p99_ms"]],
+        {"p50": row["p50_ms"], "p95": row["p95_ms"], "p99": row["p99_ms"]},
+        row["batch_size"],
+    )
+    return chart
+
+
 LEGENDS = {
     "roc_per_class": (_roc, "multiclass", 3),
     "pr_per_class": (_pr, "multiclass", 3),
@@ -97,6 +108,7 @@ LEGENDS = {
     "latency_claimed_vs_here": (_latency_compare, "profile", 4),
     "metric_intervals": (_intervals, "binary", 3),
     "predicted_actual": (_predicted_actual, "regression", 2),
+    "latency_distribution": (_distribution, "profile", 3),
 }
 
 
@@ -193,17 +205,6 @@ def _memory_large(_profile):
     return chart
 
 
-def _distribution(profile):
-    row = profile["latency"][0]
-    chart = charts.LatencyDistributionChart()
-    chart.set_data(
-        row.get("raw_ms") or [row["p50_ms"], row["p95_ms"], row["p99_ms"]],
-        {"p50": row["p50_ms"], "p95": row["p95_ms"], "p99": row["p99_ms"]},
-        row["batch_size"],
-    )
-    return chart
-
-
 def _confusion(result):
     chart = charts.ConfusionMatrixChart()
     chart.set_data(result["confusion_matrix"])
@@ -257,7 +258,6 @@ TICKED = {
     "memory": (_memory, "profile"),
     "memory_crowded": (_memory_crowded, "profile"),
     "memory_in_gb": (_memory_large, "profile"),
-    "latency_distribution": (_distribution, "profile"),
     "latency_many_batch_sizes": (_many_batches, "profile"),
     "confusion": (_confusion, "multiclass"),
     "calibration": (_calibration, "binary"),
