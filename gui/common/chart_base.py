@@ -439,7 +439,9 @@ class ChartBase(theme.FollowsTheme, QWidget):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt naming
-        height = CHART_HEIGHT + self.title_label.heightForWidth(width) + self._spacing
+        # a chart that needs a taller plot (one row per metric) says so on its view
+        plot = max(CHART_HEIGHT, self.view.minimumHeight())
+        height = plot + self.title_label.heightForWidth(width) + self._spacing
         if not self.subtitle.isHidden():
             height += self.subtitle.heightForWidth(width) + self._spacing
         if not self.legend.isHidden():
@@ -450,7 +452,8 @@ class ChartBase(theme.FollowsTheme, QWidget):
         return QSize(440, self.heightForWidth(440))
 
     def minimumSizeHint(self):  # noqa: N802 - Qt naming
-        return QSize(160, self.heightForWidth(440) - CHART_HEIGHT + CHART_MIN_HEIGHT)
+        plot = max(CHART_HEIGHT, self.view.minimumHeight())
+        return QSize(160, self.heightForWidth(440) - plot + self.view.minimumHeight())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().resizeEvent(event)

@@ -8,7 +8,7 @@ wide window across) with real measurements from ``measured_home`` where there ar
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
@@ -84,6 +84,18 @@ def _intervals(result):
     return chart
 
 
+def _every_interval(result):
+    """All eleven quality metrics of a binary classifier: one row each, a tall plot."""
+    chart = MetricIntervalsChart()
+    metrics = result["metrics"]
+    chart.set_data(
+        metrics,
+        [{"metric": "roc_auc", "op": ">=", "threshold": 0.97}],
+        here={"accuracy": metrics["accuracy"]["value"]},
+    )
+    return chart
+
+
 def _predicted_actual(result):
     chart = charts.PredictedActualChart()
     chart.set_data(result["residuals"], result["max_error"])
@@ -107,14 +119,17 @@ LEGENDS = {
     "latency": (_latency, "profile", 3),
     "latency_claimed_vs_here": (_latency_compare, "profile", 4),
     "metric_intervals": (_intervals, "binary", 3),
+    "metric_intervals_every_metric": (_every_interval, "binary", 3),
     "predicted_actual": (_predicted_actual, "regression", 2),
     "latency_distribution": (_distribution, "profile", 3),
 }
 
 
 def shown(qtbot, chart: ChartBase, width: int, height: int) -> ChartBase:
+    """The chart at ``width`` and at least ``height``: as in a card, never shorter than the
+    height it asks for at that width."""
     qtbot.addWidget(chart)
-    chart.resize(width, height)
+    chart.resize(width, max(height, chart.heightForWidth(width)))
     chart.show()
     qtbot.waitExposed(chart)
     QApplication.processEvents()
@@ -166,6 +181,14 @@ def test_a_legend_never_covers_the_data(qtbot, measured, name, width, height):
         data = view_box_rect(chart, plot)
         assert not data.isEmpty()
         assert not legend.intersects(data), f"legend {legend} over the data {data}"
+        bottom = plot.getAxis("bottom")
+        if bottom.isVisible() and bottom.style["showValues"]:
+            # the axis's own box (its bounding rectangle spans the grid lines too)
+            in_scene = bottom.mapRectToScene(QRectF(QPointF(0, 0), bottom.size()))
+            axis_rect = chart.view.mapFromScene(in_scene).boundingRect()
+            axis_rect.translate(chart.view.mapTo(chart, QPoint(0, 0)))
+            assert not legend.intersects(axis_rect), "the legend covers the axis"
+            assert chart.rect().contains(axis_rect), "the axis is cut off"
     # every label whole: none wider than the legend gives it
     for label in chart.legend.labels():
         assert label.width() >= label.sizeHint().width() or label.width() == legend.width()
@@ -277,6 +300,11 @@ def test_every_axis_has_at_most_eight_labelled_ticks(qtbot, measured, name, widt
     for axis_name, axis in axes_of(chart):
         labels = drawn_tick_labels(axis)
         labelled[axis_name] = labels
+        if axis.every_label:
+            # a list of named rows (one per metric): each row has room for its name
+            rows = chart.plots()[0].getViewBox().height() / len(labels)
+            assert rows >= 20, labels
+            continue
         assert len(labels) <= MAX_TICKS, f"{axis_name}: {labels}"
         assert len(set(labels)) == len(labels), f"{axis_name} repeats a label: {labels}"
     assert any(labelled.values())
