@@ -821,10 +821,12 @@ class CandidatesChart(ChartBase):
             angle=angle,
             pen=make_pen(theme_color("warn_text"), 1.5, Qt.PenStyle.DashLine),
             label=text,
+            # the latency target's name at the top of its line, the quality target's at
+            # the right end of its own: written in one corner, they overlapped
             labelOpts={
                 "color": theme_color("warn_text"),
-                "position": 0.08,
-                "anchors": [(0, 1), (0, 1)],
+                "position": 0.98 if angle == 0 else 0.97,
+                "anchors": [(1, 1), (1, 1)] if angle == 0 else [(0, 0), (0, 0)],
             },
         )
         plot.addItem(line)
