@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -431,6 +431,14 @@ class ChartBase(theme.FollowsTheme, QWidget):
         layout.addWidget(self.legend)
         self._data: dict[str, Any] | None = None
         self._show_empty()
+        # The body's content (a title restyled by the theme, a legend that grows) changes
+        # the height this chart asks for: pass the news on to the layout holding the chart.
+        self._body.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt naming
+        if watched is self._body and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
     # A chart asks for a moderate plot height plus whatever its wrapped title and
     # subtitle need at the width it gets.

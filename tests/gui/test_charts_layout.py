@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from baton.core.catalog.store import Catalog
 from baton.gui.common import charts
@@ -126,13 +126,24 @@ LEGENDS = {
 
 
 def shown(qtbot, chart: ChartBase, width: int, height: int) -> ChartBase:
-    """The chart at ``width`` and at least ``height``: as in a card, never shorter than the
-    height it asks for at that width."""
-    qtbot.addWidget(chart)
-    chart.resize(width, max(height, chart.heightForWidth(width)))
-    chart.show()
-    qtbot.waitExposed(chart)
+    """The chart in a card's column ``width`` wide, at the height it asks for there (at
+    least ``height``), as the app's cards lay it out."""
+    holder = QWidget()
+    column = QVBoxLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(chart)
+    column.addStretch(1)
+    qtbot.addWidget(holder)
+    chart.holder = holder  # the column lives as long as the test's chart
+    holder.resize(width, 1200)
+    holder.show()
+    qtbot.waitExposed(holder)
     QApplication.processEvents()
+    if chart.height() < height:
+        chart.setMinimumHeight(height)
+        QApplication.processEvents()
+    assert chart.width() == width
+    assert chart.height() >= chart.heightForWidth(width) - 1
     return chart
 
 
@@ -376,3 +387,17 @@ def test_an_evaluation_stored_before_the_histogram_bins_the_rows_shown(qtbot, me
     shown(qtbot, chart, 600, 360)
     assert chart.has_data()
     assert chart.subtitle.text().startswith("The residuals of the 442 rows shown in ")
+
+
+def test_a_restyled_title_makes_room_and_the_legend_stays_off_the_plot(qtbot, measured):
+    """A theme switch restyles the title after the chart was laid out: the card gives the
+    chart the new height it asks for, and the plot keeps its own."""
+    chart = shown(qtbot, _every_interval(measured["binary"]), 600, 360)
+    before = chart.height()
+    chart.title_label.setStyleSheet("font-size: 30px")
+    qtbot.waitUntil(lambda: chart.height() > before)
+    QApplication.processEvents()
+    assert chart.height() >= chart.heightForWidth(600) - 1
+    plot = chart.plots()[0]
+    assert not legend_rect(chart).intersects(view_box_rect(chart, plot))
+    assert chart.view.height() >= chart.view.minimumHeight()
