@@ -130,6 +130,8 @@ def tick_values(
 ) -> tuple[float, list[float]]:
     """``(step, values)``: round ticks between ``low`` and ``high``, at most ``max_ticks``."""
     low, high = sorted((float(low), float(high)))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return 1.0, []  # a view with no range yet
     step = tick_step(low, high, max_ticks, integer)
     first = math.ceil(low / step - 1e-9)
     count = max(0, _tick_count(low, high, step))

@@ -401,3 +401,16 @@ def test_a_restyled_title_makes_room_and_the_legend_stays_off_the_plot(qtbot, me
     plot = chart.plots()[0]
     assert not legend_rect(chart).intersects(view_box_rect(chart, plot))
     assert chart.view.height() >= chart.view.minimumHeight()
+
+
+def test_ticks_take_round_steps_and_never_more_than_eight():
+    from baton.gui.common.chart_base import tick_values
+
+    assert tick_values(0, 15.6) == (2.0, [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0])
+    assert tick_values(0, 1, max_ticks=6) == (0.2, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    assert tick_values(-21.4, 328.4, max_ticks=3, integer=True) == (200.0, [0.0, 200.0])
+    assert tick_values(0, 2.5, integer=True)[0] == 1.0  # rows come whole
+    for low, high in ((0, 1e-7), (-3e6, 7e9), (0.567, 1.46), (5, 5)):
+        step, values = tick_values(low, high)
+        assert 0 < len(values) <= MAX_TICKS or low == high
+    assert tick_values(float("nan"), 1.0) == (1.0, [])
