@@ -359,7 +359,18 @@ class ChartLegend(QWidget):
         self._flow.addWidget(entry)
         self._entries.append((name, entry))
         self.show()
-        self.updateGeometry()
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as the rows the entries need at the legend's width (more when narrow)."""
+        height = self.heightForWidth(max(self.width(), 1))
+        if self.minimumHeight() != height or self.maximumHeight() != height:
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
 
     def clear(self) -> None:
         for _, entry in self._entries:
@@ -382,7 +393,7 @@ class ChartLegend(QWidget):
         return self._flow.heightForWidth(width)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt naming
-        return QSize(200, self.heightForWidth(max(self.width(), 200)))
+        return QSize(200, self.heightForWidth(max(self.width(), 1)))
 
 
 def text_item(text: str, color: str, anchor=(0.5, 0.5), bold: bool = False) -> pg.TextItem:
