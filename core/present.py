@@ -274,6 +274,62 @@ def fmt_when(stamp: str | None) -> str:
     return stamp.replace("T", " ")[:16] + " UTC" if stamp.endswith("Z") else stamp
 
 
+# --- a chart axis's figures --------------------------------------------------------------
+
+
+def _step_decimals(step: float) -> int:
+    """The fewest decimals that tell ticks ``step`` apart: 0 for 5, 1 for 2.5 or 0.5, 2 for 0.25."""
+    step = abs(float(step))
+    for decimals in range(7):
+        scaled = step * 10**decimals
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
+            return decimals
+    return 6
+
+
+def fmt_tick(value: float, step: float, unit: str = "") -> str:
+    """An axis tick whose neighbours are ``step`` apart: ``0.2``, ``1,500``, ``2.5 ms``.
+
+    Every tick of an axis has the same decimals, as few as tell the ticks apart."""
+    text = f"{float(value):,.{_step_decimals(step)}f}"
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")  # no "-0.0" at the origin
+    text = text.replace("-", "\u2212")
+    return f"{text} {unit}" if unit else text
+
+
+def ms_axis_unit(top: float) -> tuple[float, str]:
+    """``(milliseconds per unit, unit)`` for a latency axis reaching ``top`` ms:
+    µs below a millisecond, s from ten seconds up, else ms."""
+    if top < 1:
+        return 0.001, "µs"
+    if top >= 10_000:
+        return 1000.0, "s"
+    return 1.0, "ms"
+
+
+def fmt_ms_tick(value: float, step: float, top: float) -> str:
+    """A latency tick on an axis reaching ``top`` ms: ``250 µs``, ``12.5 ms``, ``15 s``."""
+    per, unit = ms_axis_unit(top)
+    return fmt_tick(value / per, step / per, unit)
+
+
+def mb_axis_unit(top: float) -> tuple[float, str]:
+    """``(MB per unit, unit)`` for a memory axis reaching ``top`` MB (2**20 bytes):
+    KB below one MB, GB from a GB up, else MB."""
+    if top < 1:
+        return 1 / 1024, "KB"
+    if top >= 1024:
+        return 1024.0, "GB"
+    return 1.0, "MB"
+
+
+def fmt_mb_tick(value: float, step: float, top: float) -> str:
+    """A memory tick on an axis reaching ``top`` MB: ``512 KB``, ``12.5 MB``, ``1.5 GB``."""
+    per, unit = mb_axis_unit(top)
+    return fmt_tick(value / per, step / per, unit)
+
+
 # --- the command line's figures ---------------------------------------------------------
 
 

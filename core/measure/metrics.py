@@ -51,7 +51,8 @@ largest-triangle-three-buckets, which keeps both ends and the visible shape. A c
 first ROC threshold (scikit-learn's ``inf``) is ``None``; a PR curve has one threshold
 fewer than points, as in scikit-learn. Calibration uses ``CALIBRATION_BINS`` uniform bins
 like ``sklearn.calibration.calibration_curve``. Residuals are ``y_true - y_pred``, a
-seeded sample of at most ``RESIDUAL_POINTS`` rows that always includes the worst row.
+seeded sample of at most ``RESIDUAL_POINTS`` rows that always includes the worst row;
+``residual_histogram`` counts every row's residual in equal bins.
 The confusion matrix has true classes as rows and predicted classes as columns.
 
 This module computes the metrics; :mod:`~baton.core.measure.labels` encodes the labels,
@@ -112,6 +113,7 @@ PROBLEM_TYPES: tuple[str, ...] = ("binary", "multiclass", "regression")
 LOWER_IS_BETTER: frozenset[str] = frozenset(("log_loss", "mae", "rmse", "mape", "max_error"))
 
 RESIDUAL_POINTS = 5_000
+RESIDUAL_BINS_MAX = 60
 
 # Probabilities may stray this far outside [0, 1] (float32 rounding) and are clipped.
 _PROBA_SLACK = 1e-6
@@ -422,6 +424,20 @@ def _regression_scores(
     }
 
 
+def residual_histogram(residual: np.ndarray) -> dict[str, Any]:
+    """Counts of every row's residual in equal bins (the Rice rule, 10 to 60 bins).
+
+    The residual plot shows a sample of the rows; this counts them all, so the shape of
+    the errors is that of the whole dataset."""
+    n = len(residual)
+    bins = int(min(RESIDUAL_BINS_MAX, max(10, round(2 * n ** (1 / 3)))))
+    low, high = float(residual.min()), float(residual.max())
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
+    counts, edges = np.histogram(residual, bins=bins, range=(low, high))
+    return {"edges": as_floats(edges), "counts": [int(c) for c in counts]}
+
+
 def _evaluate_regression(yt: np.ndarray, yp: np.ndarray, job: BootstrapJob) -> dict[str, Any]:
     y = _numbers(yt, "the labels")
     pred = _numbers(yp, "the predictions")
@@ -469,6 +485,7 @@ def _evaluate_regression(yt: np.ndarray, yp: np.ndarray, job: BootstrapJob) -> d
             for name in METRIC_NAMES_REGRESSION
         },
         "residuals": {"predicted": as_floats(pred[shown]), "residual": as_floats(residual[shown])},
+        "residual_histogram": residual_histogram(residual),
         "max_error": {
             "value": point["max_error"],
             "row": worst,

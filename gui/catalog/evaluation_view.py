@@ -4,7 +4,8 @@ Renders the ``result`` of ``catalog.latest_measurement("evaluations", model, dat
 whose shape is documented in :mod:`baton.core.measure.metrics`: binary and multiclass results
 show the metrics table, the confusion matrix, ROC and precision-recall curves (with the
 operating point for binary problems), the calibration curve (binary) and the per-class
-table; regression results show the metrics and the residual plot.
+table; regression results show the metrics, predicted against actual values, the residuals
+against predictions and the distribution of every row's residual.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from baton.gui.common.charts import (
     CalibrationChart,
     ConfusionMatrixChart,
     PrChart,
+    PredictedActualChart,
     ResidualChart,
+    ResidualHistogramChart,
     RocChart,
 )
 from baton.gui.common.tables import MetricsTable, PerClassTable
@@ -50,6 +53,8 @@ class EvaluationView(MeasurementStack):
         self.pr = PrChart()
         self.calibration = CalibrationChart()
         self.residuals = ResidualChart()
+        self.predicted_actual = PredictedActualChart()
+        self.residual_histogram = ResidualHistogramChart()
         self.per_class = PerClassTable()
         self.notes = muted_label()
 
@@ -61,6 +66,8 @@ class EvaluationView(MeasurementStack):
             "pr": card(self.pr),
             "calibration": card(self.calibration),
             "residuals": card(self.residuals),
+            "predicted_actual": card(self.predicted_actual),
+            "residual_histogram": card(self.residual_histogram),
         }
         self.grid = ResponsiveGrid()
         outer.addWidget(self.grid)
@@ -97,7 +104,7 @@ class EvaluationView(MeasurementStack):
         auc = (metrics.get("roc_auc") or {}).get("value")
         ap = (metrics.get("pr_auc") or {}).get("value")
         share = self._positive_share(result)
-        for chart in (self.confusion, self.roc, self.pr, self.calibration, self.residuals):
+        for chart in self.charts():
             chart.show_pending()
         self.steps.replace(
             [
@@ -113,7 +120,13 @@ class EvaluationView(MeasurementStack):
                     curves.get("pr"), curves.get("pr_per_class"), op, ap, share
                 ),
                 lambda: self.calibration.set_data(curves.get("calibration")),
+                lambda: self.predicted_actual.set_data(
+                    result.get("residuals"), result.get("max_error")
+                ),
                 lambda: self.residuals.set_data(result.get("residuals"), result.get("max_error")),
+                lambda: self.residual_histogram.set_data(
+                    result.get("residual_histogram"), result.get("residuals")
+                ),
             ]
         )
         self._lay_out(kind)
@@ -122,6 +135,17 @@ class EvaluationView(MeasurementStack):
         self.notes.setText("\n".join(f"Note: {n}" for n in notes))
         self.notes.setVisible(bool(notes))
         self.setCurrentWidget(self.page)
+
+    def charts(self) -> list:
+        return [
+            self.confusion,
+            self.roc,
+            self.pr,
+            self.calibration,
+            self.predicted_actual,
+            self.residuals,
+            self.residual_histogram,
+        ]
 
     @staticmethod
     def _positive_share(result: Mapping[str, Any]) -> float | None:
@@ -139,7 +163,13 @@ class EvaluationView(MeasurementStack):
         self._laid_out_for = kind
         cards = self._cards
         if kind == "regression":
-            items = [(self._metrics_card, False), (cards["residuals"], False)]
+            # two by two on a wide page: nothing beside the metrics stays empty
+            items = [
+                (self._metrics_card, False),
+                (cards["predicted_actual"], False),
+                (cards["residuals"], False),
+                (cards["residual_histogram"], False),
+            ]
         elif kind == "binary":
             items = [
                 (self._metrics_card, False),

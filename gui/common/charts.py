@@ -15,7 +15,6 @@ in scrolling pages, where the wheel should scroll the page.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,13 +30,14 @@ from PySide6.QtWidgets import (
 from baton.core.present import fmt_mb, fmt_ms, fmt_number
 from baton.gui.common.chart_base import (
     ChartBase,
-    add_legend,
+    chart_axes,
     make_pen,
     qcolor,
     series_color,
     style_plot,
     text_item,
     theme_color,
+    tick_format,
 )
 from baton.gui.common.widgets import plain_text
 
@@ -147,13 +147,13 @@ class RocChart(ChartBase):
                 f"ROC curve · AUC {fmt_number(auc)}" if auc is not None else "ROC curve"
             )
         else:
-            legend = add_legend(plot)
             for i, curve in enumerate(per_class or []):
                 item = pg.PlotDataItem(curve["fpr"], curve["tpr"], pen=make_pen(series_color(i), 2))
                 plot.addItem(item)
-                # escaped: pyqtgraph renders legend names as HTML, and class labels are data
-                name = f"{curve['label']} (AUC {fmt_number(curve.get('auc'))})"
-                legend.addItem(item, html.escape(name))
+                # plain text under the plot: class labels are data
+                self.legend.add(
+                    f"{curve['label']} (AUC {fmt_number(curve.get('auc'))})", series_color(i)
+                )
             self.title_label.setText("ROC curves, one class against the rest")
         if operating_point and operating_point.get("fpr") is not None:
             _mark_point(plot, operating_point["fpr"], operating_point["tpr"], operating_point)
@@ -242,15 +242,15 @@ class PrChart(ChartBase):
             ap = f" · AP {fmt_number(average_precision)}" if average_precision is not None else ""
             self.title_label.setText(f"Precision-recall curve{ap}")
         else:
-            legend = add_legend(plot)
             for i, curve in enumerate(per_class or []):
                 item = pg.PlotDataItem(
                     curve["recall"], curve["precision"], pen=make_pen(series_color(i), 2)
                 )
                 plot.addItem(item)
-                # escaped: pyqtgraph renders legend names as HTML, and class labels are data
-                name = f"{curve['label']} (AP {fmt_number(curve.get('ap'))})"
-                legend.addItem(item, html.escape(name))
+                # plain text under the plot: class labels are data
+                self.legend.add(
+                    f"{curve['label']} (AP {fmt_number(curve.get('ap'))})", series_color(i)
+                )
             self.title_label.setText("Precision-recall curves, one class against the rest")
         if operating_point and operating_point.get("recall") is not None:
             _mark_point(
@@ -283,8 +283,8 @@ class CalibrationChart(ChartBase):
 
     def _make_view(self) -> QWidget:
         view = pg.GraphicsLayoutWidget()
-        self._curve_plot = view.addPlot(row=0, col=0)
-        self._count_plot = view.addPlot(row=1, col=0)
+        self._curve_plot = view.addPlot(row=0, col=0, axisItems=chart_axes())
+        self._count_plot = view.addPlot(row=1, col=0, axisItems=chart_axes())
         view.ci.layout.setRowStretchFactor(0, 3)
         view.ci.layout.setRowStretchFactor(1, 1)
         self._count_plot.setXLink(self._curve_plot)
@@ -306,6 +306,7 @@ class CalibrationChart(ChartBase):
         top, bottom = self._curve_plot, self._count_plot
         style_plot(top, "", "Observed share of positives")
         style_plot(bottom, "Mean predicted probability", "Rows")
+        tick_format(bottom, "left", "count")
         top.addItem(
             pg.PlotDataItem(
                 [0, 1], [0, 1], pen=make_pen(theme_color("muted"), 1, Qt.PenStyle.DashLine)
@@ -370,27 +371,153 @@ class ResidualChart(ChartBase):
             x, y, size=5, pen=pg.mkPen(None), brush=pg.mkBrush(qcolor(series_color(0), 150))
         )
         plot.addItem(scatter)
+        x_pad = 0.04 * (float(x.max() - x.min()) or 1.0)
+        y_top = float(np.abs(y).max()) * 1.08 or 1.0
+        plot.setXRange(float(x.min()) - x_pad, float(x.max()) + x_pad, padding=0)
+        plot.setYRange(-y_top, y_top, padding=0)  # zero error in the middle
         if max_error and max_error.get("predicted") is not None:
             px = float(max_error["predicted"])
-            py = float(max_error["actual"]) - px
-            worst = pg.ScatterPlotItem(
-                [px],
-                [py],
-                size=11,
-                symbol="o",
-                brush=pg.mkBrush(qcolor(series_color(3))),
-                pen=make_pen(theme_color("base"), 1.5),
-            )
-            worst.setZValue(10)
-            plot.addItem(worst)
-            label = text_item(
-                f"largest error {fmt_number(max_error.get('value'))}",
-                theme_color("text"),
-                anchor=(-0.05, 1.1),
-            )
-            label.setPos(px, py)
-            plot.addItem(label)
+            _mark_worst(plot, px, float(max_error["actual"]) - px, max_error.get("value"))
         self.set_subtitle(f"{len(x):,} rows shown")
+
+
+def _mark_worst(plot: pg.PlotItem, x: float, y: float, value: Any) -> None:
+    """The row with the largest error, drawn over the others and named beside it."""
+    worst = pg.ScatterPlotItem(
+        [x],
+        [y],
+        size=11,
+        symbol="o",
+        brush=pg.mkBrush(qcolor(series_color(3))),
+        pen=make_pen(theme_color("base"), 1.5),
+    )
+    worst.setZValue(10)
+    plot.addItem(worst)
+    (x0, x1), (y0, y1) = plot.viewRange()
+    # the label on the side of the point with room for it
+    right = x > (x0 + x1) / 2
+    high = y > (y0 + y1) / 2
+    label = text_item(
+        f"largest error {fmt_number(value)}",
+        theme_color("text"),
+        anchor=(1.05 if right else -0.05, -0.1 if high else 1.1),
+    )
+    label.setPos(x, y)
+    label.setZValue(10)
+    plot.addItem(label)
+
+
+class PredictedActualChart(ChartBase):
+    """Predicted against actual values, one point per row, with the line y = x where a
+    perfect model's points would lie: ``set_data(residuals, max_error)`` in the shapes
+    of :class:`ResidualChart` (actual = predicted + residual)."""
+
+    title = "Predicted vs actual"
+    empty_text = "No predictions to compare: they belong to regression models."
+
+    def set_data(
+        self, residuals: Mapping[str, Any] | None, max_error: Mapping[str, Any] | None = None
+    ) -> None:
+        if not residuals:
+            self._update()
+            return
+        self._update(residuals=residuals, max_error=max_error)
+
+    def _render(self, residuals, max_error) -> None:
+        plot = self.view.getPlotItem()
+        style_plot(plot, "Actual value", "Predicted value")
+        predicted = np.asarray(residuals["predicted"], dtype=np.float64)
+        actual = predicted + np.asarray(residuals["residual"], dtype=np.float64)
+        both = np.concatenate([predicted, actual])
+        low, high = float(both.min()), float(both.max())
+        pad = 0.04 * ((high - low) or 1.0)
+        low, high = low - pad, high + pad
+        plot.addItem(
+            pg.PlotDataItem(
+                [low, high],
+                [low, high],
+                pen=make_pen(theme_color("muted"), 1.5, Qt.PenStyle.DashLine),
+            )
+        )
+        plot.addItem(
+            pg.ScatterPlotItem(
+                actual,
+                predicted,
+                size=5,
+                pen=pg.mkPen(None),
+                brush=pg.mkBrush(qcolor(series_color(0), 150)),
+            )
+        )
+        # the same scale on both axes, so the distance from the line reads as the error
+        plot.setXRange(low, high, padding=0)
+        plot.setYRange(low, high, padding=0)
+        if max_error and max_error.get("predicted") is not None:
+            _mark_worst(
+                plot,
+                float(max_error["actual"]),
+                float(max_error["predicted"]),
+                max_error.get("value"),
+            )
+        self.legend.add("rows", series_color(0), None, symbol="o")
+        self.legend.add(
+            "perfect prediction (y = x)", theme_color("muted"), Qt.PenStyle.DashLine, 1.5
+        )
+        self.set_subtitle(f"{len(predicted):,} rows shown")
+
+
+class ResidualHistogramChart(ChartBase):
+    """How the residuals spread: ``set_data(histogram, residuals)`` where ``histogram``
+    is ``{"edges", "counts"}`` over every row (core's ``residual_histogram``); an older
+    result without it is binned from the ``residuals`` sample, and the subtitle says so."""
+
+    title = "Distribution of residuals"
+    empty_text = "No residuals: they belong to regression models."
+
+    def set_data(
+        self,
+        histogram: Mapping[str, Any] | None,
+        residuals: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not histogram and not residuals:
+            self._update()
+            return
+        self._update(histogram=histogram, residuals=residuals)
+
+    def _render(self, histogram, residuals) -> None:
+        plot = self.view.getPlotItem()
+        style_plot(plot, "Residual (true − predicted)", "Rows")
+        tick_format(plot, "left", "count")
+        if histogram:
+            edges = np.asarray(histogram["edges"], dtype=np.float64)
+            counts = np.asarray(histogram["counts"], dtype=np.float64)
+            what = f"Every row's residual ({int(counts.sum()):,} rows)"
+        else:
+            values = np.asarray(residuals["residual"], dtype=np.float64)
+            bins = int(min(60, max(10, round(2 * values.size ** (1 / 3)))))
+            counts, edges = np.histogram(values, bins=bins)
+            counts = counts.astype(np.float64)
+            what = f"The residuals of the {values.size:,} rows shown"
+        blue = series_color(0)
+        plot.addItem(
+            pg.PlotCurveItem(
+                edges,
+                counts,
+                stepMode="center",
+                fillLevel=0,
+                brush=pg.mkBrush(qcolor(blue, 110)),
+                pen=make_pen(blue, 1.5),
+            )
+        )
+        plot.addItem(
+            pg.InfiniteLine(
+                pos=0, angle=90, pen=make_pen(theme_color("muted"), 1.5, Qt.PenStyle.DashLine)
+            )
+        )
+        span = float(edges[-1] - edges[0]) or 1.0
+        low, high = min(float(edges[0]), 0.0), max(float(edges[-1]), 0.0)
+        plot.setXRange(low - 0.02 * span, high + 0.02 * span, padding=0)
+        plot.setYRange(0, max(1.0, float(counts.max())) * 1.1, padding=0)
+        self.set_subtitle(f"{what} in {len(counts)} bins; dashed line: no error")
 
 
 # --------------------------------------------------------------------------- profiling
@@ -411,7 +538,7 @@ class LatencyChart(ChartBase):
 
     def _render(self, latency: list[Mapping[str, Any]]) -> None:
         plot = self.view.getPlotItem()
-        style_plot(plot, "Batch size (rows, log scale)", "Latency per batch (ms)")
+        style_plot(plot, "Batch size (rows, log scale)", "Latency per batch")
         rows = sorted(latency, key=lambda r: r["batch_size"])
         x = np.log10([max(1, r["batch_size"]) for r in rows])
         p50 = np.asarray([r["p50_ms"] for r in rows], float)
@@ -433,11 +560,10 @@ class LatencyChart(ChartBase):
         band2 = pg.FillBetweenItem(c95, c99, brush=pg.mkBrush(qcolor(blue, 40)))
         for item in (band2, band1, c99, c95, c50):
             plot.addItem(item)
-        # Latency grows with the batch size: the top left corner is where the lines are not.
-        legend = add_legend(plot, left=True)
-        legend.addItem(c50, "p50")
-        legend.addItem(c95, "p95 (band from p50)")
-        legend.addItem(c99, "p99 (band from p95)")
+        self.legend.add("p50", blue, width=2.5, symbol="o")
+        self.legend.add("p95 (band from p50)", blue, Qt.PenStyle.DashLine, 1, fill_alpha=90)
+        self.legend.add("p99 (band from p95)", blue, Qt.PenStyle.DotLine, 1, fill_alpha=40)
+        tick_format(plot, "left", "ms")
         plot.getAxis("bottom").setTicks(
             [[(xi, f"{r['batch_size']:,}") for xi, r in zip(x, rows, strict=True)], []]
         )
@@ -457,8 +583,8 @@ class LatencyDistributionChart(ChartBase):
 
     def _make_view(self) -> QWidget:
         view = pg.GraphicsLayoutWidget()
-        self._hist_plot = view.addPlot(row=0, col=0)
-        self._cdf_plot = view.addPlot(row=0, col=1)
+        self._hist_plot = view.addPlot(row=0, col=0, axisItems=chart_axes())
+        self._cdf_plot = view.addPlot(row=0, col=1, axisItems=chart_axes())
         return view
 
     def plots(self) -> list[pg.PlotItem]:
@@ -479,8 +605,11 @@ class LatencyDistributionChart(ChartBase):
         values = np.sort(np.asarray(raw_ms, dtype=np.float64))
         n = values.size
         hist, cdf = self._hist_plot, self._cdf_plot
-        style_plot(hist, "Latency (ms)", "Samples")
-        style_plot(cdf, "Latency (ms)", "Share of calls at most this fast")
+        style_plot(hist, "Latency", "Samples")
+        style_plot(cdf, "Latency", "Share of calls at most this fast")
+        for plot in (hist, cdf):
+            tick_format(plot, "bottom", "ms")
+        tick_format(hist, "left", "count")
         # The body of the distribution matters more than a few slow outliers: the axes
         # stop at 1.5 x p99 and the subtitle says how many samples lie beyond.
         lower = values[0]
@@ -509,18 +638,13 @@ class LatencyDistributionChart(ChartBase):
                 continue
             color = series_color(i + 1)
             for plot in (hist, cdf):
-                line = pg.InfiniteLine(
-                    pos=value,
-                    angle=90,
-                    pen=make_pen(color, 1.5, Qt.PenStyle.DashLine),
-                    label=f"{name} {fmt_ms(value)}" if plot is hist else None,
-                    labelOpts={
-                        "position": 0.92 - 0.1 * i,
-                        "color": qcolor(theme_color("text")),
-                        "fill": pg.mkBrush(qcolor(theme_color("base"), 200)),
-                    },
+                plot.addItem(
+                    pg.InfiniteLine(
+                        pos=value, angle=90, pen=make_pen(color, 1.5, Qt.PenStyle.DashLine)
+                    )
                 )
-                plot.addItem(line)
+            # named under the plots: a label beside the line covered the histogram's bars
+            self.legend.add(f"{name} {fmt_ms(value)}", color, Qt.PenStyle.DashLine, 1.5)
         for plot in (hist, cdf):
             plot.setXRange(lower, upper, padding=0.02)
         cdf.setYRange(0, 1, padding=0.02)
@@ -553,8 +677,9 @@ class MemoryChart(ChartBase):
 
     def _render(self, memory: Mapping[str, Any]) -> None:
         plot = self.view.getPlotItem()
-        style_plot(plot, "", "MB (2²⁰ bytes)")
+        style_plot(plot, "", "Memory (1 MB = 2²⁰ bytes)")
         plot.showGrid(x=False, y=True, alpha=0.15)
+        tick_format(plot, "left", "mb")
         bars = [(key, label, memory.get(key)) for key, label in self.BARS]
         heights = [float(v) if v is not None else 0.0 for _, _, v in bars]
         top = max(heights + [0.001])
@@ -635,9 +760,8 @@ class CandidatesChart(ChartBase):
 
         plot = self.view.getPlotItem()
         label = METRIC_LABELS.get(metric, metric)
-        style_plot(plot, "Latency p95 at batch 1 (ms)", label)
-        for axis in ("left", "bottom"):  # "(x0.001)" would hide the figures' real scale
-            plot.getAxis(axis).enableAutoSIPrefix(False)
+        style_plot(plot, "Latency p95 at batch 1", label)
+        tick_format(plot, "bottom", "ms")
         self.target_lines = []
         xs, ys = [], []
         for i, r in enumerate(rows):
@@ -697,10 +821,12 @@ class CandidatesChart(ChartBase):
             angle=angle,
             pen=make_pen(theme_color("warn_text"), 1.5, Qt.PenStyle.DashLine),
             label=text,
+            # the latency target's name at the top of its line, the quality target's at
+            # the right end of its own: written in one corner, they overlapped
             labelOpts={
                 "color": theme_color("warn_text"),
-                "position": 0.08,
-                "anchors": [(0, 1), (0, 1)],
+                "position": 0.98 if angle == 0 else 0.97,
+                "anchors": [(1, 1), (1, 1)] if angle == 0 else [(0, 0), (0, 0)],
             },
         )
         plot.addItem(line)

@@ -9,17 +9,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QWidget,
-)
 
 from baton.gui.common import theme
 from baton.gui.common.chart_base import (
     CHART_MIN_HEIGHT,
     ChartBase,
-    add_legend,
     make_pen,
     style_plot,
+    tick_format,
 )
 
 # Quality metrics shown on a common 0..1 axis; error-like metrics have their own scales.
@@ -35,11 +32,6 @@ class MetricIntervalsChart(ChartBase):
 
     title = "Metrics with 95 % intervals"
     empty_text = "The contract holds no quality metrics on a 0–1 scale."
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        # app-owned: the legend's coloured marks; it never holds text from a bundle
-        self.subtitle.setTextFormat(Qt.TextFormat.RichText)
 
     def set_data(
         self,
@@ -74,7 +66,7 @@ class MetricIntervalsChart(ChartBase):
                 x, y, size=9, brush=pg.mkBrush(QColor(blue)), pen=make_pen(c["base"], 1)
             )
         )
-        legend = [f"<span style='color:{blue}'>●</span> claimed by the data scientist"]
+        self.legend.add("claimed by the data scientist", blue, None, symbol="o")
         lows = [lo.min()]
         thresholds = [
             (names.index(t["metric"]), float(t["threshold"]))
@@ -89,7 +81,7 @@ class MetricIntervalsChart(ChartBase):
                     tx, ty, symbol="|", size=22, pen=make_pen(red, 3), brush=pg.mkBrush(QColor(red))
                 )
             )
-            legend.append(f"<span style='color:{red}'>▍</span> target threshold")
+            self.legend.add("target threshold", red, None, symbol="|")
             lows.append(tx.min())
         if here:
             pts = [(i, float(here[n])) for i, n in enumerate(names) if here.get(n) is not None]
@@ -101,9 +93,11 @@ class MetricIntervalsChart(ChartBase):
                         hx, hy, symbol="d", size=11, brush=pg.mkBrush(None), pen=make_pen(green, 2)
                     )
                 )
-                legend.append(f"<span style='color:{green}'>◇</span> measured here")
-        self.set_subtitle("&nbsp;&nbsp;&nbsp;".join(legend))
-        plot.getAxis("left").setTicks([[(i, n) for i, n in enumerate(names)], []])
+                self.legend.add("measured here", green, None, symbol="d")
+        left = plot.getAxis("left")
+        # one named row per metric, each tall enough for its name (see the view's height)
+        left.every_label = True
+        left.setTicks([[(i, n) for i, n in enumerate(names)], []])
         plot.getAxis("left").setWidth(120)
         plot.invertY(True)
         low = float(min(lows))
@@ -124,9 +118,9 @@ class LatencyCompareChart(ChartBase):
 
     def _render(self, rows) -> None:  # type: ignore[override]
         plot = self.plots()[0]
-        style_plot(plot, "Batch size (rows, log scale)", "Latency per batch (ms)")
+        style_plot(plot, "Batch size (rows, log scale)", "Latency per batch")
+        tick_format(plot, "left", "ms")
         x = np.log10([max(1, r["batch_size"]) for r in rows])
-        legend = add_legend(plot)
         top = 0.0
         for i, (key, label) in enumerate((("p50_ms", "p50"), ("p95_ms", "p95"))):
             color = theme.SERIES[i]
@@ -149,7 +143,13 @@ class LatencyCompareChart(ChartBase):
                     symbolPen=make_pen(color, 1),
                 )
                 plot.addItem(item)
-                legend.addItem(item, f"{label} {'claimed' if who == 'claimed' else 'here'}")
+                self.legend.add(
+                    f"{label} {'claimed' if who == 'claimed' else 'measured here'}",
+                    color,
+                    style,
+                    width,
+                    symbol="o" if who == "here" else "t",
+                )
         plot.getAxis("bottom").setTicks(
             [[(xi, f"{r['batch_size']:,}") for xi, r in zip(x, rows, strict=True)], []]
         )

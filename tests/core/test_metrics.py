@@ -478,6 +478,31 @@ def test_residuals_are_a_seeded_sample_that_keeps_the_worst_row():
     assert y[worst] - pred[worst] in shown["residual"]
 
 
+def test_the_residual_histogram_counts_every_row_not_the_sample():
+    rng = np.random.default_rng(6)
+    n = 12_000
+    y = rng.normal(size=n)
+    pred = y + rng.normal(size=n)
+    result = evaluate_predictions("regression", y, pred, bootstrap=0, seed=9)
+    hist = result["residual_histogram"]
+    assert sum(hist["counts"]) == n  # all rows, though only RESIDUAL_POINTS are shown
+    assert len(hist["edges"]) == len(hist["counts"]) + 1
+    assert 10 <= len(hist["counts"]) <= metrics.RESIDUAL_BINS_MAX
+    residual = y - pred
+    assert hist["edges"][0] == pytest.approx(residual.min())
+    assert hist["edges"][-1] == pytest.approx(residual.max())
+    expected, _ = np.histogram(residual, bins=np.asarray(hist["edges"]))
+    assert hist["counts"] == expected.tolist()
+
+
+def test_a_constant_residual_still_has_a_histogram():
+    y = np.array([1.0, 2.0, 3.0])
+    result = evaluate_predictions("regression", y, y - 0.5, bootstrap=0)
+    hist = result["residual_histogram"]
+    assert sum(hist["counts"]) == 3
+    assert hist["edges"][0] < 0.5 < hist["edges"][-1]
+
+
 # --------------------------------------------------------------------------- progress
 
 

@@ -249,3 +249,21 @@ def test_a_peak_below_one_page_says_so_rather_than_zero():
 )
 def test_targets_are_named_for_people(key, label):
     assert P.target_label(key) == label
+
+
+def test_axis_ticks_share_the_fewest_decimals_that_tell_them_apart():
+    assert [P.fmt_tick(v, 0.2) for v in (0, 0.2, 0.4)] == ["0.0", "0.2", "0.4"]
+    assert [P.fmt_tick(v, 2.5) for v in (0, 2.5, 5.0)] == ["0.0", "2.5", "5.0"]
+    assert [P.fmt_tick(v, 500) for v in (0, 1500)] == ["0", "1,500"]
+    assert P.fmt_tick(-20, 10) == "\u221220"
+    assert P.fmt_tick(-1e-17, 0.1) == "0.0"  # never "-0.0" at the origin
+    assert P.fmt_tick(0.25, 0.05, "ms") == "0.25 ms"
+
+
+def test_latency_and_memory_ticks_carry_a_unit_that_fits_the_axis():
+    assert P.fmt_ms_tick(0.25, 0.05, top=0.6) == "250 µs"
+    assert P.fmt_ms_tick(12.5, 2.5, top=20) == "12.5 ms"
+    assert P.fmt_ms_tick(15_000, 5_000, top=20_000) == "15 s"
+    assert P.fmt_mb_tick(0.5, 0.25, top=0.8) == "512 KB"
+    assert P.fmt_mb_tick(40, 20, top=100) == "40 MB"
+    assert P.fmt_mb_tick(1536, 512, top=2048) == "1.5 GB"

@@ -75,7 +75,7 @@ def test_multiclass_and_regression_evaluation_views(measured_home, window_on, qt
     window = window_on(measured_home)
     view = _open(window, qtbot, "wine-lr", "evaluation").evaluation
     assert view.roc.title_label.text() == "ROC curves, one class against the rest"
-    assert len(view.roc.plots()[0].legend.items) == 3
+    assert len(view.roc.legend.entries()) == 3
     assert view.confusion.has_data() and not view.calibration.isVisibleTo(view)
     assert len(view.per_class.cell_texts()) == 3
 
