@@ -45,6 +45,8 @@ def fmt_target_value(metric: str, value: Any) -> str:
         return fmt_mb(value)
     if metric == "throughput_rps":
         return f"{float(value):,.0f} rows/s"
+    if metric == "params":  # a count: 12,345, never 12,345.0000 or 0.0000
+        return f"{round(float(value)):,}"
     return fmt_number(value)
 
 
