@@ -71,8 +71,15 @@ def target_label(key: str) -> str:
 SHARE_METRICS = frozenset({"mape"})
 
 
-def metric_label(name: str) -> str:
-    """A metric's name for people (``balanced_accuracy`` -> Balanced accuracy)."""
+#: For a multiclass model these are macro averages over the classes (``f1`` is ``f1_macro``).
+MACRO_WHEN_MULTICLASS = frozenset({"precision", "recall", "specificity", "f1"})
+
+
+def metric_label(name: str, task: str | None = None) -> str:
+    """A metric's name for people (``balanced_accuracy`` -> Balanced accuracy); for a
+    multiclass model the averaged ones say so (Precision (macro))."""
+    if task == "multiclass" and name in MACRO_WHEN_MULTICLASS:
+        return f"{METRIC_LABELS.get(name, name).removesuffix(' (macro)')} (macro)"
     return METRIC_LABELS.get(name, name)
 
 

@@ -109,7 +109,7 @@ class EvaluationView(MeasurementStack):
         self.steps.replace(
             [
                 lambda: self.metrics.set_data(
-                    ordered_metrics(result.get("metrics") or {}), boot.get("level", 0.95)
+                    ordered_metrics(result.get("metrics") or {}), boot.get("level", 0.95), kind
                 ),
                 lambda: self.per_class.set_data(result.get("per_class")),
                 lambda: self.confusion.set_data(

@@ -291,19 +291,27 @@ class MetricsTable(_Table):
     NUMERIC = (1,)
 
     def set_data(
-        self, metrics: Mapping[str, Mapping[str, Any]] | None, level: float | None = 0.95
+        self,
+        metrics: Mapping[str, Mapping[str, Any]] | None,
+        level: float | None = 0.95,
+        task: str | None = None,
     ) -> None:
+        """``task`` "multiclass" names the macro averages as such and shows ``f1`` once
+        (it is ``f1_macro``)."""
         pct = f"{level:.0%}".replace("%", " %") if level else "95 %"
         self.setHorizontalHeaderLabels(["Metric", "Value", f"{pct} interval"])
         rows, tips = [], []
-        for name, m in (metrics or {}).items():
+        metrics = dict(metrics or {})
+        if task == "multiclass" and "f1_macro" in metrics:
+            metrics.pop("f1", None)
+        for name, m in metrics.items():
             low, high = m.get("ci_low"), m.get("ci_high")
             # MAPE is a share of the true value: 43 %, not 0.4296.
             figure = fmt_percent if name in SHARE_METRICS else fmt_number
             interval = (
                 f"{figure(low)} – {figure(high)}" if low is not None and high is not None else "—"
             )
-            rows.append((metric_label(name), figure(m.get("value")), interval))
+            rows.append((metric_label(name, task), figure(m.get("value")), interval))
             tips.append(METRIC_HELP.get(name))
         self._fill(rows, tips)
 

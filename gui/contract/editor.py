@@ -426,7 +426,7 @@ class ContractEditor(QWidget):
         results = c.get("results") or {}
         confidence = results.get("confidence") or {}
         level = confidence.get("level", 0.95)
-        self.metrics.set_data(results.get("metrics"), level)
+        self.metrics.set_data(results.get("metrics"), level, (c.get("model") or {}).get("task"))
         self.latency.set_data(results.get("latency"))
         memory = results.get("memory") or {}
         self.memory.set_rows(

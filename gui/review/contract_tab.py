@@ -207,7 +207,9 @@ class ContractView(QWidget):
 
         results = contract.get("results") or {}
         level = (results.get("confidence") or {}).get("level", 0.95)
-        self.metrics.set_data(results.get("metrics"), level)
+        self.metrics.set_data(
+            results.get("metrics"), level, (contract.get("model") or {}).get("task")
+        )
         self.latency_table.set_data(results.get("latency"))
         yield
         self._set_candidates(contract)

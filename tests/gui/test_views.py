@@ -78,6 +78,15 @@ def test_multiclass_and_regression_evaluation_views(measured_home, window_on, qt
     assert len(view.roc.legend.entries()) == 3
     assert view.confusion.has_data() and not view.calibration.isVisibleTo(view)
     assert len(view.per_class.cell_texts()) == 3
+    names = [r[0] for r in view.metrics.cell_texts()]
+    # the averages say they are macro averages, and f1 (which is f1_macro) shows once
+    assert names[2:6] == [
+        "Precision (macro)",
+        "Recall (macro)",
+        "Specificity (macro)",
+        "F1 (macro)",
+    ]
+    assert names.count("F1 (macro)") == 1 and "F1 (weighted)" in names
 
     view = _open(window, qtbot, "diabetes-linreg", "evaluation").evaluation
     rows = view.metrics.cell_texts()
