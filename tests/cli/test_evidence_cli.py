@@ -99,18 +99,18 @@ def test_reproduce_measures_the_target_batch_size_too(evidence):
 def test_profile_require_adds_its_batch_size_and_judges_it(world, files):
     ok(run(world.ds, "dataset", "add", files.bc_test_csv, "--name", "bc-test",
            "--target", "target"))  # fmt: skip
-    ok(run(world.ds, "model", "add", files.lr_skops, "--name", "lr"))
-    result = ok(run(world.ds, "profile", "lr", "bc-test", "--batch-sizes", "1",
+    # bc-lr, packed by the fixture, is this model: adding lr.skops again is refused
+    result = ok(run(world.ds, "profile", "bc-lr", "bc-test", "--batch-sizes", "1",
                     "--budget", "0.05", "--require", README_TARGET, "--json"))  # fmt: skip
     d = as_json(result)
     assert [row["batch_size"] for row in d["latency"]] == [1, 32]
     (target,) = d["targets"]
     assert target["measured"] == d["latency"][1]["p95_ms"]
     assert target["verdict"] in ("pass", "fail")
-    text = ok(run(world.ds, "profile", "lr", "bc-test", "--batch-sizes", "1",
+    text = ok(run(world.ds, "profile", "bc-lr", "bc-test", "--batch-sizes", "1",
                   "--budget", "0.05", "--require", README_TARGET)).stdout  # fmt: skip
     assert "latency_p95_ms@32<=20" in text
-    refused = run(world.ds, "profile", "lr", "bc-test", "--require", "accuracy>=0.9", "--json")
+    refused = run(world.ds, "profile", "bc-lr", "bc-test", "--require", "accuracy>=0.9", "--json")
     assert refused.exit_code == 2
     assert refused.stderr.strip() == (
         "Error: --require accuracy>=0.9: profile measures latency, throughput, memory and "
@@ -168,14 +168,14 @@ def test_the_receipt_carries_both_verdicts(evidence):
 def test_profile_beside_cpu_burners_says_the_machine_was_busy(world, files):
     ok(run(world.ds, "dataset", "add", files.bc_test_csv, "--name", "bc-test",
            "--target", "target"))  # fmt: skip
-    ok(run(world.ds, "model", "add", files.lr_skops, "--name", "lr"))
+    # bc-lr, packed by the fixture, is this model: adding lr.skops again is refused
     code = "import time\nend = time.monotonic() + 90\nwhile time.monotonic() < end: pass\n"
     burners = [
         subprocess.Popen([sys.executable, "-c", code]) for _ in range(min(os.cpu_count() or 1, 8))
     ]
     try:
         time.sleep(0.5)
-        result = ok(run(world.ds, "profile", "lr", "bc-test", "--batch-sizes", "8",
+        result = ok(run(world.ds, "profile", "bc-lr", "bc-test", "--batch-sizes", "8",
                         "--budget", "0.5"))  # fmt: skip
     finally:
         for proc in burners:
