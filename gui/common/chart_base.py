@@ -15,22 +15,20 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QLayout,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
-    QWidgetItem,
 )
 
 from baton.core.present import fmt_mb_tick, fmt_ms_tick, fmt_tick, mb_axis_unit, ms_axis_unit
 from baton.gui.common import theme
-from baton.gui.common.widgets import PlainLabel, muted_label, title_label
+from baton.gui.common.widgets import FlowLayout, PlainLabel, muted_label, title_label
 
 CHART_MIN_HEIGHT = 240
 
@@ -264,65 +262,6 @@ class LegendSwatch(QWidget):
         painter.end()
 
 
-class _FlowLayout(QLayout):
-    """Items left to right, wrapping to a new row when the width runs out."""
-
-    def __init__(self, parent: QWidget | None = None, spacing: int = 14, line: int = 2) -> None:
-        super().__init__(parent)
-        self._items: list[QWidgetItem] = []
-        self._h, self._v = spacing, line
-        self.setContentsMargins(0, 0, 0, 0)
-
-    def addItem(self, item) -> None:  # noqa: N802 - Qt naming
-        self._items.append(item)
-
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, index: int):  # noqa: N802 - Qt naming
-        return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int):  # noqa: N802 - Qt naming
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
-
-    def expandingDirections(self):  # noqa: N802 - Qt naming
-        return Qt.Orientation(0)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt naming
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt naming
-        return self._place(QRect(0, 0, width, 0), move=False)
-
-    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt naming
-        super().setGeometry(rect)
-        self._place(rect, move=True)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt naming
-        return self.minimumSize()
-
-    def minimumSize(self) -> QSize:  # noqa: N802 - Qt naming
-        size = QSize()
-        for item in self._items:
-            size = size.expandedTo(item.minimumSize())
-        return size
-
-    def _place(self, rect: QRect, move: bool) -> int:
-        x, y, row_height = rect.x(), rect.y(), 0
-        for item in self._items:
-            if item.isEmpty():
-                continue
-            hint = item.sizeHint()
-            width = min(hint.width(), rect.width())
-            if x > rect.x() and x + width > rect.right() + 1:
-                x, y, row_height = rect.x(), y + row_height + self._v, 0
-            if move:
-                item.setGeometry(QRect(x, y, width, hint.height()))
-            x += width + self._h
-            row_height = max(row_height, hint.height())
-        return y + row_height - rect.y()
-
-
 class ChartLegend(QWidget):
     """A chart's legend, under its plot and never over the data: one swatch and one
     plain-text label per series, wrapping onto more rows when the chart is narrow.
@@ -334,7 +273,8 @@ class ChartLegend(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ChartLegend")
-        self._flow = _FlowLayout(self)
+        self._flow = FlowLayout(self, spacing=2, gap=14)
+        self._flow.setContentsMargins(0, 0, 0, 0)
         self._entries: list[tuple[str, QWidget]] = []
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.hide()

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6 import QtGui
-from PySide6.QtCore import QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QFrame,
@@ -252,10 +252,15 @@ class EmptyState(QWidget):
 class FlowLayout(QLayout):
     """Lays widgets out left to right and wraps to a new line when the width runs out."""
 
-    def __init__(self, parent: QWidget | None = None, spacing: int = 8) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, spacing: int = 8, *, gap: int | None = None
+    ) -> None:
+        """``spacing`` between lines; ``gap`` between items on a line (twice ``spacing``
+        unless given)."""
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._spacing = spacing
+        self._gap = 2 * spacing if gap is None else gap
 
     def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt naming
         self._items.append(item)
@@ -300,13 +305,14 @@ class FlowLayout(QLayout):
             if item.widget() is not None and not item.widget().isVisibleTo(self.parentWidget()):
                 continue
             hint = item.sizeHint()
-            if x + hint.width() > area.right() + 1 and line > 0:
+            width = min(hint.width(), area.width())  # never past the right edge
+            if x + width > area.right() + 1 and x > area.x():
                 x = area.x()
                 y += line + self._spacing
                 line = 0
             if move:
-                item.setGeometry(QRect(QPoint(x, y), hint))
-            x += hint.width() + self._spacing * 2
+                item.setGeometry(QRect(x, y, width, hint.height()))
+            x += width + self._gap
             line = max(line, hint.height())
         return y + line - rect.y() + m.bottom()
 
