@@ -15,7 +15,9 @@ What counts as a problem, on every visible widget of a page:
   elided and its tooltip holds the whole text), or taller than the label when wrapped;
 - a button whose text and icon do not fit its width;
 - two visible widgets of one parent whose rectangles overlap (scroll bars, the size grip
-  and widgets stacked on purpose aside).
+  and widgets stacked on purpose aside);
+- a scroll area whose content is wider than its viewport without a scroll bar to reach
+  the rest.
 """
 
 from __future__ import annotations
@@ -119,6 +121,20 @@ def _overlaps(parent: QWidget) -> list[str]:
     return found
 
 
+def _cut_off(area: QAbstractScrollArea) -> str | None:
+    """A scroll area whose content is wider than its viewport with no bar to reach the
+    rest: whatever sits at the right is cut off."""
+    from PySide6.QtWidgets import QScrollArea
+
+    if not isinstance(area, QScrollArea) or area.widget() is None:
+        return None
+    bar = area.horizontalScrollBar()
+    wide, room = area.widget().width(), area.viewport().width()
+    if wide > room + 2 and not (bar.isVisible() and bar.maximum() > 0):
+        return f"{_name(area)} content {wide} px wide in {room} px, no scroll bar"
+    return None
+
+
 def problems(root: QWidget) -> list[str]:
     """What a person would see as broken on ``root``: clipped text and overlapping widgets."""
     found: list[str] = []
@@ -129,6 +145,8 @@ def problems(root: QWidget) -> list[str]:
             found.append(_label_problem(widget) or "")
         elif isinstance(widget, QAbstractButton):
             found.append(_button_problem(widget) or "")
+        elif isinstance(widget, QAbstractScrollArea):
+            found.append(_cut_off(widget) or "")
         found.extend(_overlaps(widget))
     return [p for p in found if p]
 
@@ -144,8 +162,9 @@ def settle(app: QApplication, rounds: int = 20) -> None:
 Page = tuple[str, Callable[[], QWidget]]
 
 
-def scientist_pages(window: QMainWindow) -> Iterator[Page]:
-    """The data scientist's desk: home, a model's four tabs, a dataset, the keys."""
+def scientist_pages(window: QMainWindow, receipt: Path | None = None) -> Iterator[Page]:
+    """The data scientist's desk: home, a model's four tabs, a dataset, the keys and the
+    receipt that came back."""
     yield "ds-home", lambda: (window.show_home(), window)[1]
     models = window.listed_items("models")
     datasets = window.listed_items("datasets")
@@ -162,6 +181,18 @@ def scientist_pages(window: QMainWindow) -> Iterator[Page]:
     if datasets:
         yield "ds-dataset", lambda: (window.select_item("datasets", datasets[0]), window)[1]
     yield "ds-keys", lambda: (window.show_keys(), window)[1]
+    if receipt is not None:
+
+        def receipt_page() -> QWidget:
+            page = window.open_document(receipt)
+            for _ in range(600):  # the receipt is verified on a worker
+                settle(QApplication.instance(), 1)
+                if getattr(page, "state", "") != "verifying":
+                    break
+                time.sleep(0.1)
+            return window
+
+        yield "ds-receipt", receipt_page
 
 
 def engineer_pages(window: QMainWindow, bundle: Path, app: QApplication) -> Iterator[Page]:
@@ -200,6 +231,8 @@ def shoot(
         found[f"{name}-{mode}"] = problems(widget)
         if out is not None:
             widget.grab().save(str(out / f"{name}-{mode}.png"))
+        if widget.isWindow() and not isinstance(widget, QMainWindow):
+            widget.close()  # a dialog: out of the way of the next page
     return found
 
 
@@ -224,7 +257,7 @@ def main(argv: list[str]) -> int:
             ds.resize(*SIZE)
             ds.show()
             settle(app)
-            found.update(shoot(app, scientist_pages(ds), out, mode))
+            found.update(shoot(app, scientist_pages(ds, Path(result["receipt"])), out, mode))
             mle = MainWindow(home=Path(tmp) / "engineer")
             mle.resize(*SIZE)
             mle.show()

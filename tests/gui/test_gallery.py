@@ -33,6 +33,19 @@ def test_the_check_sees_clipped_text_and_overlaps(qtbot):
     assert any("QLabel 'under' overlaps QLabel 'over'" in p for p in found)
     assert not any("Too long" in p for p in found), found  # elided on purpose
 
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QScrollArea
+
+    area = QScrollArea()
+    qtbot.addWidget(area)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    wide = QWidget()
+    wide.setMinimumWidth(900)
+    area.setWidget(wide)
+    area.resize(300, 200)
+    area.show()
+    assert any("no scroll bar" in p for p in gallery.problems(area))
+
     fine = QWidget()
     qtbot.addWidget(fine)
     row = QHBoxLayout(fine)
@@ -53,7 +66,7 @@ def test_every_page_of_both_desks_in_light_and_dark(world, homes, qtbot):
                 qtbot.addWidget(window)
                 window.resize(*gallery.SIZE)
                 window.show()
-            found.update(gallery.shoot(app, gallery.scientist_pages(ds), None, mode))
+            found.update(gallery.shoot(app, gallery.scientist_pages(ds, world.receipt), None, mode))
             found.update(
                 gallery.shoot(app, gallery.engineer_pages(mle, world.bundle, app), None, mode)
             )
@@ -63,5 +76,5 @@ def test_every_page_of_both_desks_in_light_and_dark(world, homes, qtbot):
         from baton.gui.common import theme
 
         theme.manager(app).apply("light")
-    assert len(found) == 2 * (7 + 7)  # each page in each theme
+    assert len(found) == 2 * (8 + 7)  # each page in each theme
     assert {name: p for name, p in found.items() if p} == {}
