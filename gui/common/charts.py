@@ -407,21 +407,13 @@ def _mark_worst(plot: pg.PlotItem, x: float, y: float, value: Any) -> None:
     plot.addItem(label)
 
 
-class PredictedActualChart(ChartBase):
+class PredictedActualChart(ResidualChart):
     """Predicted against actual values, one point per row, with the line y = x where a
-    perfect model's points would lie: ``set_data(residuals, max_error)`` in the shapes
-    of :class:`ResidualChart` (actual = predicted + residual)."""
+    perfect model's points would lie: the same ``set_data(residuals, max_error)`` as
+    :class:`ResidualChart` (actual = predicted + residual), drawn another way."""
 
     title = "Predicted vs actual"
     empty_text = "No predictions to compare: they belong to regression models."
-
-    def set_data(
-        self, residuals: Mapping[str, Any] | None, max_error: Mapping[str, Any] | None = None
-    ) -> None:
-        if not residuals:
-            self._update()
-            return
-        self._update(residuals=residuals, max_error=max_error)
 
     def _render(self, residuals, max_error) -> None:
         plot = self.view.getPlotItem()
