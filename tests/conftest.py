@@ -9,6 +9,9 @@ os.environ.pop("BATON_HOME", None)
 
 from pathlib import Path  # noqa: E402
 
+# Imported before any Baton module, which imports jsonschema without its optional format
+# checkers (baton.core.lean_jsonschema): the ML-BOM tests validate with all of them.
+import jsonschema  # noqa: E402, F401
 import pytest  # noqa: E402
 
 from baton.core.catalog.store import Catalog  # noqa: E402

@@ -358,7 +358,7 @@ def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, require
     from baton.core.data.importer import model_summary
     from baton.core.errors import ContractError, UsageError
     from baton.core.handover.review import memory_here
-    from baton.core.measure.profiling import latency_caveats
+    from baton.core.measure.latency_notes import latency_caveats
     from baton.core.measure.runs import profile as run_profile
 
     try:

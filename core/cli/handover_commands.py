@@ -211,6 +211,8 @@ def _verified_text(d: dict) -> str:
 
 def _with_lineage(summary: dict, contract: dict) -> dict:
     """An optimised bundle's summary with its lineage, and the line that words it."""
+    if not contract.get("lineage"):
+        return summary  # and `verify` of any other bundle stays off numpy's import time
     from baton.core.handover.optimize import lineage_words
 
     line = lineage_words(contract)

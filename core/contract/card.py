@@ -380,7 +380,7 @@ def _latency(results: Mapping[str, Any], blocks: list[Block]) -> None:
         for r in results["latency"]
     ]
     _table(blocks, ["Batch", "p50", "p90", "p95", "p99", "Rows/s", "Samples"], rows, "batch sizes")
-    from baton.core.measure.profiling import latency_caveats  # machine facts: imported late
+    from baton.core.measure.latency_notes import latency_caveats
 
     for note in latency_caveats(results["latency"]):
         blocks.append(Block("note", note))

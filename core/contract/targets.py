@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from baton.core.errors import ContractError, MalformedExpression
-from baton.core.measure.metrics import (
+from baton.core.measure.metric_names import (
     LOWER_IS_BETTER,
     METRIC_NAMES_CLASSIFICATION,
     METRIC_NAMES_REGRESSION,

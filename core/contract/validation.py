@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
-
 from baton.core.contract import candidates
 from baton.core.contract.targets import (
     Target,
@@ -27,6 +25,7 @@ from baton.core.contract.targets import (
     metric_applies,
 )
 from baton.core.errors import ContractError, ContractInvalid
+from baton.core.lean_jsonschema import jsonschema
 from baton.core.present import FIELD_LABELS, TARGET_FIELD_LABELS
 
 SCHEMA_ID = "baton.contract/v1"

@@ -282,7 +282,7 @@ def read_baseline(opened: OpenedZip, contract: dict, label: str) -> dict | None:
     monitoring = contract.get("monitoring")
     if not monitoring:
         return None
-    from baton.core.measure import baseline
+    from baton.core.measure import baseline_file as baseline
 
     file = monitoring["file"]
     if opened.digests[file] != monitoring["sha256"]:

@@ -17,7 +17,6 @@ from importlib.resources import files
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import jsonschema
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from referencing import Registry, Resource
@@ -38,6 +37,7 @@ from baton.core.handover.oms_hashing import (
     is_canonical,
     root_digest,
 )
+from baton.core.lean_jsonschema import jsonschema
 
 PREDICATE_TYPE = "https://model_signing/signature/v1.0"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"

@@ -57,7 +57,7 @@ from baton.core.handover.signed_zip import describe_opened, open_signed_zip
 from baton.core.progress import CancelToken, ProgressFn, no_progress
 
 if TYPE_CHECKING:
-    import jsonschema
+    from baton.core.lean_jsonschema import jsonschema
 
 REVIEW = "review.json"
 REVIEW_SIG = "review.sig"
@@ -484,7 +484,7 @@ def judge_reproduction(result: dict[str, Any]) -> dict[str, Any]:
     in those words, with the reasons, then the latency notes when this machine was busy
     or its p50 unstable. ``verdict`` is "pass" only when both hold.
     """
-    from baton.core.measure.profiling import latency_caveats
+    from baton.core.measure.latency_notes import latency_caveats
 
     latency_here = [
         {
@@ -685,7 +685,7 @@ def decide(
 
 @functools.cache
 def _review_validator() -> jsonschema.Draft202012Validator:
-    import jsonschema
+    from baton.core.lean_jsonschema import jsonschema
 
     schema = json.loads(
         importlib.resources.files("baton.resources")

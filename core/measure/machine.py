@@ -113,10 +113,6 @@ def machine_load(
     }
 
 
-def as_share(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
-
-
 def _linux_status_kb(field: str) -> int | None:
     try:
         with open("/proc/self/status", encoding="ascii", errors="replace") as fh:

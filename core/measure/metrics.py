@@ -81,6 +81,11 @@ from baton.core.measure.labels import (
     quote_values,
     rows_text,
 )
+from baton.core.measure.metric_names import (
+    METRIC_NAMES_CLASSIFICATION,
+    METRIC_NAMES_REGRESSION,
+    PROBLEM_TYPES,
+)
 from baton.core.measure.resampling import (
     BootstrapJob,
     RowResampler,
@@ -92,25 +97,6 @@ from baton.core.measure.resampling import (
     rank_scores_weighted,
 )
 from baton.core.progress import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
-
-METRIC_NAMES_CLASSIFICATION: tuple[str, ...] = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "specificity",
-    "f1",
-    "f1_macro",
-    "f1_weighted",
-    "roc_auc",
-    "pr_auc",
-    "log_loss",
-    "mcc",
-)
-METRIC_NAMES_REGRESSION: tuple[str, ...] = ("mae", "rmse", "r2", "mape", "max_error")
-PROBLEM_TYPES: tuple[str, ...] = ("binary", "multiclass", "regression")
-#: The quality metrics that get better as they get smaller; every other one, larger.
-LOWER_IS_BETTER: frozenset[str] = frozenset(("log_loss", "mae", "rmse", "mape", "max_error"))
 
 RESIDUAL_POINTS = 5_000
 RESIDUAL_BINS_MAX = 60

@@ -12,7 +12,7 @@ the rows where exactly one model is right.
 
 The verdict is in words: ``not distinguishable`` when the interval covers 0 (for
 accuracy, also when McNemar's p is at least 0.05), else ``better`` or ``worse`` for B,
-by the metric's direction (:data:`~baton.core.measure.metrics.LOWER_IS_BETTER`).
+by the metric's direction (:data:`~baton.core.measure.metric_names.LOWER_IS_BETTER`).
 
 :func:`compare_bundled` pairs the predictions two bundles carry, when they were measured
 on the same test set.
@@ -32,6 +32,7 @@ from baton.core.errors import BatonError, DatasetError
 from baton.core.measure import metrics
 from baton.core.measure import runs as measure
 from baton.core.measure.labels import encode_labels, label_pair
+from baton.core.measure.metric_names import LOWER_IS_BETTER
 from baton.core.measure.resampling import (
     BOOTSTRAP_LEVEL,
     BootstrapJob,
@@ -88,7 +89,7 @@ def _verdict(
         return NOT_DISTINGUISHABLE
     if p is not None and p >= MCNEMAR_ALPHA:
         return NOT_DISTINGUISHABLE
-    higher_is_better = metric not in metrics.LOWER_IS_BETTER
+    higher_is_better = metric not in LOWER_IS_BETTER
     return "better" if (diff > 0) == higher_is_better else "worse"
 
 
@@ -182,7 +183,7 @@ def paired_differences(
                 diff,
                 low,
                 high,
-                "lower" if name in metrics.LOWER_IS_BETTER else "higher",
+                "lower" if name in LOWER_IS_BETTER else "higher",
                 _verdict(name, diff, low, high, p),
                 p,
                 only_a,

@@ -48,8 +48,8 @@ from typing import Any, Final
 import numpy as np
 
 from baton.core.errors import BatonError, ModelError, UsageError
+from baton.core.measure.latency_notes import P50_TOLERANCE, latency_caveats
 from baton.core.measure.machine import (
-    as_share,
     environment_info,
     hardware_info,
     machine_load,
@@ -89,8 +89,6 @@ between the two closest order statistics, ``x[floor(h)] + (h - floor(h)) * (x[fl
 RAW_SAMPLES_CAP = 20_000
 """At most this many raw samples are stored per batch size (evenly spaced, in time order)."""
 
-P50_TOLERANCE = 0.05
-"""The p50 is stable when the p50 of the last two rounds differ by at most 5 %."""
 
 ROUNDS_PER_BUDGET = 4
 MAX_BUDGET_FACTOR = 2.0
@@ -169,40 +167,6 @@ def _check_positive_int(name: str, value: Any) -> int:
 
 
 # --------------------------------------------------------------------------- machine load
-
-
-def _batch_list(sizes: Iterable[int]) -> str:
-    sizes = list(sizes)
-    noun = "batch size" if len(sizes) == 1 else "batch sizes"
-    return f"{noun} " + ", ".join(f"{b:,}" for b in sizes)
-
-
-def latency_caveats(rows: Iterable[dict[str, Any]]) -> list[str]:
-    """Short notes on latency figures that should not be taken at face value.
-
-    One sentence for the batch sizes measured while the machine was busy (with the
-    busiest reason), one for those whose p50 never settled within 5 %. Rows without
-    these fields (measured before Baton recorded them) get no note. The CLI, the card,
-    the desktop and reproduce all show these same sentences.
-    """
-    rows = list(rows)
-    notes = []
-    busy = [r for r in rows if r.get("machine_busy")]
-    if busy:
-        # Rows may come from a contract someone else wrote: read them defensively.
-        worst = max(busy, key=lambda r: as_share(r.get("other_cpu_share")))
-        reason = str(worst.get("busy_reason") or "other work was running")[:200]
-        notes.append(
-            f"Measured on a busy machine at {_batch_list(r['batch_size'] for r in busy)}"
-            f" ({reason}): these latencies are likely higher than on a quiet machine."
-        )
-    unstable = [r for r in rows if r.get("p50_stable") is False]
-    if unstable:
-        notes.append(
-            f"Unstable at {_batch_list(r['batch_size'] for r in unstable)}: the p50 still moved "
-            f"by more than {P50_TOLERANCE * 100:g} % between the last rounds of sampling."
-        )
-    return notes
 
 
 # --------------------------------------------------------------------------- latency

@@ -4,6 +4,7 @@ lists every command as click would, and listing every model streams."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -15,6 +16,9 @@ from click.testing import CliRunner
 from baton.core.catalog.store import Catalog
 from baton.core.cli import base
 from baton.core.cli.main import LAZY_COMMANDS, cli
+from baton.core.lean_jsonschema import OPTIONAL_FORMAT_MODULES
+
+pytest_plugins = ["tests.handover"]  # its fixtures: handover, world
 
 HEAVY = ("pandas", "numpy", "sklearn", "onnx", "onnxruntime", "pyarrow", "sqlite_utils")
 COMMAND_MODULES = sorted({target.partition(":")[0] for target, _ in LAZY_COMMANDS.values()})
@@ -38,8 +42,9 @@ def listed(tmp_path_factory):
     return home
 
 
-def _imported_by(args: list[str]) -> dict:
-    """Run `baton ARGS` in a fresh process; its output and the modules it imported."""
+def _imported_by(args: list[str], after: str = "") -> dict:
+    """Run `baton ARGS` in a fresh process; its output and the modules it imported (then
+    the Python statements ``after``, whose ``found`` joins the result)."""
     code = (
         "import contextlib, io, json, sys\n"
         "from baton.core.cli.main import cli\n"
@@ -49,7 +54,10 @@ def _imported_by(args: list[str]) -> dict:
         "        cli(sys.argv[1:], prog_name='baton', terminal_width=100)\n"
         "    except SystemExit as exc:\n"
         "        code = exc.code\n"
-        "print(json.dumps({'code': code, 'out': out.getvalue(), 'modules': sorted(sys.modules)}))\n"
+        "modules, found = sorted(sys.modules), None\n"
+        f"{after}\n"
+        "print(json.dumps({'code': code, 'out': out.getvalue(), 'modules': modules,\n"
+        "                  'found': found}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
@@ -88,6 +96,23 @@ def test_catalog_commands_import_no_data_stack(listed, args):
     heavy = [m for m in ran["modules"] if m.split(".")[0] in HEAVY]
     assert heavy == []
     assert "baton.core.cli.handover_commands" not in ran["modules"]
+
+
+def test_verify_leaves_the_data_stack_and_the_schema_format_modules_to_the_child(world):
+    """`baton verify` parses the model and data only in the checking child; the parent
+    reads the contract with jsonschema but not the dozen optional format modules
+    jsonschema would import (0.1-0.8 s), which stay importable for anyone else."""
+    installed = [m for m in OPTIONAL_FORMAT_MODULES if importlib.util.find_spec(m)]
+    ran = _imported_by(
+        ["--home", str(world.mle), "verify", str(world.bundle)],
+        after=f"found = [__import__(m).__name__ for m in {installed!r}]",
+    )
+    assert ran["code"] in (0, None), ran["out"]
+    assert "VERIFIED" in ran["out"]
+    assert "jsonschema" in ran["modules"]
+    assert [m for m in ran["modules"] if m.split(".")[0] in HEAVY] == []
+    assert [m for m in ran["modules"] if m.split(".")[0] in OPTIONAL_FORMAT_MODULES] == []
+    assert ran["found"] == installed  # held out of jsonschema's import only
 
 
 def test_listing_every_model_prints_one_json_document(listed):

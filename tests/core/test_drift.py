@@ -16,7 +16,7 @@ from baton.core.catalog.store import Catalog
 from baton.core.errors import UsageError, VerificationError
 from baton.core.handover import bundle
 from baton.core.handover.drift import check_drift
-from baton.core.measure import baseline
+from baton.core.measure import baseline, baseline_file
 from tests.handover import World, contract_of, edit_contract, read_members, rewrite
 
 pytest_plugins = ["tests.handover"]  # its fixtures: handover, world
@@ -99,12 +99,12 @@ def test_thresholds():
             "has a malformed histogram for column 'a'",
         ),
         (b"[" * 100 + b"]" * 100, "is nested too deeply"),
-        (b" " * (baseline.MAX_BYTES + 1), "is too large"),
+        (b" " * (baseline_file.MAX_BYTES + 1), "is too large"),
     ],
 )
 def test_a_baseline_is_read_strictly(data, words):
     with pytest.raises(VerificationError, match="^b.baton/monitoring/baseline.json ") as caught:
-        baseline.parse_baseline(data, source="b.baton/monitoring/baseline.json")
+        baseline_file.parse_baseline(data, source="b.baton/monitoring/baseline.json")
     assert words in str(caught.value)
 
 
@@ -119,7 +119,7 @@ def _batch(folder: Path, files, shift: float = 0.0) -> Path:
 
 def test_a_bundle_without_a_baseline_is_compared_with_its_test_set(world: World, files, tmp_path):
     def drop_baseline(members):
-        members.pop(baseline.FILE)
+        members.pop(baseline_file.FILE)
         members = edit_contract(lambda c: c.pop("monitoring"))(members)
         return members
 
@@ -134,12 +134,12 @@ def test_a_bundle_without_a_baseline_is_compared_with_its_test_set(world: World,
 
 def test_the_baseline_is_signed_listed_and_checked(world: World, files, tmp_path):
     members = contract_of(read_members(world.bundle))
-    assert members["monitoring"]["file"] == baseline.FILE
+    assert members["monitoring"]["file"] == baseline_file.FILE
 
     def garble(m):
-        m[baseline.FILE] = json.dumps({"schema": "baton.baseline/v1"}).encode()
+        m[baseline_file.FILE] = json.dumps({"schema": "baton.baseline/v1"}).encode()
         return edit_contract(
-            lambda c: c["monitoring"].update(sha256=hashlib.sha256(m[baseline.FILE]).hexdigest())
+            lambda c: c["monitoring"].update(sha256=hashlib.sha256(m[baseline_file.FILE]).hexdigest())
         )(m)
 
     bad = rewrite(world.bundle, world.path("bad.baton"), garble, resign=world.dana_key)
@@ -152,7 +152,7 @@ def test_the_baseline_is_signed_listed_and_checked(world: World, files, tmp_path
     swapped = rewrite(
         world.bundle,
         world.path("swapped.baton"),
-        lambda m: m.update({baseline.FILE: b"{}"}),
+        lambda m: m.update({baseline_file.FILE: b"{}"}),
         resign=world.dana_key,
     )
     with Catalog(world.mle) as catalog, pytest.raises(VerificationError) as caught:
