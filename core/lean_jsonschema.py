@@ -6,15 +6,15 @@ dozen optional modules as it is imported, to check formats such as ``iri`` or
 they cost 0.1-0.8 s of every command that reads a contract. Baton's schemas assert no
 format of jsonschema's own (:mod:`baton.core.contract.validation` checks its date-times
 itself, the other validators check none), so Baton imports jsonschema through this
-module, with those modules held out for the length of that one import only: anything
-that imports them later gets them as usual.
+module, with those modules held out (:func:`baton.core.lean_imports.held_out`) for the
+length of that one import only: anything that imports them later gets them as usual.
 
     from baton.core.lean_jsonschema import jsonschema
 """
 
 from __future__ import annotations
 
-import sys
+from baton.core.lean_imports import held_out
 
 #: The modules jsonschema's ``_format`` tries, each inside ``suppress(ImportError)``.
 OPTIONAL_FORMAT_MODULES = (
@@ -30,14 +30,7 @@ OPTIONAL_FORMAT_MODULES = (
     "webcolors",
 )
 
-_held_out = [name for name in OPTIONAL_FORMAT_MODULES if name not in sys.modules]
-for _name in _held_out:
-    sys.modules[_name] = None  # type: ignore[assignment]  # "import" raises ImportError
-try:
+with held_out(OPTIONAL_FORMAT_MODULES):
     import jsonschema
-finally:
-    for _name in _held_out:
-        if sys.modules.get(_name, False) is None:
-            del sys.modules[_name]
 
 __all__ = ["jsonschema"]

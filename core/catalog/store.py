@@ -32,6 +32,7 @@ from baton.core.catalog.rows import decode, encode, timestamp
 from baton.core.catalog.sessions import Session, sweep_dead
 from baton.core.catalog.trusted_keys import TrustedKeys
 from baton.core.errors import CatalogError, NotFound, UsageError
+from baton.core.lean_imports import held_out
 
 if TYPE_CHECKING:  # sqlite-utils imports pandas when it is installed: only writes need it
     import sqlite_utils
@@ -121,9 +122,12 @@ class Catalog:
     @property
     def db(self) -> sqlite_utils.Database:
         """The connection wrapped by sqlite-utils, imported on first use: reads that list
-        and search go through ``conn`` and stay off pandas' import time."""
+        and search go through ``conn`` and stay off its import time."""
         if self._db is None:
-            import sqlite_utils
+            # sqlite-utils would import pandas and numpy (half a second) to type columns
+            # from their values; Baton creates every table with declared types.
+            with held_out(("pandas", "numpy")):
+                import sqlite_utils
 
             self._db = sqlite_utils.Database(self.conn)
         return self._db

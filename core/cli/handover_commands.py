@@ -236,15 +236,23 @@ def verify(obj: Context, file: str, as_json: bool) -> None:
 
     FILE is the .baton file or the folder it was unzipped into (which the stock OpenSSF
     model_signing tool may have signed); both are checked the same way."""
+    from baton.core.data import runner
+
+    # The child that reads the model and data imports its libraries while this process
+    # imports its own and checks the signature: a fifth of a second of a small verify.
+    runner.prestart("check_bundle")
     from baton.core.handover import desk
     from baton.core.handover.review import is_receipt
 
     progress = None if as_json else stderr_progress
-    if is_receipt(file):
-        result = desk.verify_receipt(obj.catalog(), file, progress=progress).summary
-    else:
-        opened = desk.open_for_review(obj.catalog(), file, progress=progress)
-        result = _with_lineage(opened.summary, opened.contract)
+    try:
+        if is_receipt(file):
+            result = desk.verify_receipt(obj.catalog(), file, progress=progress).summary
+        else:
+            opened = desk.open_for_review(obj.catalog(), file, progress=progress)
+            result = _with_lineage(opened.summary, opened.contract)
+    finally:
+        runner.discard_prestarted()  # unused when the file was a receipt or failed early
     emit(result, as_json, _verified_text)
     _exit_untrusted(result)
 

@@ -1,10 +1,11 @@
 """Run model code in a child process with a memory limit and a timeout.
 
 The parent never loads model files itself: it writes a request (JSON) to a private
-folder and starts ``python -I -m baton.core.measure.child`` on it. The child reports progress as
-JSON lines on stdout and writes its answer to ``response.json``. A crash, a hang or a
-memory blow-up becomes a typed :class:`~baton.core.errors.RunnerError` carrying the
-child's last words (the tail of its stderr), and the parent carries on.
+folder and sends its path to ``python -I -m baton.core.measure.child TASK`` (which may
+have been started ahead, :func:`prestart`, to import its libraries meanwhile). The child
+reports progress as JSON lines on stdout and writes its answer to ``response.json``. A
+crash, a hang or a memory blow-up becomes a typed :class:`~baton.core.errors.RunnerError`
+carrying the child's last words (the tail of its stderr), and the parent carries on.
 
 Memory is bounded twice. The limit is on resident memory: the parent polls the child's
 resident set and kills it past ``memory_mb``. The child also caps its address space
@@ -142,58 +143,72 @@ def limit_own_memory(memory_mb: int) -> None:
         pass  # not on this platform: the parent's resident-set watch still applies
 
 
-def run_task(
-    task: str,
-    params: dict[str, Any],
-    *,
-    limits: Limits | None = None,
-    progress: ProgressFn | None = None,
-    cancel: CancelToken | None = None,
-    what: str = "the model",
-) -> dict[str, Any]:
-    """Run ``task`` in a fresh child process and return its JSON answer.
+class _Child:
+    """One child process and its private folder, started before its request is written.
 
-    ``what`` names the thing being run in error messages ("model.skops").
+    The child imports what its task needs (:data:`baton.core.measure.child.WARM_IMPORTS`)
+    as it starts, then waits for the path of its request on stdin: started ahead
+    (:func:`prestart`), those imports overlap the parent's own work. Nothing the task
+    reads reaches it before :meth:`run`; a child closed unused reads end-of-file and exits.
     """
-    limits = limits or Limits.from_env()
-    workdir = Path(tempfile.mkdtemp(prefix="baton-child-"))
-    os.chmod(workdir, 0o700)
-    staging = workdir / "staging"  # the child's working folder, empty and private
-    staging.mkdir(mode=0o700)
-    request = workdir / "request.json"
-    response = workdir / "response.json"
-    stderr_path = workdir / "stderr.txt"
-    request.write_text(
-        json.dumps(
-            {
-                "task": task,
-                "params": params,
-                "response": str(response),
-                "address_space_mb": limits.address_space_mb,
-            }
+
+    def __init__(self, task: str) -> None:
+        self.task = task
+        self.workdir = Path(tempfile.mkdtemp(prefix="baton-child-"))
+        os.chmod(self.workdir, 0o700)
+        staging = self.workdir / "staging"  # the child's working folder, empty and private
+        staging.mkdir(mode=0o700)
+        self.stderr_path = self.workdir / "stderr.txt"
+        try:
+            with open(self.stderr_path, "wb") as err:
+                self.proc = subprocess.Popen(
+                    # -B: no .pyc files written into the installation (-I ignores the variable).
+                    [sys.executable, "-I", "-B", "-m", "baton.core.measure.child", task],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=err,
+                    cwd=staging,
+                    env=child_environment(staging),
+                    # Its own process group, so a kill reaches anything it started too.
+                    process_group=0 if os.name == "posix" else None,
+                )
+        except BaseException:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            raise
+
+    def run(
+        self,
+        params: dict[str, Any],
+        limits: Limits,
+        progress: ProgressFn | None,
+        cancel: CancelToken | None,
+        what: str,
+    ) -> dict[str, Any]:
+        request = self.workdir / "request.json"
+        response = self.workdir / "response.json"
+        request.write_text(
+            json.dumps(
+                {
+                    "task": self.task,
+                    "params": params,
+                    "response": str(response),
+                    "address_space_mb": limits.address_space_mb,
+                }
+            )
         )
-    )
-    try:
-        with open(stderr_path, "wb") as err:
-            proc = subprocess.Popen(
-                # -B: no .pyc files written into the installation (-I ignores the variable).
-                [sys.executable, "-I", "-B", "-m", "baton.core.measure.child", str(request)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=err,
-                cwd=staging,
-                env=child_environment(staging),
-                # Its own process group, so a kill reaches anything it started too.
-                process_group=0 if os.name == "posix" else None,
-            )
-            lines: deque[str] = deque(maxlen=50)
-            reader = threading.Thread(
-                target=_pump, args=(proc, progress, lines), daemon=True, name="baton-child-stdout"
-            )
-            reader.start()
-            outcome = _watch(proc, limits, cancel)
-            reader.join(timeout=5)
-        last_words = _tail(stderr_path)
+        proc = self.proc
+        lines: deque[str] = deque(maxlen=50)
+        reader = threading.Thread(
+            target=_pump, args=(proc, progress, lines), daemon=True, name="baton-child-stdout"
+        )
+        reader.start()
+        assert proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # a child that died starting: said below
+            proc.stdin.write(f"{request}\n".encode())
+            proc.stdin.close()
+        outcome = _watch(proc, limits, cancel)
+        reader.join(timeout=5)
+        last_words = _tail(self.stderr_path)
         if outcome == "timeout":
             raise RunnerTimeout(
                 f"{what} did not finish within {limits.timeout_s:g} s and was stopped",
@@ -208,8 +223,71 @@ def run_task(
                 _crash_message(what, proc.returncode, last_words), last_words=last_words
             )
         return _answer(response, what)
+
+    def close(self) -> None:
+        """Stop the child if it still runs (unused, or abandoned) and remove its folder."""
+        if self.proc.poll() is None:
+            if self.proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self.proc.stdin.close()  # unused: it reads end-of-file and leaves
+            try:
+                self.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                _kill(self.proc)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+# Children started ahead by prestart(), by task: each is used once, by the next run_task.
+_ahead: dict[str, _Child] = {}
+_ahead_lock = threading.Lock()
+
+
+def prestart(task: str) -> None:
+    """Start the child of the next ``run_task(task, ...)`` now, so that its imports
+    (pyarrow and numpy for reading data: a fifth of a second) run while this process
+    does other work. It is given nothing until ``run_task`` sends its request."""
+    with _ahead_lock:
+        if task in _ahead:
+            return
+        _ahead[task] = _Child(task)
+
+
+def discard_prestarted() -> None:
+    """Stop the children :func:`prestart` started that no task used."""
+    with _ahead_lock:
+        children = list(_ahead.values())
+        _ahead.clear()
+    for child in children:
+        child.close()
+
+
+def run_task(
+    task: str,
+    params: dict[str, Any],
+    *,
+    limits: Limits | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    what: str = "the model",
+) -> dict[str, Any]:
+    """Run ``task`` in a fresh child process (one :func:`prestart` started, if waiting)
+    and return its JSON answer.
+
+    ``what`` names the thing being run in error messages ("model.skops").
+    """
+    limits = limits or Limits.from_env()
+    with _ahead_lock:
+        child = _ahead.pop(task, None)
+    if child is None or child.proc.poll() is not None:
+        if child is not None:
+            child.close()
+        child = _Child(task)
+    try:
+        return child.run(params, limits, progress, cancel, what)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        child.close()
 
 
 def _pump(proc: subprocess.Popen, progress: ProgressFn | None, lines: deque[str]) -> None:

@@ -37,6 +37,7 @@ from baton.core.catalog.store import Catalog
 from baton.core.contract import candidates as cands
 from baton.core.contract import card
 from baton.core.contract import document as contracts
+from baton.core.data import runner
 from baton.core.data.runner import Limits, run_task
 from baton.core.errors import BatonError, ContractError, RunnerError, UsageError, VerificationError
 from baton.core.handover import trust
@@ -137,9 +138,14 @@ def open_bundle(
     An untrusted but intact bundle opens with ``opened.trusted`` False; the caller decides
     (the CLI exits 3). Tampering, unsafe content or a rollback raises.
     """
-    opened = open_signed_zip(
-        catalog, path, sig_name=SIG, document=CONTRACT, progress=progress, cancel=cancel
-    )
+    runner.prestart("check_bundle")  # its imports overlap the signature's and contract's checks
+    try:
+        opened = open_signed_zip(
+            catalog, path, sig_name=SIG, document=CONTRACT, progress=progress, cancel=cancel
+        )
+    except BaseException:
+        runner.discard_prestarted()
+        raise
     try:
         label = opened.label
         try:
@@ -176,6 +182,7 @@ def open_bundle(
                 )
         return bundle
     except BaseException:
+        runner.discard_prestarted()
         opened.close()
         raise
 

@@ -1,6 +1,8 @@
 """Entry point of the child process that runs model code: ``python -m baton.core.measure.child``.
 
-It reads one request written by :mod:`baton.core.data.runner`, runs the task, prints progress
+Started as ``python -m baton.core.measure.child TASK``, it imports what the task needs
+(:data:`WARM_IMPORTS`), then reads the path of one request written by
+:mod:`baton.core.data.runner` from stdin, runs the task, prints progress
 as JSON lines on stdout and writes ``{"result": ...}`` or ``{"error": ...}`` to the
 response file. Unexpected exceptions print a traceback (the parent shows its tail as the
 child's last words) and exit non-zero.
@@ -8,6 +10,7 @@ child's last words) and exit non-zero.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
@@ -413,9 +416,26 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+#: The modules a task needs, imported as the child starts and before its request
+#: arrives: a child started ahead (``runner.prestart``) has them loaded by then.
+WARM_IMPORTS: dict[str, tuple[str, ...]] = {
+    "check_bundle": (
+        "pyarrow.parquet",
+        "baton.core.data.datasets",
+        "baton.core.data.onnx_model",
+        "baton.core.data.skops_check",
+    ),
+}
+
+
 def main(argv: list[str]) -> int:
     isolate_network()  # first, while this process has a single thread
-    request = json.loads(Path(argv[1]).read_text())
+    for module in WARM_IMPORTS.get(argv[1], ()):
+        importlib.import_module(module)
+    where = sys.stdin.readline().strip()  # the request's path, sent when the parent runs it
+    if not where:
+        return 0  # started ahead and never used
+    request = json.loads(Path(where).read_text())
     limit_own_memory(request["address_space_mb"])
     response = request["response"]
     try:

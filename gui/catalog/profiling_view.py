@@ -143,7 +143,7 @@ class ProfilingView(MeasurementStack):
         for r in latency:
             self.batch_choice.addItem(f"{r['batch_size']:,}", r["batch_size"])
         self.batch_choice.blockSignals(False)
-        from baton.core.measure.profiling import latency_caveats
+        from baton.core.measure.latency_notes import latency_caveats
 
         unstable = [r["batch_size"] for r in latency if not r.get("p99_stable")]
         notes = latency_caveats(latency)  # a busy machine, a p50 that never settled

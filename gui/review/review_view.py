@@ -260,8 +260,6 @@ class BundlePage(SignedDocumentPage):
         self.refused_note.hide()
         self.filler.hide()
         self.tabs.show()
-        # core's card as blocks of plain text, laid out with the app's widgets
-        self.card_view.set_card(opened.card)
         self.document_buttons.refresh()
         # an optimised bundle says where it comes from, in core's words
         lineage = lineage_words(self.contract) or ""
@@ -279,6 +277,8 @@ class BundlePage(SignedDocumentPage):
             self.catalog_changed.emit()  # the bundle is now listed under Received
         else:
             self._show_untrusted(opened)
+        yield  # the verdict on screen first; then core's card, laid out with the app's widgets
+        self.card_view.set_card(opened.card)
         yield
         if opened.reproduction and self.state == "verified":
             self.reproduction = opened.reproduction

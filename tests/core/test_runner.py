@@ -14,6 +14,12 @@ from baton.core.data.importer import import_model
 from baton.core.data.runner import Limits
 from baton.core.errors import RunnerCrashed, RunnerOutOfMemory, RunnerTimeout
 
+pytest.register_assert_rewrite("tests.handover")  # before the import below
+
+from tests.handover import NAME  # noqa: E402
+
+pytest_plugins = ["tests.handover"]  # its fixtures: handover
+
 
 class Payload:
     def __init__(self, func, *args):
@@ -104,3 +110,41 @@ def test_catalog_still_usable_after_failures(catalog, files, tmp_path):
         )
     record = import_model(catalog, files.lr_skops, name="fine")
     assert record["name"] == "fine"
+
+
+# --- a child started ahead ----------------------------------------------------------------
+
+
+def test_a_child_started_ahead_runs_the_next_task_of_its_kind(handover, tmp_path, monkeypatch):
+    """`prestart` starts the checking child early (its imports overlap the parent's
+    work); the next run_task of that task uses it, then a new one is started each time."""
+    from baton.core.catalog.store import Catalog
+    from baton.core.data import runner
+    from baton.core.handover import bundle
+
+    used = []
+    real_run = runner._Child.run
+
+    def run(self, *args, **kwargs):
+        used.append(self.proc.pid)
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(runner._Child, "run", run)
+    runner.prestart("check_bundle")
+    ahead = runner._ahead["check_bundle"].proc.pid
+    with Catalog(tmp_path / "home") as catalog, bundle.open_bundle(catalog, handover.bundle) as b:
+        assert b.contract["identity"]["name"] == NAME
+    assert used == [ahead] and runner._ahead == {}
+    with Catalog(tmp_path / "home") as catalog, bundle.open_bundle(catalog, handover.bundle):
+        pass
+    assert len(used) == 2 and used[1] != ahead  # a child runs one task only
+
+
+def test_a_child_started_ahead_and_never_used_leaves_nothing_behind():
+    from baton.core.data import runner
+
+    runner.prestart("check_bundle")
+    child = runner._ahead["check_bundle"]
+    runner.discard_prestarted()
+    assert child.proc.returncode == 0  # it read end-of-file and left, unkilled
+    assert not child.workdir.exists() and runner._ahead == {}

@@ -30,8 +30,9 @@ class Payload:
         return exec, (self.code,)
 
 
-# Inside the child: the request file names where the answer goes.
-RESPONSE = "import sys, json; response = json.load(open(sys.argv[1]))['response']; "
+# Inside the child: the answer goes beside its working folder, as the request (whose path
+# came on stdin, read before the task started) says.
+RESPONSE = "import os; response = os.path.join(os.path.dirname(os.getcwd()), 'response.json'); "
 
 
 def _import(catalog, files, tmp_path, code: str):
