@@ -139,7 +139,9 @@ def test_the_baseline_is_signed_listed_and_checked(world: World, files, tmp_path
     def garble(m):
         m[baseline_file.FILE] = json.dumps({"schema": "baton.baseline/v1"}).encode()
         return edit_contract(
-            lambda c: c["monitoring"].update(sha256=hashlib.sha256(m[baseline_file.FILE]).hexdigest())
+            lambda c: c["monitoring"].update(
+                sha256=hashlib.sha256(m[baseline_file.FILE]).hexdigest()
+            )
         )(m)
 
     bad = rewrite(world.bundle, world.path("bad.baton"), garble, resign=world.dana_key)
