@@ -222,6 +222,16 @@ def _m007_stage_lookups(db: sqlite_utils.Database) -> None:
     db.table("models").create_index(["sha256"])
 
 
+def _m008_baseline_profiles(db: sqlite_utils.Database) -> None:
+    """The monitoring baseline's profile of a table, kept by the digest of the stored
+    bytes it was read from and the columns it leaves out (``key``): an evaluation
+    profiles its test set and its predictions once, and every pack of them reuses the
+    profiles instead of reading both tables again (most of a large test set's pack)."""
+    db.table("baseline_profiles").create(
+        {"sha256": str, "key": str, "baseline": str, "created_at": str}, pk=("sha256", "key")
+    )
+
+
 class Migration(NamedTuple):
     version: int
     name: str
@@ -236,6 +246,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "search_prefixes_and_list_order", _m005_search_prefixes_and_list_order),
     Migration(6, "search_ranked_over_all_matches", _m006_search_ranked_over_all_matches),
     Migration(7, "stage_lookups", _m007_stage_lookups),
+    Migration(8, "baseline_profiles", _m008_baseline_profiles),
 )
 
 

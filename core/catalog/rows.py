@@ -37,6 +37,7 @@ _JSON_FIELDS: dict[str, type | tuple[type, ...]] = {
     "receipt": dict,
     "result": dict,
     "body": dict,
+    "baseline": dict,
 }
 
 

@@ -603,6 +603,27 @@ class Catalog:
         )
         return decode(rows[0], "evaluations") if rows else None
 
+    def baseline_profile(self, sha256: str, key: str) -> dict | None:
+        """The baseline profile kept for the stored bytes ``sha256`` read as ``key`` says."""
+        row = self.conn.execute(
+            "select sha256, key, baseline from baseline_profiles where sha256 = ? and key = ?",
+            [sha256, key],
+        ).fetchone()
+        if row is None:
+            return None
+        return decode(
+            dict(zip(("sha256", "key", "baseline"), row, strict=True)), "baseline_profiles"
+        )["baseline"]
+
+    def keep_baseline_profile(self, sha256: str, key: str, profile: dict) -> None:
+        """Keep ``profile`` for :meth:`baseline_profile` (replacing an older one)."""
+        with self.write() as db:
+            db.table("baseline_profiles").upsert(
+                encode({"sha256": sha256, "key": key, "baseline": profile})
+                | {"created_at": timestamp()},
+                pk=("sha256", "key"),
+            )
+
     def last_measured_dataset_id(self, model_id: str) -> str | None:
         """The dataset of the model's most recent evaluation or profile, if any."""
         best: tuple[str, str] | None = None

@@ -505,7 +505,13 @@ def _write_files(
         contract = _with_seen_speed(contract, seen, fresh and fresh["result"])
     # what `baton drift` compares production data with, signed with the rest
     exclude = (test_rec.get("target"), test_rec.get("id_column"))
-    contract["monitoring"] = baseline.write_for_bundle(folder, exclude=exclude)
+    # the profiles the evaluation kept, by the stored bytes each file was made from
+    sources = {"test": test_rec["sha256"], "predictions": evaluation["predictions_sha256"]}
+    if "train" in include and "train" in draft.others:
+        sources["train"] = draft.others["train"]["sha256"]
+    contract["monitoring"] = baseline.write_for_bundle(
+        folder, exclude=exclude, cache=catalog, sources=sources
+    )
     known[contract["monitoring"]["file"]] = contract["monitoring"]["sha256"]
     return contract
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -46,6 +46,7 @@ KS_P = 0.01
 # An empty bucket on either side would make the PSI infinite: it counts as this share.
 PSI_FLOOR = 1e-4
 FLAGS = ("stable", "watch", "drift")
+PREDICTIONS_EXCLUDE = ("row_id",)  # the predictions' profile leaves out their row ids
 
 
 # --------------------------------------------------------------------------- profiles
@@ -154,6 +155,41 @@ def profile_table(table: pa.Table | pq.ParquetFile, exclude: Iterable[str] = ())
     }
 
 
+class ProfileCache(Protocol):
+    """Where profiles are kept by the digest of the stored bytes they were read from
+    (:class:`~baton.core.catalog.store.Catalog`)."""
+
+    def baseline_profile(self, sha256: str, key: str) -> dict | None: ...
+
+    def keep_baseline_profile(self, sha256: str, key: str, profile: dict) -> None: ...
+
+
+def profile_key(exclude: Iterable[str | None]) -> str:
+    """What a kept profile depends on besides the bytes: the columns left out, and the
+    profile's format (a newer Baton profiles anew)."""
+    return json.dumps({"schema": SCHEMA, "exclude": sorted({c for c in exclude if c})})
+
+
+def cached_profile(
+    read: Callable[[], pa.Table | pq.ParquetFile],
+    exclude: Iterable[str | None],
+    cache: ProfileCache | None = None,
+    sha256: str | None = None,
+) -> dict[str, Any]:
+    """:func:`profile_table` of what ``read`` opens, kept in ``cache`` under the digest of
+    the stored bytes it reads (``sha256``), and taken from there when kept before."""
+    left_out = [c for c in exclude if c]
+    key = profile_key(left_out)
+    if cache is not None and sha256:
+        kept = cache.baseline_profile(sha256, key)
+        if kept is not None:
+            return kept
+    profile = profile_table(read(), left_out)
+    if cache is not None and sha256:
+        cache.keep_baseline_profile(sha256, key, profile)
+    return profile
+
+
 def build_baseline(
     test: pa.Table | pq.ParquetFile,
     predictions: pa.Table | pq.ParquetFile,
@@ -166,11 +202,16 @@ def build_baseline(
     sets = {"test": profile_table(test, exclude)}
     if train is not None:
         sets["train"] = profile_table(train, exclude)
-    sets["predictions"] = profile_table(predictions, ("row_id",))
+    sets["predictions"] = profile_table(predictions, PREDICTIONS_EXCLUDE)
+    return baseline_document(sets)
+
+
+def baseline_document(sets: Mapping[str, Any]) -> dict[str, Any]:
+    """The baseline document of the sets' profiles."""
     return {
         "schema": SCHEMA,
         "psi_buckets": "deciles of the reference, missing values apart",
-        "sets": sets,
+        "sets": dict(sets),
     }
 
 
@@ -264,16 +305,34 @@ def compare_column(
     return row
 
 
-def write_for_bundle(folder: Path, *, exclude: Iterable[str | None]) -> dict[str, str]:
+def write_for_bundle(
+    folder: Path,
+    *,
+    exclude: Iterable[str | None],
+    cache: ProfileCache | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """Profile a bundle folder's ``data/test.parquet`` (and ``data/train.parquet`` when it
-    ships) and ``predictions/test.parquet``, write the baseline there, return its entry."""
+    ships) and ``predictions/test.parquet``, write the baseline there, return its entry.
+
+    ``sources`` gives, by set (``test``, ``train``, ``predictions``), the digest of the
+    stored bytes the file was made from: a profile ``cache`` kept for them (an
+    evaluation keeps its test set's and predictions') is used instead of reading it."""
     import pyarrow.parquet as pq
 
-    train = folder / "data" / "train.parquet"
-    document = build_baseline(
-        pq.ParquetFile(folder / "data" / "test.parquet"),
-        pq.ParquetFile(folder / "predictions" / "test.parquet"),
-        exclude=[c for c in exclude if c],
-        train=pq.ParquetFile(train) if train.is_file() else None,
-    )
-    return write_baseline(folder, document)
+    features = [c for c in exclude if c]
+    sources = sources or {}
+    files = {"test": "data/test.parquet", "train": "data/train.parquet"}
+    files["predictions"] = "predictions/test.parquet"
+    sets = {}
+    for name, file in files.items():
+        path = folder / file
+        if name == "train" and not path.is_file():
+            continue
+
+        def read(path: Path = path) -> pq.ParquetFile:
+            return pq.ParquetFile(path)
+
+        left_out = PREDICTIONS_EXCLUDE if name == "predictions" else features
+        sets[name] = cached_profile(read, left_out, cache, sources.get(name))
+    return write_baseline(folder, baseline_document(sets))

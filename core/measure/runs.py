@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from baton.core.catalog.store import Catalog
@@ -161,9 +162,34 @@ def evaluate(
         result["predictions_sha256"] = digest
         if params["info"]["features"] != model.get("features"):
             catalog.bind_features(model, params["info"]["features"], f"dataset {dataset['name']}")
+        keep_baseline_profiles(catalog, dataset, Path(params["data"]), Path(params["out"]), digest)
         return catalog.add_measurement(
             "evaluations", model, dataset, result, predictions_sha256=digest
         )
+
+
+def keep_baseline_profiles(
+    catalog: Catalog, dataset: dict, data: Path, predictions: Path, predictions_sha256: str
+) -> None:
+    """Profile the test set and the predictions for the monitoring baseline now, while
+    they are at hand, and keep both: a pack of this evaluation then reads neither again."""
+    from baton.core.data.datasets import read_table
+    from baton.core.measure import baseline
+
+    def test_table() -> pa.Table | pq.ParquetFile:
+        # As a pack writes it into the bundle: a Parquet file as it is, another converted.
+        if dataset["format"] == "parquet":
+            return pq.ParquetFile(data)
+        return read_table(data).table
+
+    exclude = (dataset.get("target"), dataset.get("id_column"))
+    baseline.cached_profile(test_table, exclude, catalog, dataset["sha256"])
+    baseline.cached_profile(
+        lambda: pq.ParquetFile(predictions),
+        baseline.PREDICTIONS_EXCLUDE,
+        catalog,
+        predictions_sha256,
+    )
 
 
 def profile(

@@ -35,6 +35,7 @@ GOAL_RATIO = 2.0
 CHILD = r"""
 import os, sys
 mode, home = sys.argv[1], sys.argv[2]
+command = sys.argv[3] if len(sys.argv) > 3 else "gui"  # or "demo": tests/bench/demo.py
 from PySide6.QtCore import QEvent, QObject
 
 class FirstPaint(QObject):
@@ -79,7 +80,7 @@ def watched_init(self, *args, **kwargs):
 
 main_window.MainWindow.__init__ = watched_init
 from baton.core.cli.main import cli
-cli(["--home", home, "gui"])
+cli(["--home", home, command])
 """
 
 

@@ -31,6 +31,7 @@ def test_migrations_from_empty_are_recorded(catalog):
         "search_prefixes_and_list_order",
         "search_ranked_over_all_matches",
         "stage_lookups",
+        "baseline_profiles",
     ]
     assert {"models", "datasets", "trusted_keys", "handovers", "reviews", "models_fts"} <= set(
         catalog.db.table_names()

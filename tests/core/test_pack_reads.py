@@ -92,3 +92,41 @@ def test_a_damaged_stored_test_set_fails_the_pack_and_writes_nothing(parquet_dra
     )
     assert not out.exists()
     assert parquet_draft.count("handovers") == 0
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_pack_takes_the_baseline_profiles_its_evaluation_kept(
+    catalog, files, tmp_path, monkeypatch, fmt
+):
+    """The evaluation profiles the test set and its predictions for the monitoring
+    baseline; the pack then reads neither table for it, and writes the very baseline a
+    profile of the bundle's own files gives (a CSV test set as the Parquet it ships as)."""
+    import io
+    import json
+
+    import pyarrow.parquet as pq
+
+    from baton.core.measure import baseline
+
+    trust.create_identity(catalog, "Dana", "dana@example.org", PASS)
+    source = files.bc_parquet if fmt == "parquet" else files.bc_test_csv
+    import_dataset(catalog, source, name="bc", role="test", target="target")
+    import_model(catalog, files.lr_skops, name="lr")
+    drafts.new_draft(
+        catalog, "lr", test="bc", name="bc-lr", version="1",
+        intended_use="Second reader for screening", budget_s=0.02,
+    )  # fmt: skip
+    profiled = []
+    real = baseline.profile_table
+    monkeypatch.setattr(
+        baseline, "profile_table", lambda *a, **k: profiled.append(a) or real(*a, **k)
+    )
+    out = tmp_path / "bc-lr-1.baton"
+    packing.pack_draft(catalog, "bc-lr@1", passphrase=PASS, out=out, budget_s=0.02)
+    assert profiled == []
+    with zipfile.ZipFile(out) as zf:
+        shipped = json.loads(zf.read(baseline.FILE))
+        test = pq.ParquetFile(io.BytesIO(zf.read("data/test.parquet")))
+        predictions = pq.ParquetFile(io.BytesIO(zf.read("predictions/test.parquet")))
+        fresh = real(test, ["target"]), real(predictions, baseline.PREDICTIONS_EXCLUDE)
+    assert (shipped["sets"]["test"], shipped["sets"]["predictions"]) == fresh
