@@ -52,7 +52,8 @@ def launch(command: str, home: Path) -> tuple[float, list[tuple[float, str]]]:
 
     def progress(stream) -> None:  # the build's progress lines, as they come
         for line in stream:
-            steps.append((time.perf_counter() - start, line.rstrip()))
+            if "propagateSizeHints" not in line:  # Qt's offscreen platform, not Baton
+                steps.append((time.perf_counter() - start, line.rstrip()))
 
     reader = threading.Thread(target=progress, args=(proc.stderr,), daemon=True)
     reader.start()
