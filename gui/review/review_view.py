@@ -274,12 +274,14 @@ class BundlePage(SignedDocumentPage):
             self.optimize_view.set_allowed(True)
             self.optimize_view.set_default_out(self.default_optimized_path())
             self.drift_view.set_allowed(True)
-            self.catalog_changed.emit()  # the bundle is now listed under Received
         else:
             self._show_untrusted(opened)
         yield  # the verdict on screen first; then core's card, laid out with the app's widgets
         self.card_view.set_card(opened.card)
         yield
+        if self.state == "verified":
+            self.catalog_changed.emit()  # the bundle is now listed under Received
+            yield
         if opened.reproduction and self.state == "verified":
             self.reproduction = opened.reproduction
             self.reproduce_view.set_result(opened.reproduction)
