@@ -1,5 +1,5 @@
-"""Every page of both desks, light and dark, with no clipped text and no overlapping
-widgets (:mod:`tests.gui.gallery`; run it as a script to look at the pictures)."""
+"""Every page and dialog of both desks, light and dark, with no clipped text and no
+overlapping widgets (:mod:`tests.gui.gallery`; run it as a script to look at the pictures)."""
 
 from __future__ import annotations
 
@@ -66,15 +66,14 @@ def test_every_page_of_both_desks_in_light_and_dark(world, homes, qtbot):
                 qtbot.addWidget(window)
                 window.resize(*gallery.SIZE)
                 window.show()
-            found.update(gallery.shoot(app, gallery.scientist_pages(ds, world.receipt), None, mode))
-            found.update(
-                gallery.shoot(app, gallery.engineer_pages(mle, world.bundle, app), None, mode)
-            )
+            found.update(gallery.walk(app, ds, mle, world, None, mode))
             for window in (ds, mle):
                 window.close()
     finally:
         from baton.gui.common import theme
 
         theme.manager(app).apply("light")
-    assert len(found) == 2 * (8 + 7)  # each page in each theme
+    # each page in each theme: the scientist's 8 and 3 dialogs, the engineer's 7, the
+    # Drift tab with a batch checked and the compare page's 5 tabs
+    assert len(found) == 2 * (8 + 3 + 7 + 1 + 5)
     assert {name: p for name, p in found.items() if p} == {}
