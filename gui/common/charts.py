@@ -445,12 +445,14 @@ class ResidualChart(ChartBase):
         plot.setYRange(-y_top, y_top, padding=0)  # zero error in the middle
         if max_error and max_error.get("predicted") is not None:
             px = float(max_error["predicted"])
-            _mark_worst(plot, px, float(max_error["actual"]) - px, max_error.get("value"))
+            _mark_worst(plot, px, float(max_error["actual"]) - px)
+            _name_worst(self.legend, max_error.get("value"))
         self.set_subtitle(f"{len(x):,} rows shown")
 
 
-def _mark_worst(plot: pg.PlotItem, x: float, y: float, value: Any) -> None:
-    """The row with the largest error, drawn over the others and named beside it."""
+def _mark_worst(plot: pg.PlotItem, x: float, y: float) -> None:
+    """The row with the largest error, drawn over the others; it is named in the legend
+    (:func:`_name_worst`), where the words hide no point."""
     worst = pg.ScatterPlotItem(
         [x],
         [y],
@@ -461,18 +463,10 @@ def _mark_worst(plot: pg.PlotItem, x: float, y: float, value: Any) -> None:
     )
     worst.setZValue(10)
     plot.addItem(worst)
-    (x0, x1), (y0, y1) = plot.viewRange()
-    # the label on the side of the point with room for it
-    right = x > (x0 + x1) / 2
-    high = y > (y0 + y1) / 2
-    label = text_item(
-        f"largest error {fmt_number(value)}",
-        theme_color("text"),
-        anchor=(1.05 if right else -0.05, -0.1 if high else 1.1),
-    )
-    label.setPos(x, y)
-    label.setZValue(10)
-    plot.addItem(label)
+
+
+def _name_worst(legend, value: Any) -> None:
+    legend.add(f"largest error {fmt_number(value)}", series_color(3), None, symbol="o")
 
 
 class PredictedActualChart(ResidualChart):
@@ -511,17 +505,15 @@ class PredictedActualChart(ResidualChart):
         # the same scale on both axes, so the distance from the line reads as the error
         plot.setXRange(low, high, padding=0)
         plot.setYRange(low, high, padding=0)
-        if max_error and max_error.get("predicted") is not None:
-            _mark_worst(
-                plot,
-                float(max_error["actual"]),
-                float(max_error["predicted"]),
-                max_error.get("value"),
-            )
+        worst = max_error and max_error.get("predicted") is not None
+        if worst:
+            _mark_worst(plot, float(max_error["actual"]), float(max_error["predicted"]))
         self.legend.add("rows", series_color(0), None, symbol="o")
         self.legend.add(
             "perfect prediction (y = x)", theme_color("muted"), Qt.PenStyle.DashLine, 1.5
         )
+        if worst:
+            _name_worst(self.legend, max_error.get("value"))
         self.set_subtitle(f"{len(predicted):,} rows shown")
 
 

@@ -86,3 +86,51 @@ def test_hovering_a_cell_names_its_true_and_predicted_class(qtbot):
     assert chart.view.toolTip() == "True robin, predicted goldfinch: 1 rows (3.1% of robin)"
     chart._hovered(vb.mapViewToScene(QPointF(-3.0, 2.5)))  # outside the matrix
     assert chart.view.toolTip() == ""
+
+
+def _covered_points(chart, x, y) -> list[int]:
+    """Indices of the points (data coordinates) under any text drawn on the plot."""
+    import pyqtgraph as pg
+
+    plot = chart.view.getPlotItem()
+    texts = [i for i in plot.items if isinstance(i, pg.TextItem)]
+    covered = []
+    for n, (px, py) in enumerate(zip(x, y, strict=True)):
+        scene = plot.vb.mapViewToScene(QPointF(px, py))
+        if any(t.sceneBoundingRect().contains(scene) for t in texts):
+            covered.append(n)
+    return covered
+
+
+def test_the_largest_error_is_named_where_it_hides_no_point(qtbot):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    predicted = rng.uniform(50, 300, 400)
+    residual = rng.normal(0, 40, 400)
+    worst = int(np.argmax(np.abs(residual)))
+    # a crowd of rows right beside the worst one, where a label beside it would go
+    predicted[:60] = predicted[worst] + rng.uniform(-25, 25, 60)
+    residual[:60] = residual[worst] * rng.uniform(0.6, 0.95, 60)
+    max_error = {
+        "predicted": float(predicted[worst]),
+        "actual": float(predicted[worst] + residual[worst]),
+        "value": float(abs(residual[worst])),
+        "row": worst,
+    }
+    data = {"predicted": predicted.tolist(), "residual": residual.tolist()}
+    for chart_class, x, y in (
+        (charts.ResidualChart, predicted, residual),
+        (charts.PredictedActualChart, predicted + residual, predicted),
+    ):
+        chart = chart_class()
+        qtbot.addWidget(chart)
+        chart.resize(640, 480)
+        chart.show()
+        chart.set_data(data, max_error)
+        for _ in range(5):
+            QApplication.processEvents()
+        named = [e for e in chart.legend.entries() if e.startswith("largest error ")]
+        assert len(named) == 1, chart.legend.entries()
+        assert chart.legend.isVisible()
+        assert _covered_points(chart, x, y) == []
