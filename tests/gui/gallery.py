@@ -18,7 +18,9 @@ What counts as a problem, on every visible widget of a page:
 - two visible widgets of one parent whose rectangles overlap (scroll bars, the size grip
   and widgets stacked on purpose aside);
 - a scroll area whose content is wider than its viewport without a scroll bar to reach
-  the rest.
+  the rest;
+- a table cell whose text is cut short with no way to read the rest (no tooltip of its
+  own, in a table that does not show an elided cell's text when hovered).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QScrollBar,
     QSizeGrip,
     QStackedWidget,
+    QTableWidget,
     QWidget,
 )
 
@@ -136,6 +139,22 @@ def _cut_off(area: QAbstractScrollArea) -> str | None:
     return None
 
 
+def _cut_cells(table: QTableWidget) -> list[str]:
+    from baton.gui.common.tables import cell_fits
+
+    if getattr(table, "tips_elided_cells", False):
+        return []
+    found = []
+    for r in range(table.rowCount()):
+        for c in range(table.columnCount()):
+            item = table.item(r, c)
+            if table.isColumnHidden(c) or item is None or item.toolTip():
+                continue
+            if not cell_fits(table, r, c):
+                found.append(f"{_name(table)} cell {item.text()[:40]!r} is cut short")
+    return found
+
+
 def problems(root: QWidget) -> list[str]:
     """What a person would see as broken on ``root``: clipped text and overlapping widgets."""
     found: list[str] = []
@@ -148,6 +167,8 @@ def problems(root: QWidget) -> list[str]:
             found.append(_button_problem(widget) or "")
         elif isinstance(widget, QAbstractScrollArea):
             found.append(_cut_off(widget) or "")
+            if isinstance(widget, QTableWidget):
+                found.extend(_cut_cells(widget))
         found.extend(_overlaps(widget))
     return [p for p in found if p]
 

@@ -46,6 +46,25 @@ def test_the_check_sees_clipped_text_and_overlaps(qtbot):
     area.show()
     assert any("no scroll bar" in p for p in gallery.problems(area))
 
+    from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+    from baton.gui.common.tables import ReadOnlyTable
+
+    table = QTableWidget(1, 1)
+    qtbot.addWidget(table)
+    table.setItem(0, 0, QTableWidgetItem("A cell far too long for the column it is given"))
+    table.setColumnWidth(0, 60)
+    table.resize(200, 100)
+    table.show()
+    assert any("is cut short" in p for p in gallery.problems(table))
+    hovered = ReadOnlyTable(["What changed"], fit_to_rows=False)
+    qtbot.addWidget(hovered)
+    hovered.set_rows([["A cell far too long for the column it is given"]])
+    hovered.horizontalHeader().setStretchLastSection(False)
+    hovered.setColumnWidth(0, 60)
+    hovered.show()
+    assert not any("is cut short" in p for p in gallery.problems(hovered))  # read on hover
+
     fine = QWidget()
     qtbot.addWidget(fine)
     row = QHBoxLayout(fine)
