@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -62,16 +62,15 @@ class VerdictCellDelegate(QStyledItemDelegate):
 
 
 def cell_fits(table: QTableWidget, row: int, column: int) -> bool:
-    """Whether a cell's text (and icon) fits its column, or is drawn elided."""
+    """Whether a cell's text (and icon) fits its column, or is drawn elided: the width its
+    delegate asks for (the style's padding included) against the column's."""
     item = table.item(row, column)
     if item is None or not item.text():
         return True
-    font = item.data(Qt.ItemDataRole.FontRole) or table.font()
-    style = table.style()
-    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
-    needed = QFontMetrics(font).horizontalAdvance(item.text()) + 2 * margin
-    if not item.icon().isNull():
-        needed += table.iconSize().width() + 2 * margin
+    option = QStyleOptionViewItem()
+    table.initViewItemOption(option)
+    index = table.model().index(row, column)
+    needed = table.itemDelegateForIndex(index).sizeHint(option, index).width()
     return needed <= table.columnWidth(column)
 
 
