@@ -26,7 +26,9 @@ What counts as a problem, on every visible widget of a page:
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -279,10 +281,11 @@ def engineer_pages(window: QMainWindow, bundle: Path, app: QApplication) -> Iter
 
 
 def engineer_results(
-    window: QMainWindow, bundle: Path, newer: Path, batch: Path, app: QApplication
+    window: QMainWindow, bundle: Path, newer: Path, batch: Path, scratch: Path
 ) -> Iterator[Page]:
     """The engineer's pages once there is something on them: the Drift tab with ``batch``
-    checked, and the compare page of ``bundle`` and its ``newer`` version, tab by tab."""
+    checked, the Optimise tab with the model optimised (into ``scratch``), and the compare
+    page of ``bundle`` and its ``newer`` version, tab by tab."""
     state: dict[str, QWidget] = {}
 
     def drift() -> QWidget:
@@ -298,6 +301,25 @@ def engineer_results(
         return window
 
     yield "mle-drift", drift
+
+    def optimised() -> QWidget:
+        from tests.gui.world import PASSPHRASE
+
+        page = window.open_document(bundle)
+        wait_until(lambda: getattr(page, "state", "") != "verifying")
+        page.show_optimize()
+        view = page.optimize_view
+        scratch.mkdir(parents=True, exist_ok=True)
+        view.out.setText(str(scratch / "optimised.baton"))
+        view.passphrase.setText(PASSPHRASE)
+        done: list[object] = []
+        page.optimized.connect(done.append)
+        page.optimize_failed.connect(done.append)
+        view.start_button.click()
+        wait_until(lambda: bool(done), 240)
+        return window
+
+    yield "mle-optimise", optimised
 
     def compare_tab(index: int) -> QWidget:
         if "page" not in state:
@@ -344,15 +366,16 @@ def walk(
     found.update(shoot(app, scientist_dialogs(ds, inputs), out, mode))
     found.update(shoot(app, engineer_pages(mle, world.bundle, app), out, mode))
     batch = world.root / "week-shifted.parquet"
-    found.update(
-        shoot(app, engineer_results(mle, world.bundle, world.bundle_v2, batch, app), out, mode)
-    )
+    scratch = Path(tempfile.mkdtemp(prefix="baton-gallery-"))
+    try:
+        results = engineer_results(mle, world.bundle, world.bundle_v2, batch, scratch)
+        found.update(shoot(app, results, out, mode))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return found
 
 
 def main(argv: list[str]) -> int:
-    import tempfile
-
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script
     from baton.gui.shell.main_window import MainWindow
     from tests.gui.world import build_world

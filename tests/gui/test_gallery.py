@@ -93,6 +93,6 @@ def test_every_page_of_both_desks_in_light_and_dark(world, homes, qtbot):
 
         theme.manager(app).apply("light")
     # each page in each theme: the scientist's 8 and 3 dialogs, the engineer's 7, the
-    # Drift tab with a batch checked and the compare page's 5 tabs
-    assert len(found) == 2 * (8 + 3 + 7 + 1 + 5)
+    # Drift tab with a batch checked, the Optimise tab with a result, the compare page's 5 tabs
+    assert len(found) == 2 * (8 + 3 + 7 + 1 + 1 + 5)
     assert {name: p for name, p in found.items() if p} == {}
