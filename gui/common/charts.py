@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QWidget,
@@ -68,6 +68,7 @@ class ConfusionMatrixChart(ChartBase):
         self._labels: list[str] = []
         self._counts: np.ndarray | None = None
         self._numbered = False
+        self._refit_pending = False
         self.view.setMouseTracking(True)
         self.view.scene().sigMouseMoved.connect(self._hovered)
 
@@ -111,6 +112,13 @@ class ConfusionMatrixChart(ChartBase):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().resizeEvent(event)
+        if self._labels and not self._refit_pending:
+            # once the resizing is over, never from inside it
+            self._refit_pending = True
+            QTimer.singleShot(0, self, self._refit)
+
+    def _refit(self) -> None:
+        self._refit_pending = False
         if self._labels and self._columns_numbered(self._labels) != self._numbered:
             self._redraw()  # the names fit under their columns now, or no longer do
 
