@@ -143,6 +143,17 @@ class _ImportDialog(QDialog):
         self.layout_.addWidget(self.buttons)
         self._validate()
 
+    def fit_height(self) -> None:
+        """As tall as the wrapped sentences need at the width the dialog has: the size hint
+        wraps them at another width, cutting off the last line or leaving a gap."""
+        needed = self.layout_.totalHeightForWidth(self.width())
+        if needed > 0 and needed != self.height():
+            self.resize(self.width(), needed)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().showEvent(event)
+        self.fit_height()
+
     def _taken(self, name: str) -> bool:
         if self.catalog is None:
             return False
@@ -445,6 +456,8 @@ class ImportModelDialog(_ImportDialog):
         )
         self._validate()
         self.adjustSize()
+        if self.isVisible():
+            self.fit_height()
 
     def declared_features(self) -> dict[str, Any]:
         """The ``features`` part of the declaration handed to the import."""

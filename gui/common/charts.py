@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QWidget,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from baton.core.present import fmt_mb, fmt_ms, fmt_number
 from baton.gui.common.chart_base import (
+    CHART_MIN_HEIGHT,
     ChartBase,
     chart_axes,
     make_pen,
@@ -51,20 +52,82 @@ class ConfusionMatrixChart(ChartBase):
     """``set_data({"labels": [...], "matrix": [[...]]})``: rows true, columns predicted.
 
     Cells are shaded by the share of their row (the recall of each true class) and carry
-    the count and that share.
+    the count and that share. Every row and column is named, however many classes there
+    are: past :data:`FEW_CLASSES` the names are smaller and each row is tall enough for its
+    name; when the names do not fit under their columns, the columns carry the rows'
+    numbers and each row its number and name. Hovering a cell names it in a tooltip.
     """
 
     title = "Confusion matrix"
     empty_text = "No confusion matrix: this is not a classifier's evaluation."
 
+    FEW_CLASSES = 8  # up to this many, names at the usual size and shares in the cells
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._labels: list[str] = []
+        self._counts: np.ndarray | None = None
+        self._numbered = False
+        self._refit_pending = False
+        self.view.setMouseTracking(True)
+        self.view.scene().sigMouseMoved.connect(self._hovered)
+
     def set_data(self, confusion: Mapping[str, Any] | None) -> None:
         self._update(confusion=confusion)
+
+    def axis_font(self, k: int) -> QFont:
+        font = QFont(self.font())
+        if k > self.FEW_CLASSES:
+            font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        return font
+
+    def _columns_numbered(self, labels: list[str]) -> bool:
+        """Whether the names are too wide for their columns at the chart's width."""
+        metrics = QFontMetrics(self.axis_font(len(labels)))
+        widest = max((metrics.horizontalAdvance(lab) for lab in labels), default=0)
+        left = self.view.getPlotItem().getAxis("left").width()
+        column = (self.view.width() - left - 16) / max(len(labels), 1)
+        return widest + 6 > column
+
+    def cell_text(self, row: int, column: int) -> str:
+        """What the tooltip says of a cell: its true and predicted class, count and share."""
+        if self._counts is None:
+            return ""
+        n = int(self._counts[row, column])
+        total = float(self._counts[row].sum())
+        share = n / total if total else 0.0
+        true, predicted = self._labels[row], self._labels[column]
+        return f"True {true}, predicted {predicted}: {n:,} rows ({share:.1%} of {true})"
+
+    def _hovered(self, pos) -> None:
+        plot = self.view.getPlotItem()
+        text = ""
+        if self._counts is not None and plot.vb.sceneBoundingRect().contains(pos):
+            point = plot.vb.mapSceneToView(pos)
+            row, column = math.floor(point.y()), math.floor(point.x())
+            k = len(self._labels)
+            if 0 <= row < k and 0 <= column < k:
+                text = self.cell_text(row, column)
+        self.view.setToolTip(plain_text(text) if text else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        if self._labels and not self._refit_pending:
+            # once the resizing is over, never from inside it
+            self._refit_pending = True
+            QTimer.singleShot(0, self, self._refit)
+
+    def _refit(self) -> None:
+        self._refit_pending = False
+        if self._labels and self._columns_numbered(self._labels) != self._numbered:
+            self._redraw()  # the names fit under their columns now, or no longer do
 
     def _render(self, confusion: Mapping[str, Any]) -> None:
         plot = self.view.getPlotItem()
         labels = [str(v) for v in confusion["labels"]]
         counts = np.asarray(confusion["matrix"], dtype=np.float64)
         k = len(labels)
+        self._labels, self._counts = labels, counts
         sums = counts.sum(axis=1, keepdims=True)
         share = np.divide(counts, sums, out=np.zeros_like(counts), where=sums > 0)
         low, high = QColor(theme_color("base")), QColor(theme_color("accent"))
@@ -77,6 +140,7 @@ class ConfusionMatrixChart(ChartBase):
         image.setLevels([0.0, 1.0])
         image.setRect(QRectF(0, 0, k, k))
         plot.addItem(image)
+        few = k <= self.FEW_CLASSES
         if k <= 20:
             for i in range(k):
                 for j in range(k):
@@ -84,20 +148,31 @@ class ConfusionMatrixChart(ChartBase):
                     color = (
                         theme_color("accent_text") if share[i, j] > 0.55 else theme_color("text")
                     )
-                    count = text_item(
-                        f"{n:,}", color, anchor=(0.5, 0.5 if k > 8 else 0.9), bold=True
-                    )
+                    count = text_item(f"{n:,}", color, anchor=(0.5, 0.9 if few else 0.5), bold=True)
                     count.setPos(j + 0.5, i + 0.5)
                     plot.addItem(count)
-                    if k <= 8:
+                    if few:
                         pct = text_item(f"{share[i, j]:.1%}", color, anchor=(0.5, 0.1))
                         pct.setPos(j + 0.5, i + 0.5)
                         plot.addItem(pct)
-        ticks = [(i + 0.5, lab) for i, lab in enumerate(labels)]
-        style_plot(plot, "Predicted class", "True class")
+        self._numbered = self._columns_numbered(labels)
+        rows = [f"{i + 1}  {lab}" if self._numbered else lab for i, lab in enumerate(labels)]
+        columns = [str(i + 1) if self._numbered else lab for i, lab in enumerate(labels)]
+        style_plot(
+            plot,
+            "Predicted class (numbered as the rows)" if self._numbered else "Predicted class",
+            "True class",
+        )
         plot.showGrid(x=False, y=False)
-        plot.getAxis("bottom").setTicks([ticks, []])
-        plot.getAxis("left").setTicks([ticks, []])
+        font = self.axis_font(k)
+        for name, names in (("bottom", columns), ("left", rows)):
+            axis = plot.getAxis(name)
+            axis.every_label = True  # each class named, never every n-th
+            axis.setStyle(tickFont=font)
+            axis.setTicks([[(i + 0.5, lab) for i, lab in enumerate(names)], []])
+        # each row tall enough for its name
+        row_height = QFontMetrics(font).height() + 4
+        self.view.setMinimumHeight(max(CHART_MIN_HEIGHT, row_height * k + 70))
         plot.invertY(True)
         plot.setAspectLocked(False)
         plot.setXRange(0, k, padding=0)
@@ -105,7 +180,8 @@ class ConfusionMatrixChart(ChartBase):
         total = int(counts.sum())
         correct = int(np.trace(counts))
         self.set_subtitle(
-            f"{correct:,} of {total:,} rows on the diagonal; shading is the share of each true class"
+            f"{correct:,} of {total:,} rows on the diagonal; shading is the share of each true "
+            "class" + ("; hover a cell to name it" if not few else "")
         )
 
 
@@ -377,12 +453,14 @@ class ResidualChart(ChartBase):
         plot.setYRange(-y_top, y_top, padding=0)  # zero error in the middle
         if max_error and max_error.get("predicted") is not None:
             px = float(max_error["predicted"])
-            _mark_worst(plot, px, float(max_error["actual"]) - px, max_error.get("value"))
+            _mark_worst(plot, px, float(max_error["actual"]) - px)
+            _name_worst(self.legend, max_error.get("value"))
         self.set_subtitle(f"{len(x):,} rows shown")
 
 
-def _mark_worst(plot: pg.PlotItem, x: float, y: float, value: Any) -> None:
-    """The row with the largest error, drawn over the others and named beside it."""
+def _mark_worst(plot: pg.PlotItem, x: float, y: float) -> None:
+    """The row with the largest error, drawn over the others; it is named in the legend
+    (:func:`_name_worst`), where the words hide no point."""
     worst = pg.ScatterPlotItem(
         [x],
         [y],
@@ -393,18 +471,10 @@ def _mark_worst(plot: pg.PlotItem, x: float, y: float, value: Any) -> None:
     )
     worst.setZValue(10)
     plot.addItem(worst)
-    (x0, x1), (y0, y1) = plot.viewRange()
-    # the label on the side of the point with room for it
-    right = x > (x0 + x1) / 2
-    high = y > (y0 + y1) / 2
-    label = text_item(
-        f"largest error {fmt_number(value)}",
-        theme_color("text"),
-        anchor=(1.05 if right else -0.05, -0.1 if high else 1.1),
-    )
-    label.setPos(x, y)
-    label.setZValue(10)
-    plot.addItem(label)
+
+
+def _name_worst(legend, value: Any) -> None:
+    legend.add(f"largest error {fmt_number(value)}", series_color(3), None, symbol="o")
 
 
 class PredictedActualChart(ResidualChart):
@@ -443,17 +513,15 @@ class PredictedActualChart(ResidualChart):
         # the same scale on both axes, so the distance from the line reads as the error
         plot.setXRange(low, high, padding=0)
         plot.setYRange(low, high, padding=0)
-        if max_error and max_error.get("predicted") is not None:
-            _mark_worst(
-                plot,
-                float(max_error["actual"]),
-                float(max_error["predicted"]),
-                max_error.get("value"),
-            )
+        worst = max_error and max_error.get("predicted") is not None
+        if worst:
+            _mark_worst(plot, float(max_error["actual"]), float(max_error["predicted"]))
         self.legend.add("rows", series_color(0), None, symbol="o")
         self.legend.add(
             "perfect prediction (y = x)", theme_color("muted"), Qt.PenStyle.DashLine, 1.5
         )
+        if worst:
+            _name_worst(self.legend, max_error.get("value"))
         self.set_subtitle(f"{len(predicted):,} rows shown")
 
 

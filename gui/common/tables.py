@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
+    QToolTip,
     QWidget,
 )
 
@@ -60,13 +61,29 @@ class VerdictCellDelegate(QStyledItemDelegate):
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
 
+def cell_fits(table: QTableWidget, row: int, column: int) -> bool:
+    """Whether a cell's text (and icon) fits its column, or is drawn elided: the width its
+    delegate asks for (the style's padding included) against the column's."""
+    item = table.item(row, column)
+    if item is None or not item.text():
+        return True
+    option = QStyleOptionViewItem()
+    table.initViewItemOption(option)
+    index = table.model().index(row, column)
+    needed = table.itemDelegateForIndex(index).sizeHint(option, index).width()
+    return needed <= table.columnWidth(column)
+
+
 class ReadOnlyTable(QTableWidget):
     """A read-only table sized to its rows, with optional coloured rows.
 
     ``set_rows(rows, kinds=…, status_column=…)``: a row whose kind is ``ok``, ``error`` or
     ``warning`` gets that background; its ``status_column`` cell is bold with an icon, so
-    a failed row is obvious at a glance.
+    a failed row is obvious at a glance. A cell too long for its column is elided in the
+    middle and shows its whole text when hovered.
     """
+
+    tips_elided_cells = True  # see viewportEvent
 
     def __init__(
         self,
@@ -148,6 +165,24 @@ class ReadOnlyTable(QTableWidget):
                 self.setItem(r, c, item)
         self.resizeColumnsToContents()
         self.fit_height()
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt naming
+        """Hovering an elided cell without a tooltip of its own shows its whole text."""
+        if event.type() == QEvent.Type.ToolTip:
+            index = self.indexAt(event.pos())
+            item = self.item(index.row(), index.column()) if index.isValid() else None
+            if item is not None and not item.toolTip():
+                if cell_fits(self, index.row(), index.column()):
+                    QToolTip.hideText()
+                else:
+                    QToolTip.showText(
+                        event.globalPos(),
+                        plain_tooltip(item.text()),
+                        self.viewport(),
+                        self.visualRect(index),
+                    )
+                return True
+        return super().viewportEvent(event)
 
     def fit_height(self) -> None:
         if not self.fit_to_rows:

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.present import fmt_bytes, fmt_ms, fmt_number, fmt_percent, fmt_speedup
+from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable
-from baton.gui.common.widgets import Banner, PlainLabel, muted_label, title_label
+from baton.gui.common.widgets import Banner, PlainLabel, card, muted_label
 
 
 class OptimizeView(QWidget):
@@ -41,21 +42,15 @@ class OptimizeView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.addWidget(title_label("Optimise the model", "SectionTitle"))
-        layout.addWidget(
-            muted_label(
-                "Convert the model to ONNX (and optionally quantise it), run both side by side "
-                "on the bundle's test set, and sign the result as a new bundle naming this one "
-                "as its parent. A conversion that does not predict as the original is reported "
-                "and never signed."
-            )
-        )
+        layout.setContentsMargins(12, 12, 12, 12)  # as the bundle page's other tabs
+        layout.setSpacing(12)
         form = QFormLayout()
         self.quantize = QCheckBox("Quantise the weights (dynamic, 8 bits)")
         form.addRow("", self.quantize)
         self.opset = QSpinBox()
         self.opset.setRange(0, 30)
         self.opset.setSpecialValueText("skl2onnx's latest")
+        self.opset.setMaximumWidth(200)  # a small number, not a line of text
         form.addRow("ONNX &opset", self.opset)
         self.out = QLineEdit()
         form.addRow("&Save bundle to", self.out)
@@ -63,9 +58,13 @@ class OptimizeView(QWidget):
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setPlaceholderText("The passphrase of your signing key")
         form.addRow("&Passphrase", self.passphrase)
-        layout.addLayout(form)
+        options = QWidget()
+        options.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
         buttons = QHBoxLayout()
-        self.start_button = QPushButton("Optimise…")
+        buttons.setContentsMargins(0, 0, 0, 0)
+        self.start_button = QPushButton(theme.icon("export"), "Optimise…")
+        self.start_button.setObjectName("Primary")  # the tab's one action, as Check drift…
         self.start_button.clicked.connect(self._start)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_requested.emit)
@@ -73,38 +72,59 @@ class OptimizeView(QWidget):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
-        layout.addLayout(buttons)
+        bar = QWidget()
+        bar.setLayout(buttons)
         self.progress = QProgressBar()
         self.progress.hide()
         self.status = muted_label()
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
+        layout.addWidget(
+            card(
+                muted_label(
+                    "Convert the model to ONNX (and optionally quantise it), run both side by "
+                    "side on the bundle's test set, and sign the result as a new bundle naming "
+                    "this one as its parent. A conversion that does not predict as the original "
+                    "is reported and never signed."
+                ),
+                options,
+                bar,
+                self.progress,
+                self.status,
+                title="Optimise the model",
+            )
+        )
         self.banner = Banner(closable=False)
         layout.addWidget(self.banner)
         self.line = PlainLabel()
         self.line.setWordWrap(True)
-        layout.addWidget(self.line)
         self.parity_summary = PlainLabel()
         self.parity_summary.setWordWrap(True)
-        layout.addWidget(self.parity_summary)
         self.metrics_table = ReadOnlyTable(
             ["Metric", "Original", "Optimised", "Difference", "Tolerance", "Parity"],
             numeric=(1, 2, 3, 4),
         )
-        layout.addWidget(self.metrics_table)
+        self.parity_card = card(self.line, self.parity_summary, self.metrics_table, title="Parity")
+        layout.addWidget(self.parity_card)
         self.latency_table = ReadOnlyTable(
             ["Batch", "p50 original", "p50 optimised", "Speed"], numeric=(0, 1, 2)
         )
-        layout.addWidget(self.latency_table)
         self.footprint = PlainLabel()
-        layout.addWidget(self.footprint)
+        self.gain_card = card(self.latency_table, self.footprint, title="Speed and size")
+        layout.addWidget(self.gain_card)
         self.targets_table = ReadOnlyTable(
             ["Target", "Original", "Optimised", "Verdict"], numeric=(1, 2)
         )
-        layout.addWidget(self.targets_table)
+        self.targets_card = card(self.targets_table, title="Targets, original and optimised")
+        layout.addWidget(self.targets_card)
         layout.addStretch(1)
         self.result: Any = None
-        for widget in (self.metrics_table, self.latency_table, self.targets_table):
+        for widget in (
+            self.metrics_table,
+            self.latency_table,
+            self.targets_table,
+            self.parity_card,
+            self.gain_card,
+            self.targets_card,
+        ):
             widget.hide()
         self.set_allowed(False, "Verifying the bundle…")
 
@@ -191,9 +211,13 @@ class OptimizeView(QWidget):
             status_column=5,
         )
         self.metrics_table.show()
+        self.parity_card.show()
         has_gain = bool(g)
+        has_targets = has_gain and bool(g.get("targets"))
         self.latency_table.setVisible(has_gain)
-        self.targets_table.setVisible(has_gain and bool(g.get("targets")))
+        self.gain_card.setVisible(has_gain)
+        self.targets_table.setVisible(has_targets)
+        self.targets_card.setVisible(has_targets)
         self.footprint.setVisible(has_gain)
         if not has_gain:
             return

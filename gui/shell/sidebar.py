@@ -4,7 +4,9 @@ Models and datasets come from the catalog (``Catalog.search`` while the user typ
 newest first otherwise). Handovers are the bundles packed here, each with the decision
 its reviewer sent back; Received are the bundles opened here, with their status
 (:mod:`baton.gui.common.handover_rows`); Keys are the colleagues' keys in the trust store. A
-handover whose file has moved is shown in italics: its page cannot open.
+handover whose file has moved is shown in italics: its page cannot open. A handover takes
+two lines, its name and version, then its state in a smaller muted font, so that neither
+is cut short in a sidebar of the usual width (:class:`TwoLineDelegate`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+)
 
 from baton.gui.common import theme
 from baton.gui.common.widgets import plain_text, plain_tooltip
@@ -54,6 +63,7 @@ KIND_OF_SECTION = {
 }
 ROLE_KIND = Qt.ItemDataRole.UserRole
 ROLE_RECORD = Qt.ItemDataRole.UserRole + 1
+ROLE_LINES = Qt.ItemDataRole.UserRole + 2  # (name, state) of an item drawn on two lines
 # A search ranks models and datasets together under one limit; asking for more pages of
 # one kind widens it, up to this many hits.
 SEARCH_WIDEST = 20_000
@@ -199,6 +209,102 @@ def _status_color(record: dict) -> str | None:
     return theme.current_colors()[key] if key else None
 
 
+def item_lines(section: str, record: dict) -> tuple[str, str] | None:
+    """A handover's two lines in the sidebar: its name and version, then its state."""
+    if section not in ("handovers", "received"):
+        return None
+    name = f"{record.get('name')} {record.get('version') or ''}".strip()
+    return name, str(record.get("status_text") or record.get("status") or "")
+
+
+class TwoLineDelegate(QStyledItemDelegate):
+    """Draws an item carrying :data:`ROLE_LINES` as its name over its state, the state in
+    a smaller muted font; other items as usual."""
+
+    GAP = 1  # pixels between the two lines
+
+    @staticmethod
+    def state_font(font: QFont) -> QFont:
+        small = QFont(font)
+        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.88))
+        return small
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt naming
+        size = super().sizeHint(option, index)
+        if not index.data(ROLE_LINES):
+            return size
+        font = index.data(Qt.ItemDataRole.FontRole) or option.font
+        height = (
+            QFontMetrics(font).height()
+            + self.GAP
+            + QFontMetrics(self.state_font(font)).height()
+            + 6
+        )
+        return QSize(size.width(), max(size.height(), height))
+
+    def text_rect(self, option, index) -> QRect:
+        """Where the two lines go: the item's rectangle beside its icon."""
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is None:
+            return opt.rect
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        # the margin the style leaves inside that rectangle for an item's text
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, opt.widget) + 1
+        return rect.adjusted(margin, 0, -margin, 0)
+
+    def paint(self, painter, option, index) -> None:
+        lines = index.data(ROLE_LINES)
+        if not lines:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        rect = self.text_rect(option, index)
+        opt.text = ""  # the background, selection and icon as usual; the lines below
+        widget = opt.widget
+        widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        name_color = opt.palette.color(role)
+        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+        if foreground is not None and not selected:
+            name_color = QBrush(foreground).color()
+        state_color = name_color if selected else QColor(theme.current_colors()["muted"])
+        font = QFont(opt.font)
+        small = self.state_font(font)
+        top_height = QFontMetrics(font).height()
+        low_height = QFontMetrics(small).height()
+        top = rect.top() + (rect.height() - top_height - self.GAP - low_height) // 2
+        painter.save()
+        for text, face, color, y, height in (
+            (lines[0], font, name_color, top, top_height),
+            (lines[1], small, state_color, top + top_height + self.GAP, low_height),
+        ):
+            painter.setFont(face)
+            painter.setPen(color)
+            shown = QFontMetrics(face).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+            painter.drawText(
+                QRect(rect.left(), y, rect.width(), height),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                shown,
+            )
+        painter.restore()
+
+    def clipped(self, option, index) -> bool:
+        """Whether either line is wider than the room it has (and so shown elided)."""
+        lines = index.data(ROLE_LINES)
+        if not lines:
+            return False
+        font = index.data(Qt.ItemDataRole.FontRole) or option.font
+        width = self.text_rect(option, index).width()
+        return (
+            QFontMetrics(font).horizontalAdvance(lines[0]) > width
+            or QFontMetrics(self.state_font(font)).horizontalAdvance(lines[1]) > width
+        )
+
+
 class CatalogSidebar(QTreeWidget):
     """Sections of catalog items; emits ``record_selected(kind, record)``."""
 
@@ -216,6 +322,8 @@ class CatalogSidebar(QTreeWidget):
         self.setExpandsOnDoubleClick(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lines_delegate = TwoLineDelegate(self)
+        self.setItemDelegate(self.lines_delegate)
         self.sections: dict[str, QTreeWidgetItem] = {}
         self.query = ""
         self.totals: dict[str, int | None] = {}
@@ -311,6 +419,9 @@ class CatalogSidebar(QTreeWidget):
             text, tip = item_text(key, record)
             item = QTreeWidgetItem([plain_text(text)])
             item.setToolTip(0, plain_tooltip(tip or text))
+            lines = item_lines(key, record)
+            if lines is not None:
+                item.setData(0, ROLE_LINES, tuple(plain_text(line) for line in lines))
             color = _status_color(record) if key in ("handovers", "received") else None
             item.setIcon(0, theme.icon(icon_name, color) if color else icon)
             if record.get("exists") is False:
@@ -377,6 +488,28 @@ class CatalogSidebar(QTreeWidget):
             for i in range(item.childCount()):
                 child = item.child(i)
                 if child.data(0, ROLE_KIND) not in ("empty", "more"):
+                    out.append(child.text(0))
+        return out
+
+    def clipped_items(self) -> list[str]:
+        """Listed items whose text is cut short at the sidebar's present width."""
+        out = []
+        for section in self.sections.values():
+            for i in range(section.childCount()):
+                child = section.child(i)
+                if child.data(0, ROLE_KIND) in ("empty", "more") or child.isHidden():
+                    continue
+                index = self.indexFromItem(child)
+                option = QStyleOptionViewItem()
+                self.initViewItemOption(option)
+                option.rect = self.visualRect(index)
+                if child.data(0, ROLE_LINES):
+                    clipped = self.lines_delegate.clipped(option, index)
+                else:
+                    font = child.font(0)
+                    room = self.lines_delegate.text_rect(option, index).width()
+                    clipped = QFontMetrics(font).horizontalAdvance(child.text(0)) > room
+                if clipped:
                     out.append(child.text(0))
         return out
 

@@ -3,8 +3,9 @@ check that no text is clipped and no widget overlaps another.
 
     python tests/gui/gallery.py OUT_DIR
 
-builds a handover in a temporary folder (the demo's round trip: a data scientist and an
-engineer, a signed bundle, a reproduction, an accepted receipt), opens a window on each
+builds a handover in a temporary folder (the test session's world: the demo's round trip of
+a data scientist and an engineer, a signed bundle, a reproduction, an accepted receipt, and
+a second version of the bundle to compare with the first), opens a window on each
 desk offscreen and writes one PNG per page and theme to ``OUT_DIR``, with ``problems.txt``
 listing what :func:`problems` found. ``tests/gui/test_gallery.py`` runs the same walk and
 fails on any problem.
@@ -17,13 +18,17 @@ What counts as a problem, on every visible widget of a page:
 - two visible widgets of one parent whose rectangles overlap (scroll bars, the size grip
   and widgets stacked on purpose aside);
 - a scroll area whose content is wider than its viewport without a scroll bar to reach
-  the rest.
+  the rest;
+- a table cell whose text is cut short with no way to read the rest (no tooltip of its
+  own, in a table that does not show an elided cell's text when hovered).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,6 +44,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QScrollBar,
     QSizeGrip,
     QStackedWidget,
+    QTableWidget,
     QWidget,
 )
 
@@ -135,6 +141,22 @@ def _cut_off(area: QAbstractScrollArea) -> str | None:
     return None
 
 
+def _cut_cells(table: QTableWidget) -> list[str]:
+    from baton.gui.common.tables import cell_fits
+
+    if getattr(table, "tips_elided_cells", False):
+        return []
+    found = []
+    for r in range(table.rowCount()):
+        for c in range(table.columnCount()):
+            item = table.item(r, c)
+            if table.isColumnHidden(c) or item is None or item.toolTip():
+                continue
+            if not cell_fits(table, r, c):
+                found.append(f"{_name(table)} cell {item.text()[:40]!r} is cut short")
+    return found
+
+
 def problems(root: QWidget) -> list[str]:
     """What a person would see as broken on ``root``: clipped text and overlapping widgets."""
     found: list[str] = []
@@ -147,6 +169,8 @@ def problems(root: QWidget) -> list[str]:
             found.append(_button_problem(widget) or "")
         elif isinstance(widget, QAbstractScrollArea):
             found.append(_cut_off(widget) or "")
+            if isinstance(widget, QTableWidget):
+                found.extend(_cut_cells(widget))
         found.extend(_overlaps(widget))
     return [p for p in found if p]
 
@@ -157,6 +181,17 @@ def problems(root: QWidget) -> list[str]:
 def settle(app: QApplication, rounds: int = 20) -> None:
     for _ in range(rounds):
         app.processEvents()
+
+
+def wait_until(done: Callable[[], bool], seconds: float = 60) -> None:
+    """Process events until ``done()`` (work on a worker or in a child process), at most
+    ``seconds``; the page is shown as it is then, unfinished work and all."""
+    app = QApplication.instance()
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        settle(app, 1)
+        time.sleep(0.05)
+    settle(app)
 
 
 Page = tuple[str, Callable[[], QWidget]]
@@ -195,6 +230,34 @@ def scientist_pages(window: QMainWindow, receipt: Path | None = None) -> Iterato
         yield "ds-receipt", receipt_page
 
 
+def scientist_dialogs(window: QMainWindow, inputs: Path) -> Iterator[Page]:
+    """The data scientist's dialogs, filled in: importing a dataset and a model from the
+    files in ``inputs``, and exporting a freshly drafted contract."""
+
+    def import_dialog(name: str) -> QWidget:
+        window.open_path(inputs / name)
+        settle(QApplication.instance())
+        return window.import_dialog
+
+    yield "ds-import-dataset", lambda: import_dialog("breast_cancer_test.csv")
+    yield "ds-import-model", lambda: import_dialog("breast_cancer_lr.skops")
+
+    def export_dialog() -> QWidget:
+        models = window.listed_items("models")
+        window.select_item("models", models[-1])
+        page = window.model_page
+        page.tabs.setCurrentWidget(page.contract)
+        contract = page.contract
+        if not contract.has_draft():
+            dialog = contract.open_new_draft_dialog()
+            settle(QApplication.instance())
+            dialog.accept()
+            wait_until(contract.has_draft)
+        return window.export_bundle()
+
+    yield "ds-export", export_dialog
+
+
 def engineer_pages(window: QMainWindow, bundle: Path, app: QApplication) -> Iterator[Page]:
     """The engineer's desk: home, then each tab of a received bundle's page."""
     yield "mle-home", lambda: (window.show_home(), window)[1]
@@ -217,6 +280,63 @@ def engineer_pages(window: QMainWindow, bundle: Path, app: QApplication) -> Iter
         yield f"mle-bundle-{i}", lambda i=i: bundle_tab(i)
 
 
+def engineer_results(
+    window: QMainWindow, bundle: Path, newer: Path, batch: Path, scratch: Path
+) -> Iterator[Page]:
+    """The engineer's pages once there is something on them: the Drift tab with ``batch``
+    checked, the Optimise tab with the model optimised (into ``scratch``), and the compare
+    page of ``bundle`` and its ``newer`` version, tab by tab."""
+    state: dict[str, QWidget] = {}
+
+    def drift() -> QWidget:
+        page = window.open_document(bundle)
+        wait_until(lambda: getattr(page, "state", "") != "verifying")
+        view = page.drift_view
+        page.tabs.setCurrentIndex(page.tabs.count() - 1)
+        done: list[object] = []
+        view.checked.connect(done.append)
+        view.check_failed.connect(done.append)
+        view.check(batch)
+        wait_until(lambda: bool(done), 120)
+        return window
+
+    yield "mle-drift", drift
+
+    def optimised() -> QWidget:
+        from tests.gui.world import PASSPHRASE
+
+        page = window.open_document(bundle)
+        wait_until(lambda: getattr(page, "state", "") != "verifying")
+        page.show_optimize()
+        view = page.optimize_view
+        scratch.mkdir(parents=True, exist_ok=True)
+        view.out.setText(str(scratch / "optimised.baton"))
+        view.passphrase.setText(PASSPHRASE)
+        done: list[object] = []
+        page.optimized.connect(done.append)
+        page.optimize_failed.connect(done.append)
+        view.start_button.click()
+        wait_until(lambda: bool(done), 240)
+        return window
+
+    yield "mle-optimise", optimised
+
+    def compare_tab(index: int) -> QWidget:
+        if "page" not in state:
+            page = state["page"] = window.compare_bundles(bundle, newer)
+            done: list[str] = []
+            page.compared.connect(done.append)
+            wait_until(lambda: bool(done), 120)
+        page = state["page"]
+        window.documents.setCurrentWidget(page)
+        page.tabs.setCurrentIndex(index)
+        return window
+
+    yield "mle-compare-0", lambda: compare_tab(0)
+    for i in range(1, 5):
+        yield f"mle-compare-{i}", lambda i=i: compare_tab(i)
+
+
 def shoot(
     app: QApplication, pages: Iterator[Page], out: Path | None, mode: str
 ) -> dict[str, list[str]]:
@@ -236,11 +356,29 @@ def shoot(
     return found
 
 
-def main(argv: list[str]) -> int:
-    import tempfile
+def walk(
+    app: QApplication, ds: QMainWindow, mle: QMainWindow, world, out: Path | None, mode: str
+) -> dict[str, list[str]]:
+    """Every page of both desks in theme ``mode``: the data scientist's in ``ds``, the
+    engineer's in ``mle``, on a :class:`tests.gui.world.World`."""
+    inputs = world.root / "inputs"
+    found = shoot(app, scientist_pages(ds, world.receipt), out, mode)
+    found.update(shoot(app, scientist_dialogs(ds, inputs), out, mode))
+    found.update(shoot(app, engineer_pages(mle, world.bundle, app), out, mode))
+    batch = world.root / "week-shifted.parquet"
+    scratch = Path(tempfile.mkdtemp(prefix="baton-gallery-"))
+    try:
+        results = engineer_results(mle, world.bundle, world.bundle_v2, batch, scratch)
+        found.update(shoot(app, results, out, mode))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return found
 
-    from baton.core.cli import demo
+
+def main(argv: list[str]) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script
     from baton.gui.shell.main_window import MainWindow
+    from tests.gui.world import build_world
 
     if len(argv) != 1:
         print(__doc__)
@@ -250,20 +388,18 @@ def main(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory(prefix="baton-gallery-") as tmp:
         print("Building a handover (about half a minute)…", flush=True)
-        result = demo.round_trip(Path(tmp), echo=lambda s: None, budget_s=0.05)
+        world = build_world(Path(tmp))
         found: dict[str, list[str]] = {}
         for mode in THEMES:
-            ds = MainWindow(home=Path(tmp) / "scientist")
-            ds.resize(*SIZE)
-            ds.show()
+            windows = []
+            for home in ("scientist", "engineer"):
+                window = MainWindow(home=Path(tmp) / home)
+                window.resize(*SIZE)
+                window.show()
+                windows.append(window)
             settle(app)
-            found.update(shoot(app, scientist_pages(ds, Path(result["receipt"])), out, mode))
-            mle = MainWindow(home=Path(tmp) / "engineer")
-            mle.resize(*SIZE)
-            mle.show()
-            settle(app)
-            found.update(shoot(app, engineer_pages(mle, Path(result["bundle"]), app), out, mode))
-            for window in (ds, mle):
+            found.update(walk(app, *windows, world, out, mode))
+            for window in windows:
                 window.close()
     lines = [f"{name}: {p}" for name, ps in found.items() for p in ps]
     (out / "problems.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

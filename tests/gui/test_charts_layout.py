@@ -122,7 +122,8 @@ LEGENDS = {
     "latency_claimed_vs_here": (_latency_compare, "profile", 4),
     "metric_intervals": (_intervals, "binary", 3),
     "metric_intervals_every_metric": (_every_interval, "binary", 3),
-    "predicted_actual": (_predicted_actual, "regression", 2),
+    "predicted_actual": (_predicted_actual, "regression", 3),  # and the largest error
+    "residuals": (lambda result: _residuals(result), "regression", 1),  # the largest error
     "latency_distribution": (_distribution, "profile", 3),
 }
 

@@ -1,5 +1,5 @@
-"""Every page of both desks, light and dark, with no clipped text and no overlapping
-widgets (:mod:`tests.gui.gallery`; run it as a script to look at the pictures)."""
+"""Every page and dialog of both desks, light and dark, with no clipped text and no
+overlapping widgets (:mod:`tests.gui.gallery`; run it as a script to look at the pictures)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,25 @@ def test_the_check_sees_clipped_text_and_overlaps(qtbot):
     area.show()
     assert any("no scroll bar" in p for p in gallery.problems(area))
 
+    from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+    from baton.gui.common.tables import ReadOnlyTable
+
+    table = QTableWidget(1, 1)
+    qtbot.addWidget(table)
+    table.setItem(0, 0, QTableWidgetItem("A cell far too long for the column it is given"))
+    table.setColumnWidth(0, 60)
+    table.resize(200, 100)
+    table.show()
+    assert any("is cut short" in p for p in gallery.problems(table))
+    hovered = ReadOnlyTable(["What changed"], fit_to_rows=False)
+    qtbot.addWidget(hovered)
+    hovered.set_rows([["A cell far too long for the column it is given"]])
+    hovered.horizontalHeader().setStretchLastSection(False)
+    hovered.setColumnWidth(0, 60)
+    hovered.show()
+    assert not any("is cut short" in p for p in gallery.problems(hovered))  # read on hover
+
     fine = QWidget()
     qtbot.addWidget(fine)
     row = QHBoxLayout(fine)
@@ -66,15 +85,14 @@ def test_every_page_of_both_desks_in_light_and_dark(world, homes, qtbot):
                 qtbot.addWidget(window)
                 window.resize(*gallery.SIZE)
                 window.show()
-            found.update(gallery.shoot(app, gallery.scientist_pages(ds, world.receipt), None, mode))
-            found.update(
-                gallery.shoot(app, gallery.engineer_pages(mle, world.bundle, app), None, mode)
-            )
+            found.update(gallery.walk(app, ds, mle, world, None, mode))
             for window in (ds, mle):
                 window.close()
     finally:
         from baton.gui.common import theme
 
         theme.manager(app).apply("light")
-    assert len(found) == 2 * (8 + 7)  # each page in each theme
+    # each page in each theme: the scientist's 8 and 3 dialogs, the engineer's 7, the
+    # Drift tab with a batch checked, the Optimise tab with a result, the compare page's 5 tabs
+    assert len(found) == 2 * (8 + 3 + 7 + 1 + 1 + 5)
     assert {name: p for name, p in found.items() if p} == {}
