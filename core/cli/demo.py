@@ -35,7 +35,7 @@ from baton.core.data.importer import import_dataset, import_model
 from baton.core.data.sandbox import THREAD_ENV_VARS
 from baton.core.handover import desk, drift, optimize, packing, review, trust
 from baton.core.measure import runs as measure
-from baton.core.present import fmt_metric, fmt_ms, format_fingerprint
+from baton.core.present import fmt_duration, fmt_ratio, format_fingerprint
 
 DEMO_PASSPHRASE = "baton-demo"
 Echo = Callable[[str], None]
@@ -360,8 +360,8 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
             accuracy = row["metrics"].get("accuracy", {}).get("value")
             echo(
                 f"   candidate {row['name']}{' (recommended)' if row['recommended'] else ''}: "
-                f"accuracy {fmt_metric(accuracy)}, latency p95 at batch 1 "
-                f"{fmt_ms(row['latency_p95_ms_batch_1'])}, targets passed "
+                f"accuracy {fmt_ratio(accuracy)}, latency p95 at batch 1 "
+                f"{fmt_duration(row['latency_p95_ms_batch_1'])}, targets passed "
                 f"{row['targets']['pass']}/{sum(row['targets'].values())}"
             )
         for t in packed.contract["targets"]:
