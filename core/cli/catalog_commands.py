@@ -24,6 +24,7 @@ from baton.core.present import (
     fmt_bounds,
     fmt_count,
     fmt_duration,
+    fmt_peak_mb,
     fmt_percent,
     fmt_rate,
     fmt_ratio,
@@ -417,6 +418,11 @@ def _mb(value: float | None) -> str:
     return fmt_size(None if value is None else value * MB)
 
 
+def _peak(value: float | None) -> str:
+    """The extra memory at peak while predicting, measured in MB; a zero in words."""
+    return "+" + _mb(value) if value else fmt_peak_mb(value)
+
+
 def _profile_text(r: dict) -> str:
     rows = [
         {
@@ -437,7 +443,7 @@ def _profile_text(r: dict) -> str:
         "",
         table(rows, ["batch", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "rows/s", "samples"]),
         "",
-        f"memory: {_mb(mem.get('resident_delta_mb'))} resident after load, peak +{_mb(mem.get('peak_during_predict_mb'))} while predicting {fmt_count(mem.get('batch_size'))} rows, {_mb(mem.get('size_on_disk_mb'))} on disk",
+        f"memory: {_mb(mem.get('resident_delta_mb'))} resident after load, peak {_peak(mem.get('peak_during_predict_mb'))} while predicting {fmt_count(mem.get('batch_size'))} rows, {_mb(mem.get('size_on_disk_mb'))} on disk",
         f"hardware: {hw.get('cpu_model')}, {hw.get('cores_logical')} cores, {hw.get('ram_total_gb')} GB RAM, {hw.get('os')}",
     ]
     lines += [f"note: {note}" for note in r.get("notes") or []]

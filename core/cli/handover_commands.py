@@ -33,6 +33,7 @@ from baton.core.present import (
     fmt_count,
     fmt_duration,
     fmt_interval,
+    fmt_peak_mb,
     fmt_ratio,
     fmt_target_value,
     half_width,
@@ -164,7 +165,7 @@ def candidates_text(rows: list[dict], problem: str) -> str:
                 share=m in SHARE_METRICS,
             )
         row["p95 @1 (ms)"] = fmt_duration(r["latency_p95_ms_batch_1"], unit=False)
-        row["peak memory"] = fmt_target_value("memory_mb", r["memory_mb"])
+        row["peak memory"] = fmt_peak_mb(r["memory_mb"])
         t = r["targets"]
         row["targets"] = f"{t['pass']} pass, {t['fail']} fail" + (
             f", {t['unmeasured']} unmeasured" if t["unmeasured"] else ""

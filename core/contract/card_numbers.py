@@ -35,7 +35,8 @@ class CardNumbers:
     """The card's figures by kind: ``metric(name, value, low, high)`` a quality metric and
     its interval, ``measured(metric, value)`` a target's figure, ``ratio`` any other
     figure, ``count``, ``size`` (bytes), ``size_mb`` and ``peak_mb`` (measured in MB),
-    and ``ms`` and ``rate`` under a column that names their unit."""
+    ``candidate_peak`` a candidate's peak in the candidates table, and ``ms`` and
+    ``rate`` under a column that names their unit."""
 
     metric: Any
     measured: Any
@@ -44,6 +45,7 @@ class CardNumbers:
     size: Any
     size_mb: Any
     peak_mb: Any
+    candidate_peak: Any
     ms: Any
     rate: Any
 
@@ -64,6 +66,7 @@ CURRENT = CardNumbers(
     size=fmt_size,
     size_mb=_size_mb,
     peak_mb=fmt_peak_mb,
+    candidate_peak=fmt_peak_mb,
     ms=lambda value: fmt_duration(value, unit=False),
     rate=lambda value: fmt_rate(value, unit=False),
 )
@@ -152,6 +155,7 @@ BEFORE_ONE_STYLE = CardNumbers(
     size=_old_size,
     size_mb=_old_size_mb,
     peak_mb=_old_peak_mb,
+    candidate_peak=_old_size_mb,
     ms=_old_ms,
     rate=_old_rate,
 )

@@ -19,6 +19,7 @@ from baton.core.present import (
     fmt_count,
     fmt_duration,
     fmt_interval,
+    fmt_peak_mb,
     fmt_target_value,
     fmt_when,
     target_label,
@@ -261,7 +262,7 @@ class ContractView(QWidget):
                         share=metric in SHARE_METRICS,
                     ),
                     fmt_duration(r["latency_p95_ms_batch_1"]),
-                    fmt_target_value("memory_mb", r["memory_mb"]),
+                    fmt_peak_mb(r["memory_mb"]),
                     f"{t['pass']} of {total} pass" if total else "no targets",
                 )
             )
