@@ -314,16 +314,18 @@ def fmt_duration(ms: Any, uncertainty: Any = None, unit: bool = True) -> str:
     return _unit_figure(ms, uncertainty, per, name)
 
 
-def fmt_size(size: Any, uncertainty: Any = None) -> str:
-    """A size in bytes, counted in powers of 1024: ``512 B``, ``35.74 KB``, ``1.250 GB``.
-    For a size measured in MB, pass ``mb * MB``."""
+def fmt_size(size: Any, uncertainty: Any = None, exact: bool = False) -> str:
+    """A size in bytes, counted in powers of 1024: ``512 B``, ``35.74 KB``, ``1.250 GB``;
+    an ``exact`` one (a limit) without trailing zeros: ``1 GB``. For a size measured in
+    MB, pass ``mb * MB``."""
     special = _special(size)
     if special is not None:
         return special
     n = float(size)
     for name, per in (("TB", 2**40), ("GB", GB), ("MB", MB), ("KB", KB)):
         if abs(n) >= per:
-            return _unit_figure(n, uncertainty, per, name)
+            text = _unit_figure(n, uncertainty, per, name)
+            return _EXTRA_ZEROS.sub(_drop_zeros, text) if exact else text
     return f"{fmt_count(n, uncertainty)} B"
 
 

@@ -325,3 +325,5 @@ def test_a_tolerance_a_person_set_is_exact():
     assert P.fmt_ratio(0.5, exact=True) == "0.5"
     assert P.fmt_ratio(1500.0, exact=True) == "1,500"
     assert P.fmt_ratio(0.0001) == "0.0001000"
+    assert P.fmt_size(2**30, exact=True) == "1 GB"  # a limit
+    assert P.fmt_size(3000, exact=True) == "2.93 KB"
