@@ -1,16 +1,9 @@
 """How Baton writes things for people: one vocabulary for the card, the command line and
 the desktop.
 
-Each function here prints one way. Where two places print the same kind of figure
-differently (the card writes ``0.450`` under a column headed "ms" where a screen writes
-``450 µs``), each way has its own name, so that changing one never changes the other:
-
-* the card's figures (:func:`fmt_metric`, :func:`fmt_ms_figure`, :func:`fmt_throughput`,
-  :func:`fmt_size`, ...) are part of the bundle format: a bundle's ``card.md`` is checked
-  byte for byte against Baton's rendering of its contract, so they never change;
-* the screen's figures (:func:`fmt_number`, :func:`fmt_ms`, :func:`fmt_bytes`,
-  :func:`fmt_mb`, :func:`fmt_percent`, :func:`fmt_when`) carry their unit;
-* the command line's tables use :func:`fmt_cli_number`.
+Numbers have one style everywhere (see "figures" below): one formatter per kind of
+figure, with as many digits as the figure's uncertainty allows. The command line's
+``--json`` carries the raw numbers, never these texts.
 
 Sizes everywhere count 1 MB as 2**20 bytes, as the profiler measures them.
 """
@@ -18,6 +11,7 @@ Sizes everywhere count 1 MB as 2**20 bytes, as the profiler measures them.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 DASH = "—"
@@ -127,130 +121,221 @@ def short_fingerprint(text: str, length: int = 12) -> str:
     return digest if len(digest) <= length else digest[:length] + "…"
 
 
-# --- the card's figures -----------------------------------------------------------------
+# --- figures ----------------------------------------------------------------------------
+#
+# One formatter per kind of figure, the same on the card, the command line and the
+# desktop: a ratio or score (:func:`fmt_ratio`), a percentage (:func:`fmt_percent`), a
+# count (:func:`fmt_count`), a duration (:func:`fmt_duration`), a size (:func:`fmt_size`)
+# and a rate (:func:`fmt_rate`). Each shows as many digits as the figure can support:
+#
+# * given its ``uncertainty`` (the half-width of its interval, :func:`half_width`), to the
+#   decimal of the uncertainty's first significant digit, one more when that digit is a 1
+#   or a 2 (``0.96`` ± 0.03, ``0.963`` ± 0.012);
+# * without one, :data:`SIGNIFICANT` significant digits (``0.9649``, ``52.31``), and every
+#   digit of a whole part (``12,345``).
+#
+# An absent figure is :data:`DASH`; not-a-number ``NaN``; an infinite one ``∞``.
+
+#: Significant digits of a figure whose uncertainty is unknown.
+SIGNIFICANT = 4
+
+#: Bytes in a KB, an MB, a GB: sizes count in powers of 1024, as the profiler measures them.
+KB, MB, GB = 2**10, 2**20, 2**30
+
+# Below 10**-4 and from 10**15 up a figure is written with an exponent: 1.234e-7.
+_SMALLEST_FIXED, _LARGEST_FIXED = -4, 15
 
 
-def _decimals(value: float) -> int:
-    magnitude = abs(value)
-    return 4 if magnitude < 10 else 2 if magnitude < 1000 else 0
+def _exponent(x: float, significant: int) -> tuple[int, int]:
+    """``(first digit, power of ten)`` of ``|x|`` rounded to ``significant`` digits; read
+    from Python's own rounding, so 0.03 is ``(3, -2)`` and never ``(2, -2)``."""
+    mantissa, _, exponent = f"{abs(x):.{max(significant - 1, 0)}e}".partition("e")
+    return int(mantissa[0]), int(exponent)
 
 
-def fmt_metric(value: float | None, digits: int | None = None) -> str:
-    """A quality figure: ``0.9649``, ``52.31``, ``12,345``; ``—`` when undefined."""
+def _usable(uncertainty: Any) -> float | None:
+    if uncertainty is None:
+        return None
+    u = abs(float(uncertainty))
+    return u if math.isfinite(u) and u > 0 else None
+
+
+def figure_decimals(value: float, uncertainty: float | None = None) -> int:
+    """How many decimals ``value`` is shown with; negative to round to tens (-1),
+    hundreds (-2)... when an uncertainty says the units are noise."""
+    u = _usable(uncertainty)
+    if u is not None:
+        lead, power = _exponent(u, 7)
+        return -power + (1 if lead in (1, 2) else 0)
+    if value == 0 or not math.isfinite(value):
+        return 0
+    _, power = _exponent(value, SIGNIFICANT)
+    return max(SIGNIFICANT - 1 - power, 0)
+
+
+def _special(value: Any) -> str | None:
+    """The text of an absent, not-a-number or infinite figure; None for any other."""
     if value is None:
         return DASH
-    digits = _decimals(value) if digits is None else digits
-    return f"{value:,.{digits}f}"
-
-
-def fmt_interval(value: float | None, low: float | None, high: float | None) -> str:
-    """``0.9649 (0.947 – 0.982)``: the interval one decimal shorter than the value."""
-    text = fmt_metric(value)
-    if value is None or low is None or high is None:
-        return text
-    digits = max(_decimals(value) - 1, 0)
-    return f"{text} ({fmt_metric(low, digits)} – {fmt_metric(high, digits)})"
-
-
-def fmt_ms_figure(value: float | None) -> str:
-    """A latency in milliseconds without its unit, for a column that names it: ``0.450``,
-    ``12.34``, ``1,234.5``."""
-    if value is None:
-        return DASH
-    return f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 100 else f"{value:,.1f}"
-
-
-def fmt_throughput(value: float | None) -> str:
-    """Rows per second without the unit: ``12,345`` from 100 up, else ``52.3``."""
-    if value is None:
-        return DASH
-    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
-
-
-def fmt_count(value: int | None) -> str:
-    """A whole number with grouped thousands: ``12,345``."""
-    return DASH if value is None else f"{value:,}"
-
-
-def fmt_size(size: float | None) -> str:
-    """A size in bytes as B, KB, MB or GB (powers of 1024): ``512 B``, ``35.7 KB``."""
-    if size is None:
-        return DASH
-    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if abs(size) >= scale:
-            return f"{size / scale:,.1f} {unit}"
-    return f"{size:,.0f} B"
-
-
-def fmt_size_mb(value: float | None) -> str:
-    """A size measured in MB, written as :func:`fmt_size` writes it."""
-    return DASH if value is None else fmt_size(value * 2**20)
-
-
-# --- the screen's figures ---------------------------------------------------------------
-
-
-def fmt_number(value: Any, digits: int = 4) -> str:
-    """A metric or measurement for display: ``0.9789``, ``43.28``, ``12,345``; ``—`` if absent."""
-    if value is None:
-        return DASH
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
+    v = float(value)
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
         return "∞" if v > 0 else "−∞"
-    a = abs(v)
-    if a >= 10_000:
-        return f"{v:,.0f}"
-    if a >= 100:
-        return f"{v:,.1f}"
-    if a >= 10:
-        return f"{v:.2f}"
-    if a == 0 or a >= 10 ** -(digits - 1):
-        return f"{v:.{digits}f}"
-    return f"{v:.3g}"
+    return None
 
 
-def fmt_ms(value: Any) -> str:
-    """A duration given in milliseconds, with its unit: ``450 µs``, ``12.3 ms``, ``1,234 ms``."""
-    if value is None:
+def _figure(value: float, uncertainty: float | None = None, decimals: int | None = None) -> str:
+    """A finite ``value`` by the digits rule, or to ``decimals`` when given."""
+    d = figure_decimals(value, uncertainty) if decimals is None else decimals
+    if value != 0:
+        _, power = _exponent(value, SIGNIFICANT)
+        if power < _SMALLEST_FIXED or power >= _LARGEST_FIXED:
+            known = decimals is not None or _usable(uncertainty) is not None
+            digits = max(power + d + 1, 1) if known else SIGNIFICANT
+            mantissa, _, exponent = f"{value:.{digits - 1}e}".partition("e")
+            return f"{mantissa}e{int(exponent)}"
+    if d < 0:
+        value = round(value, d)
+    text = f"{value:,.{max(d, 0)}f}"
+    if text.startswith("-") and text.strip("-0.,") == "":
+        text = text[1:]  # no "-0.00" for a figure that rounds to zero
+    return text
+
+
+_EXTRA_ZEROS = re.compile(r"\.(\d*?)0+(?![\d,])")
+
+
+def _drop_zeros(match: re.Match[str]) -> str:
+    return "." + match[1] if match[1] else ""
+
+
+def half_width(low: Any, high: Any) -> float | None:
+    """The uncertainty an interval ``[low, high]`` gives its figure: half its width."""
+    if low is None or high is None:
+        return None
+    width = abs(float(high) - float(low)) / 2
+    return width if math.isfinite(width) else None
+
+
+def fmt_ratio(value: Any, uncertainty: Any = None, exact: bool = False) -> str:
+    """A unitless figure, such as a score (accuracy, F1, R², RMSE) or a ratio:
+    ``0.9649``, ``52.31``, ``12,345``; ``0.96`` with an uncertainty of 0.03. An ``exact``
+    one (a tolerance a person set) without the trailing zeros: ``0.0001``."""
+    special = _special(value)
+    if special is not None:
+        return special
+    text = _figure(float(value), _usable(uncertainty))
+    return _EXTRA_ZEROS.sub(_drop_zeros, text) if exact else text
+
+
+def fmt_percent(share: Any, uncertainty: Any = None) -> str:
+    """A share of 1 (agreement, MAPE) as a percentage: ``99.85 %``, ``43 %`` give or
+    take 2 points; exactly all of it ``100 %``."""
+    special = _special(share)
+    if special is not None:
+        return special
+    pct = float(share) * 100
+    if pct == 100:
+        return "100 %"
+    u = _usable(uncertainty)
+    return f"{_figure(pct, None if u is None else u * 100)} %"
+
+
+def fmt_count(value: Any, uncertainty: Any = None) -> str:
+    """A whole number with grouped thousands, never decimals: ``12,345``; to the hundred
+    (``12,300``) when it is uncertain by a few hundred."""
+    special = _special(value)
+    if special is not None:
+        return special
+    u = _usable(uncertainty)
+    d = min(figure_decimals(0.0, u), 0) if u is not None else 0
+    whole = value if isinstance(value, int) and not isinstance(value, bool) else float(value)
+    return f"{int(round(whole, d)):,}"
+
+
+def fmt_bounds(low: Any, high: Any, value: Any = None, share: bool = False) -> str:
+    """``0.94 – 0.98``: an interval written with the decimals of its ``value`` (a
+    percentage when ``share``); ``—`` if either end is absent."""
+    if low is None or high is None:
         return DASH
-    v = float(value)
-    if v >= 100:
-        return f"{v:,.0f} ms"
-    if v >= 10:
-        return f"{v:.1f} ms"
-    if v >= 1:
-        return f"{v:.2f} ms"
-    return f"{v * 1000:.0f} µs"
+    scale = 100.0 if share else 1.0
+    u = _usable(half_width(low, high))
+    ends = [float(low) * scale, float(high) * scale]
+    if any(not math.isfinite(e) for e in ends):
+        texts = [fmt_ratio(e) for e in ends]
+    else:
+        if u is not None:
+            d = figure_decimals(0.0, u * scale)
+        elif value is not None and math.isfinite(float(value)):
+            d = figure_decimals(float(value) * scale)
+        else:
+            d = figure_decimals(ends[1])
+        texts = [_figure(e, decimals=d) for e in ends]
+    unit = " %" if share else ""
+    return f"{texts[0]}{unit} – {texts[1]}{unit}"
 
 
-def fmt_bytes(value: Any) -> str:
-    """A size in bytes with its unit spelled out below a KB: ``512 bytes``, ``35.7 KB``."""
-    if value is None:
-        return DASH
-    n = float(value)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{int(n):,} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"  # pragma: no cover
+def fmt_interval(value: Any, low: Any, high: Any, share: bool = False) -> str:
+    """A figure and its interval with the same decimals, as many as the interval's
+    half-width allows: ``0.96 (0.93 – 0.99)``; the figure alone without an interval."""
+    u = half_width(low, high)
+    text = fmt_percent(value, u) if share else fmt_ratio(value, u)
+    if value is None or low is None or high is None:
+        return text
+    return f"{text} ({fmt_bounds(low, high, value, share)})"
 
 
-def fmt_mb(value: Any) -> str:
-    """A size measured in MB, written as :func:`fmt_bytes` writes it; nothing is ``0 MB``."""
-    if value is None:
-        return DASH
-    if float(value) == 0:
-        return "0 MB"
-    return fmt_bytes(float(value) * 2**20)
+def fmt_difference(value: Any, uncertainty: Any = None, exact: bool = False) -> str:
+    """A difference between two ratios with its sign: ``+0.012``, ``-0.03``, ``0``;
+    ``exact`` as :func:`fmt_ratio`."""
+    text = fmt_ratio(value, uncertainty, exact)
+    if value is None or not math.isfinite(float(value)) or float(value) <= 0:
+        return text
+    return "+" + text if text.strip("0.,") else text
+
+
+def _unit_figure(value: Any, uncertainty: Any, per: float, unit: str) -> str:
+    u = _usable(uncertainty)
+    text = _figure(float(value) / per, None if u is None else u / per)
+    return f"{text} {unit}" if unit else text
+
+
+def fmt_duration(ms: Any, uncertainty: Any = None, unit: bool = True) -> str:
+    """A duration given in milliseconds: ``450.0 µs``, ``12.34 ms``, ``1,234 ms``,
+    ``12.35 s`` (seconds from ten of them, as a latency axis counts them). Without its
+    ``unit``, in milliseconds for a column headed "(ms)": ``0.4500``."""
+    special = _special(ms)
+    if special is not None:
+        return special
+    if not unit:
+        return _unit_figure(ms, uncertainty, 1.0, "")
+    per, name = ms_axis_unit(abs(float(ms)))
+    return _unit_figure(ms, uncertainty, per, name)
+
+
+def fmt_size(size: Any, uncertainty: Any = None, exact: bool = False) -> str:
+    """A size in bytes, counted in powers of 1024: ``512 B``, ``35.74 KB``, ``1.250 GB``;
+    an ``exact`` one (a limit) without trailing zeros: ``1 GB``. For a size measured in
+    MB, pass ``mb * MB``."""
+    special = _special(size)
+    if special is not None:
+        return special
+    n = float(size)
+    for name, per in (("TB", 2**40), ("GB", GB), ("MB", MB), ("KB", KB)):
+        if abs(n) >= per:
+            text = _unit_figure(n, uncertainty, per, name)
+            return _EXTRA_ZEROS.sub(_drop_zeros, text) if exact else text
+    return f"{fmt_count(n, uncertainty)} B"
+
+
+def fmt_rate(rows_per_second: Any, uncertainty: Any = None, unit: bool = True) -> str:
+    """A throughput: ``12,345 rows/s``, ``52.30 rows/s``; without its ``unit`` for a
+    column headed "rows/s"."""
+    special = _special(rows_per_second)
+    if special is not None:
+        return special
+    return _unit_figure(rows_per_second, uncertainty, 1.0, "rows/s" if unit else "")
 
 
 #: What a peak of 0 MB while predicting really says: the kernel counts resident memory in
@@ -258,20 +343,38 @@ def fmt_mb(value: Any) -> str:
 NO_MEASURABLE_PEAK = "none measurable (under 4 KB)"
 
 
-def fmt_peak_mb(value: Any, size: Any = None) -> str:
-    """The extra memory at peak while predicting, in MB, as ``size`` (default
-    :func:`fmt_mb`) writes it; a zero as :data:`NO_MEASURABLE_PEAK`, never "0 MB"."""
+def fmt_peak_mb(value: Any) -> str:
+    """The extra memory at peak while predicting, measured in MB, as a size; a zero as
+    :data:`NO_MEASURABLE_PEAK`, never "0 B"."""
     if value is not None and float(value) == 0:
         return NO_MEASURABLE_PEAK
-    return (size or fmt_mb)(value)
+    return DASH if value is None else fmt_size(float(value) * MB)
 
 
-def fmt_percent(rate: Any) -> str:
-    """A share between 0 and 1 as a percentage: ``99.85 %``, and a whole ``100 %``."""
-    if rate is None:
+def fmt_target_value(metric: str, value: Any, uncertainty: Any = None, exact: bool = False) -> str:
+    """A figure a target names, in its kind: a latency as a duration, memory and model
+    size as sizes (measured in MB), throughput as a rate, parameters as a count, MAPE as
+    a percentage and any other metric as a ratio. ``metric`` may carry ``@batch``.
+
+    An ``exact`` figure (a threshold or tolerance a person set) drops the trailing zeros
+    that would claim a precision: ``≥ 0.9``, ``≤ 50 ms``, not ``0.9000`` or ``50.00 ms``."""
+    if exact:
+        return _EXTRA_ZEROS.sub(_drop_zeros, fmt_target_value(metric, value, uncertainty))
+    metric = metric.partition("@")[0]
+    if value is None:
         return DASH
-    pct = float(rate) * 100
-    return "100 %" if pct == 100 else f"{pct:.2f} %"
+    if metric.endswith("_ms"):
+        return fmt_duration(value, uncertainty)
+    if metric.endswith("_mb"):
+        u = _usable(uncertainty)
+        return fmt_size(float(value) * MB, None if u is None else u * MB)
+    if metric == "throughput_rps":
+        return fmt_rate(value, uncertainty)
+    if metric == "params":
+        return fmt_count(value, uncertainty)
+    if metric in SHARE_METRICS:
+        return fmt_percent(value, uncertainty)
+    return fmt_ratio(value, uncertainty)
 
 
 def fmt_when(stamp: str | None) -> str:
@@ -335,17 +438,6 @@ def fmt_mb_tick(value: float, step: float, top: float) -> str:
     """A memory tick on an axis reaching ``top`` MB: ``512 KB``, ``12.5 MB``, ``1.5 GB``."""
     per, unit = mb_axis_unit(top)
     return fmt_tick(value / per, step / per, unit)
-
-
-# --- the command line's figures ---------------------------------------------------------
-
-
-def fmt_cli_number(value: Any) -> str:
-    """A figure in the command line's tables: four significant digits, whole and grouped
-    from 10,000; empty when absent (the table writes ``-``)."""
-    if value is None:
-        return ""
-    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
 
 
 # --- an optimisation, in words -----------------------------------------------------------

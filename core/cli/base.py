@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from baton.core.errors import BatonError
-from baton.core.present import fmt_cli_number
+from baton.core.present import DASH, fmt_target_value
 from baton.core.safetext import visible
 
 
@@ -408,7 +408,8 @@ def emit_rows(
 
 
 def _cell(row: dict, col: str) -> Any:
-    return row.get(col) if row.get(col) is not None else "-"
+    value = row.get(col)
+    return "-" if value is None or value == DASH else value
 
 
 def _indent(text: str, prefix: str) -> str:
@@ -433,7 +434,7 @@ def targets_text(targets: list[dict]) -> str:
     rows = [
         {
             "target": Target.from_dict(t).expr(),
-            "measured": fmt_cli_number(t.get("measured")),
+            "measured": fmt_target_value(t.get("metric", ""), t.get("measured")),
             "verdict": t.get("verdict"),
         }
         for t in targets

@@ -18,7 +18,20 @@ from baton.core.cli.base import (
     table,
     targets_text,
 )
-from baton.core.present import fmt_cli_number, metric_label
+from baton.core.present import (
+    MB,
+    SHARE_METRICS,
+    fmt_bounds,
+    fmt_count,
+    fmt_duration,
+    fmt_peak_mb,
+    fmt_percent,
+    fmt_rate,
+    fmt_ratio,
+    fmt_size,
+    half_width,
+    metric_label,
+)
 
 
 @click.group()
@@ -123,11 +136,11 @@ def _dataset_text(d: dict) -> str:
             {
                 "column": p["name"],
                 "dtype": p["dtype"],
-                "missing": p["missing"],
-                "distinct": p["distinct"],
-                "min": fmt_cli_number(p.get("min")),
-                "max": fmt_cli_number(p.get("max")),
-                "mean": fmt_cli_number(p.get("mean")),
+                "missing": fmt_count(p["missing"]),
+                "distinct": fmt_count(p["distinct"]),
+                "min": fmt_ratio(p.get("min")),
+                "max": fmt_ratio(p.get("max")),
+                "mean": fmt_ratio(p.get("mean")),
                 "top": ", ".join(t["value"] for t in p.get("top", [])[:3]),
             }
         )
@@ -308,10 +321,12 @@ def _evaluation_text(r: dict) -> str:
     rows = [
         {
             "metric": metric_label(name),
-            "value": fmt_cli_number(m["value"]),
-            "95% interval": f"{fmt_cli_number(m['ci_low'])} - {fmt_cli_number(m['ci_high'])}"
-            if m.get("ci_low") is not None
-            else "-",
+            "value": (fmt_percent if name in SHARE_METRICS else fmt_ratio)(
+                m["value"], half_width(m.get("ci_low"), m.get("ci_high"))
+            ),
+            "95% interval": fmt_bounds(
+                m.get("ci_low"), m.get("ci_high"), m["value"], share=name in SHARE_METRICS
+            ),
         }
         for name, m in r["metrics"].items()
         if m["value"] is not None
@@ -398,16 +413,26 @@ def profile(obj: Context, model_name, dataset_name, batch_sizes, budget, require
     emit(result, as_json, _profile_text)
 
 
+def _mb(value: float | None) -> str:
+    """A size the profiler measured in MB."""
+    return fmt_size(None if value is None else value * MB)
+
+
+def _peak(value: float | None) -> str:
+    """The extra memory at peak while predicting, measured in MB; a zero in words."""
+    return "+" + _mb(value) if value else fmt_peak_mb(value)
+
+
 def _profile_text(r: dict) -> str:
     rows = [
         {
-            "batch": lat["batch_size"],
-            "p50 ms": fmt_cli_number(lat["p50_ms"]),
-            "p90 ms": fmt_cli_number(lat["p90_ms"]),
-            "p95 ms": fmt_cli_number(lat["p95_ms"]),
-            "p99 ms": fmt_cli_number(lat["p99_ms"]),
-            "rows/s": fmt_cli_number(lat["throughput_rps"]),
-            "samples": lat["samples"],
+            "batch": fmt_count(lat["batch_size"]),
+            "p50 ms": fmt_duration(lat["p50_ms"], unit=False),
+            "p90 ms": fmt_duration(lat["p90_ms"], unit=False),
+            "p95 ms": fmt_duration(lat["p95_ms"], unit=False),
+            "p99 ms": fmt_duration(lat["p99_ms"], unit=False),
+            "rows/s": fmt_rate(lat["throughput_rps"], unit=False),
+            "samples": fmt_count(lat["samples"]),
         }
         for lat in r["latency"]
     ]
@@ -418,7 +443,7 @@ def _profile_text(r: dict) -> str:
         "",
         table(rows, ["batch", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "rows/s", "samples"]),
         "",
-        f"memory: {fmt_cli_number(mem.get('resident_delta_mb'))} MB resident after load, peak +{fmt_cli_number(mem.get('peak_during_predict_mb'))} MB while predicting {mem.get('batch_size')} rows, {fmt_cli_number(mem.get('size_on_disk_mb'))} MB on disk",
+        f"memory: {_mb(mem.get('resident_delta_mb'))} resident after load, peak {_peak(mem.get('peak_during_predict_mb'))} while predicting {fmt_count(mem.get('batch_size'))} rows, {_mb(mem.get('size_on_disk_mb'))} on disk",
         f"hardware: {hw.get('cpu_model')}, {hw.get('cores_logical')} cores, {hw.get('ram_total_gb')} GB RAM, {hw.get('os')}",
     ]
     lines += [f"note: {note}" for note in r.get("notes") or []]

@@ -35,7 +35,7 @@ from baton.core.data.importer import import_dataset, import_model
 from baton.core.data.sandbox import THREAD_ENV_VARS
 from baton.core.handover import desk, drift, optimize, packing, review, trust
 from baton.core.measure import runs as measure
-from baton.core.present import fmt_metric, fmt_ms, format_fingerprint
+from baton.core.present import fmt_duration, fmt_ratio, fmt_target_value, format_fingerprint
 
 DEMO_PASSPHRASE = "baton-demo"
 Echo = Callable[[str], None]
@@ -360,13 +360,13 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
             accuracy = row["metrics"].get("accuracy", {}).get("value")
             echo(
                 f"   candidate {row['name']}{' (recommended)' if row['recommended'] else ''}: "
-                f"accuracy {fmt_metric(accuracy)}, latency p95 at batch 1 "
-                f"{fmt_ms(row['latency_p95_ms_batch_1'])}, targets passed "
+                f"accuracy {fmt_ratio(accuracy)}, latency p95 at batch 1 "
+                f"{fmt_duration(row['latency_p95_ms_batch_1'])}, targets passed "
                 f"{row['targets']['pass']}/{sum(row['targets'].values())}"
             )
         for t in packed.contract["targets"]:
             echo(
-                f"   {t['metric']}{'@' + str(t['batch']) if t.get('batch') else ''} {t['op']} {t['threshold']:g}: measured {t['measured']:.4g} -> {t['verdict']}"
+                f"   {t['metric']}{'@' + str(t['batch']) if t.get('batch') else ''} {t['op']} {fmt_target_value(t['metric'], t['threshold'], exact=True)}: measured {fmt_target_value(t['metric'], t['measured'])} -> {t['verdict']}"
             )
         echo(f"   wrote {out.name}: {packed.files} files, root digest {packed.root_digest[:16]}…")
         echo("4. Eli verifies the bundle offline")
@@ -380,7 +380,7 @@ def round_trip(root: Path, echo: Echo = print, *, budget_s: float = 0.2) -> dict
         echo(f"   prediction agreement {a['agreeing']}/{a['rows']}")
         for t in result["targets"]:
             echo(
-                f"   {t['expr']}: claimed {t['claimed']:.4g}, here {t['here']:.4g} -> {t['verdict_here']}"
+                f"   {t['expr']}: claimed {fmt_target_value(t['metric'], t['claimed'])}, here {fmt_target_value(t['metric'], t['here'])} -> {t['verdict_here']}"
             )
         for line in result["headline"]:
             echo(f"   {line}")

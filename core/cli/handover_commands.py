@@ -27,7 +27,19 @@ from baton.core.cli.base import (
     targets_text,
 )
 from baton.core.contract import candidates as cands
-from baton.core.present import fmt_cli_number, fmt_interval, metric_label
+from baton.core.present import (
+    SHARE_METRICS,
+    fmt_bounds,
+    fmt_count,
+    fmt_duration,
+    fmt_interval,
+    fmt_peak_mb,
+    fmt_percent,
+    fmt_ratio,
+    fmt_target_value,
+    half_width,
+    metric_label,
+)
 
 
 @click.command()
@@ -143,15 +155,18 @@ def candidates_text(rows: list[dict], problem: str) -> str:
         row = {
             "candidate": one_line(r["name"]) + (" (recommended)" if r["recommended"] else ""),
             "format": r["format"],
-            "params": fmt_cli_number(r["params"]),
+            "params": fmt_count(r["params"]),
         }
         for m in metrics:
             value = r["metrics"].get(m) or {}
             row[metric_label(m)] = fmt_interval(
-                value.get("value"), value.get("ci_low"), value.get("ci_high")
+                value.get("value"),
+                value.get("ci_low"),
+                value.get("ci_high"),
+                share=m in SHARE_METRICS,
             )
-        row["p95 @1 (ms)"] = fmt_cli_number(r["latency_p95_ms_batch_1"])
-        row["peak MB"] = fmt_cli_number(r["memory_mb"])
+        row["p95 @1 (ms)"] = fmt_duration(r["latency_p95_ms_batch_1"], unit=False)
+        row["peak memory"] = fmt_peak_mb(r["memory_mb"])
         t = r["targets"]
         row["targets"] = f"{t['pass']} pass, {t['fail']} fail" + (
             f", {t['unmeasured']} unmeasured" if t["unmeasured"] else ""
@@ -377,8 +392,8 @@ def _reproduce_text(d: dict) -> str:
     metric_rows = [
         {
             "metric": metric_label(m["metric"]),
-            "claimed": fmt_cli_number(m["claimed"]),
-            "here": fmt_cli_number(m["here"]),
+            "claimed": fmt_target_value(m["metric"], m["claimed"]),
+            "here": fmt_target_value(m["metric"], m["here"]),
             "consistent": "yes" if m["consistent"] else "NO",
         }
         for m in d["metrics"]
@@ -386,11 +401,11 @@ def _reproduce_text(d: dict) -> str:
     ]
     lat_rows = [
         {
-            "batch": r["batch_size"],
-            "p50 claimed": fmt_cli_number(r["claimed_p50_ms"]),
-            "p50 here": fmt_cli_number(r["here_p50_ms"]),
-            "p95 claimed": fmt_cli_number(r["claimed_p95_ms"]),
-            "p95 here": fmt_cli_number(r["here_p95_ms"]),
+            "batch": fmt_count(r["batch_size"]),
+            "p50 claimed": fmt_duration(r["claimed_p50_ms"]),
+            "p50 here": fmt_duration(r["here_p50_ms"]),
+            "p95 claimed": fmt_duration(r["claimed_p95_ms"]),
+            "p95 here": fmt_duration(r["here_p95_ms"]),
             "machine here": "busy" if r.get("busy_here") else "",
         }
         for r in d["latency"]
@@ -398,8 +413,8 @@ def _reproduce_text(d: dict) -> str:
     target_rows = [
         {
             "target": t["expr"],
-            "claimed": fmt_cli_number(t["claimed"]),
-            "here": fmt_cli_number(t["here"]),
+            "claimed": fmt_target_value(t["metric"], t["claimed"]),
+            "here": fmt_target_value(t["metric"], t["here"]),
             "verdict": (t["verdict_here"].upper() if t["verdict_here"] != "pass" else "pass")
             + (" (busy machine)" if t.get("busy_here") and t["verdict_here"] == "fail" else ""),
         }
@@ -429,7 +444,7 @@ def _reproduce_text(d: dict) -> str:
             "",
             *cand_table,
             f"Reproduced {one_line(d['bundle']['name'])} {one_line(d['bundle']['version'])} on {one_line(hw.get('cpu_model'))} ({hw.get('cores_logical')} cores)",
-            f"prediction agreement: {a['agreeing']} of {a['rows']} rows ({100 * a['rate']:.2f} %)",
+            f"prediction agreement: {fmt_count(a['agreeing'])} of {fmt_count(a['rows'])} rows ({fmt_percent(a['rate'])})",
             "",
             table(metric_rows, ["metric", "claimed", "here", "consistent"]),
             "",
@@ -478,6 +493,12 @@ def diff_text(d: dict) -> str:
     return "\n".join(lines)
 
 
+def _signed(value: float | None, uncertainty: float | None) -> str:
+    """A difference with its sign: ``+0.012``, ``-0.03``."""
+    text = fmt_ratio(value, uncertainty)
+    return "+" + text if value is not None and value > 0 and text.strip("0.,") else text
+
+
 def paired_table(paired: dict, a: str, b: str) -> str:
     """Each metric of two models on the same rows: both values, the difference (b minus a)
     with its paired interval, McNemar's p for accuracy, and the verdict in words."""
@@ -485,13 +506,11 @@ def paired_table(paired: dict, a: str, b: str) -> str:
         [
             {
                 "metric": metric_label(m["metric"]),
-                a: fmt_cli_number(m["a"]),
-                b: fmt_cli_number(m["b"]),
-                "difference": f"{m['difference']:+.4g}",
-                "interval": "-"
-                if m["ci_low"] is None
-                else f"[{m['ci_low']:+.4g}, {m['ci_high']:+.4g}]",
-                "McNemar p": fmt_cli_number(m["mcnemar_p"]),
+                a: fmt_ratio(m["a"]),
+                b: fmt_ratio(m["b"]),
+                "difference": _signed(m["difference"], half_width(m["ci_low"], m["ci_high"])),
+                "interval": fmt_bounds(m["ci_low"], m["ci_high"], m["difference"]),
+                "McNemar p": fmt_ratio(m["mcnemar_p"]),
                 "verdict": m["verdict"],
             }
             for m in paired["differences"]

@@ -18,7 +18,17 @@ from baton.core.cli.base import (
     stderr_progress,
     table,
 )
-from baton.core.present import fmt_bytes, fmt_cli_number, fmt_percent, fmt_speedup, metric_label
+from baton.core.present import (
+    MB,
+    fmt_count,
+    fmt_duration,
+    fmt_percent,
+    fmt_ratio,
+    fmt_size,
+    fmt_speedup,
+    fmt_target_value,
+    metric_label,
+)
 
 
 @click.command()
@@ -68,21 +78,21 @@ def _parity_lines(p: dict) -> list[str]:
     ]
     if p.get("max_probability_difference") is not None:
         lines.append(
-            f"largest probability difference: {fmt_cli_number(p['max_probability_difference'])} "
-            f"(allowed {fmt_cli_number(p['max_probability_difference_allowed'])})"
+            f"largest probability difference: {fmt_ratio(p['max_probability_difference'])} "
+            f"(allowed {fmt_ratio(p['max_probability_difference_allowed'], exact=True)})"
         )
     if p.get("max_abs_difference") is not None:
         lines.append(
-            f"largest value difference: {fmt_cli_number(p['max_abs_difference'])} "
-            f"(allowed {fmt_cli_number(p['value_tolerance'])} of each value)"
+            f"largest value difference: {fmt_ratio(p['max_abs_difference'])} "
+            f"(allowed {fmt_ratio(p['value_tolerance'], exact=True)} of each value)"
         )
     rows = [
         {
             "metric": metric_label(m["metric"]),
-            "original": fmt_cli_number(m["original"]),
-            "optimised": fmt_cli_number(m["optimised"]),
-            "difference": fmt_cli_number(m["difference"]),
-            "tolerance": fmt_cli_number(m["tolerance"])
+            "original": fmt_target_value(m["metric"], m["original"]),
+            "optimised": fmt_target_value(m["metric"], m["optimised"]),
+            "difference": fmt_target_value(m["metric"], m["difference"]),
+            "tolerance": fmt_target_value(m["metric"], m["tolerance"], exact=True)
             + (" (target)" if m["tolerance_from"] == "target" else ""),
             "parity": "yes" if m["within"] else "NO",
         }
@@ -92,12 +102,17 @@ def _parity_lines(p: dict) -> list[str]:
     return [*lines, "", table(rows, cols)]
 
 
+def _mb(value: float | None) -> str:
+    """A size the profiler measured in MB."""
+    return fmt_size(None if value is None else value * MB)
+
+
 def _gain_lines(g: dict) -> list[str]:
     lat = [
         {
-            "batch": r["batch_size"],
-            "p50 original": fmt_cli_number(r["original_p50_ms"]),
-            "p50 optimised": fmt_cli_number(r["optimised_p50_ms"]),
+            "batch": fmt_count(r["batch_size"]),
+            "p50 original": fmt_duration(r["original_p50_ms"]),
+            "p50 optimised": fmt_duration(r["optimised_p50_ms"]),
             "speed": fmt_speedup(r["speedup"])
             + (" (busy machine)" if r.get("machine_busy") else ""),
         }
@@ -112,8 +127,8 @@ def _gain_lines(g: dict) -> list[str]:
     targets = [
         {
             "target": t["expr"],
-            "original": fmt_cli_number(t["original"]),
-            "optimised": fmt_cli_number(t["optimised"]),
+            "original": fmt_target_value(t["metric"], t["original"]),
+            "optimised": fmt_target_value(t["metric"], t["optimised"]),
             "verdict": t["verdict"] if t["verdict"] == "pass" else t["verdict"].upper(),
         }
         for t in g["targets"]
@@ -121,9 +136,9 @@ def _gain_lines(g: dict) -> list[str]:
     return [
         table(lat, ["batch", "p50 original", "p50 optimised", "speed"]),
         "",
-        f"memory (loaded + peak while predicting): {fmt_cli_number(footprint(mem['original']))} MB -> "
-        f"{fmt_cli_number(footprint(mem['optimised']))} MB",
-        f"size: {fmt_bytes(size['original'])} -> {fmt_bytes(size['optimised'])}",
+        f"memory (loaded + peak while predicting): {_mb(footprint(mem['original']))} -> "
+        f"{_mb(footprint(mem['optimised']))}",
+        f"size: {fmt_size(size['original'])} -> {fmt_size(size['optimised'])}",
         "",
         table(targets, ["target", "original", "optimised", "verdict"])
         or "(no latency, memory or size targets were agreed)",

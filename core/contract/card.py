@@ -13,9 +13,11 @@ The card is a function of the contract alone: no clock, locale or machine enters
 no dictionary order either, so the ``card.md`` a bundle carries can be checked byte for
 byte against Baton's own rendering of the signed ``contract.json`` (:func:`check_card`).
 
-Numbers: quality metrics show four decimals and their interval three
-(``0.9649 (0.947 – 0.982)``); latencies in milliseconds; memory and sizes in MB of 2**20
-bytes, as the profiler measures them.
+Numbers are written in the app's one number style (:mod:`baton.core.present`): a quality
+metric to the digit its interval allows, with the interval in the same decimals
+(``0.96 (0.94 – 0.99)``); latencies in milliseconds under a column that says so; sizes
+in powers of 1024. Cards packed before that style are checked against the earlier one
+(:mod:`card_numbers`).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from typing import Any
 
 from baton.core.contract import candidates as cands
 from baton.core.contract import hub_metadata
+from baton.core.contract.card_numbers import BEFORE_ONE_STYLE, CURRENT, CardNumbers
 from baton.core.contract.document import check_contract
-from baton.core.contract.targets import BATCHED_METRICS, TARGET_METRICS, Target
+from baton.core.contract.targets import TARGET_METRICS, Target
 from baton.core.errors import VerificationError
 from baton.core.present import (
     DASH,
@@ -38,14 +41,6 @@ from baton.core.present import (
     PROBLEM_LABELS,
     ROLE_LABELS,
     VERDICT_LABELS,
-    fmt_count,
-    fmt_interval,
-    fmt_metric,
-    fmt_ms_figure,
-    fmt_peak_mb,
-    fmt_size,
-    fmt_size_mb,
-    fmt_throughput,
     format_fingerprint,
     short_fingerprint,
 )
@@ -77,26 +72,6 @@ class Block:
 
 def _cell(value: Any, kind: str = "") -> Cell:
     return value if isinstance(value, Cell) else Cell(str(value), kind)
-
-
-# --------------------------------------------------------------------------- numbers
-
-
-def fmt_measured(metric: str, value: float | None) -> str:
-    """A target's measured value in the unit its metric uses."""
-    if value is None:
-        return DASH
-    if metric in BATCHED_METRICS:
-        return (
-            f"{fmt_throughput(value)} rows/s"
-            if metric == "throughput_rps"
-            else f"{fmt_ms_figure(value)} ms"
-        )
-    if metric in ("memory_mb", "model_size_mb"):
-        return fmt_size_mb(value)
-    if metric == "params":
-        return fmt_count(int(value))
-    return fmt_metric(value)
 
 
 def _classes(classes: Sequence[Any] | None) -> str:
@@ -140,7 +115,7 @@ def _table(blocks: list[Block], headers: list[str], rows: list[list[Any]], what:
     block.rows = _capped(cells, what, blocks)
 
 
-def _blocks(c: Mapping[str, Any]) -> list[Block]:
+def _blocks(c: Mapping[str, Any], n: CardNumbers) -> list[Block]:
     ident, model, results = c["identity"], c["model"], c["results"]
     blocks: list[Block] = [Block("h1", f"{ident['name']} {ident['version']}")]
 
@@ -188,7 +163,7 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
             rows.append(
                 [
                     Cell(target.expr(), "code"),
-                    Cell(fmt_measured(target.metric, item["measured"]), "num"),
+                    Cell(n.measured(target.metric, item["measured"]), "num"),
                     Cell(VERDICT_LABELS[item["verdict"]], item["verdict"]),
                     Cell(item["note"]),
                 ]
@@ -198,9 +173,9 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
         blocks.append(Block("note", "No targets were agreed."))
 
     if cands.is_multi(c):
-        _candidates(c, blocks)
-    _quality(c, blocks)
-    _latency(results, blocks)
+        _candidates(c, blocks, n)
+    _quality(c, blocks, n)
+    _latency(results, blocks, n)
 
     blocks.append(Block("h2", "Memory"))
     memory = results["memory"]
@@ -210,19 +185,19 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
             facts=[
                 (
                     "Resident memory added by loading",
-                    Cell(fmt_size_mb(memory["rss_delta_after_load_mb"]), "num"),
+                    Cell(n.size_mb(memory["rss_delta_after_load_mb"]), "num"),
                 ),
                 (
                     "Peak while predicting",
-                    Cell(fmt_peak_mb(memory["peak_predict_mb"], fmt_size_mb), "num"),
+                    Cell(n.peak_mb(memory["peak_predict_mb"]), "num"),
                 ),
-                ("Size on disk", Cell(fmt_size_mb(memory["size_on_disk_mb"]), "num")),
+                ("Size on disk", Cell(n.size_mb(memory["size_on_disk_mb"]), "num")),
             ],
         )
     )
 
-    _model(model, blocks)
-    _data(c, blocks)
+    _model(model, blocks, n)
+    _data(c, blocks, n)
     _environment(c["environment"], blocks)
     blocks.append(
         Block(
@@ -232,7 +207,7 @@ def _blocks(c: Mapping[str, Any]) -> list[Block]:
     return blocks
 
 
-def _candidates(c: Mapping[str, Any], blocks: list[Block]) -> None:
+def _candidates(c: Mapping[str, Any], blocks: list[Block], n: CardNumbers) -> None:
     """The candidates side by side; the sections after it describe the primary one."""
     rows = cands.comparison(c)
     primary = next(r for r in rows if r["primary"])
@@ -252,15 +227,15 @@ def _candidates(c: Mapping[str, Any], blocks: list[Block]) -> None:
         cells = [
             Cell(r["name"] + (" (recommended)" if r["recommended"] else "")),
             Cell(str(r["format"]), "code"),
-            Cell(fmt_count(r["params"]) if r["params"] is not None else DASH, "num"),
+            Cell(n.count(r["params"]) if r["params"] is not None else DASH, "num"),
         ]
         for m in metrics:
             v = r["metrics"].get(m) or {}
             cells.append(
-                Cell(fmt_interval(v.get("value"), v.get("ci_low"), v.get("ci_high")), "num")
+                Cell(n.metric(m, v.get("value"), v.get("ci_low"), v.get("ci_high")), "num")
             )
-        cells.append(Cell(fmt_measured("latency_p95_ms", r["latency_p95_ms_batch_1"]), "num"))
-        cells.append(Cell(fmt_size_mb(r["memory_mb"]), "num"))
+        cells.append(Cell(n.measured("latency_p95_ms", r["latency_p95_ms_batch_1"]), "num"))
+        cells.append(Cell(n.candidate_peak(r["memory_mb"]), "num"))
         t = r["targets"]
         verdict = "fail" if t["fail"] else "unmeasured" if t["unmeasured"] else "pass"
         total = t["pass"] + t["fail"] + t["unmeasured"]
@@ -282,16 +257,16 @@ def _candidates(c: Mapping[str, Any], blocks: list[Block]) -> None:
     _table(blocks, headers, table_rows, "candidates")
 
 
-def _quality(c: Mapping[str, Any], blocks: list[Block]) -> None:
+def _quality(c: Mapping[str, Any], blocks: list[Block], n: CardNumbers) -> None:
     results = c["results"]
     blocks.append(Block("h2", "Quality on the test set"))
     confidence = results["confidence"]
-    intro = f"Measured on {fmt_count(results['n_rows'])} rows of the test set."
+    intro = f"Measured on {n.count(results['n_rows'])} rows of the test set."
     if confidence:
         seed = f", seed {confidence['seed']}" if confidence["seed"] is not None else ""
         intro += (
             f" Intervals: {confidence['level'] * 100:g} % {confidence['method']} bootstrap, "
-            f"{fmt_count(confidence['resamples'])} resamples{seed}."
+            f"{n.count(confidence['resamples'])} resamples{seed}."
         )
     else:
         intro += " No confidence intervals were computed."
@@ -304,7 +279,7 @@ def _quality(c: Mapping[str, Any], blocks: list[Block]) -> None:
     rows = [
         [
             Cell(METRIC_LABELS.get(name, name)),
-            Cell(fmt_interval(m["value"], m["ci_low"], m["ci_high"]), "num"),
+            Cell(n.metric(name, m["value"], m["ci_low"], m["ci_high"]), "num"),
         ]
         for name, m in metrics
     ]
@@ -320,7 +295,7 @@ def _quality(c: Mapping[str, Any], blocks: list[Block]) -> None:
         labels = matrix["labels"]
         blocks.append(Block("h3", "Confusion matrix (rows: true class, columns: predicted)"))
         rows = [
-            [Cell(str(label))] + [Cell(fmt_count(n), "num") for n in counts]
+            [Cell(str(label))] + [Cell(n.count(k), "num") for k in counts]
             for label, counts in zip(labels, matrix["matrix"], strict=False)
         ]
         _table(blocks, ["true \\ predicted", *map(str, labels)], rows, "classes")
@@ -330,7 +305,7 @@ def _quality(c: Mapping[str, Any], blocks: list[Block]) -> None:
         columns = _per_class_columns(per_class[0])
         blocks.append(Block("h3", "Per class"))
         rows = [
-            [_per_class_cell(row.get(col), col in _LABEL_KEYS) for col in columns]
+            [_per_class_cell(row.get(col), col in _LABEL_KEYS, n) for col in columns]
             for row in per_class
         ]
         _table(blocks, [col.replace("_", " ").capitalize() for col in columns], rows, "classes")
@@ -347,20 +322,20 @@ def _per_class_columns(row: Mapping[str, Any]) -> list[str]:
     return known + sorted(k for k in row if k not in _PER_CLASS_ORDER)
 
 
-def _per_class_cell(value: Any, is_label: bool) -> Cell:
+def _per_class_cell(value: Any, is_label: bool, n: CardNumbers) -> Cell:
     if is_label or isinstance(value, bool) or not isinstance(value, int | float):
         return Cell(DASH if value is None else str(value))
-    return Cell(fmt_count(value) if isinstance(value, int) else fmt_metric(value), "num")
+    return Cell(n.count(value) if isinstance(value, int) else n.ratio(value), "num")
 
 
-def _latency(results: Mapping[str, Any], blocks: list[Block]) -> None:
+def _latency(results: Mapping[str, Any], blocks: list[Block], n: CardNumbers) -> None:
     blocks.append(Block("h2", "Latency"))
     hw = results["hardware"]
     where = [hw.get("cpu") or "an unnamed CPU"]
     if hw.get("cores_logical"):
         where.append(f"{hw['cores_logical']} logical cores")
     if hw.get("ram_bytes"):
-        where.append(f"{fmt_size(hw['ram_bytes'])} RAM")
+        where.append(f"{n.size(hw['ram_bytes'])} RAM")
     blocks.append(
         Block(
             "note",
@@ -372,10 +347,10 @@ def _latency(results: Mapping[str, Any], blocks: list[Block]) -> None:
         return
     rows = [
         [
-            Cell(fmt_count(r["batch_size"]), "num"),
-            *(Cell(fmt_ms_figure(r[q]), "num") for q in ("p50_ms", "p90_ms", "p95_ms", "p99_ms")),
-            Cell(fmt_throughput(r["throughput_rps"]), "num"),
-            Cell(fmt_count(r["samples"]), "num"),
+            Cell(n.count(r["batch_size"]), "num"),
+            *(Cell(n.ms(r[q]), "num") for q in ("p50_ms", "p90_ms", "p95_ms", "p99_ms")),
+            Cell(n.rate(r["throughput_rps"]), "num"),
+            Cell(n.count(r["samples"]), "num"),
         ]
         for r in results["latency"]
     ]
@@ -386,7 +361,7 @@ def _latency(results: Mapping[str, Any], blocks: list[Block]) -> None:
         blocks.append(Block("note", note))
 
 
-def _model(model: Mapping[str, Any], blocks: list[Block]) -> None:
+def _model(model: Mapping[str, Any], blocks: list[Block], n: CardNumbers) -> None:
     blocks.append(Block("h2", "Model"))
     facts = [
         ("File", Cell(model["file"], "code")),
@@ -399,8 +374,8 @@ def _model(model: Mapping[str, Any], blocks: list[Block]) -> None:
     if model.get("opset") is not None:
         facts.append(("ONNX opset", Cell(str(model["opset"]))))
     facts += [
-        ("Parameters", Cell(fmt_count(model["params"]), "num")),
-        ("Size", Cell(f"{fmt_size(model['size_bytes'])} ({model['size_bytes']:,} bytes)", "num")),
+        ("Parameters", Cell(n.count(model["params"]), "num")),
+        ("Size", Cell(f"{n.size(model['size_bytes'])} ({model['size_bytes']:,} bytes)", "num")),
         ("SHA-256", Cell(model["sha256"], "code")),
         ("Output classes", Cell(_classes(model["classes"]))),
     ]
@@ -433,14 +408,14 @@ def _model(model: Mapping[str, Any], blocks: list[Block]) -> None:
     _table(blocks, ["Name", "Type"], rows, "features")
 
 
-def _data(c: Mapping[str, Any], blocks: list[Block]) -> None:
+def _data(c: Mapping[str, Any], blocks: list[Block], n: CardNumbers) -> None:
     blocks.append(Block("h2", "Data"))
     rows = [
         [
             Cell(ROLE_LABELS[d["role"]]),
             Cell(d["name"]),
-            Cell(fmt_count(d["rows"]), "num"),
-            Cell(fmt_count(len(d["columns"])), "num"),
+            Cell(n.count(d["rows"]), "num"),
+            Cell(n.count(len(d["columns"])), "num"),
             Cell(d["target"], "code"),
             Cell(short_fingerprint(d["fingerprint"]), "code"),
             Cell(d["file"], "code") if d["file"] else Cell("not included"),
@@ -458,7 +433,7 @@ def _data(c: Mapping[str, Any], blocks: list[Block]) -> None:
         (
             "Ground truth",
             Cell(
-                f"column “{labels['target']}” of {labels['file']} ({fmt_count(labels['rows'])} rows)"
+                f"column “{labels['target']}” of {labels['file']} ({n.count(labels['rows'])} rows)"
             ),
         )
     ]
@@ -470,7 +445,7 @@ def _data(c: Mapping[str, Any], blocks: list[Block]) -> None:
             (
                 "Predictions",
                 Cell(
-                    f"{predictions['file']} ({fmt_count(predictions['rows'])} rows; columns {columns})"
+                    f"{predictions['file']} ({n.count(predictions['rows'])} rows; columns {columns})"
                 ),
             )
         )
@@ -584,13 +559,16 @@ def _md_block(block: Block) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(contract: Mapping[str, Any], *, metadata: bool = True) -> str:
+def render_markdown(
+    contract: Mapping[str, Any], *, metadata: bool = True, numbers: CardNumbers = CURRENT
+) -> str:
     """The contract as ``card.md``; raises :class:`ContractError` for an invalid contract.
 
     The card opens with its metadata block (:mod:`hub_metadata`) unless ``metadata`` is
-    False, which gives the text a person reads on a terminal."""
+    False, which gives the text a person reads on a terminal. Its figures are written in
+    the app's number style; ``numbers`` names an earlier style, to check an older card."""
     check_contract(contract)
-    body = "\n\n".join(_md_block(b) for b in _blocks(contract)) + "\n"
+    body = "\n\n".join(_md_block(b) for b in _blocks(contract, numbers)) + "\n"
     return hub_metadata.front_matter(contract) + body if metadata else body
 
 
@@ -621,17 +599,23 @@ def check_card(folder: Path, contract: Mapping[str, Any], label: str) -> None:
         return
     try:
         expected = card_bytes(contract)
-        # Bundles packed before cards carried a metadata block hold the body alone: the
-        # same rendering of the same contract, so it is as trustworthy.
-        older = render_markdown(contract, metadata=False).encode("utf-8")
+        # Bundles packed before the app wrote figures in one number style carry them in
+        # the earlier style, and those packed before cards carried a metadata block hold
+        # the body alone: the same contract rendered by an earlier Baton, as trustworthy.
+        earlier = [
+            render_markdown(contract, metadata=metadata, numbers=numbers).encode("utf-8")
+            for numbers in (CURRENT, BEFORE_ONE_STYLE)
+            for metadata in (True, False)
+        ]
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise VerificationError(
             f"{label}: contract.json cannot be rendered as a model card ({type(exc).__name__})",
             path="contract.json",
         ) from None
+    longest = max(len(expected), *map(len, earlier))
     with path.open("rb") as fh:
-        actual = fh.read(len(expected) + 1)  # a longer card differs: no need to read it all
-    if actual not in (expected, older):
+        actual = fh.read(longest + 1)  # a longer card differs: no need to read it all
+    if actual != expected and actual not in earlier:
         raise VerificationError(
             f"{label}: card.md does not match the contract: a bundle's model card must be "
             "Baton's own rendering of its contract.json; ask its author to pack the bundle "
@@ -705,7 +689,7 @@ def blocks(contract: Mapping[str, Any]) -> list[Block]:
     """The card as blocks (headings, prose, facts, tables with verdict cells), for an app to
     lay out with its own widgets as plain text; raises :class:`ContractError` if invalid."""
     check_contract(contract)
-    return _blocks(contract)
+    return _blocks(contract, CURRENT)
 
 
 def render_html_fragment(contract: Mapping[str, Any]) -> str:

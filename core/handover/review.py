@@ -35,7 +35,6 @@ from baton.core import jsonsafe
 from baton.core.catalog.rows import timestamp
 from baton.core.catalog.store import Catalog
 from baton.core.contract import candidates as cands
-from baton.core.contract.card import fmt_measured
 from baton.core.contract.targets import (
     BATCHED_METRICS,
     Target,
@@ -54,6 +53,7 @@ from baton.core.errors import (
 from baton.core.handover import bundle as bundles
 from baton.core.handover import oms, safezip, trust
 from baton.core.handover.signed_zip import describe_opened, open_signed_zip
+from baton.core.present import fmt_target_value
 from baton.core.progress import CancelToken, ProgressFn, no_progress
 
 if TYPE_CHECKING:
@@ -452,22 +452,22 @@ def _claim_problems(result: dict[str, Any]) -> list[str]:
             continue
         if not m["consistent"]:
             problems.append(
-                f"{m['metric']} is claimed as {fmt_measured(m['metric'], claimed)} but the data "
+                f"{m['metric']} is claimed as {fmt_target_value(m['metric'], claimed)} but the data "
                 f"scientist's own predictions give "
-                f"{fmt_measured(m['metric'], m['recomputed_from_ds_predictions'])}"
+                f"{fmt_target_value(m['metric'], m['recomputed_from_ds_predictions'])}"
             )
         elif not _same(claimed, m["here"]):
             problems.append(
-                f"{m['metric']} is {fmt_measured(m['metric'], m['here'])} here against "
-                f"{fmt_measured(m['metric'], claimed)} claimed"
+                f"{m['metric']} is {fmt_target_value(m['metric'], m['here'])} here against "
+                f"{fmt_target_value(m['metric'], claimed)} claimed"
             )
     for t in result["targets"]:
         if t["claim_within_tolerance"] is False:
             metric = t["metric"]
             problems.append(
-                f"{t['target']} is {fmt_measured(metric, t['here'])} here against "
-                f"{fmt_measured(metric, t['claimed'])} claimed (allowed ±"
-                f"{fmt_measured(metric, t['claim_allowance'])})"
+                f"{t['target']} is {fmt_target_value(metric, t['here'])} here against "
+                f"{fmt_target_value(metric, t['claimed'])} claimed (allowed ±"
+                f"{fmt_target_value(metric, t['claim_allowance'])})"
                 + (" while this machine was busy" if t["busy_here"] else "")
             )
     return problems
@@ -525,7 +525,7 @@ def judge_reproduction(result: dict[str, Any]) -> dict[str, Any]:
             + "; ".join(
                 f"{t['expr']} not measured here"
                 if t["verdict_here"] == "unmeasured"
-                else f"{t['expr']} measured {fmt_measured(t['metric'], t['here'])} here"
+                else f"{t['expr']} measured {fmt_target_value(t['metric'], t['here'])} here"
                 + (" on a busy machine" if t["busy_here"] else "")
                 for t in missed
             )

@@ -43,7 +43,6 @@ from baton.core.handover.zip_rules import (
     MemberCallback,
     NameSet,
     Refusal,
-    human_size,
     is_pickle_name,
     name_problem,
     show_name,
@@ -57,6 +56,7 @@ from baton.core.handover.zip_staging import (
     stage_file,
 )
 from baton.core.handover.zip_structure import O_BINARY, O_CLOEXEC, O_NOFOLLOW
+from baton.core.present import fmt_size
 from baton.core.progress import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -107,7 +107,7 @@ class Folder:
                     UnsafeInput,
                     self.label,
                     name,
-                    f"brings the total to {human_size(total)}, over the limit of {human_size(self.limits.max_total_size)}",
+                    f"brings the total to {fmt_size(total)}, over the limit of {fmt_size(self.limits.max_total_size, exact=True)}",
                     self.path,
                 )
             self._files[name] = (st.st_size, st.st_dev, st.st_ino)
@@ -283,7 +283,7 @@ def _entry_problem(name: str, st: os.stat_result, limits: Limits) -> Refusal | N
     if st.st_size > limits.max_member_size:
         return Refusal(
             UnsafeInput,
-            f"is {human_size(st.st_size)}, over the limit of {human_size(limits.max_member_size)} per file",
+            f"is {fmt_size(st.st_size)}, over the limit of {fmt_size(limits.max_member_size, exact=True)} per file",
         )
     if is_pickle_name(name):
         return Refusal(UnsafeInput, PICKLE_REFUSAL)

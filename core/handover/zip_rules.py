@@ -75,16 +75,6 @@ def show_name(name: str) -> str:
     return f'"{shown}"'
 
 
-def human_size(n: float) -> str:
-    if n < KiB:
-        return f"{int(n)} bytes"
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        n /= 1024
-        if n < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}"
-    raise AssertionError("unreachable")
-
-
 class Refusal(Exception):
     """A problem with one member, before the ZIP's name is known to the message."""
 

@@ -24,7 +24,6 @@ from baton.core.handover.zip_rules import (
     Limits,
     Member,
     Refusal,
-    human_size,
     looks_like_pickle,
 )
 from baton.core.handover.zip_structure import (
@@ -37,6 +36,7 @@ from baton.core.handover.zip_structure import (
     Reader,
     nested_zip_problem,
 )
+from baton.core.present import fmt_size
 from baton.core.progress import CancelToken
 
 
@@ -168,7 +168,7 @@ class Shared:
         if done > self.limits.max_total_size:
             raise Refusal(
                 UnsafeInput,
-                f"brings the unpacked total over the limit of {human_size(self.limits.max_total_size)}",
+                f"brings the unpacked total over the limit of {fmt_size(self.limits.max_total_size, exact=True)}",
             )
 
 
@@ -190,7 +190,7 @@ class Sink:
         if self.count > self.declared:
             raise Refusal(
                 VerificationError,
-                f"unpacks to more than its declared size of {human_size(self.declared)}; the ZIP is malformed",
+                f"unpacks to more than its declared size of {fmt_size(self.declared)}; the ZIP is malformed",
             )
         if not self._sniffed:
             self.head += data
@@ -256,7 +256,7 @@ def inflate_checked(reader: Reader, entry: Entry, sink: Sink, check_crc: bool) -
     if sink.count != entry.size:
         raise Refusal(
             VerificationError,
-            f"unpacks to {human_size(sink.count)}, less than its declared size of {human_size(entry.size)}; the ZIP is truncated or damaged",
+            f"unpacks to {fmt_size(sink.count)}, less than its declared size of {fmt_size(entry.size)}; the ZIP is truncated or damaged",
         )
     if check_crc and sink.crc != entry.crc:
         raise Refusal(

@@ -21,12 +21,12 @@ from baton.core.handover.zip_rules import (
     MiB,
     NameSet,
     Refusal,
-    human_size,
     is_pickle_name,
     member_error,
     name_problem,
     show_name,
 )
+from baton.core.present import fmt_size
 
 # --------------------------------------------------------------------------------------
 # Reading the structure
@@ -492,7 +492,7 @@ def _entry_problem(record: _Record, limits: Limits) -> Refusal | None:
     if record.size > limits.max_member_size:
         return Refusal(
             UnsafeInput,
-            f"unpacks to {human_size(record.size)}, over the limit of {human_size(limits.max_member_size)} per member",
+            f"unpacks to {fmt_size(record.size)}, over the limit of {fmt_size(limits.max_member_size, exact=True)} per member",
         )
     if record.size > limits.ratio_min_size and (
         record.compressed_size == 0 or record.size / record.compressed_size > limits.max_ratio
@@ -545,7 +545,7 @@ def check_structure(reader: Reader, label: str, path: str, limits: Limits) -> li
                 UnsafeInput,
                 label,
                 record.name,
-                f"brings the unpacked total to {human_size(total)}, over the limit of {human_size(limits.max_total_size)}",
+                f"brings the unpacked total to {fmt_size(total)}, over the limit of {fmt_size(limits.max_total_size, exact=True)}",
                 path,
             )
     _check_order(records, label, path)

@@ -22,7 +22,6 @@ from baton.core.handover.zip_rules import (
     Limits,
     Member,
     NameSet,
-    human_size,
     is_pickle_name,
     looks_like_pickle,
     name_problem,
@@ -35,6 +34,7 @@ from baton.core.handover.zip_structure import (
     O_NOFOLLOW,
     nested_zip_problem,
 )
+from baton.core.present import fmt_size
 from baton.core.progress import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 
 _ALREADY_COMPRESSED = frozenset(
@@ -209,7 +209,7 @@ def write_bundle_zip(
     total = sum(sizes)
     if total > limits.max_total_size:
         raise UnsafeInput(
-            f"{label}: files total {human_size(total)}, over the limit of {human_size(limits.max_total_size)} for a bundle",
+            f"{label}: files total {fmt_size(total)}, over the limit of {fmt_size(limits.max_total_size, exact=True)} for a bundle",
             path=str(folder),
         )
 
@@ -274,7 +274,7 @@ def _pack_file(
         if st.st_size > limits.max_member_size:
             raise refuse(
                 UnsafeInput,
-                f"is {human_size(st.st_size)}, over the limit of {human_size(limits.max_member_size)} per member",
+                f"is {fmt_size(st.st_size)}, over the limit of {fmt_size(limits.max_member_size, exact=True)} per member",
             )
         head = src.read(8)
         src.seek(0)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_bytes
+from baton.core.present import fmt_size
 from baton.gui.common import theme
 from baton.gui.common.widgets import Banner, PlainLabel, muted_label, title_label
 from baton.gui.common.words import in_dialog_words
@@ -118,7 +118,7 @@ class _ImportDialog(QDialog):
         size = self.path.stat().st_size if self.path.is_file() else None
         self.layout_.addWidget(
             muted_label(
-                f"{self.path.parent}" + (f" · {fmt_bytes(size)}" if size is not None else "")
+                f"{self.path.parent}" + (f" · {fmt_size(size)}" if size is not None else "")
             )
         )
         self.form = QFormLayout()

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from baton.core.measure.metrics import METRIC_NAMES_CLASSIFICATION, METRIC_NAMES_REGRESSION
-from baton.core.present import fmt_when
+from baton.core.present import fmt_when, half_width
 from baton.gui.common.charts import (
     CalibrationChart,
     ConfusionMatrixChart,
@@ -101,8 +101,10 @@ class EvaluationView(MeasurementStack):
         curves = result.get("curves") or {}
         op = result.get("operating_point")
         metrics = result.get("metrics") or {}
-        auc = (metrics.get("roc_auc") or {}).get("value")
-        ap = (metrics.get("pr_auc") or {}).get("value")
+        roc_auc, pr_auc = metrics.get("roc_auc") or {}, metrics.get("pr_auc") or {}
+        auc, ap = roc_auc.get("value"), pr_auc.get("value")
+        auc_u = half_width(roc_auc.get("ci_low"), roc_auc.get("ci_high"))
+        ap_u = half_width(pr_auc.get("ci_low"), pr_auc.get("ci_high"))
         share = self._positive_share(result)
         for chart in self.charts():
             chart.show_pending()
@@ -115,9 +117,11 @@ class EvaluationView(MeasurementStack):
                 lambda: self.confusion.set_data(
                     result.get("confusion_matrix") if classification else None
                 ),
-                lambda: self.roc.set_data(curves.get("roc"), curves.get("roc_per_class"), op, auc),
+                lambda: self.roc.set_data(
+                    curves.get("roc"), curves.get("roc_per_class"), op, auc, auc_u
+                ),
                 lambda: self.pr.set_data(
-                    curves.get("pr"), curves.get("pr_per_class"), op, ap, share
+                    curves.get("pr"), curves.get("pr_per_class"), op, ap, share, ap_u
                 ),
                 lambda: self.calibration.set_data(curves.get("calibration")),
                 lambda: self.predicted_actual.set_data(

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_bytes, fmt_when
+from baton.core.present import fmt_size, fmt_when
 from baton.gui.catalog.evaluation_view import EvaluationView
 from baton.gui.catalog.profiling_view import ProfilingView
 from baton.gui.common import jobs, theme
@@ -288,7 +288,7 @@ class ModelPage(QWidget):
             f"{framework} {task}".strip(),
             f".{record.get('format')} file" if record.get("format") else None,
             f"{params:,} parameters" if isinstance(params, int) else None,
-            fmt_bytes(record.get("size_bytes")) if record.get("size_bytes") is not None else None,
+            fmt_size(record.get("size_bytes")) if record.get("size_bytes") is not None else None,
         ]
         self.subtitle.setText(" · ".join(b for b in bits if b))
         text, kind = safety_text(record.get("safety"))
@@ -309,7 +309,7 @@ class ModelPage(QWidget):
                 ("Framework", framework or None),
                 ("Format", record.get("format")),
                 ("Parameters", f"{params:,}" if isinstance(params, int) else None),
-                ("Size", fmt_bytes(record.get("size_bytes"))),
+                ("Size", fmt_size(record.get("size_bytes"))),
                 ("Probabilities", "yes" if info.get("has_predict_proba") else None),
                 ("Producer", info.get("producer")),
                 ("Opset", info.get("opset")),

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_bytes, fmt_when
+from baton.core.present import fmt_size, fmt_when
 from baton.gui.common.charts import LatencyChart, LatencyDistributionChart, MemoryChart
 from baton.gui.common.tables import LatencyTable
 from baton.gui.common.widgets import (
@@ -50,7 +50,7 @@ def hardware_rows(
     rows: list[tuple[str, Any]] = [
         ("CPU", hw.get("cpu_model")),
         ("Cores", ", ".join(cores) or None),
-        ("Memory", fmt_bytes(ram) if ram else None),
+        ("Memory", fmt_size(ram) if ram else None),
         ("System", " ".join(str(hw[k]) for k in ("system", "machine") if hw.get(k)) or None),
         ("OS", hw.get("os")),
         (

@@ -31,6 +31,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from baton.core.present import fmt_count, fmt_percent, fmt_ratio
 from baton.gui.common import theme
 
 BLOCK_ROWS = 4096
@@ -442,8 +443,6 @@ class ColumnProfileModel(QAbstractTableModel):
         return None
 
     def _cell(self, col: dict[str, Any], column: int) -> str:
-        from baton.core.present import fmt_number
-
         header = self.HEADERS[column]
         if header == "Column":
             return str(col.get("name", ""))
@@ -457,13 +456,13 @@ class ColumnProfileModel(QAbstractTableModel):
             if missing is None:
                 return "—"
             if self.rows:
-                return f"{missing:,} ({missing / self.rows:.1%})"
+                return f"{fmt_count(missing)} ({fmt_percent(missing / self.rows)})"
             return f"{missing:,}"
         if header == "Distinct":
-            return fmt_number(col.get("distinct"))
+            return fmt_count(col.get("distinct"))
         if header in ("Min", "Mean", "Max", "Std"):
             value = col.get(header.lower())
-            return "" if value is None else fmt_number(value)
+            return "" if value is None else fmt_ratio(value)
         if header == "Most frequent":
             top = col.get("top") or []
             return ", ".join(f"{t['value']} ({t['count']:,})" for t in top[:3])
@@ -487,7 +486,8 @@ class ColumnProfileModel(QAbstractTableModel):
             hist = col.get("histogram")
             if hist and hist.get("edges"):
                 edges = hist["edges"]
-                return f"{len(hist.get('counts', []))} bins from {edges[0]:.4g} to {edges[-1]:.4g}"
+                bins = len(hist.get("counts", []))
+                return f"{bins} bins from {fmt_ratio(edges[0])} to {fmt_ratio(edges[-1])}"
             top = col.get("top")
             if top:
                 return "\n".join(f"{t['value']}: {t['count']:,}" for t in top)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_mb, fmt_ms, fmt_number
+from baton.core.present import fmt_duration, fmt_ratio, fmt_target_value
 from baton.gui.common.chart_base import (
     CHART_MIN_HEIGHT,
     ChartBase,
@@ -202,13 +202,21 @@ class RocChart(ChartBase):
         per_class: Sequence[Mapping[str, Any]] | None = None,
         operating_point: Mapping[str, Any] | None = None,
         auc: float | None = None,
+        auc_uncertainty: float | None = None,
     ) -> None:
+        """``auc_uncertainty``: the half-width of the AUC's interval, which sets its digits."""
         if not roc and not per_class:
             self._update()
             return
-        self._update(roc=roc, per_class=per_class, operating_point=operating_point, auc=auc)
+        self._update(
+            roc=roc,
+            per_class=per_class,
+            operating_point=operating_point,
+            auc=auc,
+            auc_uncertainty=auc_uncertainty,
+        )
 
-    def _render(self, roc, per_class, operating_point, auc) -> None:
+    def _render(self, roc, per_class, operating_point, auc, auc_uncertainty) -> None:
         plot = self.view.getPlotItem()
         style_plot(plot, "False positive rate", "True positive rate")
         chance = pg.PlotDataItem(
@@ -220,7 +228,9 @@ class RocChart(ChartBase):
                 pg.PlotDataItem(roc["fpr"], roc["tpr"], pen=make_pen(series_color(0), 2.5))
             )
             self.title_label.setText(
-                f"ROC curve · AUC {fmt_number(auc)}" if auc is not None else "ROC curve"
+                f"ROC curve · AUC {fmt_ratio(auc, auc_uncertainty)}"
+                if auc is not None
+                else "ROC curve"
             )
         else:
             for i, curve in enumerate(per_class or []):
@@ -228,14 +238,14 @@ class RocChart(ChartBase):
                 plot.addItem(item)
                 # plain text under the plot: class labels are data
                 self.legend.add(
-                    f"{curve['label']} (AUC {fmt_number(curve.get('auc'))})", series_color(i)
+                    f"{curve['label']} (AUC {fmt_ratio(curve.get('auc'))})", series_color(i)
                 )
             self.title_label.setText("ROC curves, one class against the rest")
         if operating_point and operating_point.get("fpr") is not None:
             _mark_point(plot, operating_point["fpr"], operating_point["tpr"], operating_point)
             self.set_subtitle(
                 f"Operating point at threshold {_g(operating_point.get('threshold'))}: "
-                f"TPR {fmt_number(operating_point['tpr'])}, FPR {fmt_number(operating_point['fpr'])}"
+                f"TPR {fmt_ratio(operating_point['tpr'])}, FPR {fmt_ratio(operating_point['fpr'])}"
             )
         else:
             self.set_subtitle("")
@@ -288,7 +298,9 @@ class PrChart(ChartBase):
         operating_point: Mapping[str, Any] | None = None,
         average_precision: float | None = None,
         baseline: float | None = None,
+        ap_uncertainty: float | None = None,
     ) -> None:
+        """``ap_uncertainty``: the half-width of the AP's interval, which sets its digits."""
         if not pr and not per_class:
             self._update()
             return
@@ -298,9 +310,12 @@ class PrChart(ChartBase):
             operating_point=operating_point,
             average_precision=average_precision,
             baseline=baseline,
+            ap_uncertainty=ap_uncertainty,
         )
 
-    def _render(self, pr, per_class, operating_point, average_precision, baseline) -> None:
+    def _render(
+        self, pr, per_class, operating_point, average_precision, baseline, ap_uncertainty
+    ) -> None:
         plot = self.view.getPlotItem()
         style_plot(plot, "Recall", "Precision")
         if baseline is not None:
@@ -315,7 +330,11 @@ class PrChart(ChartBase):
             plot.addItem(
                 pg.PlotDataItem(pr["recall"], pr["precision"], pen=make_pen(series_color(0), 2.5))
             )
-            ap = f" · AP {fmt_number(average_precision)}" if average_precision is not None else ""
+            ap = (
+                f" · AP {fmt_ratio(average_precision, ap_uncertainty)}"
+                if average_precision is not None
+                else ""
+            )
             self.title_label.setText(f"Precision-recall curve{ap}")
         else:
             for i, curve in enumerate(per_class or []):
@@ -325,7 +344,7 @@ class PrChart(ChartBase):
                 plot.addItem(item)
                 # plain text under the plot: class labels are data
                 self.legend.add(
-                    f"{curve['label']} (AP {fmt_number(curve.get('ap'))})", series_color(i)
+                    f"{curve['label']} (AP {fmt_ratio(curve.get('ap'))})", series_color(i)
                 )
             self.title_label.setText("Precision-recall curves, one class against the rest")
         if operating_point and operating_point.get("recall") is not None:
@@ -333,8 +352,8 @@ class PrChart(ChartBase):
                 plot, operating_point["recall"], operating_point["precision"], operating_point
             )
             self.set_subtitle(
-                f"Operating point: precision {fmt_number(operating_point['precision'])}, "
-                f"recall {fmt_number(operating_point['recall'])}"
+                f"Operating point: precision {fmt_ratio(operating_point['precision'])}, "
+                f"recall {fmt_ratio(operating_point['recall'])}"
                 + (
                     f"; dashed line: share of positives ({baseline:.1%})"
                     if baseline is not None
@@ -474,7 +493,7 @@ def _mark_worst(plot: pg.PlotItem, x: float, y: float) -> None:
 
 
 def _name_worst(legend, value: Any) -> None:
-    legend.add(f"largest error {fmt_number(value)}", series_color(3), None, symbol="o")
+    legend.add(f"largest error {fmt_ratio(value)}", series_color(3), None, symbol="o")
 
 
 class PredictedActualChart(ResidualChart):
@@ -704,16 +723,16 @@ class LatencyDistributionChart(ChartBase):
                     )
                 )
             # named under the plots: a label beside the line covered the histogram's bars
-            self.legend.add(f"{name} {fmt_ms(value)}", color, Qt.PenStyle.DashLine, 1.5)
+            self.legend.add(f"{name} {fmt_duration(value)}", color, Qt.PenStyle.DashLine, 1.5)
         for plot in (hist, cdf):
             plot.setXRange(lower, upper, padding=0.02)
         cdf.setYRange(0, 1, padding=0.02)
         hist.setYRange(0, max(1, int(counts.max())) * 1.1, padding=0)
         what = f"Batch size {batch_size:,}: " if batch_size is not None else ""
         self.set_subtitle(
-            f"{what}{n:,} samples from {fmt_ms(values[0])} to {fmt_ms(values[-1])}"
+            f"{what}{n:,} samples from {fmt_duration(values[0])} to {fmt_duration(values[-1])}"
             + (
-                f"; the axes stop at 1.5 × p99 ({fmt_ms(upper)}), {beyond:,} slower sample"
+                f"; the axes stop at 1.5 × p99 ({fmt_duration(upper)}), {beyond:,} slower sample"
                 f"{'s' if beyond != 1 else ''} beyond"
                 if beyond
                 else ""
@@ -754,7 +773,12 @@ class MemoryChart(ChartBase):
             )
         )
         for i, (_key, _label, value) in enumerate(bars):
-            item = text_item(fmt_mb(value), theme_color("text"), anchor=(0.5, 1.0), bold=True)
+            item = text_item(
+                fmt_target_value("memory_mb", value),
+                theme_color("text"),
+                anchor=(0.5, 1.0),
+                bold=True,
+            )
             item.setPos(i, heights[i])
             plot.addItem(item)
         batch = memory.get("batch_size")
@@ -861,13 +885,15 @@ class CandidatesChart(ChartBase):
         for t in targets:
             if t.get("metric") == metric:
                 self._target_line(
-                    plot, 0, float(t["threshold"]), f"{label} {t['op']} {_g(t['threshold'])}"
+                    plot,
+                    0,
+                    float(t["threshold"]),
+                    f"{label} {t['op']} {fmt_target_value(metric, t['threshold'], exact=True)}",
                 )
                 ys.append(float(t["threshold"]))
             elif t.get("metric") == "latency_p95_ms" and t.get("batch") == 1:
-                self._target_line(
-                    plot, 90, float(t["threshold"]), f"p95@1 {t['op']} {_g(t['threshold'])} ms"
-                )
+                limit = fmt_target_value("latency_p95_ms", t["threshold"], exact=True)
+                self._target_line(plot, 90, float(t["threshold"]), f"p95@1 {t['op']} {limit}")
                 xs.append(float(t["threshold"]))
         x_span = (max(xs) - min(xs)) or max(xs) or 1.0
         y_span = (max(ys) - min(ys)) or 0.01

@@ -25,7 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import SHARE_METRICS, fmt_ms, fmt_number, fmt_percent, metric_label
+from baton.core.present import (
+    SHARE_METRICS,
+    fmt_bounds,
+    fmt_count,
+    fmt_duration,
+    fmt_percent,
+    fmt_rate,
+    fmt_ratio,
+    half_width,
+    metric_label,
+)
 from baton.gui.common import theme
 from baton.gui.common.verdicts import (
     FAIL_BG,
@@ -341,12 +351,13 @@ class MetricsTable(_Table):
             metrics.pop("f1", None)
         for name, m in metrics.items():
             low, high = m.get("ci_low"), m.get("ci_high")
-            # MAPE is a share of the true value: 43 %, not 0.4296.
-            figure = fmt_percent if name in SHARE_METRICS else fmt_number
-            interval = (
-                f"{figure(low)} – {figure(high)}" if low is not None and high is not None else "—"
-            )
-            rows.append((metric_label(name, task), figure(m.get("value")), interval))
+            # MAPE is a share of the true value: 43 %, not 0.4296. The value shows the
+            # digits its interval allows, and the interval the same decimals.
+            share = name in SHARE_METRICS
+            figure = fmt_percent if share else fmt_ratio
+            value = figure(m.get("value"), half_width(low, high))
+            interval = fmt_bounds(low, high, m.get("value"), share=share)
+            rows.append((metric_label(name, task), value, interval))
             tips.append(METRIC_HELP.get(name))
         self._fill(rows, tips)
 
@@ -362,11 +373,11 @@ class PerClassTable(_Table):
             [
                 (
                     str(c.get("label")),
-                    fmt_number(c.get("support")),
-                    fmt_number(c.get("precision")),
-                    fmt_number(c.get("recall")),
-                    fmt_number(c.get("specificity")),
-                    fmt_number(c.get("f1")),
+                    fmt_count(c.get("support")),
+                    fmt_ratio(c.get("precision")),
+                    fmt_ratio(c.get("recall")),
+                    fmt_ratio(c.get("specificity")),
+                    fmt_ratio(c.get("f1")),
                 )
                 for c in per_class or []
             ]
@@ -385,13 +396,13 @@ class LatencyTable(_Table):
             tput = r.get("throughput_rps")
             rows.append(
                 (
-                    f"{r['batch_size']:,}",
-                    f"{r.get('samples', 0):,}",
-                    fmt_ms(r.get("p50_ms")),
-                    fmt_ms(r.get("p90_ms")),
-                    fmt_ms(r.get("p95_ms")),
-                    fmt_ms(r.get("p99_ms")),
-                    f"{tput:,.0f} rows/s" if tput else "—",
+                    fmt_count(r["batch_size"]),
+                    fmt_count(r.get("samples", 0)),
+                    fmt_duration(r.get("p50_ms")),
+                    fmt_duration(r.get("p90_ms")),
+                    fmt_duration(r.get("p95_ms")),
+                    fmt_duration(r.get("p99_ms")),
+                    fmt_rate(tput) if tput else "—",
                     "yes" if r.get("p99_stable") else "no",
                 )
             )

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 
-from baton.core.present import fmt_bytes, fmt_mb, fmt_ms, fmt_number
+from baton.core.present import fmt_count, fmt_difference, fmt_ratio, fmt_size, fmt_target_value
 from baton.gui.common import theme
 
 # A failure must stand out in either theme: the same strong red everywhere.
@@ -35,26 +35,12 @@ VERDICT_TEXT = {"pass": "PASS", "fail": "FAIL", "unmeasured": "NOT MEASURED"}
 VERDICT_KIND = {"pass": "ok", "fail": "error", "unmeasured": "warning"}
 
 
-def fmt_target_value(metric: str, value: Any) -> str:
-    """A target's figure in its unit (latency in ms, memory in MB, throughput in rows/s)."""
-    if value is None:
-        return "—"
-    if metric.endswith("_ms"):
-        return fmt_ms(value)
-    if metric.endswith("_mb"):
-        return fmt_mb(value)
-    if metric == "throughput_rps":
-        return f"{float(value):,.0f} rows/s"
-    if metric == "params":  # a count: 12,345, never 12,345.0000 or 0.0000
-        return f"{round(float(value)):,}"
-    return fmt_number(value)
-
-
 def fmt_threshold(target: Mapping[str, Any]) -> str:
     op = {">=": "≥", "<=": "≤", "==": "="}.get(target.get("op", ""), target.get("op", ""))
-    text = f"{op} {fmt_target_value(target.get('metric', ''), target.get('threshold'))}"
+    metric = target.get("metric", "")
+    text = f"{op} {fmt_target_value(metric, target.get('threshold'), exact=True)}"
     if target.get("tolerance"):
-        text += f" ± {fmt_target_value(target.get('metric', ''), target['tolerance'])}"
+        text += f" ± {fmt_target_value(metric, target['tolerance'], exact=True)}"
     return text
 
 
@@ -97,8 +83,8 @@ def model_rows(model: Mapping[str, Any], file_label: str = "File") -> list[tuple
         ("Format", model.get("format")),
         ("Framework", framework or None),
         ("Estimator", model.get("estimator")),
-        ("Parameters", fmt_number(model.get("params"))),
-        ("Size", fmt_bytes(model.get("size_bytes"))),
+        ("Parameters", fmt_count(model.get("params"))),
+        ("Size", fmt_size(model.get("size_bytes"))),
         ("Classes", ", ".join(map(str, classes)) if classes else None),
         ("Opset", model.get("opset")),
         ("SHA-256", model.get("sha256")),
@@ -114,14 +100,28 @@ def refused_headline(message: str) -> str:
     return f"Refused: {message}"
 
 
-def fmt_value(value: Any, limit: int = 90) -> str:
-    """A contract value for a table cell: numbers formatted, structures as short JSON."""
+#: The contract fields a person sets rather than measures: their figures are exact.
+SETTING_FIELDS = frozenset({"threshold", "tolerance"})
+
+
+def is_setting(path: str) -> bool:
+    """Whether a contract path (``targets[accuracy].threshold``) names a figure a person set."""
+    return path.rsplit(".", 1)[-1] in SETTING_FIELDS
+
+
+def fmt_value(value: Any, limit: int = 90, exact: bool = False) -> str:
+    """A contract value for a table cell: numbers formatted (an ``exact`` one without
+    trailing zeros), structures as short JSON."""
     if value is None:
         return "—"
     if value == "":
         return "(empty)"
-    if isinstance(value, bool | int | float):
-        return fmt_number(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return fmt_count(value)
+    if isinstance(value, float):
+        return fmt_ratio(value, exact=exact)
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -141,5 +141,6 @@ def direction_text(change: Mapping[str, Any]) -> str:
     return "better" if better is True else "worse" if better is False else ""
 
 
-def fmt_delta(delta: Any) -> str:
-    return "" if delta is None else f"{delta:+.4g}"
+def fmt_delta(delta: Any, uncertainty: Any = None, exact: bool = False) -> str:
+    """A change's signed difference for its column; blank when there is none."""
+    return "" if delta is None else fmt_difference(delta, uncertainty, exact)

@@ -227,7 +227,13 @@ class CompareVersionsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         from baton.core.contract.document import diff_contracts
-        from baton.gui.common.verdicts import change_kind, direction_text, fmt_delta, fmt_value
+        from baton.gui.common.verdicts import (
+            change_kind,
+            direction_text,
+            fmt_delta,
+            fmt_value,
+            is_setting,
+        )
 
         old_id, new_id = previous["identity"], current["identity"]
         self.setWindowTitle("Compare with the previous version")
@@ -254,13 +260,13 @@ class CompareVersionsDialog(QDialog):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
 
-        def shown(value: Any) -> str:
+        def shown(value: Any, path: str) -> str:
             # A whole target added or removed reads as its expression.
             if isinstance(value, Mapping) and "metric" in value and "op" in value:
                 from baton.gui.common.verdicts import target_expr
 
                 return target_expr(value)
-            return fmt_value(value)
+            return fmt_value(value, exact=is_setting(path))
 
         rows, kinds, tips = [], [], []
         for change in self.changes:
@@ -268,9 +274,11 @@ class CompareVersionsDialog(QDialog):
             rows.append(
                 (
                     change.path,
-                    "" if change.kind == "added" else shown(change.old),
-                    "" if change.kind == "removed" else shown(change.new),
-                    fmt_delta(change.delta) if change.kind == "changed" else change.kind,
+                    "" if change.kind == "added" else shown(change.old, change.path),
+                    "" if change.kind == "removed" else shown(change.new, change.path),
+                    fmt_delta(change.delta, exact=is_setting(change.path))
+                    if change.kind == "changed"
+                    else change.kind,
                     direction_text(as_dict),
                 )
             )

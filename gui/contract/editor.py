@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 from baton.core.present import (
     FIELD_LABELS,
     TARGET_FIELD_LABELS,
-    fmt_mb,
-    fmt_number,
+    fmt_count,
     fmt_peak_mb,
+    fmt_target_value,
     fmt_when,
     metric_label,
 )
@@ -411,8 +411,8 @@ class ContractEditor(QWidget):
                     d.get("role"),
                     d.get("name"),
                     "yes" if d.get("role") == "test" else "you choose at export",
-                    fmt_number(d.get("rows")),
-                    fmt_number(len(d.get("columns") or [])),
+                    fmt_count(d.get("rows")),
+                    fmt_count(len(d.get("columns") or [])),
                     d.get("target") or "—",
                     format_fingerprint(d.get("fingerprint") or ""),
                 )
@@ -437,8 +437,8 @@ class ContractEditor(QWidget):
             ]
         )
         bits = [
-            f"{fmt_number(results.get('n_rows'))} test rows" if results.get("n_rows") else None,
-            f"{confidence.get('resamples'):,} bootstrap resamples, seed {confidence.get('seed')}"
+            f"{fmt_count(results.get('n_rows'))} test rows" if results.get("n_rows") else None,
+            f"{fmt_count(confidence.get('resamples'))} bootstrap resamples, seed {confidence.get('seed')}"
             if confidence.get("resamples")
             else None,
             f"positive class {results.get('positive_class')}"
@@ -702,7 +702,7 @@ class ContractEditor(QWidget):
 def _mb(value: Any) -> str | None:
     if value is None:
         return None
-    return fmt_mb(value)
+    return fmt_target_value("memory_mb", value)
 
 
 def _in_words(exc: Exception) -> str:

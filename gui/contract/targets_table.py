@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import fmt_target_value
 from baton.gui.common import theme
 from baton.gui.common.verdicts import (
     FAIL_BG,
@@ -28,7 +29,6 @@ from baton.gui.common.verdicts import (
     KIND_ICONS,
     VERDICT_KIND,
     VERDICT_TEXT,
-    fmt_target_value,
     kind_colors,
 )
 from baton.gui.contract.fields import (

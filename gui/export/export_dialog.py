@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_bytes, target_label
+from baton.core.present import fmt_size, fmt_target_value, target_label
 from baton.gui.common import jobs, theme
 from baton.gui.common.documents import DocumentButtons
 from baton.gui.common.signed import FingerprintLabel
@@ -47,7 +47,6 @@ from baton.gui.common.tables import ReadOnlyTable, scroll_page
 from baton.gui.common.verdicts import (
     VERDICT_KIND,
     VERDICT_TEXT,
-    fmt_target_value,
     fmt_threshold,
     target_key,
 )
@@ -593,7 +592,7 @@ class ExportDialog(QDialog):
         self.result_facts.set_rows(
             [
                 ("File", str(path)),
-                ("Size", f"{fmt_bytes(result.get('bytes'))}, {result.get('files')} files"),
+                ("Size", f"{fmt_size(result.get('bytes'))}, {result.get('files')} files"),
                 ("Root digest", result.get("root_digest")),
             ],
             mono=("Root digest",),

@@ -18,12 +18,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
-from baton.core.present import fmt_number, fmt_percent, fmt_when, target_label
+from baton.core.present import (
+    fmt_count,
+    fmt_percent,
+    fmt_target_value,
+    fmt_when,
+    target_label,
+)
 from baton.gui.common import theme
 from baton.gui.common.review_worker import Job, verify_receipt_job
 from baton.gui.common.signed import FingerprintLabel, SignedDocumentPage
 from baton.gui.common.tables import ReadOnlyTable, pair, scroll_page
-from baton.gui.common.verdicts import DECISION_TEXT, VERDICT_KIND, VERDICT_TEXT, fmt_target_value
+from baton.gui.common.verdicts import DECISION_TEXT, VERDICT_KIND, VERDICT_TEXT
 from baton.gui.common.widgets import KeyValueGrid, PlainLabel, card, expanding_filler, muted_label
 from baton.gui.common.workers import TaskRunner
 
@@ -261,7 +267,7 @@ class ReceiptPage(SignedDocumentPage):
             f"Reproduced {fmt_when(rep.get('created'))}: "
             f"{_two_verdicts(rep)}; "
             f"prediction agreement {fmt_percent(a.get('rate'))} "
-            f"({fmt_number(a.get('agreeing'))} of {fmt_number(a.get('rows'))} rows)."
+            f"({fmt_count(a.get('agreeing'))} of {fmt_count(a.get('rows'))} rows)."
         )
         self.reproduced.setStyleSheet(f"color: {c['ok_text'] if passed else c['err_text']};")
         targets = rep.get("targets") or []
@@ -283,8 +289,8 @@ class ReceiptPage(SignedDocumentPage):
             [
                 (
                     m["metric"],
-                    fmt_number(m.get("claimed")),
-                    fmt_number(m.get("here")),
+                    fmt_target_value(m["metric"], m.get("claimed")),
+                    fmt_target_value(m["metric"], m.get("here")),
                     "consistent" if m.get("consistent") else "INCONSISTENT",
                 )
                 for m in metrics

@@ -21,7 +21,17 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
-from baton.core.present import fmt_bytes, fmt_mb, fmt_ms, fmt_number, fmt_when
+from baton.core.present import (
+    MB,
+    fmt_count,
+    fmt_duration,
+    fmt_rate,
+    fmt_ratio,
+    fmt_size,
+    fmt_target_value,
+    fmt_when,
+    half_width,
+)
 from baton.gui.common import theme
 from baton.gui.common.review_worker import Job, compare_job
 from baton.gui.common.signed import SignedDocumentPage
@@ -31,9 +41,9 @@ from baton.gui.common.verdicts import (
     change_kind,
     direction_text,
     fmt_delta,
-    fmt_target_value,
     fmt_threshold,
     fmt_value,
+    is_setting,
     target_expr,
     target_key,
 )
@@ -225,7 +235,7 @@ class ComparePage(SignedDocumentPage):
                 ("Created", fmt_when(c["identity"].get("created"))),
                 ("Signed by", f"{s.get('signer_name') or 'an untrusted key'} ({s['signer']})"),
                 ("Model", c["model"].get("estimator") or c["model"].get("format")),
-                ("Parameters", fmt_number(c["model"].get("params"))),
+                ("Parameters", fmt_count(c["model"].get("params"))),
                 ("Targets", ", ".join(target_key(t) for t in c.get("targets") or []) or "none"),
             ]
         )
@@ -302,7 +312,7 @@ class ComparePage(SignedDocumentPage):
                     ch["kind"],
                     _fmt_change_value(ch["path"], ch.get("old")),
                     _fmt_change_value(ch["path"], ch.get("new")),
-                    fmt_delta(ch.get("delta")),
+                    fmt_delta(ch.get("delta"), exact=is_setting(ch["path"])),
                 )
                 for ch in changes
             ],
@@ -341,13 +351,16 @@ class ComparePage(SignedDocumentPage):
             [
                 (
                     m["metric"],
-                    fmt_number(m["a"]),
-                    fmt_number(m["b"]),
-                    fmt_delta(m["difference"]),
+                    fmt_ratio(m["a"]),
+                    fmt_ratio(m["b"]),
+                    fmt_delta(m["difference"], half_width(m["ci_low"], m["ci_high"])),
                     "—"
                     if m["ci_low"] is None
-                    else f"{fmt_delta(m['ci_low'])} to {fmt_delta(m['ci_high'])}",
-                    "—" if m["mcnemar_p"] is None else fmt_number(m["mcnemar_p"]),
+                    else (
+                        f"{fmt_delta(m['ci_low'], half_width(m['ci_low'], m['ci_high']))} to "
+                        f"{fmt_delta(m['ci_high'], half_width(m['ci_low'], m['ci_high']))}"
+                    ),
+                    fmt_ratio(m["mcnemar_p"]),
                     m["verdict"],
                 )
                 for m in found
@@ -384,7 +397,8 @@ def _describe_target_changes(changes: Sequence[Mapping[str, Any]], metric: str) 
             parts.append(f"{field} {ch['kind']}" if field != "target" else ch["kind"])
             continue
         if field in ("measured", "threshold", "tolerance"):
-            old, new = (fmt_target_value(metric, ch.get(k)) for k in ("old", "new"))
+            exact = field != "measured"  # a threshold is set, not measured
+            old, new = (fmt_target_value(metric, ch.get(k), exact=exact) for k in ("old", "new"))
         else:
             old, new = fmt_value(ch.get("old"), 24), fmt_value(ch.get("new"), 24)
         text = f"{field} {old} → {new}"
@@ -403,7 +417,7 @@ def _fmt_change_value(path: str, value: Any) -> str:
             return target_expr(value)
         except BatonError:  # a malformed entry is still shown, as JSON
             return fmt_value(value)
-    return fmt_value(value)
+    return fmt_value(value, exact=is_setting(path))
 
 
 def _figure_rank(path: str) -> tuple[int, int]:
@@ -429,15 +443,17 @@ def _fmt_figure(path: str, value: Any, signed: bool = False) -> str:
     sign = "+" if signed and value > 0 else "−" if signed and value < 0 else ""
     magnitude = abs(value) if signed else value
     if field.endswith("_ms"):
-        text = fmt_ms(magnitude)
+        text = fmt_duration(magnitude)
     elif field == "throughput_rps":
-        text = f"{magnitude:,.0f} rows/s"
+        text = fmt_rate(magnitude)
     elif field.endswith("_mb"):
-        text = fmt_mb(magnitude)
+        text = fmt_size(magnitude * MB)
     elif field.endswith("_bytes"):
-        text = fmt_bytes(magnitude)
+        text = fmt_size(magnitude)
+    elif isinstance(magnitude, int):
+        text = fmt_count(magnitude)
     else:
-        text = fmt_number(magnitude) if not signed else f"{magnitude:.4g}"
+        text = fmt_ratio(magnitude)
     return sign + text
 
 

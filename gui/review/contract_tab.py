@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
 from baton.core.contract import candidates as cands
 from baton.core.present import (
     METRIC_LABELS,
+    SHARE_METRICS,
+    fmt_count,
+    fmt_duration,
     fmt_interval,
-    fmt_mb,
-    fmt_ms,
-    fmt_number,
+    fmt_peak_mb,
+    fmt_target_value,
     fmt_when,
     target_label,
 )
@@ -27,7 +29,6 @@ from baton.gui.common.tables import LatencyTable, MetricsTable, ReadOnlyTable, p
 from baton.gui.common.verdicts import (
     VERDICT_KIND,
     VERDICT_TEXT,
-    fmt_target_value,
     fmt_threshold,
     model_rows,
     target_key,
@@ -177,8 +178,8 @@ class ContractView(QWidget):
                     d.get("role"),
                     d.get("name"),
                     d.get("file") or "left out (listed by fingerprint)",
-                    fmt_number(d.get("rows")),
-                    fmt_number(len(d.get("columns") or [])),
+                    fmt_count(d.get("rows")),
+                    fmt_count(len(d.get("columns") or [])),
                     d.get("target") or "—",
                     format_fingerprint(d.get("fingerprint") or ""),
                 )
@@ -252,11 +253,16 @@ class ContractView(QWidget):
                 (
                     r["name"] + (" (recommended)" if r["recommended"] else ""),
                     r["format"],
-                    fmt_number(r["params"]),
+                    fmt_count(r["params"]),
                     f"{METRIC_LABELS.get(metric, metric)} "
-                    + fmt_interval(value.get("value"), value.get("ci_low"), value.get("ci_high")),
-                    fmt_ms(r["latency_p95_ms_batch_1"]),
-                    fmt_mb(r["memory_mb"]),
+                    + fmt_interval(
+                        value.get("value"),
+                        value.get("ci_low"),
+                        value.get("ci_high"),
+                        share=metric in SHARE_METRICS,
+                    ),
+                    fmt_duration(r["latency_p95_ms_batch_1"]),
+                    fmt_peak_mb(r["memory_mb"]),
                     f"{t['pass']} of {total} pass" if total else "no targets",
                 )
             )

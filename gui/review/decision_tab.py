@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.contract import candidates as cands
-from baton.core.present import fmt_when, target_label
+from baton.core.present import fmt_target_value, fmt_when, target_label
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable
 from baton.gui.common.verdicts import (
@@ -35,7 +35,6 @@ from baton.gui.common.verdicts import (
     DECISION_TEXT,
     VERDICT_KIND,
     VERDICT_TEXT,
-    fmt_target_value,
     fmt_threshold,
     target_key,
 )

@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
-from baton.core.present import fmt_number
+from baton.core.present import fmt_ratio
 from baton.gui.common import theme
 from baton.gui.common.review_worker import Job, run
 from baton.gui.common.tables import ReadOnlyTable
@@ -40,7 +40,7 @@ def drift_job(bundle: Path, batch: Path) -> Job:
 def _p_value(p: Any) -> str:
     if p is None:
         return "—"
-    return "< 0.0001" if p < 1e-4 else fmt_number(p)
+    return "< 0.0001" if p < 1e-4 else fmt_ratio(p)
 
 
 class DriftView(QWidget):
@@ -195,7 +195,7 @@ class DriftView(QWidget):
                 (
                     r["column"],
                     r["kind"],
-                    "—" if r["psi"] is None else fmt_number(r["psi"]),
+                    "—" if r["psi"] is None else fmt_ratio(r["psi"]),
                     _p_value(r["ks_p"]),
                     FLAG_TEXT[r["flag"]],
                     r.get("note") or "",

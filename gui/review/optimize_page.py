@@ -23,7 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_bytes, fmt_ms, fmt_number, fmt_percent, fmt_speedup
+from baton.core.present import (
+    fmt_count,
+    fmt_duration,
+    fmt_percent,
+    fmt_ratio,
+    fmt_size,
+    fmt_speedup,
+    fmt_target_value,
+)
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable
 from baton.gui.common.widgets import Banner, PlainLabel, card, muted_label
@@ -185,23 +193,23 @@ class OptimizeView(QWidget):
             )
             self.line.setText("")
         parts = [
-            f"Prediction agreement: {p['agreeing']:,} of {p['rows']:,} rows "
+            f"Prediction agreement: {fmt_count(p['agreeing'])} of {fmt_count(p['rows'])} rows "
             f"({fmt_percent(p['agreement'])}; required {fmt_percent(p['agreement_required'])})."
         ]
         if p.get("max_probability_difference") is not None:
             parts.append(
-                f"Largest probability difference: {fmt_number(p['max_probability_difference'])} "
-                f"(allowed {fmt_number(p['max_probability_difference_allowed'])})."
+                f"Largest probability difference: {fmt_ratio(p['max_probability_difference'])} "
+                f"(allowed {fmt_ratio(p['max_probability_difference_allowed'], exact=True)})."
             )
         self.parity_summary.setText(" ".join(parts))
         self.metrics_table.set_rows(
             [
                 [
                     m["metric"],
-                    fmt_number(m["original"]),
-                    fmt_number(m["optimised"]),
-                    fmt_number(m["difference"]),
-                    fmt_number(m["tolerance"])
+                    fmt_target_value(m["metric"], m["original"]),
+                    fmt_target_value(m["metric"], m["optimised"]),
+                    fmt_target_value(m["metric"], m["difference"]),
+                    fmt_target_value(m["metric"], m["tolerance"], exact=True)
                     + (" (target)" if m["tolerance_from"] == "target" else ""),
                     "yes" if m["within"] else "no",
                 ]
@@ -224,9 +232,9 @@ class OptimizeView(QWidget):
         self.latency_table.set_rows(
             [
                 [
-                    f"{r['batch_size']:,}",
-                    fmt_ms(r["original_p50_ms"]),
-                    fmt_ms(r["optimised_p50_ms"]),
+                    fmt_count(r["batch_size"]),
+                    fmt_duration(r["original_p50_ms"]),
+                    fmt_duration(r["optimised_p50_ms"]),
                     fmt_speedup(r["speedup"]),
                 ]
                 for r in g["latency"]
@@ -234,11 +242,16 @@ class OptimizeView(QWidget):
         )
         size = g["size_bytes"]
         self.footprint.setText(
-            f"Size on disk: {fmt_bytes(size['original'])} → {fmt_bytes(size['optimised'])}"
+            f"Size on disk: {fmt_size(size['original'])} → {fmt_size(size['optimised'])}"
         )
         self.targets_table.set_rows(
             [
-                [t["expr"], fmt_number(t["original"]), fmt_number(t["optimised"]), t["verdict"]]
+                [
+                    t["expr"],
+                    fmt_target_value(t["metric"], t["original"]),
+                    fmt_target_value(t["metric"], t["optimised"]),
+                    t["verdict"],
+                ]
                 for t in g["targets"]
             ],
             kinds=["ok" if t["verdict"] == "pass" else "error" for t in g["targets"]],

@@ -17,18 +17,21 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.present import (
-    fmt_bytes,
-    fmt_mb,
-    fmt_ms,
-    fmt_number,
+    fmt_count,
+    fmt_difference,
+    fmt_duration,
     fmt_peak_mb,
     fmt_percent,
+    fmt_rate,
+    fmt_ratio,
+    fmt_size,
+    fmt_target_value,
     fmt_when,
     target_label,
 )
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable, pair
-from baton.gui.common.verdicts import VERDICT_KIND, VERDICT_TEXT, fmt_target_value, fmt_threshold
+from baton.gui.common.verdicts import VERDICT_KIND, VERDICT_TEXT, fmt_threshold
 from baton.gui.common.widgets import Banner, PlainLabel, card, muted_label
 from baton.gui.review.charts import (
     LatencyCompareChart,
@@ -41,7 +44,7 @@ def hardware_pairs(claimed: Mapping[str, Any] | None, here: Mapping[str, Any] | 
 
     def ram(d: Mapping[str, Any]) -> str:
         value = d.get("ram_total_bytes", d.get("ram_bytes"))
-        return fmt_bytes(value) if value else "—"
+        return fmt_size(value) if value else "—"
 
     def cores(d: Mapping[str, Any]) -> str:
         bits = [
@@ -272,15 +275,13 @@ class ReproduceView(QWidget):
         a = result.get("agreement") or {}
         text = (
             f"Prediction agreement: {fmt_percent(a.get('rate'))} — "
-            f"{fmt_number(a.get('agreeing'))} of {fmt_number(a.get('rows'))} test rows predicted "
+            f"{fmt_count(a.get('agreeing'))} of {fmt_count(a.get('rows'))} test rows predicted "
             "the same here as by the data scientist"
         )
         if a.get("max_probability_difference") is not None:
-            text += (
-                f"; largest probability difference {fmt_number(a['max_probability_difference'])}"
-            )
+            text += f"; largest probability difference {fmt_ratio(a['max_probability_difference'])}"
         if a.get("max_abs_difference") is not None:
-            text += f"; largest absolute difference {fmt_number(a['max_abs_difference'])}"
+            text += f"; largest absolute difference {fmt_ratio(a['max_abs_difference'])}"
         self.agreement.setText(text + ".")
 
         targets = result.get("targets") or []
@@ -308,11 +309,13 @@ class ReproduceView(QWidget):
             [
                 (
                     m.get("metric"),
-                    fmt_number(m.get("claimed")),
-                    fmt_number(m.get("recomputed_from_ds_predictions")),
+                    fmt_target_value(m.get("metric") or "", m.get("claimed")),
+                    fmt_target_value(
+                        m.get("metric") or "", m.get("recomputed_from_ds_predictions")
+                    ),
                     "consistent" if m.get("consistent") else "INCONSISTENT",
-                    fmt_number(m.get("here")),
-                    _signed(m.get("delta")),
+                    fmt_target_value(m.get("metric") or "", m.get("here")),
+                    fmt_difference(m.get("delta")),
                 )
                 for m in metrics
             ],
@@ -324,16 +327,16 @@ class ReproduceView(QWidget):
         self.latency.set_rows(
             [
                 (
-                    f"{r['batch_size']:,}",
-                    fmt_ms(r.get("claimed_p50_ms")),
-                    fmt_ms(r.get("here_p50_ms")),
-                    fmt_ms(r.get("claimed_p95_ms")),
-                    fmt_ms(r.get("here_p95_ms")),
-                    fmt_ms(r.get("claimed_p99_ms")),
-                    fmt_ms(r.get("here_p99_ms")),
-                    _rps(r.get("claimed_throughput_rps")),
-                    _rps(r.get("here_throughput_rps")),
-                    fmt_number(r.get("samples_here")),
+                    fmt_count(r["batch_size"]),
+                    fmt_duration(r.get("claimed_p50_ms")),
+                    fmt_duration(r.get("here_p50_ms")),
+                    fmt_duration(r.get("claimed_p95_ms")),
+                    fmt_duration(r.get("here_p95_ms")),
+                    fmt_duration(r.get("claimed_p99_ms")),
+                    fmt_duration(r.get("here_p99_ms")),
+                    fmt_rate(r.get("claimed_throughput_rps")),
+                    fmt_rate(r.get("here_throughput_rps")),
+                    fmt_count(r.get("samples_here")),
                 )
                 for r in latency
             ]
@@ -344,7 +347,7 @@ class ReproduceView(QWidget):
             [
                 (label, size(claimed.get(k)), size(here.get(k)))
                 for k, label in MEMORY_ROWS
-                for size in [fmt_peak_mb if k == "peak_predict_mb" else fmt_mb]
+                for size in [fmt_peak_mb if k == "peak_predict_mb" else _mb]
             ]
         )
         hw = result.get("hardware") or {}
@@ -352,11 +355,6 @@ class ReproduceView(QWidget):
         self.results.show()
 
 
-def _signed(delta: Any) -> str:
-    if delta is None:
-        return "—"
-    return "0" if delta == 0 else f"{delta:+.3g}"
-
-
-def _rps(value: Any) -> str:
-    return "—" if value is None else f"{float(value):,.0f}/s"
+def _mb(value: Any) -> str:
+    """A size the profiler measured in MB."""
+    return fmt_target_value("memory_mb", value)

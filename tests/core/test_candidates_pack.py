@@ -125,7 +125,7 @@ def test_the_card_shows_the_candidates_side_by_side():
     assert "## Candidates" in text
     assert "The sections below describe gbm (the recommended one)" in text
     assert "| gbm (recommended) | `skops` |" in text
-    assert "0.9300 (0.900 – 0.960)" in text
+    assert "0.93 (0.90 – 0.96)" in text
     assert "| 3 of 4 pass |" in text  # lr fails accuracy>=0.95
 
 

@@ -8,7 +8,6 @@ import re
 import pytest
 
 from baton.core.contract.card import (
-    fmt_interval,
     md_escape,
     render_html,
     render_markdown,
@@ -64,32 +63,32 @@ def test_markdown_has_identity_and_use(markdown):
 def test_markdown_metrics_with_intervals(markdown):
     assert "Intervals: 95 % percentile bootstrap, 1,000 resamples, seed 0." in markdown
     assert "| Metric | Value (95 % CI) |" in markdown
-    assert "| Accuracy | 0.9649 (0.947 – 0.982) |" in markdown
-    assert "| ROC AUC | 0.9952 (0.989 – 0.999) |" in markdown
-    assert "| Log loss | 0.0871 (0.055 – 0.126) |" in markdown
+    assert "| Accuracy | 0.965 (0.947 – 0.982) |" in markdown
+    assert "| ROC AUC | 0.995 (0.989 – 0.999) |" in markdown
+    assert "| Log loss | 0.09 (0.06 – 0.13) |"  # its interval is ±0.04 in markdown
     assert "| 0 | 60 | 3 |" in markdown  # confusion matrix
     assert "| 1 | 0.9717 | 0.9717 | 0.9717 | 106 | 0.9524 |" in markdown  # per class
 
 
 def test_markdown_targets_with_verdicts(markdown):
     assert "| `accuracy>=0.95` | 0.9649 | ✓ pass | agreed with the lab \\| 2025-03 |" in markdown
-    assert "| `latency_p95_ms@64<=1` | 0.543 ms | ✓ pass |  |" in markdown
-    assert "| `latency_p99_ms@512<=1` | 6.03 ms | ✗ fail |  |" in markdown
+    assert "| `latency_p95_ms@64<=1` | 542.7 µs | ✓ pass |  |" in markdown
+    assert "| `latency_p99_ms@512<=1` | 6.027 ms | ✗ fail |  |" in markdown
     assert "| `f1_macro>=0.9` | — | — unmeasured |  |" in markdown
-    assert "| `memory_mb<=64` | 6.2 MB | ✓ pass |  |" in markdown  # 1.9 resident + 4.25 peak
+    assert "| `memory_mb<=64` | 6.150 MB | ✓ pass |  |" in markdown  # 1.9 resident + 4.25 peak
 
 
 def test_markdown_latency_memory_data_environment(markdown):
     assert (
-        "Measured on AMD EPYC 7B13, 2 logical cores, 8.0 GB RAM, Linux-6.1.0-x86_64-with-glibc2.36."
+        "Measured on AMD EPYC 7B13, 2 logical cores, 8.000 GB RAM, Linux-6.1.0-x86_64-with-glibc2.36."
         in markdown
     )
     assert "| Batch | p50 | p90 | p95 | p99 | Rows/s | Samples |" in markdown
-    assert "| 1 | 0.118 | 0.142 | 0.159 | 0.248 | 8,071 | 2,000 |" in markdown
-    assert "| 512 | 2.87 | 3.44 | 3.87 | 6.03 | 169,902 | 640 |" in markdown
-    assert "- **Resident memory added by loading:** 1.9 MB" in markdown
-    assert "- **Peak while predicting:** 4.2 MB" in markdown
-    assert "- **Size:** 8.7 KB (8,913 bytes)" in markdown
+    assert "| 1 | 0.1180 | 0.1416 | 0.1593 | 0.2478 | 8,071 | 2,000 |" in markdown
+    assert "| 512 | 2.870 | 3.444 | 3.875 | 6.027 | 169,902 | 640 |" in markdown
+    assert "- **Resident memory added by loading:** 1.900 MB" in markdown
+    assert "- **Peak while predicting:** 4.250 MB" in markdown
+    assert "- **Size:** 8.704 KB (8,913 bytes)" in markdown
     assert "### Input features (30)" in markdown
     assert "| `concave points error` | float64 |" in markdown
     fingerprint = fixtures.sha("fp-breast-cancer test-test")[:12] + "…"
@@ -122,7 +121,7 @@ def test_html_is_self_contained_and_has_the_numbers(page):
     assert "<script" not in page
     assert "http://" not in page and "https://" not in page
     assert "<title>binary-model 1.0.0 — model card</title>" in page
-    assert "0.9649 (0.947 – 0.982)" in page
+    assert "0.965 (0.947 – 0.982)" in page
     assert '<td class="pass">✓ pass</td>' in page
     assert '<td class="fail">✗ fail</td>' in page
     assert '<td class="unmeasured">— unmeasured</td>' in page
@@ -184,9 +183,10 @@ def test_regression_card():
     c = fixtures.make_contract("regression")
     markdown = render_markdown(c)
     assert "- **Problem:** Regression\n" in markdown
-    assert "| MAE | 43.28 (40.4 – 46.1) |" in markdown
-    assert "| R² | 0.5177 (0.459 – 0.571) |" in markdown
-    assert "| Max error | 155.80 |" in markdown  # no interval for an extreme
+    assert "| MAE | 43.3 (40.4 – 46.1) |" in markdown
+    assert "| R² | 0.52 (0.46 – 0.57) |"
+    assert "| MAPE | 39 % (36 % – 42 %) |" in markdown  # a share, as a percentage in markdown
+    assert "| Max error | 155.8 |" in markdown  # no interval for an extreme
     assert "*max_error has no interval: the bootstrap of an extreme is unreliable*" in markdown
     assert "Confusion matrix" not in markdown
     assert "| `throughput_rps@512>=100000` | 169,902 rows/s | ✓ pass |  |" in markdown
@@ -214,20 +214,6 @@ def test_invalid_contract_is_refused(binary):
         render_markdown(broken)
     with pytest.raises(ContractError, match="identity.problem_type must be one of"):
         render_html(broken)
-
-
-@pytest.mark.parametrize(
-    ("value", "low", "high", "text"),
-    [
-        (0.96491, 0.94737, 0.98246, "0.9649 (0.947 – 0.982)"),
-        (43.277, 40.41, 46.1, "43.28 (40.4 – 46.1)"),
-        (12345.6, 11000.0, 13000.0, "12,346 (11,000 – 13,000)"),
-        (0.5, None, None, "0.5000"),
-        (None, None, None, "—"),
-    ],
-)
-def test_interval_format(value, low, high, text):
-    assert fmt_interval(value, low, high) == text
 
 
 def test_a_peak_below_the_measurement_s_resolution_is_said_in_words(binary):

@@ -91,6 +91,24 @@ def test_check_card_takes_the_card_with_or_without_metadata(tmp_path):
         card.check_card(tmp_path, c, "bundle")
 
 
+def test_a_card_packed_before_the_one_number_style_still_verifies(tmp_path):
+    """Its figures were written the earlier way (``0.9649 (0.947 – 0.982)``); the bundle
+    is as trustworthy, but a card that says other figures is still refused."""
+    from baton.core.contract.card_numbers import BEFORE_ONE_STYLE
+
+    c = make_contract()
+    for metadata in (True, False):
+        text = card.render_markdown(c, metadata=metadata, numbers=BEFORE_ONE_STYLE)
+        assert "| Accuracy | 0.9649 (0.947 – 0.982) |" in text
+        assert text != card.render_markdown(c, metadata=metadata)
+        (tmp_path / "card.md").write_text(text, encoding="utf-8", newline="")
+        card.check_card(tmp_path, c, "bundle")
+    forged = card.render_markdown(c, numbers=BEFORE_ONE_STYLE).replace("0.9649", "0.9949")
+    (tmp_path / "card.md").write_text(forged, encoding="utf-8", newline="")
+    with pytest.raises(VerificationError, match="card.md does not match the contract"):
+        card.check_card(tmp_path, c, "bundle")
+
+
 def _valid(doc: str) -> None:
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(doc)
     assert error is None, error

@@ -49,8 +49,8 @@ def test_a_latency_claim_missed_on_a_busy_machine_says_so_plainly():
     assert r["claims_reproduced"] is False and r["targets_met_on_this_machine"] is False
     assert r["machine_busy_here"] is True and r["verdict"] == "fail"
     assert r["headline"] == [
-        "Claims reproduced: no — latency_p95_ms@8 is 25.80 ms here against 3.10 ms claimed "
-        "(allowed ±0.775 ms) while this machine was busy.",
+        "Claims reproduced: no — latency_p95_ms@8 is 25.80 ms here against 3.100 ms claimed "
+        "(allowed ±775.0 µs) while this machine was busy.",
         "Targets met on this machine: no — latency_p95_ms@8<=5 measured 25.80 ms here on a "
         "busy machine.",
         f"Measured on a busy machine at batch size 8 ({BUSY}): these latencies are likely "

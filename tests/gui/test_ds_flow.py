@@ -297,7 +297,7 @@ def test_compare_with_the_previous_version(measured_copy, window_on, qtbot):
     assert isinstance(dialog, CompareVersionsDialog)
     rows = {row[0]: row for row in dialog.rows()}
     assert rows["identity.version"][1:3] == ["1", "2"]
-    assert rows["targets[accuracy].threshold"][1:4] == ["0.9000", "0.9990", "+0.099"]
+    assert rows["targets[accuracy].threshold"][1:4] == ["0.9", "0.999", "+0.099"]
     assert rows["targets[accuracy].verdict"][1:3] == ["pass", "fail"]
     assert rows["targets[accuracy].verdict"][4] == "worse"
     kinds = dict(zip([r[0] for r in dialog.rows()], dialog.table.kinds, strict=True))

@@ -182,7 +182,7 @@ def test_reproduce_button_fills_the_compliance_table(qtbot, world, homes):
     assert table.column("Target") == TARGETS
     assert table.column("Verdict") == ["PASS"] * 4
     assert table.kinds == ["ok"] * 4
-    assert table.column("Threshold") == ["≥ 0.9300", "≥ 0.9700", "≤ 50.0 ms", "≤ 512.0 MB"]
+    assert table.column("Threshold") == ["≥ 0.93", "≥ 0.97", "≤ 50 ms", "≤ 512 MB"]
     assert set(view.metrics.column("Consistent")) == {"consistent"}
     assert view.latency.column("Batch size") == ["1", "8", "64", "512"]
     assert view.latency_chart.has_data()
@@ -348,9 +348,9 @@ def test_compare_two_versions_shows_target_and_metric_changes(qtbot, world, home
     assert page.title.text() == "breast-cancer-lr: version 1 → 2"
     assert page.banner.kind == "ok"
     rows = {r["Target"]: r for r in page.target_rows()}
-    assert rows["accuracy"]["Old agreed"] == "≥ 0.9300"
-    assert rows["accuracy"]["New agreed"] == "≥ 0.9500"
-    assert "threshold 0.9300 → 0.9500" in rows["accuracy"]["What changed"]
+    assert rows["accuracy"]["Old agreed"] == "≥ 0.93"  # a threshold is exact: no zeros
+    assert rows["accuracy"]["New agreed"] == "≥ 0.95"
+    assert "threshold 0.93 → 0.95" in rows["accuracy"]["What changed"]
     assert rows["memory_mb"]["New agreed"] == "—" and rows["memory_mb"]["What changed"] == "removed"
     assert rows["f1"]["Old agreed"] == "—" and rows["f1"]["What changed"] == "added"
     figures = dict(

