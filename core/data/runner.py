@@ -225,17 +225,14 @@ class _Child:
         return _answer(response, what)
 
     def close(self) -> None:
-        """Stop the child if it still runs (unused, or abandoned) and remove its folder."""
+        """Stop the child if it still runs (unused: it has read nothing, and a command that
+        failed early should not wait for its imports) and remove its folder."""
         if self.proc.poll() is None:
-            if self.proc.stdin is not None:
+            _kill(self.proc)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
                 with contextlib.suppress(OSError):
-                    self.proc.stdin.close()  # unused: it reads end-of-file and leaves
-            try:
-                self.proc.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                _kill(self.proc)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+                    pipe.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
