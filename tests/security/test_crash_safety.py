@@ -281,15 +281,23 @@ def test_kill_9_at_any_moment_of_pack_leaves_no_unknown_bundle(world, files, tmp
     stage.mkdir()
     train = big_train_set(tmp_path / "train.parquet")
     rng = random.Random(int(os.environ.get("BATON_TEST_SEED", "20260")))
-    moments = {  # the fixture's bc-lr 1 comes first
-        "2": lambda r: bool(temps(out)),  # as soon as the bundle is being zipped
-        # somewhere in export, sign, zip, record: within the first second, which that
-        # phase outlasts on any machine (past 3 s it could end before the kill)
-        "3": since_writing(rng.uniform(0, 1)),
-        "4": since_writing(rng.uniform(0, 1)),
+    # How long export, sign, zip and record last on this machine: a pack left to finish
+    # (the fixture's bc-lr 1 comes first). The kills below land in its first half: a
+    # pack can be quicker than the one measured.
+    measured = PackRun(
+        home, pack_args(files, "2", out / f"{NAME}-2.baton", "--train", str(train)), stage
+    )
+    assert not measured.kill_when(lambda run: False) and measured.proc.returncode == 0
+    assert measured.writing_at is not None, measured.lines
+    phase = time.monotonic() - measured.writing_at
+    moments = {
+        "2": lambda r: False,  # the pack just measured, whole
+        "3": lambda r: bool(temps(out)),  # as soon as the bundle is being zipped
+        "4": since_writing(rng.uniform(0, 0.5) * phase),
+        "5": since_writing(rng.uniform(0, 0.5) * phase),
     }
     killed = []
-    for version, moment in moments.items():
+    for version, moment in list(moments.items())[1:]:
         bundle = out / f"{NAME}-{version}.baton"
         pack = PackRun(home, pack_args(files, version, bundle, "--train", str(train)), stage)
         if pack.kill_when(moment):
