@@ -192,7 +192,7 @@ class Handovers:
     def latest_reproduction(self, root_digest: str) -> dict[str, Any] | None:
         """The result of the newest reproduction of this bundle here, or None."""
         # Through the bare connection: `baton verify` asks this and stays off
-        # sqlite-utils' import time (a tenth of a second, a quarter of a small verify).
+        # sqlite-utils' import time.
         row = self._catalog.conn.execute(
             "select id, name, result from reproductions where root_digest = ? "
             "order by created_at desc, rowid desc limit 1",

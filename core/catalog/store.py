@@ -34,7 +34,7 @@ from baton.core.catalog.trusted_keys import TrustedKeys
 from baton.core.errors import CatalogError, NotFound, UsageError
 from baton.core.lean_imports import held_out
 
-if TYPE_CHECKING:  # sqlite-utils imports pandas when it is installed: only writes need it
+if TYPE_CHECKING:  # sqlite-utils is imported on first use (Catalog.db): only writes need it
     import sqlite_utils
 
     from baton.core.catalog.objects import ObjectStore
