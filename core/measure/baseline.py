@@ -2,7 +2,11 @@
 
 At pack time every bundle gets ``monitoring/baseline.json``: a profile of the test set's
 feature columns, of the training set's when it ships, and of the predictions on the test
-set. It reads Parquet only (no model code), so it is computed in this process.
+set. It reads Parquet only (no model code), so it is computed in this process, once per
+stored table: :func:`cached_profile` keeps each profile in the catalog by the digest of
+the bytes it read, and an evaluation makes its test set's and predictions' while it has
+them at hand, so a pack only assembles them. A bundle's baseline is read back by
+:mod:`baton.core.measure.baseline_file`, which needs no pyarrow.
 
 Per numeric column: quantiles, and a histogram whose cut points are the column's deciles
 (deduplicated: a 0/1 column gets two cuts). Bucket ``i`` holds values in
