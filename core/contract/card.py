@@ -597,25 +597,37 @@ def check_card(folder: Path, contract: Mapping[str, Any], label: str) -> None:
     path = Path(folder) / CARD
     if not path.is_file():
         return
-    try:
-        expected = card_bytes(contract)
-        # Bundles packed before the app wrote figures in one number style carry them in
-        # the earlier style, and those packed before cards carried a metadata block hold
-        # the body alone: the same contract rendered by an earlier Baton, as trustworthy.
-        earlier = [
-            render_markdown(contract, metadata=metadata, numbers=numbers).encode("utf-8")
-            for numbers in (CURRENT, BEFORE_ONE_STYLE)
-            for metadata in (True, False)
-        ]
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise VerificationError(
-            f"{label}: contract.json cannot be rendered as a model card ({type(exc).__name__})",
-            path="contract.json",
-        ) from None
-    longest = max(len(expected), *map(len, earlier))
-    with path.open("rb") as fh:
-        actual = fh.read(longest + 1)  # a longer card differs: no need to read it all
-    if actual != expected and actual not in earlier:
+
+    def rendered(metadata: bool = True, numbers: CardNumbers = CURRENT) -> bytes:
+        try:
+            return render_markdown(contract, metadata=metadata, numbers=numbers).encode("utf-8")
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise VerificationError(
+                f"{label}: contract.json cannot be rendered as a model card ({type(exc).__name__})",
+                path="contract.json",
+            ) from None
+
+    def read(size: int) -> bytes:
+        with path.open("rb") as fh:
+            return fh.read(size + 1)  # a longer card differs: no need to read it all
+
+    expected = rendered()  # card_bytes(contract)
+    actual = read(len(expected))
+    if actual == expected:
+        return
+    # Bundles packed before the app wrote figures in one number style carry them in the
+    # earlier style, and those packed before cards carried a metadata block hold the
+    # body alone: the same contract rendered by an earlier Baton, as trustworthy. Rendered
+    # only for a card that is not today's.
+    earlier = [
+        rendered(metadata, numbers)
+        for numbers in (CURRENT, BEFORE_ONE_STYLE)
+        for metadata in (True, False)
+    ]
+    longest = max(map(len, earlier))
+    if longest > len(expected):
+        actual = read(longest)
+    if actual not in earlier:
         raise VerificationError(
             f"{label}: card.md does not match the contract: a bundle's model card must be "
             "Baton's own rendering of its contract.json; ask its author to pack the bundle "
