@@ -31,6 +31,7 @@ from baton.core.present import (
     fmt_target_value,
     fmt_when,
     half_width,
+    target_label,
 )
 from baton.gui.common import theme
 from baton.gui.common.review_worker import Job, compare_job
@@ -236,7 +237,11 @@ class ComparePage(SignedDocumentPage):
                 ("Signed by", f"{s.get('signer_name') or 'an untrusted key'} ({s['signer']})"),
                 ("Model", c["model"].get("estimator") or c["model"].get("format")),
                 ("Parameters", fmt_count(c["model"].get("params"))),
-                ("Targets", ", ".join(target_key(t) for t in c.get("targets") or []) or "none"),
+                (
+                    "Targets",
+                    ", ".join(target_label(target_key(t)) for t in c.get("targets") or [])
+                    or "none",
+                ),
             ]
         )
 
@@ -259,7 +264,7 @@ class ComparePage(SignedDocumentPage):
             chs = target_changes.get(key, [])
             rows.append(
                 (
-                    key,
+                    target_label(key),
                     fmt_threshold(a) if a else "—",
                     fmt_target_value(a["metric"], a.get("measured")) if a else "—",
                     VERDICT_TEXT.get(a.get("verdict"), "—") if a else "—",

@@ -348,11 +348,13 @@ def test_compare_two_versions_shows_target_and_metric_changes(qtbot, world, home
     assert page.title.text() == "breast-cancer-lr: version 1 → 2"
     assert page.banner.kind == "ok"
     rows = {r["Target"]: r for r in page.target_rows()}
-    assert rows["accuracy"]["Old agreed"] == "≥ 0.93"  # a threshold is exact: no zeros
-    assert rows["accuracy"]["New agreed"] == "≥ 0.95"
-    assert "threshold 0.93 → 0.95" in rows["accuracy"]["What changed"]
-    assert rows["memory_mb"]["New agreed"] == "—" and rows["memory_mb"]["What changed"] == "removed"
-    assert rows["f1"]["Old agreed"] == "—" and rows["f1"]["What changed"] == "added"
+    assert list(rows) == [*TARGETS, "F1"]  # as people name them, not as contract keys
+    assert rows["Accuracy"]["Old agreed"] == "≥ 0.93"  # a threshold is exact: no zeros
+    assert rows["Accuracy"]["New agreed"] == "≥ 0.95"
+    assert "threshold 0.93 → 0.95" in rows["Accuracy"]["What changed"]
+    assert rows["Memory"]["New agreed"] == "—" and rows["Memory"]["What changed"] == "removed"
+    assert rows["F1"]["Old agreed"] == "—" and rows["F1"]["What changed"] == "added"
+    assert page.old_card.value("Targets") == ", ".join(TARGETS)
     figures = dict(
         zip(page.measurements.column("Measured figure"), page.measurements.kinds, strict=True)
     )
