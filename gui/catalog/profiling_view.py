@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from baton.core.present import fmt_size, fmt_when
-from baton.gui.common.charts import LatencyChart, LatencyDistributionChart, MemoryChart
+from baton.gui.common.speed_charts import LatencyChart, LatencyDistributionChart, MemoryChart
 from baton.gui.common.tables import LatencyTable
 from baton.gui.common.widgets import (
     KeyValueGrid,

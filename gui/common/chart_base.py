@@ -30,6 +30,8 @@ from baton.core.present import fmt_mb_tick, fmt_ms_tick, fmt_tick, mb_axis_unit,
 from baton.gui.common import theme
 from baton.gui.common.widgets import FlowLayout, PlainLabel, muted_label, title_label
 
+pg.setConfigOptions(antialias=True)  # every chart, whichever module draws it
+
 CHART_MIN_HEIGHT = 240
 
 

@@ -159,7 +159,7 @@ class LatencyCompareChart(ChartBase):
 
 
 def memory_for_chart(memory: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A contract's memory block in the key names of :class:`~baton.gui.common.charts.MemoryChart`."""
+    """A contract's memory block in the key names of :class:`~baton.gui.common.speed_charts.MemoryChart`."""
     if not memory:
         return None
     return {

@@ -24,7 +24,8 @@ from baton.core.present import (
     fmt_when,
     target_label,
 )
-from baton.gui.common.charts import CandidatesChart, ConfusionMatrixChart, LatencyChart, MemoryChart
+from baton.gui.common.charts import ConfusionMatrixChart
+from baton.gui.common.speed_charts import CandidatesChart, LatencyChart, MemoryChart
 from baton.gui.common.tables import LatencyTable, MetricsTable, ReadOnlyTable, pair
 from baton.gui.common.verdicts import (
     VERDICT_KIND,

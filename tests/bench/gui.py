@@ -49,7 +49,7 @@ def _median_ms(fn, repeats: int) -> float:
 
 
 def bench_chart(points: int, repeats: int) -> tuple[float, float, float]:
-    from baton.gui.common.charts import LatencyDistributionChart
+    from baton.gui.common.speed_charts import LatencyDistributionChart
 
     rng = np.random.default_rng(0)
     raw = rng.lognormal(mean=0.0, sigma=0.4, size=points)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from baton.core.catalog.store import Catalog
-from baton.gui.common import charts
+from baton.gui.common import charts, speed_charts
 from baton.gui.common.chart_base import ChartBase
 from baton.gui.review.charts import LatencyCompareChart, MetricIntervalsChart
 
@@ -52,7 +52,7 @@ def _pr(result):
 
 
 def _latency(profile):
-    chart = charts.LatencyChart()
+    chart = speed_charts.LatencyChart()
     chart.set_data(profile["latency"])
     return chart
 
@@ -106,7 +106,7 @@ def _predicted_actual(result):
 
 def _distribution(profile):
     row = profile["latency"][0]
-    chart = charts.LatencyDistributionChart()
+    chart = speed_charts.LatencyDistributionChart()
     chart.set_data(
         row.get("raw_ms") or [row["p50_ms"], row["p95_ms"], row["p99_ms"]],
         {"p50": row["p50_ms"], "p95": row["p95_ms"], "p99": row["p99_ms"]},
@@ -222,14 +222,14 @@ def test_class_names_in_a_legend_are_plain_text(qtbot, measured):
 
 
 def _memory(profile):
-    chart = charts.MemoryChart()
+    chart = speed_charts.MemoryChart()
     chart.set_data(profile["memory"])
     return chart
 
 
 def _memory_crowded(_profile):
     """The figures that drew 15 tick labels up the memory axis."""
-    chart = charts.MemoryChart()
+    chart = speed_charts.MemoryChart()
     chart.set_data(
         {"resident_delta_mb": 12.5, "peak_during_predict_mb": 3.0, "size_on_disk_mb": 1.0}
     )
@@ -237,7 +237,7 @@ def _memory_crowded(_profile):
 
 
 def _memory_large(_profile):
-    chart = charts.MemoryChart()
+    chart = speed_charts.MemoryChart()
     chart.set_data(
         {"resident_delta_mb": 1536.0, "peak_during_predict_mb": 812.5, "size_on_disk_mb": 96.0}
     )
@@ -273,13 +273,13 @@ def _many_batches(_profile):
         {"batch_size": 2**i, "p50_ms": 0.1 * 2**i, "p95_ms": 0.12 * 2**i, "p99_ms": 0.15 * 2**i}
         for i in range(14)
     ]
-    chart = charts.LatencyChart()
+    chart = speed_charts.LatencyChart()
     chart.set_data(rows)
     return chart
 
 
 def _candidates(_profile):
-    chart = charts.CandidatesChart()
+    chart = speed_charts.CandidatesChart()
     rows = [
         {
             "name": f"model-{i}",

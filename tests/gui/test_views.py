@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from baton.core.present import fmt_bounds, fmt_ratio, half_width
-from baton.gui.common import charts, tables
+from baton.gui.common import charts, speed_charts, tables
 
 
 def _open(window, qtbot, model, tab):
@@ -184,7 +184,7 @@ def test_charts_take_plain_dicts_and_stay_fast_with_many_points(qtbot):
     cm.set_data({"labels": ["no", "yes"], "matrix": [[50, 5], [10, 35]]})
     assert cm.subtitle.text().startswith("85 of 100 rows on the diagonal")
 
-    memory = charts.MemoryChart()
+    memory = speed_charts.MemoryChart()
     qtbot.addWidget(memory)
     memory.set_data(
         {
@@ -202,7 +202,7 @@ def test_charts_take_plain_dicts_and_stay_fast_with_many_points(qtbot):
         "upper bound."
     )
 
-    dist = charts.LatencyDistributionChart()
+    dist = speed_charts.LatencyDistributionChart()
     qtbot.addWidget(dist)
     raw = np.random.default_rng(0).lognormal(0, 0.3, 1_000_000)
     p50, p95, p99 = np.percentile(raw, [50, 95, 99])
