@@ -89,7 +89,11 @@ class Catalog:
         check: bool = False,
     ) -> None:
         """Open (or create) the catalog of ``home``; ``check`` runs the integrity check
-        even after a clean shutdown (``integrity_checked`` says whether it ran)."""
+        even after a clean shutdown (``integrity_checked`` says whether it ran).
+
+        A new catalog is built in one step (:mod:`~baton.core.catalog.schema`); with
+        ``migrate_to`` it goes through the migrations up to that version instead, one by
+        one, as an existing catalog does."""
         self.home = Path(home)
         try:
             self.home.mkdir(parents=True, exist_ok=True)
@@ -108,7 +112,8 @@ class Catalog:
             self.conn = _connect(self.path)
             if check or unclean:
                 self._check_integrity()
-            self._migrate(SCHEMA_VERSION if migrate_to is None else migrate_to)
+            if migrate_to is not None or not self._create_schema():
+                self._migrate(SCHEMA_VERSION if migrate_to is None else migrate_to)
             self._settle_interrupted_packs()
         except sqlite3.DatabaseError as exc:
             self._abandon()
@@ -129,7 +134,10 @@ class Catalog:
             with held_out(("pandas", "numpy")):
                 import sqlite_utils
 
-            self._db = sqlite_utils.Database(self.conn)
+            # Without sqlite-utils' plugins: finding them scans every installed package's
+            # entry points (25 ms), and a plugin would run its code on the catalog's
+            # connection.
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
         return self._db
 
     @property
@@ -300,6 +308,20 @@ class Catalog:
     @property
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _create_schema(self) -> bool:
+        """Build a new, empty catalog's schema in one step (:mod:`~baton.core.catalog.schema`)
+        rather than migration by migration; False if the catalog is not new."""
+        if self.schema_version != 0:
+            return False
+        from baton.core.catalog import schema
+
+        with self.write():
+            # Re-read inside the write lock: another process may have built it meanwhile.
+            if self.schema_version != 0 or self._table_names():
+                return self.schema_version == SCHEMA_VERSION
+            schema.create(self.conn, [(m.version, m.name) for m in MIGRATIONS], timestamp())
+        return True
 
     def _migrate(self, target: int) -> None:
         current = self.schema_version
