@@ -16,7 +16,6 @@ migration, write the statements again::
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -105,6 +104,7 @@ def _string(text: str) -> str:
 def main() -> int:
     """Run every migration on a new catalog in a temporary folder and write its schema
     to ``schema_sql.py`` beside this module."""
+    import subprocess
     import tempfile
 
     from baton.core.catalog.migrations import SCHEMA_VERSION

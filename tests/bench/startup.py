@@ -36,6 +36,11 @@ CHILD = r"""
 import os, sys
 mode, home = sys.argv[1], sys.argv[2]
 command = sys.argv[3] if len(sys.argv) > 3 else "gui"  # or "demo": tests/bench/demo.py
+if mode != "bare":
+    # As the `baton` script does: the command line first, Qt when the command needs it.
+    # (Imported after PySide6, every module would pay PySide6's import hook, which reads
+    # each new module's source: a cost `baton gui` does not have.)
+    from baton.core.cli.main import cli
 from PySide6.QtCore import QEvent, QObject
 
 class FirstPaint(QObject):
@@ -79,7 +84,6 @@ def watched_init(self, *args, **kwargs):
     self.catalog_listed.connect(on_listed)
 
 main_window.MainWindow.__init__ = watched_init
-from baton.core.cli.main import cli
 cli(["--home", home, command])
 """
 
