@@ -163,6 +163,67 @@ def test_search_prefix_matches_and_ignores_fts_syntax(catalog):
     assert fts_query("a-b c") == '"a"* "b"* "c"*'
 
 
+def test_search_returns_the_best_of_a_ranking_of_every_match(catalog):
+    """The hits are the best ``limit`` of the catalog's own full ranking (FTS5's ``rank``
+    over every match, no LIMIT), in its order, ties in any order, across both tables."""
+    import random
+
+    rng = random.Random(7)
+    words = [
+        "churn",
+        "credit",
+        "fraud",
+        "scoring",
+        "calibrated",
+        "retail",
+        "shap",
+        "tenure",
+        "balance",
+        "score",
+    ]
+    rows = [
+        {
+            "id": f"m{i}",
+            "name": f"model-{i}",
+            "format": "skops",
+            "sha256": f"{i:064x}",
+            "description": " ".join(rng.choices(words, k=rng.randint(1, 12))),
+            "tags": "[]",
+            "created_at": f"2026-01-01T00:00:{i % 60:02d}Z",
+        }
+        for i in range(600)
+    ]
+    with catalog.write() as db:
+        db["models"].insert_all(rows)
+    for i in range(40):
+        catalog.add_dataset(
+            {
+                "name": f"table-{i}",
+                "format": "csv",
+                "sha256": f"{i:064x}",
+                "fingerprint": "f",
+                "description": " ".join(rng.choices(words, k=rng.randint(1, 6))),
+                "columns": [{"name": w} for w in rng.sample(words, 3)],
+            }
+        )
+    for text in ("s", "sc", "c", "churn", "credit score", "t", "calibrated retail"):
+        full = []
+        for order, table in enumerate(("models", "datasets")):
+            full += [
+                (rank, order, name)
+                for name, rank in catalog.conn.execute(
+                    f"select t.name, f.rank from {table}_fts f join {table} t "
+                    f"on t.rowid = f.rowid where {table}_fts match ? order by f.rank",
+                    [fts_query(text)],
+                )
+            ]
+        full.sort()
+        rank_of = {name: rank for rank, _, name in full}
+        hits = catalog.search(text, limit=25)
+        assert len(full) > 25, text
+        assert [rank_of[h["name"]] for h in hits] == [rank for rank, _, _ in full[:25]], text
+
+
 def test_object_store_is_atomic_and_verified(tmp_path):
     store = ObjectStore(tmp_path / "objects")
     src = tmp_path / "f.bin"
