@@ -234,6 +234,8 @@ def task_profile(params: dict[str, Any]) -> dict[str, Any]:
 # data reach a few hundred, a footer that lies reaches millions.
 PARQUET_CELLS_PER_BYTE = 256
 PARQUET_FREE_CELLS = 1 << 23
+# pyarrow takes its footer limits as 32-bit integers.
+THRIFT_LIMIT_MAX = (1 << 31) - 1
 
 
 def parquet_metadata(path: Path, member: str):
@@ -243,11 +245,13 @@ def parquet_metadata(path: Path, member: str):
     import pyarrow.parquet as pq
 
     size = path.stat().st_size
+    # Every list element and string in the footer takes at least a byte of the file, so
+    # larger declared sizes are refused before anything is allocated for them (capped at
+    # what pyarrow takes; the proportion check below still holds the footer to the file).
+    limit = min(max(size, 64), THRIFT_LIMIT_MAX)
     try:
-        # Every list element and string in the footer takes at least a byte of the file,
-        # so larger declared sizes are refused before anything is allocated for them.
         meta = pq.ParquetFile(
-            path, thrift_string_size_limit=max(size, 64), thrift_container_size_limit=max(size, 64)
+            path, thrift_string_size_limit=limit, thrift_container_size_limit=limit
         ).metadata
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
         reason = str(exc).replace(str(path), member).strip().splitlines()[0]

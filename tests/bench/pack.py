@@ -5,9 +5,8 @@
 Builds, in a temporary directory, a catalog holding a Parquet test set of about 1 GB
 (150 MB with --quick; 16 float columns and an integer label, random, so it does not
 compress), a logistic regression fitted on a slice of it, and a contract draft for it
-with the evaluation and the profile already measured (set up once, not timed; the
-evaluation runs in the child process, so a large set needs the child's memory limit,
-BATON_CHILD_MEMORY_MB, to hold it until evaluation reads in batches). Each round then
+with the evaluation and the profile already measured (set up once, not timed; the whole
+handover of a large test set, evaluation included, is ``large.py``'s). Each round then
 signs one version of that draft, ``baton contract pack`` as the desktop's export does
 (:func:`baton.core.handover.packing.pack_draft`), in a fresh process: nothing is measured
 again, so what is timed is what a pack does outside evaluation and profiling (placing

@@ -94,3 +94,25 @@ def test_batches_are_prepared_once_before_timing():
     )
     assert prepared == [8] * row["distinct_batches"]
     assert seen == set(range(1, row["distinct_batches"] + 1))
+
+
+def test_the_footer_check_takes_a_parquet_file_of_more_than_two_gigabytes(tmp_path):
+    """pyarrow's limits on a footer's strings and lists are 32-bit integers: the check that
+    holds them to the file's size must not pass a size over 2 GiB as is. It did, and
+    `baton verify` of a bundle with a 5.5 GB test set failed with OverflowError."""
+    import os
+    from pathlib import PosixPath
+
+    import pyarrow as pa
+
+    path = tmp_path / "test.parquet"
+    pq.write_table(pa.table({"x": [1.0, 2.0, 3.0], "label": [0, 1, 0]}), path)
+
+    class FiveGigabytes(PosixPath):
+        def stat(self, **kwargs):
+            real = list(os.stat(self))
+            real[6] = 5_500_000_000  # st_size
+            return os.stat_result(real)
+
+    meta = child.parquet_metadata(FiveGigabytes(path), "data/test.parquet")
+    assert (meta.num_rows, meta.num_columns) == (3, 2)
