@@ -111,6 +111,13 @@ def row_count(path: str | os.PathLike[str]) -> int | None:
         raise DatasetError(f"{path.name} cannot be read: {exc}", path=str(path)) from exc
 
 
+def open_streaming(path: str | os.PathLike[str]) -> pq.ParquetFile:
+    """A Parquet file opened to be read in batches: without pyarrow's pre-buffering, which
+    keeps every row group read so far (a whole column, or the whole file, by the end),
+    through a buffer of a megabyte."""
+    return pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+
+
 def iter_batches(
     path: str | os.PathLike[str], columns: list[str], batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
@@ -124,10 +131,7 @@ def iter_batches(
     path = Path(path)
     try:
         if detect_format(path) == "parquet":
-            # Without pre-buffering: it keeps every row group read so far, the whole file
-            # by the end.
-            reader = pq.ParquetFile(path, pre_buffer=False)
-            yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
+            yield from open_streaming(path).iter_batches(batch_size=batch_rows, columns=columns)
         else:
             options = pacsv.ConvertOptions(strings_can_be_null=True, include_columns=columns)
             yield from pacsv.read_csv(path, convert_options=options).to_batches(batch_rows)
@@ -464,7 +468,9 @@ def _fingerprint_parts(table: pa.Table) -> Iterator[list[Any]]:
 def fingerprint_parquet(pf: pq.ParquetFile, batch_rows: int = 1 << 16) -> str:
     """:func:`fingerprint` of a Parquet file, read one column at a time in batches.
 
-    Memory stays at about one batch of one column whatever the file's size, and the digest
+    Opened with :func:`open_streaming`, memory stays at about one batch of one column
+    whatever the file's size (with pyarrow's default pre-buffering, one whole column), and
+    the digest
     equals ``fingerprint(pq.read_table(...))`` byte for byte: the same parts go into the
     same SHA-256 in the same order. A column whose parts come in several runs (the missing
     mask, then lengths, then bytes of text) is read once per run, so text costs up to four

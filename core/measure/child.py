@@ -299,14 +299,13 @@ def task_check_bundle(params: dict[str, Any]) -> dict[str, Any]:
         # Row count from the checked footer, fingerprint in one streaming pass: memory
         # stays at a batch of one column however large the table.
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         path = folder / member
         rows = parquet_metadata(path, member).num_rows
         if rows == 0:
             raise DatasetError(f"{member} has no data rows; a dataset needs at least one row")
         try:
-            fingerprint = ds.fingerprint_parquet(pq.ParquetFile(path))
+            fingerprint = ds.fingerprint_parquet(ds.open_streaming(path))
         except (
             pa.ArrowInvalid,
             pa.ArrowIOError,

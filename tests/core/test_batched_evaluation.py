@@ -4,6 +4,8 @@ from the leading rows alone and turned into the model's input before timing."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -116,3 +118,48 @@ def test_the_footer_check_takes_a_parquet_file_of_more_than_two_gigabytes(tmp_pa
 
     meta = child.parquet_metadata(FiveGigabytes(path), "data/test.parquet")
     assert (meta.num_rows, meta.num_columns) == (3, 2)
+
+
+def test_verify_fingerprints_a_table_holding_a_batch_not_a_column(files, tmp_path):
+    """The checking child fingerprints a bundle's test set a batch at a time. Opened with
+    pyarrow's default pre-buffering, reading a column kept every row group read so far,
+    so the child held a whole column at the end: 429 MB for a 5.5 GB bundle's test set,
+    over the 300 MB that `baton verify` keeps to whatever the size."""
+    import shutil
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+
+    folder = tmp_path / "bundle"
+    (folder / "model").mkdir(parents=True)
+    (folder / "data").mkdir()
+    (folder / "predictions").mkdir()
+    shutil.copyfile(files.lr_skops, folder / "model" / "model.skops")
+    rows, groups = 4_000_000, 40  # one float column: 32 MB, in row groups of 100 000 rows
+    pq.write_table(
+        pa.table({"x": np.arange(rows, dtype=np.float64)}),
+        folder / "data" / "test.parquet",
+        row_group_size=rows // groups,
+    )
+    pq.write_table(pa.table({"prediction": [0, 1]}), folder / "predictions" / "test.parquet")
+    code = (
+        "import json, sys, pyarrow as pa\n"
+        "from baton.core.measure import child\n"
+        "answer = child.task_check_bundle(json.loads(sys.argv[1]))\n"
+        "print(json.dumps({'rows': answer['tables']['data/test.parquet']['rows'],\n"
+        "                  'pool_mb': pa.default_memory_pool().max_memory() / 1e6}))\n"
+    )
+    params = {
+        "folder": str(folder),
+        "model": "model/model.skops",
+        "tables": ["data/test.parquet"],
+        "predictions": "predictions/test.parquet",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(params)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["rows"] == rows
+    assert answer["pool_mb"] < 8, answer  # a few batches; the column is 32 MB
