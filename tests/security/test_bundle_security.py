@@ -686,6 +686,23 @@ def test_predictions_with_a_class_the_model_does_not_have(world, private_tmp):
     assert not world.marker.exists()
 
 
+def test_predictions_whose_row_ids_are_not_the_test_sets(world, private_tmp):
+    """Each prediction is joined to its label by row; predictions reordered (their ids
+    with them) would be judged against the wrong labels, so the ids must be the test
+    set's, in its order."""
+
+    def reorder(members):
+        table = _predictions(members)
+        return _with_predictions(members, table.take(list(range(table.num_rows))[::-1]))
+
+    bad = rewrite(world.bundle, world.path("order.baton"), reorder, resign=world.dana_key)
+    result = run(world.mle, "review", bad, "--reproduce", "--budget", "0.05", "--json")
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert error_line(result) == (
+        "Error: order.baton: the row ids of predictions/test.parquet do not match the test set"
+    )
+
+
 # --- receipts ------------------------------------------------------------------------------
 
 
