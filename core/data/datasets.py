@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -38,6 +38,42 @@ TOP_VALUES = 5
 MIXED_NUMERIC_SHARE = 0.9
 # Empty fields are missing values, as pandas reads them.
 _CSV_CONVERT = pacsv.ConvertOptions(strings_can_be_null=True)
+
+
+class Columns(Protocol):
+    """What describing a dataset asks of a table: a ``pa.Table``, or :class:`ParquetColumns`."""
+
+    @property
+    def column_names(self) -> list[str]: ...
+
+    @property
+    def num_rows(self) -> int: ...
+
+    @property
+    def schema(self) -> pa.Schema: ...
+
+    def column(self, name: str) -> pa.ChunkedArray: ...
+
+
+class ParquetColumns:
+    """A Parquet file read a column at a time when asked: describing a 5 GB test set then
+    holds a column or two, not the table (and not the table again in pyarrow's pool)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            file = pq.ParquetFile(path)
+            self.schema: pa.Schema = file.schema_arrow
+            self.num_rows: int = file.metadata.num_rows
+        except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+            raise _damaged_parquet(path, exc) from exc
+        self.column_names: list[str] = self.schema.names
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        try:
+            return pq.read_table(self.path, columns=[name]).column(0)
+        except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+            raise _damaged_parquet(self.path, exc) from exc
 
 
 @dataclass
@@ -167,11 +203,15 @@ def _read_parquet(path: Path) -> pa.Table:
     try:
         return pq.read_table(path)
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
-        raise DatasetError(
-            f"{path.name} is not a readable Parquet file (truncated or damaged: {exc}); "
-            "export it again",
-            path=str(path),
-        ) from exc
+        raise _damaged_parquet(path, exc) from exc
+
+
+def _damaged_parquet(path: Path, exc: BaseException) -> DatasetError:
+    return DatasetError(
+        f"{path.name} is not a readable Parquet file (truncated or damaged: {exc}); "
+        "export it again",
+        path=str(path),
+    )
 
 
 def _read_csv(path: Path) -> pa.Table:
@@ -261,11 +301,12 @@ def _mostly_not_numbers(column: pa.ChunkedArray, n_valid: int) -> bool:
     return False
 
 
-def _check_mixed_types(path: Path, table: pa.Table) -> None:
+def _check_mixed_types(path: Path, table: Columns) -> None:
     for name in table.column_names:
+        kind = table.schema.field(name).type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue  # read only the text columns
         col = table.column(name)
-        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-            continue
         n_valid = len(col) - col.null_count
         if n_valid == 0:
             continue
@@ -304,39 +345,45 @@ def _suggest(name: str, options: list[str]) -> str:
 
 def check_columns(loaded: LoadedDataset, target: str | None, id_column: str | None) -> None:
     """Refuse an unknown target / id column, missing labels and duplicate ids."""
-    names = loaded.table.column_names
-    fname = loaded.path.name
+    _check_columns(loaded.table, loaded.path, loaded.format, target, id_column)
+
+
+def _check_columns(
+    table: Columns, path: Path, fmt: str, target: str | None, id_column: str | None
+) -> None:
+    names = table.column_names
+    fname = path.name
     for label, col in (("target", target), ("id", id_column)):
         if col is not None and col not in names:
             raise DatasetError(
                 f"{fname} has no {label} column {col!r}{_suggest(col, names)}; its columns are: "
                 f"{', '.join(names[:30])}{' …' if len(names) > 30 else ''}",
-                path=str(loaded.path),
+                path=str(path),
             )
     if target is not None:
-        column = loaded.table.column(target)
+        column = table.column(target)
         missing = _missing_mask(column)
         n_missing = int(missing.sum())
         if n_missing:
             first = int(np.flatnonzero(missing)[0])
-            where = f"row {first + 1}" + (f" (line {first + 2})" if loaded.format == "csv" else "")
+            where = f"row {first + 1}" + (f" (line {first + 2})" if fmt == "csv" else "")
             raise DatasetError(
                 f"{fname}: the target column {target!r} is missing or NaN in {n_missing} "
                 f"row{'s' if n_missing != 1 else ''} (first at {where}); fill or drop those rows",
-                path=str(loaded.path),
+                path=str(path),
             )
     if id_column is not None:
-        column = loaded.table.column(id_column)
+        column = table.column(id_column)
         if column.null_count:
             raise DatasetError(
                 f"{fname}: the id column {id_column!r} has {column.null_count} empty values; "
                 "every row needs an id",
-                path=str(loaded.path),
+                path=str(path),
             )
         if pc.count_distinct(column).as_py() != len(column):
             raise DatasetError(
                 f"{fname}: the id column {id_column!r} has duplicate values; ids must be unique",
-                path=str(loaded.path),
+                path=str(path),
             )
     if target is not None and target == id_column:
         raise DatasetError(f"{fname}: the target and the id column cannot be the same column")
@@ -684,7 +731,7 @@ def profile_column(name: str, column: pa.ChunkedArray) -> dict[str, Any]:
     return info
 
 
-def profile(table: pa.Table) -> list[dict[str, Any]]:
+def profile(table: Columns) -> list[dict[str, Any]]:
     """The profile of every column, columns profiled side by side on up to four cores (the
     Arrow and numpy kernels release the GIL; each worker holds about three copies of one
     column, so the cap bounds memory on large machines)."""
@@ -703,21 +750,40 @@ def describe(
     target: str | None = None,
     id_column: str | None = None,
     sha256: str | None = None,
-) -> tuple[dict[str, Any], LoadedDataset]:
-    """Load, check and describe a dataset file; the record is ready for the catalog.
+) -> dict[str, Any]:
+    """Check and describe a dataset file; the record is ready for the catalog.
 
     ``sha256``: the file's digest when the caller hashed it already (while storing it)."""
     if role is not None and role not in ROLES:
         raise DatasetError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
-    loaded = read_table(path)
-    check_columns(loaded, target, id_column)
-    table = loaded.table
+    path = Path(path)
+    fmt = detect_format(path)
+    table: Columns
+    if fmt == "parquet" and path.is_file():
+        # A column at a time: the checks, the profile and the fingerprint each read what
+        # they need, so memory holds a column or two whatever the file's size.
+        table = ParquetColumns(path)
+        if table.num_rows == 0:
+            raise DatasetError(
+                f"{path.name} has no data rows; a dataset needs at least one row", path=str(path)
+            )
+        _check_mixed_types(path, table)
+        _check_columns(table, path, fmt, target, id_column)
+        try:
+            content = fingerprint_parquet(open_streaming(path))
+        except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
+            raise _damaged_parquet(path, exc) from exc
+    else:
+        loaded = read_table(path)
+        check_columns(loaded, target, id_column)
+        table = loaded.table
+        content = fingerprint(loaded.table)
     record = {
-        "file_name": loaded.path.name,
-        "format": loaded.format,
+        "file_name": path.name,
+        "format": fmt,
         "role": role,
-        "sha256": sha256 or sha256_file(loaded.path),
-        "fingerprint": fingerprint(table),
+        "sha256": sha256 or sha256_file(path),
+        "fingerprint": content,
         "rows": table.num_rows,
         "columns": [
             {"name": f.name, "dtype": str(f.type)}
@@ -728,4 +794,4 @@ def describe(
         "id_column": id_column,
         "profile": profile(table),
     }
-    return record, loaded
+    return record

@@ -78,7 +78,7 @@ def import_dataset(
     if not path.is_file():
         ds.read_table(path)  # says so in the dataset reader's words
     digest = stored or catalog.objects.put_file(path)
-    record, _ = ds.describe(path, role=role, target=target, id_column=id_column, sha256=digest)
+    record = ds.describe(path, role=role, target=target, id_column=id_column, sha256=digest)
     record.update(name=name, description=description, tags=tags or [])
     return catalog.add_dataset(record)
 
