@@ -110,3 +110,33 @@ def test_a_candidate_that_does_not_reproduce_is_named_and_the_primary_s_line_say
         "Claims of the primary model lr reproduced: yes — 171 of 171 predictions agree.",
         "Targets met.",
     ]
+
+
+def test_agreement_counts_the_rows_whose_predictions_are_the_same():
+    import numpy as np
+
+    claimed = np.array([0, 1, 1, 0, 2])
+    here = np.array([0, 1, 0, 0, 1])
+    assert review._agreement("multiclass", claimed, here, None, None) == {
+        "rows": 5,
+        "agreeing": 3,
+        "rate": 0.6,
+    }
+    # Files that typed the classes differently are compared as text: "1" is 1.
+    text = np.array(["0", "1", "1", "0", "2"], dtype=object)
+    assert review._agreement("multiclass", text, claimed, None, None)["agreeing"] == 5
+    proba = np.array([[0.9, 0.1], [0.2, 0.8]])
+    binary = review._agreement("binary", np.array([0, 1]), np.array([0, 1]), proba, proba + 0.01)
+    assert binary["agreeing"] == 2 and abs(binary["max_probability_difference"] - 0.01) < 1e-12
+    reg = review._agreement("regression", np.array([1.0, 2.0]), np.array([1.0, 2.5]), None, None)
+    assert (reg["agreeing"], reg["max_abs_difference"]) == (1, 0.5)
+
+
+def test_row_ids_are_the_same_only_in_the_same_order_and_number():
+    import numpy as np
+
+    ids = np.arange(5)
+    assert review._same_ids(ids, np.arange(5))
+    assert review._same_ids(ids.astype(str).astype(object), ids)  # typed differently
+    assert not review._same_ids(ids, ids[::-1])
+    assert not review._same_ids(ids, np.arange(4))
