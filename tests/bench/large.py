@@ -15,9 +15,12 @@ runs, each as a process and one after the other, what the two people of a handov
 
 Nothing is raised: no BATON_CHILD_MEMORY_MB, no BATON_CHILD_TIMEOUT_S. Each step prints its
 time and the peak resident memory of the command and the children it waited for (GNU
-``time``), and the bundle's size. Goal (issue 14, "evaluation in batches"): every step
-succeeds with the default limits on a 24 GB machine. The last line is one SUMMARY; the
-exit status is 1 when a step fails. Needs about 4 x N GB of free disk in ``--dir``.
+``time``), and the bundle's size. Reference, measured in the same run as a process: the
+least an evaluation does, in one Python process, ``pyarrow.parquet.read_table`` of the
+test set, the model's ``predict_proba`` and scikit-learn's accuracy and ROC AUC. Goal
+(issue 14, "evaluation in batches"): every step succeeds with the default limits on a
+24 GB machine. The last line is one SUMMARY; the exit status is 1 when a step fails.
+Needs about 4 x N GB of free disk in ``--dir``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,17 @@ sys.path.insert(0, str(Path(__file__).parent))
 from pack import PASSPHRASE, make_test_set  # noqa: E402  (the same incompressible test set)
 
 GNU_TIME = "/usr/bin/time"
+REFERENCE = """
+import sys
+import pyarrow.parquet as pq
+import skops.io as sio
+from sklearn.metrics import accuracy_score, roc_auc_score
+model = sio.load(sys.argv[2], trusted=sio.get_untrusted_types(file=sys.argv[2]))
+frame = pq.read_table(sys.argv[1]).to_pandas()
+y = frame.pop("label")
+p = model.predict_proba(frame)[:, 1]
+print(accuracy_score(y, p > 0.5), roc_auc_score(y, p))
+"""
 
 
 def run(step: str, argv: list[str], env: dict[str, str]) -> tuple[bool, float, float, str]:
@@ -113,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             steps.append((name, ok, seconds, mb))
             return ok
 
+        step(
+            "reference: read, predict, metrics",
+            [sys.executable, "-c", REFERENCE, str(test), str(root / "big-lr.skops")],
+        )
         bundle = root / "big-1.baton"
         ok = (
             step(
@@ -158,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "PASS" if ok else "MISS"
         figures = "; ".join(f"{name.split(': ')[1]} {s:.0f} s / {mb:.0f} MB"
                             for name, good, s, mb in steps if good and "keys" not in name)  # fmt: skip
+        ok = ok and all(good for _, good, _, _ in steps)
         print(
             f"SUMMARY large handover, {args.gb:g} GB test set ({rows:,} rows), default limits: "
             f"{verdict} every step succeeds; {figures}"
