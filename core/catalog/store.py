@@ -685,9 +685,9 @@ class Catalog:
         each table (SQLite keeps only the best ``limit`` while it ranks), then merged across
         the two tables, models first on equal rank. Ranking costs about half a microsecond
         per match, so a word of one or two letters, which matches most of a large catalog,
-        takes longer than a precise one (at 100 000 models, 's' matches 98 000: 55 ms). Hits carry the summary columns
-        (``SUMMARY_COLUMNS``) plus ``kind``; fetch the full record with :meth:`get_model` /
-        :meth:`get_dataset`.
+        takes longer than a precise one (at 100 000 models, "s" matches 98 000: 55 ms).
+        Hits carry the summary columns (``SUMMARY_COLUMNS``) plus ``kind``; fetch the full
+        record with :meth:`get_model` / :meth:`get_dataset`.
         """
         query = fts_query(text)
         if not query or limit < 1:

@@ -517,11 +517,10 @@ def fingerprint_parquet(pf: pq.ParquetFile, batch_rows: int = 1 << 16) -> str:
 
     Opened with :func:`open_streaming`, memory stays at about one batch of one column
     whatever the file's size (with pyarrow's default pre-buffering, one whole column), and
-    the digest
-    equals ``fingerprint(pq.read_table(...))`` byte for byte: the same parts go into the
-    same SHA-256 in the same order. A column whose parts come in several runs (the missing
-    mask, then lengths, then bytes of text) is read once per run, so text costs up to four
-    readings of that column and numbers one or two; nothing is ever held whole.
+    the digest equals ``fingerprint(pq.read_table(...))`` byte for byte: the same parts go
+    into the same SHA-256 in the same order. A column whose parts come in several runs (the
+    missing mask, then lengths, then bytes of text) is read once per run, so text costs up
+    to four readings of that column and numbers one or two; nothing is ever held whole.
     """
     h: Any = hashlib.sha256()  # fed numpy arrays as buffers
     h.update(FINGERPRINT_VERSION.encode())

@@ -14,8 +14,9 @@ Baton's own first paint (the empty shell, before the catalog is listed) is print
 for information, and so is a window of the same kinds of Qt object without Baton (the Qt
 namespace, a tree with a delegate, a search field, a splitter, a stack, a style sheet, a
 menu of actions), timed in the same rotation: PySide6 creates each class's enums in
-Python the first time the class is used, a cost any window made of them pays. Qt runs offscreen unless a display is configured. Ends with one SUMMARY
-line; the exit code is 1 when the goal is missed.
+Python the first time the class is used, a cost any window made of them pays. Qt runs
+offscreen unless a display is configured. Ends with one SUMMARY line; the exit code is 1
+when the goal is missed.
 """
 
 from __future__ import annotations
