@@ -31,6 +31,15 @@ def catalog(home: Path):
 
 
 @pytest.fixture(scope="session")
+def handover_world(tmp_path_factory):
+    """The demo's handover between two desks (:mod:`tests.gui.world`), built once per
+    session for the desks' core and GUI tests; each test works on copies of its homes."""
+    from tests.gui.world import build_world
+
+    return build_world(tmp_path_factory.mktemp("handover"))
+
+
+@pytest.fixture(scope="session")
 def files(tmp_path_factory) -> factories.Files:
     """Breast-cancer CSV/Parquet, wine, diabetes and fitted models in several formats."""
     return factories.make_files(tmp_path_factory.mktemp("files"))

@@ -16,12 +16,12 @@ from baton.core.catalog.store import Catalog
 from baton.core.errors import KeyError_, UsageError, VerificationError
 from baton.core.handover import desk, trust
 from baton.core.present import format_fingerprint
-from tests.gui.world import PASSPHRASE, World, build_world
+from tests.gui.world import PASSPHRASE, World
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> World:
-    return build_world(tmp_path_factory.mktemp("desk"))
+def world(handover_world) -> World:
+    return handover_world
 
 
 @pytest.fixture

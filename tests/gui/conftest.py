@@ -10,7 +10,7 @@ import pytest
 from baton.core.catalog.store import Catalog
 from baton.core.data import importer
 from baton.core.measure import runs as measure
-from tests.gui.world import Homes, World, build_world
+from tests.gui.world import Homes, World
 
 QUICK_BATCHES = (1, 8, 64)
 
@@ -113,9 +113,10 @@ def window_on(qtbot):
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory) -> World:
-    """The session's handover (see :mod:`tests.gui.world`; about 25 s, built once)."""
-    return build_world(tmp_path_factory.mktemp("handover"))
+def world(handover_world) -> World:
+    """The session's handover (see :mod:`tests.gui.world`; about 40 s, built once for the
+    core and the GUI tests of the desks)."""
+    return handover_world
 
 
 @pytest.fixture
