@@ -132,31 +132,28 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-c", REFERENCE, str(test), str(root / "big-lr.skops")],
         )
         bundle = root / "big-1.baton"
-        ok = (
-            step(
-                "author: keys create",
-                [*author, "keys", "create", "--name", "Bench", "--email", "bench@example.org"],
-            )  # fmt: skip
-            and step(
-                "author: baton pack",
-                [
-                    *author,
-                    "pack",
-                    str(root / "big-lr.skops"),
-                    "--test",
-                    str(test),
-                    "--target",
-                    "label",
-                    "--name",
-                    "big",
-                    "--version",
-                    "1",
-                    "--intended-use",
-                    "A benchmark of a large handover.",
-                    "--out",
-                    str(bundle),
-                ],
-            )  # fmt: skip
+        ok = step(
+            "author: keys create",
+            [*author, "keys", "create", "--name", "Bench", "--email", "bench@example.org"],
+        ) and step(
+            "author: baton pack",
+            [
+                *author,
+                "pack",
+                str(root / "big-lr.skops"),
+                "--test",
+                str(test),
+                "--target",
+                "label",
+                "--name",
+                "big",
+                "--version",
+                "1",
+                "--intended-use",
+                "A benchmark of a large handover.",
+                "--out",
+                str(bundle),
+            ],
         )
         if ok:
             print(f"  bundle {bundle.stat().st_size / 1e9:.2f} GB")
@@ -173,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
                     [*engineer, "review", "--reproduce", str(bundle)],
                 )
             )
+        ok = ok and all(good for _, good, _, _ in steps)  # the reference's too
         verdict = "PASS" if ok else "MISS"
         figures = "; ".join(f"{name.split(': ')[1]} {s:.0f} s / {mb:.0f} MB"
                             for name, good, s, mb in steps if good and "keys" not in name)  # fmt: skip
-        ok = ok and all(good for _, good, _, _ in steps)
         print(
             f"SUMMARY large handover, {args.gb:g} GB test set ({rows:,} rows), default limits: "
             f"{verdict} every step succeeds; {figures}"
