@@ -512,16 +512,17 @@ def _fingerprint_parts(table: pa.Table) -> Iterator[list[Any]]:
         yield parts
 
 
-def fingerprint_parquet(pf: pq.ParquetFile, batch_rows: int = 1 << 16) -> str:
+def fingerprint_parquet(path: str | os.PathLike[str], batch_rows: int = 1 << 16) -> str:
     """:func:`fingerprint` of a Parquet file, read one column at a time in batches.
 
-    Opened with :func:`open_streaming`, memory stays at about one batch of one column
-    whatever the file's size (with pyarrow's default pre-buffering, one whole column), and
-    the digest equals ``fingerprint(pq.read_table(...))`` byte for byte: the same parts go
+    The file is opened with :func:`open_streaming`, so memory stays at about one batch of
+    one column whatever the file's size (with pyarrow's default pre-buffering it would
+    hold one whole column), and the digest equals ``fingerprint(pq.read_table(...))`` byte for byte: the same parts go
     into the same SHA-256 in the same order. A column whose parts come in several runs (the
     missing mask, then lengths, then bytes of text) is read once per run, so text costs up
     to four readings of that column and numbers one or two; nothing is ever held whole.
     """
+    pf = open_streaming(path)
     h: Any = hashlib.sha256()  # fed numpy arrays as buffers
     h.update(FINGERPRINT_VERSION.encode())
     h.update(np.int64(pf.metadata.num_rows).tobytes())
@@ -769,7 +770,7 @@ def describe(
         _check_mixed_types(path, table)
         _check_columns(table, path, fmt, target, id_column)
         try:
-            content = fingerprint_parquet(open_streaming(path))
+            content = fingerprint_parquet(path)
         except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
             raise _damaged_parquet(path, exc) from exc
     else:

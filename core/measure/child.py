@@ -305,7 +305,7 @@ def task_check_bundle(params: dict[str, Any]) -> dict[str, Any]:
         if rows == 0:
             raise DatasetError(f"{member} has no data rows; a dataset needs at least one row")
         try:
-            fingerprint = ds.fingerprint_parquet(ds.open_streaming(path))
+            fingerprint = ds.fingerprint_parquet(path)
         except (
             pa.ArrowInvalid,
             pa.ArrowIOError,

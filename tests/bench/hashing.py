@@ -196,7 +196,7 @@ def grow(base: Path, out: Path, size: int, ds_home: Path, work: Path) -> int:
         rows=rows,
         format="parquet",
         sha256=sha256_file(test_path),
-        fingerprint=fingerprint_parquet(pq.ParquetFile(test_path)),
+        fingerprint=fingerprint_parquet(test_path),
     )
     contract["labels"]["rows"] = rows
     contract["results"]["n_rows"] = rows
