@@ -480,12 +480,34 @@ def test_machine_load_counts_other_processes_cpu_time(monkeypatch):
     assert no_proc["other_cpu_share"] is None and no_proc["machine_busy"] is True
 
 
-def test_p50_that_keeps_moving_samples_past_the_budget_and_is_marked_unstable():
+class SimulatedClock:
+    """Stands for ``time`` in the profiling module: a call to predict takes exactly what it
+    says (:meth:`spend`), whatever else the machine is doing, so a test of when sampling
+    stops does not depend on the scheduler."""
+
+    def __init__(self) -> None:
+        self.now_ns = 0
+
+    def perf_counter_ns(self) -> int:
+        return self.now_ns
+
+    def spend(self, seconds: float) -> None:
+        self.now_ns += round(seconds * 1e9)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> SimulatedClock:
+    simulated = SimulatedClock()
+    monkeypatch.setattr(profiling, "time", simulated)
+    return simulated
+
+
+def test_p50_that_keeps_moving_samples_past_the_budget_and_is_marked_unstable(clock):
     calls = []
 
     def slower_and_slower(batch):
         calls.append(None)
-        time.sleep(0.0002 * (1 + len(calls) / 10))
+        clock.spend(0.0002 * (1 + len(calls) / 10))
 
     budget = 0.2
     (r,) = measure_latency(
@@ -494,6 +516,8 @@ def test_p50_that_keeps_moving_samples_past_the_budget_and_is_marked_unstable():
     assert r["stop_reason"] == "unstable" and r["p50_stable"] is False
     assert r["rounds"] > profiling.ROUNDS_PER_BUDGET  # it sampled on past the budget
     assert r["round_p50_ms"] == sorted(r["round_p50_ms"])
+    # It stopped once twice the budget was spent, not before.
+    assert clock.now_ns >= profiling.MAX_BUDGET_FACTOR * budget * 1e9
     (note,) = [n for n in profiling.latency_caveats([r]) if n.startswith("Unstable")]
     assert note == (
         "Unstable at batch size 1: the p50 still moved by more than 5 % between the last "
@@ -501,11 +525,14 @@ def test_p50_that_keeps_moving_samples_past_the_budget_and_is_marked_unstable():
     )
 
 
-def test_steady_p50_is_stable_and_stops_at_the_budget():
+def test_steady_p50_is_stable_and_stops_at_the_budget(clock):
     def steady(batch):
-        time.sleep(0.001)
+        clock.spend(0.001)
 
-    (r,) = measure_latency(steady, np.zeros((3, 1)), batch_sizes=(1,), budget_s=0.2, warmup=2)
+    budget = 0.2
+    (r,) = measure_latency(steady, np.zeros((3, 1)), batch_sizes=(1,), budget_s=budget, warmup=2)
     assert r["p50_stable"] is True and r["stop_reason"] == "budget"
+    assert r["p50_ms"] == pytest.approx(1.0)
+    assert clock.now_ns < profiling.MAX_BUDGET_FACTOR * budget * 1e9
     last, before = r["round_p50_ms"][-1], r["round_p50_ms"][-2]
     assert abs(last - before) <= 0.05 * max(last, before)
