@@ -437,6 +437,7 @@ def _ticks():
     return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
 
 
+@pytest.mark.serial
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/stat")
 def test_latency_on_a_quiet_machine_is_not_marked_busy():
     import os

@@ -20,11 +20,14 @@ FROZEN_MS = 500.0
 
 # A stall limit means nothing when other processes already hold every core: the GUI
 # thread then waits for the scheduler, not for Baton. Measured only on a quiet machine.
-pytestmark = pytest.mark.skipif(
-    hasattr(os, "getloadavg") and os.getloadavg()[0] > (os.cpu_count() or 1),
-    reason="the machine is busy (load average above its core count); stall limits are "
-    "measured only on a quiet machine",
-)
+pytestmark = [
+    pytest.mark.serial,
+    pytest.mark.skipif(
+        hasattr(os, "getloadavg") and os.getloadavg()[0] > (os.cpu_count() or 1),
+        reason="the machine is busy (load average above its core count); stall limits are "
+        "measured only on a quiet machine",
+    ),
+]
 
 
 class GapProbe:
