@@ -35,7 +35,7 @@ def drift(obj: Context, file: str, batch: str, no_predict: bool, as_json: bool) 
 
     Per feature, and for the model's predictions on BATCH (run in a separate process):
     the population stability index against the bundle's baseline and the two-sample
-    Kolmogorov-Smirnov test against its test set. Flags: PSI >= 0.1 watch, PSI >= 0.25
+    Kolmogorov-Smirnov test against its test set. Flags: PSI ≥ 0.1 watch, PSI ≥ 0.25
     or KS p < 0.01 drift.
 
     Exit codes: 0 no drift (features to watch included), 1 drift flagged, 2 BATCH lacks

@@ -39,8 +39,7 @@ THRESHOLDS = {
     "ks_p_drift": baseline.KS_P,
 }
 THRESHOLDS_TEXT = (
-    f"PSI >= {baseline.PSI_WATCH} watch, >= {baseline.PSI_DRIFT} drift; "
-    f"KS p < {baseline.KS_P} drift"
+    f"PSI ≥ {baseline.PSI_WATCH} watch, ≥ {baseline.PSI_DRIFT} drift; KS p < {baseline.KS_P} drift"
 )
 # Below this many rows the PSI of an unchanged population often reads above 0.1.
 SMALL_BATCH = 500

@@ -56,7 +56,7 @@ def test_a_shifted_feature_is_flagged_and_exits_1(w, batches):
     result = ok(run(w.mle, "drift", w.bundle, batches["shifted"]), 1)
     text = result.stdout
     assert text.startswith(f"Drift: 1 of 30 features drifted ({SHIFTED})")
-    assert "Thresholds: PSI >= 0.1 watch, >= 0.25 drift; KS p < 0.01 drift" in text
+    assert "Thresholds: PSI ≥ 0.1 watch, ≥ 0.25 drift; KS p < 0.01 drift" in text
     row = next(line for line in text.splitlines() if line.startswith(SHIFTED))
     assert "DRIFT" in row
     assert "not compared (not in the baseline): region" in text
@@ -83,5 +83,5 @@ def test_an_untrusted_signer_exits_3(w, batches):
 
 def test_help_states_the_thresholds_and_exit_codes(w):
     text = " ".join(ok(run(w.mle, "drift", "--help")).stdout.split())
-    assert "Flags: PSI >= 0.1 watch, PSI >= 0.25 or KS p < 0.01 drift." in text
+    assert "Flags: PSI ≥ 0.1 watch, PSI ≥ 0.25 or KS p < 0.01 drift." in text
     assert "0 no drift" in text and "1 drift flagged" in text and "2 BATCH lacks" in text

@@ -34,7 +34,7 @@ def test_check_drift_flags_the_shifted_feature_in_red(qtbot, world, homes, tmp_p
     result = blocker.args[0]
     assert result["verdict"] == "drift"
     assert view.headline.text().startswith(f"Drift: 1 of 30 features drifted ({SHIFTED})")
-    assert "Thresholds: PSI >= 0.1 watch, >= 0.25 drift; KS p < 0.01 drift." in view.about.text()
+    assert "Thresholds: PSI ≥ 0.1 watch, ≥ 0.25 drift; KS p < 0.01 drift." in view.about.text()
     rows = {r["Column"]: r for r in view.rows()}
     assert rows[SHIFTED]["Flag"] == "DRIFT" and rows[SHIFTED]["KS p"] == "< 0.0001"
     kinds = dict(zip(rows, view.features.kinds, strict=True))
