@@ -9,9 +9,12 @@ freely.
 
 from __future__ import annotations
 
+import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from filelock import FileLock
 
 from baton.core.catalog.store import Catalog
 from baton.core.cli import demo
@@ -87,3 +90,18 @@ class Homes:
     ds: Path
     mle: Path
     stranger: Path
+
+
+def shared_world(root: Path) -> World:
+    """The world in ``root``, built by the first of several test processes (pytest-xdist's
+    workers) to ask and read by the others: one build of ~40 s instead of one per core.
+    Safe to share because tests only read it and work on copies of its homes."""
+    root.mkdir(parents=True, exist_ok=True)
+    built = root / "world.json"
+    with FileLock(root.with_name(root.name + ".lock")):
+        if not built.is_file():
+            world = build_world(root)
+            fields = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(world).items()}
+            built.write_text(json.dumps(fields))
+    fields = json.loads(built.read_text())
+    return World(**{k: v if isinstance(v, dict) else Path(v) for k, v in fields.items()})
