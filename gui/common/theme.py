@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -241,8 +242,11 @@ def make_palette(c: dict[str, str]) -> QPalette:
 def stylesheet(colors: dict[str, str]) -> str:
     from importlib import resources
 
-    text = resources.files("baton.resources").joinpath("baton.qss").read_text(encoding="utf-8")
-    return re.sub(r"@([a-z_]+)", lambda m: colors.get(m.group(1), m.group(0)), text)
+    folder = resources.files("baton.resources")
+    text = folder.joinpath("baton.qss").read_text(encoding="utf-8")
+    # The images the stylesheet draws (check marks, spin box arrows) by their file's path.
+    values = {**colors, "style": Path(str(folder.joinpath("style"))).as_posix()}
+    return re.sub(r"@([a-z_]+)", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 _manager: ThemeManager | None = None
