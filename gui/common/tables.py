@@ -174,6 +174,8 @@ class ReadOnlyTable(QTableWidget):
                     item.setToolTip(plain_tooltip(tooltips[r]))
                 self.setItem(r, c, item)
         self.resizeColumnsToContents()
+        if any("\n" in plain_text(value) for row in rows for value in row):
+            self.resizeRowsToContents()  # a cell of several lines shows them all
         self.fit_height()
 
     def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt naming

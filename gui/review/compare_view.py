@@ -410,7 +410,9 @@ def _describe_target_changes(changes: Sequence[Mapping[str, Any]], metric: str) 
         if ch.get("better") is not None:
             text += f" ({direction_text(ch)})"
         parts.append(text)
-    return "; ".join(parts)
+    # A line each: a measured figure and a threshold that both moved read whole side by
+    # side in a window of any width, where one long line was elided in the middle.
+    return "\n".join(parts)
 
 
 def _fmt_change_value(path: str, value: Any) -> str:

@@ -19,6 +19,7 @@ from baton.core.cli.main import cli
 from baton.core.handover import trust
 from baton.core.present import format_fingerprint
 from baton.gui.common.handover_rows import received_rows
+from baton.gui.common.tables import cell_fits
 from baton.gui.keys.keys_view import KeysPage
 from baton.gui.receipts.receipt_view import ReceiptPage
 from baton.gui.review.compare_view import ComparePage
@@ -351,7 +352,16 @@ def test_compare_two_versions_shows_target_and_metric_changes(qtbot, world, home
     assert list(rows) == [*TARGETS, "F1"]  # as people name them, not as contract keys
     assert rows["Accuracy"]["Old agreed"] == "≥ 0.93"  # a threshold is exact: no zeros
     assert rows["Accuracy"]["New agreed"] == "≥ 0.95"
-    assert "threshold 0.93 → 0.95" in rows["Accuracy"]["What changed"]
+    # Both changes of the accuracy target, a line each, whole in the window's width.
+    measured, threshold = rows["Accuracy"]["What changed"].split("\n")
+    assert measured.startswith("measured 0.9649 → ") and measured.endswith("(better)")
+    assert threshold.startswith("threshold 0.93 → 0.95")
+    accuracy = [r["Target"] for r in page.target_rows()].index("Accuracy")
+    page.resize(1100, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    assert cell_fits(page.targets, accuracy, 7)
+    assert page.targets.rowHeight(accuracy) >= 2 * page.fontMetrics().height()
     assert rows["Memory"]["New agreed"] == "—" and rows["Memory"]["What changed"] == "removed"
     assert rows["F1"]["Old agreed"] == "—" and rows["F1"]["What changed"] == "added"
     assert page.old_card.value("Targets") == ", ".join(TARGETS)
