@@ -357,10 +357,10 @@ def test_compare_two_versions_shows_target_and_metric_changes(qtbot, world, home
     assert measured.startswith("measured 0.9649 → ") and measured.endswith("(better)")
     assert threshold.startswith("threshold 0.93 → 0.95")
     accuracy = [r["Target"] for r in page.target_rows()].index("Accuracy")
-    page.resize(1100, 800)
+    page.resize(1300, 800)  # the page beside the sidebar in a 1600-pixel window
     page.show()
     qtbot.waitExposed(page)
-    assert cell_fits(page.targets, accuracy, 7)
+    qtbot.waitUntil(lambda: cell_fits(page.targets, accuracy, 7))  # once laid out
     assert page.targets.rowHeight(accuracy) >= 2 * page.fontMetrics().height()
     assert rows["Memory"]["New agreed"] == "—" and rows["Memory"]["What changed"] == "removed"
     assert rows["F1"]["Old agreed"] == "—" and rows["F1"]["What changed"] == "added"
