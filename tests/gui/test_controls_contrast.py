@@ -89,7 +89,7 @@ def test_a_spin_box_shows_its_frame(card):
     image = spin.grab().toImage()
     base = QColor(theme.current_colors()["base"])
     middle = spin.height() // 2
-    # The left edge, a few pixels into the field, at half height: the frame.
+    # The two leftmost columns of pixels at half height: the frame.
     edge = spin.rect().adjusted(0, middle - 1, 0, 0)
     edge.setWidth(2)
     edge.setHeight(3)
