@@ -517,10 +517,11 @@ def fingerprint_parquet(path: str | os.PathLike[str], batch_rows: int = 1 << 16)
 
     The file is opened with :func:`open_streaming`, so memory stays at about one batch of
     one column whatever the file's size (with pyarrow's default pre-buffering it would
-    hold one whole column), and the digest equals ``fingerprint(pq.read_table(...))`` byte for byte: the same parts go
-    into the same SHA-256 in the same order. A column whose parts come in several runs (the
-    missing mask, then lengths, then bytes of text) is read once per run, so text costs up
-    to four readings of that column and numbers one or two; nothing is ever held whole.
+    hold one whole column), and the digest equals ``fingerprint(pq.read_table(...))``
+    byte for byte: the same parts go into the same SHA-256 in the same order. A column
+    whose parts come in several runs (the missing mask, then lengths, then bytes of text)
+    is read once per run, so text costs up to four readings of that column and numbers
+    one or two; nothing is ever held whole.
     """
     pf = open_streaming(path)
     h: Any = hashlib.sha256()  # fed numpy arrays as buffers

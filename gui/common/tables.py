@@ -146,10 +146,12 @@ class ReadOnlyTable(QTableWidget):
             self.setItemDelegateForColumn(status_column, self._verdict_delegate)
         bold = QFont(self.font())
         bold.setBold(True)
+        several_lines = False
         for r, row in enumerate(rows):
             colors = kind_colors(self.kinds[r])
             for c, value in enumerate(row):
                 item = QTableWidgetItem(plain_text(value))
+                several_lines = several_lines or "\n" in item.text()
                 flags = item.flags()
                 if c not in self.editable:
                     item.setFlags(flags & ~Qt.ItemFlag.ItemIsEditable)
@@ -174,7 +176,7 @@ class ReadOnlyTable(QTableWidget):
                     item.setToolTip(plain_tooltip(tooltips[r]))
                 self.setItem(r, c, item)
         self.resizeColumnsToContents()
-        if any("\n" in plain_text(value) for row in rows for value in row):
+        if several_lines:
             self.resizeRowsToContents()  # a cell of several lines shows them all
         self.fit_height()
 
