@@ -39,11 +39,34 @@ QT_WAIT_MS = 30_000
 
 @pytest.fixture
 def qtbot(qtbot):
-    """pytest-qt's ``qtbot``, its waits defaulting to :data:`QT_WAIT_MS`."""
+    """pytest-qt's ``qtbot``, its waits defaulting to :data:`QT_WAIT_MS`, holding on to
+    every widget given to ``addWidget`` until the test's teardown.
+
+    pytest-qt keeps only a weak reference to each widget. A window whose Python objects
+    are held by nothing but a reference cycle (a chart that names the column holding it)
+    is then freed by whichever garbage collection comes first, which may start inside a
+    paint of that very window just after the test returns: Qt deletes the widget it is
+    painting, and the process dies ("Cannot destroy paint device that is being painted").
+    Held here, the widgets are closed by pytest-qt at teardown and deleted below, at a
+    moment when nothing is painting them.
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     for name in ("waitUntil", "waitSignal", "waitSignals", "waitExposed", "waitActive"):
         wait = getattr(qtbot, name)
         setattr(qtbot, name, functools.partial(_wait_longer, wait))
-    return qtbot
+    held: list = []
+    add_widget = qtbot.addWidget
+
+    def add_and_hold(widget, *args, **kwargs):
+        held.append(widget)
+        return add_widget(widget, *args, **kwargs)
+
+    qtbot.addWidget = add_and_hold
+    yield qtbot
+    # pytest-qt has closed them and asked Qt to delete them later: do it now, then let go
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    held.clear()
 
 
 def _wait_longer(wait, *args, timeout: int = QT_WAIT_MS, **kwargs):

@@ -137,7 +137,6 @@ def shown(qtbot, chart: ChartBase, width: int, height: int) -> ChartBase:
     column.addWidget(chart)
     column.addStretch(1)
     qtbot.addWidget(holder)
-    chart.holder = holder  # the column lives as long as the test's chart
     holder.resize(width, 1200)
     holder.show()
     qtbot.waitExposed(holder)
