@@ -39,7 +39,14 @@ from baton.core.contract import card
 from baton.core.contract import document as contracts
 from baton.core.data import runner
 from baton.core.data.runner import Limits, run_task
-from baton.core.errors import BatonError, ContractError, RunnerError, UsageError, VerificationError
+from baton.core.errors import (
+    BatonError,
+    Cancelled,
+    ContractError,
+    RunnerError,
+    UsageError,
+    VerificationError,
+)
 from baton.core.handover import trust
 from baton.core.handover.signed_zip import OpenedZip, describe_opened, open_signed_zip
 from baton.core.progress import CancelToken, ProgressFn
@@ -243,8 +250,8 @@ def _check_contents(
             cancel=cancel,
             what=f"{label}: reading the model and data files",
         )
-    except RunnerError:
-        raise  # already names the bundle
+    except (RunnerError, Cancelled):
+        raise  # already names the bundle, or is no fault of it
     except BatonError as exc:  # the child's message names the member
         raise type(exc)(f"{label}: {exc}") from None
     for entry in contract["datasets"]:
@@ -269,7 +276,7 @@ def _check_contents(
                 cancel=cancel,
                 what=f"{label}: reading candidate {other.name}",
             )
-        except RunnerError:
+        except (RunnerError, Cancelled):
             raise
         except BatonError as exc:
             raise type(exc)(f"{label}: {exc}") from None

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from baton.core.catalog.store import Catalog
-from baton.core.errors import KeyError_, UsageError, VerificationError
-from baton.core.handover import desk, trust
+from baton.core.errors import Cancelled, KeyError_, UsageError, VerificationError
+from baton.core.handover import bundle, desk, trust
 from baton.core.present import format_fingerprint
+from baton.core.progress import CancelToken
 from tests.gui.world import PASSPHRASE, World
 
 
@@ -44,6 +45,36 @@ def catalog_of():
     yield open_
     for cat in opened:
         cat.close()
+
+
+@pytest.mark.parametrize("candidates", [False, True])
+def test_a_cancel_while_the_files_are_read_says_only_that(
+    world, homes, catalog_of, monkeypatch, candidates
+):
+    """Cancelled as its model and data are read (the moment a reviewer who presses Cancel
+    right after Reproduce hits), a bundle's check says what any cancel says, not a fault of
+    the bundle named after it; so with the second candidate's model."""
+    token = CancelToken()
+    if candidates:
+        checks = bundle.run_task
+
+        def cancel_after_the_first(name, params, **kwargs):
+            if params["tables"] == []:  # the candidate's model and predictions
+                token.cancel()
+            return checks(name, params, **kwargs)
+
+        monkeypatch.setattr(bundle, "run_task", cancel_after_the_first)
+    else:
+        check_card = bundle.card.check_card
+
+        def then_cancel(*args):  # the last check before the files are read in a child
+            check_card(*args)
+            token.cancel()
+
+        monkeypatch.setattr(bundle.card, "check_card", then_cancel)
+    with pytest.raises(Cancelled) as raised:
+        bundle.open_bundle(catalog_of(homes["engineer"]), world.bundle, cancel=token)
+    assert str(raised.value) == "Cancelled by the user."
 
 
 def test_open_for_review_gathers_what_the_reviewer_reads_first(world, homes, catalog_of):
