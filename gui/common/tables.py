@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -72,16 +72,23 @@ class VerdictCellDelegate(QStyledItemDelegate):
 
 
 def cell_fits(table: QTableWidget, row: int, column: int) -> bool:
-    """Whether a cell's text (and icon) fits its column, or is drawn elided: the width its
-    delegate asks for (the style's padding included) against the column's."""
+    """Whether a cell's text (and icon) fits its cell, or is drawn elided: the size its
+    delegate asks for (the style's padding included) against the cell's. In a table that
+    wraps words, the text is laid out at the column's width first, so a cell fits when its
+    lines fit the row's height and no word is wider than the column."""
     item = table.item(row, column)
     if item is None or not item.text():
         return True
     option = QStyleOptionViewItem()
     table.initViewItemOption(option)
     index = table.model().index(row, column)
-    needed = table.itemDelegateForIndex(index).sizeHint(option, index).width()
-    return needed <= table.columnWidth(column)
+    width = table.columnWidth(column)
+    if table.wordWrap():
+        option.rect = QRect(0, 0, width, table.rowHeight(row))
+    needed = table.itemDelegateForIndex(index).sizeHint(option, index)
+    if table.wordWrap():
+        return needed.width() <= width and needed.height() <= table.rowHeight(row)
+    return needed.width() <= width
 
 
 class ReadOnlyTable(QTableWidget):
@@ -89,8 +96,10 @@ class ReadOnlyTable(QTableWidget):
 
     ``set_rows(rows, kinds=…, status_column=…)``: a row whose kind is ``ok``, ``error`` or
     ``warning`` gets that background; its ``status_column`` cell is bold with an icon, so
-    a failed row is obvious at a glance. A cell too long for its column is elided in the
-    middle and shows its whole text when hovered.
+    a failed row is obvious at a glance. A table sized to its rows wraps a cell too long
+    for its column onto more lines (its row grows to show them, and shrinks back when the
+    column widens); a word longer than its column, or any long cell of a scrolling table,
+    is elided in the middle and shows its whole text when hovered.
     """
 
     tips_elided_cells = True  # see viewportEvent
@@ -117,7 +126,10 @@ class ReadOnlyTable(QTableWidget):
         )
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.verticalHeader().hide()
-        self.setWordWrap(False)
+        # Rows of one height scroll fast; a table that shows all its rows wraps instead.
+        self.setWordWrap(fit_to_rows)
+        self._rows_fitted = False  # rows sized to their wrapped text: refit on every resize
+        self._filling = False
         self.setShowGrid(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -131,6 +143,7 @@ class ReadOnlyTable(QTableWidget):
             self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.kinds: list[str | None] = []
         self._verdict_delegate = VerdictCellDelegate(self)
+        header.sectionResized.connect(self._fit_rows)
 
     def set_rows(
         self,
@@ -140,6 +153,9 @@ class ReadOnlyTable(QTableWidget):
         status_column: int | None = None,
         tooltips: Sequence[str | None] = (),
     ) -> None:
+        self._filling = True  # the columns' resizing below refits the rows once, at the end
+        if self._rows_fitted:  # rows sized to the old text: start again from one line
+            self.setRowCount(0)
         self.setRowCount(len(rows))
         self.kinds = [kinds[r] if r < len(kinds) else None for r in range(len(rows))]
         if status_column is not None:
@@ -176,9 +192,9 @@ class ReadOnlyTable(QTableWidget):
                     item.setToolTip(plain_tooltip(tooltips[r]))
                 self.setItem(r, c, item)
         self.resizeColumnsToContents()
-        if several_lines:
-            self.resizeRowsToContents()  # a cell of several lines shows them all
-        self.fit_height()
+        self._filling = False
+        self._rows_fitted = several_lines  # a cell of several lines shows them all
+        self._fit_rows()
 
     def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt naming
         """Hovering an elided cell without a tooltip of its own shows its whole text."""
@@ -198,6 +214,21 @@ class ReadOnlyTable(QTableWidget):
                 return True
         return super().viewportEvent(event)
 
+    def _fit_rows(self, *_: Any) -> None:
+        """Rows as tall as their wrapped text at the columns' present widths, once a cell
+        needs more than one line; then the table's height to its rows."""
+        if self._filling:
+            return
+        if self.wordWrap() and not self._rows_fitted:
+            self._rows_fitted = not all(
+                cell_fits(self, r, c)
+                for r in range(self.rowCount())
+                for c in range(self.columnCount())
+            )
+        if self._rows_fitted:
+            self.resizeRowsToContents()
+        self.fit_height()
+
     def fit_height(self) -> None:
         if not self.fit_to_rows:
             return
@@ -209,7 +240,7 @@ class ReadOnlyTable(QTableWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().resizeEvent(event)
-        self.fit_height()
+        self._fit_rows()
 
     def cell_texts(self) -> list[list[str]]:
         """The table as the user reads it (for tests)."""
