@@ -254,6 +254,12 @@ def fmt_count(value: Any, uncertainty: Any = None) -> str:
     return f"{int(round(whole, d)):,}"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun, in the number's form: ``1 target``, ``5 targets``,
+    ``1,204 rows``; ``plural`` where adding an s is wrong (``2 batches``)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def fmt_bounds(low: Any, high: Any, value: Any = None, share: bool = False) -> str:
     """``0.94 – 0.98``: an interval written with the decimals of its ``value`` (a
     percentage when ``share``); ``—`` if either end is absent."""

@@ -29,6 +29,7 @@ from baton.core.cli.base import (
 from baton.core.contract import candidates as cands
 from baton.core.present import (
     SHARE_METRICS,
+    counted,
     fmt_bounds,
     fmt_count,
     fmt_duration,
@@ -136,7 +137,7 @@ def pack(
 
 def pack_text(d: dict) -> str:
     failed = (
-        f"\n{d['targets_failed']} target(s) FAILED: the bundle is signed, but the contract says so."
+        f"\n{counted(d['targets_failed'], 'target')} FAILED: the bundle is signed, but the contract says so."
         if d["targets_failed"]
         else ""
     )

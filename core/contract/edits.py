@@ -34,6 +34,7 @@ from baton.core.contract.validation import (
     validate_contract,
 )
 from baton.core.errors import ContractError, ContractInvalid, MalformedExpression, UnknownField
+from baton.core.present import counted
 
 _PATH_PART = re.compile(r'\.?([^.\[\]"]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
 
@@ -198,7 +199,7 @@ def _target_index(contract: Mapping[str, Any], which: int | str | Target) -> int
         if 0 <= which < len(targets):
             return which
         raise UnknownField(
-            f"there is no targets[{which}]; the contract has {len(targets)} target(s): {listing}"
+            f"there is no targets[{which}]; the contract has {counted(len(targets), 'target')}: {listing}"
         )
     if isinstance(which, Target):
         key = which.key

@@ -80,8 +80,9 @@ def _refuse_code(folder: Path, flavors: dict[str, Any]) -> None:
     if not any(name in flavors for name in FLAVORS):
         loader = pyfunc.get("loader_module") or "a custom python_function model"
         raise UsageError(
-            f"{folder.name} is an MLflow model of the flavor(s) "
-            f"{', '.join(sorted(flavors)) or 'none'} (loaded by {loader}): Baton reads only "
+            f"{folder.name} is an MLflow model of "
+            f"{'the flavor ' if len(flavors) == 1 else 'the flavors ' if flavors else 'no flavor'}"
+            f"{', '.join(sorted(flavors))} (loaded by {loader}): Baton reads only "
             "the sklearn and onnx flavors, whose models it checks against its allowlists; "
             "save the model with mlflow.sklearn.save_model or mlflow.onnx.save_model"
         )

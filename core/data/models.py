@@ -38,6 +38,7 @@ from baton.core.data.skops_check import (
     skops_allowed_types,
 )
 from baton.core.errors import FeatureMismatch, ModelError
+from baton.core.present import counted
 
 __all__ = [
     "MODEL_FORMATS",
@@ -274,7 +275,7 @@ def name_features(
     names = [str(n).strip() for n in names]
     if len(names) != len(features):
         raise FeatureMismatch(
-            f"the model reads {len(features)} input feature(s) but {where} names {len(names)}"
+            f"the model reads {counted(len(features), 'input feature')} but {where} names {len(names)}"
             f"{': ' + _listed(names) if names else ''}"
         )
     if not all(names):

@@ -60,6 +60,7 @@ from baton.core.measure.machine import (
     rss_bytes,
     rss_counter,
 )
+from baton.core.present import counted
 from baton.core.progress import NEVER_CANCELLED, CancelToken, ProgressFn, no_progress
 
 __all__ = [
@@ -174,7 +175,7 @@ def _check_positive_int(name: str, value: Any) -> int:
 
 def _call_failed(exc: BaseException, rows: int) -> ModelError:
     return ModelError(
-        f"The model failed while predicting a batch of {rows} row(s): {type(exc).__name__}: {exc}"
+        f"The model failed while predicting a batch of {counted(rows, 'row')}: {type(exc).__name__}: {exc}"
     )
 
 
@@ -292,7 +293,7 @@ def measure_latency(
     total = float(len(sizes))
     cancel.check()
     for index, batch_size in enumerate(sizes):
-        progress(float(index), total, f"Preparing batches of {batch_size} row(s)")
+        progress(float(index), total, f"Preparing batches of {counted(batch_size, 'row')}")
         batches = _make_batches(X, batch_size)
         if prepare is not None:
             try:
@@ -526,7 +527,7 @@ def profile_memory(
         gc.collect()
         after_load, _ = rss_counter()
 
-        progress(2.0, 3.0, f"Memory: predicting a batch of {batch_size} row(s)")
+        progress(2.0, 3.0, f"Memory: predicting a batch of {counted(batch_size, 'row')}")
         gc.collect()
         baseline, _ = rss_counter()
         was_reset = reset_peak_rss()
@@ -551,7 +552,7 @@ def profile_memory(
         "resident_delta_mb: RSS after load_fn() and one warm-up predict, minus RSS before "
         "load_fn(), each after gc.collect().",
         f"peak_during_predict_mb: peak RSS ({peak_method}) during one predict of "
-        f"{batch_size} row(s), minus RSS just before it.",
+        f"{counted(batch_size, 'row')}, minus RSS just before it.",
         "RSS counts touched pages only; memory kept by an allocator after free is still counted.",
     ]
     if not was_reset:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_size
+from baton.core.present import counted, fmt_size
 from baton.gui.common import theme
 from baton.gui.common.widgets import Banner, PlainLabel, muted_label, title_label
 from baton.gui.common.words import in_dialog_words
@@ -449,7 +449,7 @@ class ImportModelDialog(_ImportDialog):
         else:
             more = f", … ({len(names) - 8} more)" if len(names) > 8 else ""
             shown = ", ".join(names[:8]) + more
-            text = f"{len(names)} name(s), in the model's order: {shown}."
+            text = f"{counted(len(names), 'name')}, in the model's order: {shown}."
         self.features_shown.setText(text)
         self.features_shown.setToolTip(
             "The import refuses a list whose length is not the model's input count"

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from baton.core.present import fmt_size, fmt_when
+from baton.core.present import counted, fmt_size, fmt_when
 from baton.gui.catalog.evaluation_view import EvaluationView
 from baton.gui.catalog.profiling_view import ProfilingView
 from baton.gui.common import jobs, theme
@@ -356,13 +356,13 @@ class ModelPage(QWidget):
             note = "The model does not declare its inputs."
         elif named:
             note = (
-                f"{len(features)} feature(s), named by {source or 'the model'}. Every dataset is "
+                f"{counted(len(features), 'feature')}, named by {source or 'the model'}. Every dataset is "
                 "matched to them by name: columns in another order are reordered, missing or "
                 "extra columns are refused."
             )
         else:
             note = (
-                f"{len(features)} unnamed feature(s). The first evaluation names them after its "
+                f"{counted(len(features), 'unnamed feature')}. The first evaluation names them after its "
                 "dataset's columns, in order; or name them now after a dataset the model was "
                 "trained or tested on."
             )

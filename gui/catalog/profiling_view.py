@@ -149,7 +149,8 @@ class ProfilingView(MeasurementStack):
         notes = latency_caveats(latency)  # a busy machine, a p50 that never settled
         if unstable:
             notes.append(
-                f"p99 rests on fewer than 1,000 samples at batch size(s) "
+                f"p99 rests on fewer than 1,000 samples at "
+                f"{'batch size' if len(unstable) == 1 else 'batch sizes'} "
                 f"{', '.join(map(str, unstable))}; profile with a longer time budget for a "
                 "stable p99."
             )

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from baton.core.present import counted
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable
 from baton.gui.common.widgets import muted_label, title_label
@@ -249,7 +250,7 @@ class CompareVersionsDialog(QDialog):
         better = sum(1 for c in self.changes if c.better is True)
         worse = sum(1 for c in self.changes if c.better is False)
         self.summary = muted_label(
-            f"{len(self.changes)} change(s) from the stored draft of version {old_id['version']}"
+            f"{counted(len(self.changes), 'change')} from the stored draft of version {old_id['version']}"
             + (f": {better} better, {worse} worse" if better or worse else "")
             + ". Green is better, red is worse, by each figure's direction."
             if self.changes

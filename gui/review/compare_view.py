@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from baton.core.errors import BatonError
 from baton.core.present import (
     MB,
+    counted,
     fmt_count,
     fmt_duration,
     fmt_rate,
@@ -334,8 +335,10 @@ class ComparePage(SignedDocumentPage):
         better = sum(1 for ch in moved if ch.get("better"))
         worse = len(moved) - better
         self.summary.setText(
-            f"{len(target_changes)} target(s) changed · {better} measured figure(s) better, "
-            f"{worse} worse · {len(changes)} contract field change(s) · {len(files)} file(s) differ"
+            f"{counted(len(target_changes), 'target')} changed · "
+            f"{counted(better, 'measured figure')} better, {worse:,} worse · "
+            f"{counted(len(changes), 'contract field change')} · "
+            f"{counted(len(files), 'file')} {'differs' if len(files) == 1 else 'differ'}"
         )
 
     def _fill_paired(self, paired: Mapping[str, Any]) -> None:

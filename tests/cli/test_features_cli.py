@@ -55,7 +55,7 @@ def test_a_declared_list_of_the_wrong_length_is_refused(world, wine):
     refused = run(world.ds, "model", "add", wine.onnx, "--features", "a,b,c", "--json")
     assert refused.exit_code == 2
     assert error_line(refused) == (
-        "Error: the model reads 13 input feature(s) but the declared list names 3: a, b, c"
+        "Error: the model reads 13 input features but the declared list names 3: a, b, c"
     )
     listed = as_json(ok(run(world.ds, "model", "list", "--json")))["models"]
     assert "wine-rf" not in [m["name"] for m in listed]

@@ -91,7 +91,7 @@ def test_a_declared_list_of_the_wrong_length_is_refused_before_anything_is_store
     with pytest.raises(UsageError) as err:
         import_model(catalog, wine.onnx, name="rf", declared=Declared(features=("a", "b", "c")))
     assert str(err.value) == (
-        "the model reads 13 input feature(s) but the declared list names 3: a, b, c"
+        "the model reads 13 input features but the declared list names 3: a, b, c"
     )
     assert catalog.count("models") == 0
 

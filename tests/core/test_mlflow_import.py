@@ -111,7 +111,7 @@ def test_a_custom_python_model_is_refused_with_the_reason(saved, catalog):
     with pytest.raises(UsageError) as caught:
         import_model(catalog, saved["pyfunc"])
     assert str(caught.value) == (
-        "custom is an MLflow model of the flavor(s) python_function (loaded by "
+        "custom is an MLflow model of the flavor python_function (loaded by "
         "mlflow.pyfunc.model): Baton reads only the sklearn and onnx flavors, whose models "
         "it checks against its allowlists; save the model with mlflow.sklearn.save_model "
         "or mlflow.onnx.save_model"

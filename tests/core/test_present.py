@@ -53,3 +53,11 @@ def test_latency_and_memory_ticks_carry_a_unit_that_fits_the_axis():
     assert P.fmt_mb_tick(0.5, 0.25, top=0.8) == "512 KB"
     assert P.fmt_mb_tick(40, 20, top=100) == "40 MB"
     assert P.fmt_mb_tick(1536, 512, top=2048) == "1.5 GB"
+
+
+def test_a_count_reads_with_its_noun_in_the_numbers_form():
+    assert P.counted(1, "target") == "1 target"
+    assert P.counted(0, "target") == "0 targets"
+    assert P.counted(12_345, "row") == "12,345 rows"
+    assert P.counted(2, "batch", "batches") == "2 batches"
+    assert P.counted(1, "batch", "batches") == "1 batch"

@@ -353,6 +353,8 @@ def test_compare_two_versions_shows_target_and_metric_changes(qtbot, world, home
     assert blocker.args == ["compared"], page.banner.text()
     assert page.title.text() == "breast-cancer-lr: version 1 → 2"
     assert page.banner.kind == "ok"
+    summary = page.summary.text().split(" · ")
+    assert summary[0] == "5 targets changed" and summary[-1] == "9 files differ"
     rows = {r["Target"]: r for r in page.target_rows()}
     assert list(rows) == [*TARGETS, "F1"]  # as people name them, not as contract keys
     assert rows["Accuracy"]["Old agreed"] == "≥ 0.93"  # a threshold is exact: no zeros

@@ -38,7 +38,7 @@ def test_the_import_dialog_names_the_features_after_a_dataset(wine_home, wine, w
     assert not dialog.features_typed.isVisible()
     dialog.features_from.setCurrentIndex(dialog.features_from.findData("wine-train"))
     assert dialog.features_shown.text().startswith(
-        "13 name(s), in the model's order: alcohol, malic_acid, ash, alcalinity_of_ash,"
+        "13 names, in the model's order: alcohol, malic_acid, ash, alcalinity_of_ash,"
     )
     assert dialog.values()["declared"] == Declared(
         features=tuple(wine.features), features_source="dataset wine-train"
@@ -54,7 +54,7 @@ def test_the_import_dialog_names_the_features_after_a_dataset(wine_home, wine, w
     qtbot.waitUntil(lambda: "wine-rf" in window.listed_items("models"), timeout=WAIT_MS)
     page = window.model_page
     assert page.inputs_note.text().startswith(
-        "13 feature(s), named by dataset wine-train. Every dataset is matched to them by name"
+        "13 features, named by dataset wine-train. Every dataset is matched to them by name"
     )
     assert not page.naming.isVisible()
     assert _rows(page.inputs)[:2] == [("1", "alcohol", "float32"), ("2", "malic_acid", "float32")]
@@ -71,12 +71,12 @@ def test_typed_names_of_the_wrong_length_are_refused_in_the_banner(
     dialog = window.import_dialog
     dialog.features_from.setCurrentIndex(dialog.features_from.findData("typed"))
     qtbot.keyClicks(dialog.features_typed, "a, b, c")
-    assert dialog.features_shown.text().startswith("3 name(s), in the model's order: a, b, c.")
+    assert dialog.features_shown.text().startswith("3 names, in the model's order: a, b, c.")
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.banner.text() != "", timeout=WAIT_MS)
     assert window.banner.kind == "error"
     assert window.banner.text().startswith(
-        "Importing wine-rf.onnx failed: the model reads 13 input feature(s) but the declared "
+        "Importing wine-rf.onnx failed: the model reads 13 input features but the declared "
         "list names 3: a, b, c"
     )
     assert "wine-rf" not in window.listed_items("models")
@@ -89,7 +89,7 @@ def test_the_model_page_names_unnamed_features_after_a_dataset(wine_home, wine, 
     window.select_item("models", "wine-rf")
     page = window.model_page
     assert page.inputs_note.text().startswith(
-        "13 unnamed feature(s). The first evaluation names them after its dataset's columns"
+        "13 unnamed features. The first evaluation names them after its dataset's columns"
     )
     assert page.naming.isVisible()
     assert _rows(page.inputs)[0] == ("1", "column 1 (by position)", "float32")
@@ -105,7 +105,7 @@ def test_the_model_page_names_unnamed_features_after_a_dataset(wine_home, wine, 
     assert page.naming_preview.text().endswith(". Names once recorded are not changed.")
     qtbot.mouseClick(page.naming_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.naming.isVisible(), timeout=WAIT_MS)
-    assert page.inputs_note.text().startswith("13 feature(s), named by dataset wine-train.")
+    assert page.inputs_note.text().startswith("13 features, named by dataset wine-train.")
     assert _rows(page.inputs)[0] == ("1", "alcohol", "float32")
     assert window.statusBar().currentMessage() == (
         "The features of wine-rf are named after dataset wine-train."
