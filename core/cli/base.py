@@ -6,8 +6,9 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -333,10 +334,32 @@ def _table_lines(
         [v if c in full else shorten(v) for c, v in zip(cols, row, strict=True)] for row in cells
     ]
     widths = [max(len(n), *(len(row[i]) for row in cells)) for i, n in enumerate(names)]
-    out = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()]
-    for row in cells:
-        out.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
-    return out
+    right = _numeric_columns(cells)
+    return [_line(names, widths, right), *(_line(row, widths, right) for row in cells)]
+
+
+# A figure as the tables print it: a count, a ratio or a measurement with its unit
+# ("1,204", "0.9649", "−0.02", "675.8 µs", "12.5 MB", "85%", "1.3x").
+NUMBER = re.compile(r"[-+−]?\d[\d,]*(\.\d+)?( ?(%|x|ms|µs|ns|s|B|KB|MB|GB|rows/s))?")
+BLANKS = ("", "-", DASH)
+
+
+def _numeric_columns(cells: list[list[str]]) -> set[int]:
+    """The columns whose every cell is a figure (or blank): printed right-aligned, so that
+    their digits line up as in any table of numbers."""
+    found = set()
+    for i in range(len(cells[0]) if cells else 0):
+        values = [row[i] for row in cells if row[i] not in BLANKS]
+        if values and all(NUMBER.fullmatch(v) for v in values):
+            found.add(i)
+    return found
+
+
+def _line(cells: Sequence[str], widths: Sequence[int], right: set[int]) -> str:
+    return "  ".join(
+        v.rjust(w) if i in right else v.ljust(w)
+        for i, (v, w) in enumerate(zip(cells, widths, strict=True))
+    ).rstrip()
 
 
 def _headers(cols: list[str], headers: dict | None) -> list[str]:
@@ -395,15 +418,13 @@ def emit_rows(
         return
     echo("\n".join(_table_lines(head, cols, headers=headers)))
     names = _headers(cols, headers)
-    widths = [
-        max(len(n), *(len(shorten(one_line(_cell(r, c)))) for r in head))
-        for c, n in zip(cols, names, strict=True)
-    ]
+    shown = [[shorten(one_line(_cell(r, c))) for c in cols] for r in head]
+    widths = [max(len(n), *(len(row[i]) for row in shown)) for i, n in enumerate(names)]
+    right = _numeric_columns(shown)  # as the first page printed them
     while chunk := list(itertools.islice(it, STREAM_PAGE_ROWS)):
-        lines = []
-        for row in chunk:
-            cells = [shorten(one_line(_cell(row, c))) for c in cols]
-            lines.append("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
+        lines = [
+            _line([shorten(one_line(_cell(row, c))) for c in cols], widths, right) for row in chunk
+        ]
         echo("\n".join(lines))
 
 

@@ -75,5 +75,22 @@ def test_table_headers_are_words():
     )
     assert base.table(rows, ["size_bytes"], headers={"size_bytes": "size"}).splitlines() == [
         "size",
-        "1",
+        "   1",  # a figure, right-aligned under its header
     ]
+
+
+def test_columns_of_figures_line_up_on_the_right():
+    rows = [
+        {"metric": "accuracy", "value": "0.9649", "n": "1,204", "latency": "675.8 µs"},
+        {"metric": "mcc", "value": "−0.02", "n": "88", "latency": "4.5 ms"},
+        {"metric": "f1", "value": None, "n": "12", "latency": "-"},
+    ]
+    assert base.table(rows, ["metric", "value", "n", "latency"]).splitlines() == [
+        "metric     value      n   latency",
+        "accuracy  0.9649  1,204  675.8 µs",
+        "mcc        −0.02     88    4.5 ms",
+        "f1             -     12         -",
+    ]
+    # a column with a word in it is text: left-aligned
+    mixed = [{"verdict": "PASS"}, {"verdict": "12"}]
+    assert base.table(mixed, ["verdict"]).splitlines() == ["verdict", "PASS", "12"]
