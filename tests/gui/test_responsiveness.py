@@ -213,13 +213,22 @@ def test_clearing_the_search_box_does_not_stall(listed_home, window_on, qtbot):
     assert window.listed_items("models") == first_page and len(first_page) == PAGE
 
 
-def test_opening_a_bundle_does_not_stall(world, homes, window_on, qtbot):
-    window = window_on(homes.mle, load_in_background=True)
+@pytest.fixture(scope="module")
+def received(tmp_path_factory):
+    """A signed bundle and the engineer who trusts its signer: the world's version 2 alone,
+    not the whole world these tests, run alone before the others, would build for it."""
+    from tests.gui.world import build_received
+
+    return build_received(tmp_path_factory.mktemp("received"))
+
+
+def test_opening_a_bundle_does_not_stall(received, window_on, qtbot):
+    window = window_on(received.engineer, load_in_background=True)
     qtbot.waitUntil(lambda: window.catalog is not None and window.pages_warm, timeout=60_000)
     probe = GapProbe(lambda: True)
     probe.timer.start()
     _settle(qtbot, 50)
-    page = window.open_document(world.bundle_v2)
+    page = window.open_document(received.bundle)
     with qtbot.waitSignal(page.verification_finished, timeout=60_000) as blocker:
         pass
     _settle(qtbot)
