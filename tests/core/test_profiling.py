@@ -437,15 +437,39 @@ def _ticks():
     return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
 
 
+#: How long the quiet-machine test waits for the load average to fall below the busy mark.
+QUIET_WAIT_S = 60.0
+
+
+def _load_once_quiet(cpus: int) -> tuple[bool, float]:
+    """Whether the 1-minute load average fell below the busy mark within QUIET_WAIT_S, and
+    its last reading. It decays over about a minute: the work just before this test (an
+    install, a type check, the test run itself) keeps it above the mark for a while after
+    it ends, so the test waits for that rather than skip nearly every time."""
+    import os
+
+    deadline = time.monotonic() + QUIET_WAIT_S
+    while True:
+        load = os.getloadavg()[0]
+        if load / cpus < machine.BUSY_LOAD_PER_CPU:
+            return True, load
+        if time.monotonic() >= deadline:
+            return False, load
+        time.sleep(1.0)
+
+
 @pytest.mark.serial
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/stat")
 def test_latency_on_a_quiet_machine_is_not_marked_busy():
     import os
 
     cpus = os.cpu_count() or 1
-    load = os.getloadavg()[0]
-    if load / cpus >= machine.BUSY_LOAD_PER_CPU:
-        pytest.skip(f"the machine is loaded now (load average {load:.2f} on {cpus} CPUs)")
+    quiet, load = _load_once_quiet(cpus)
+    if not quiet:
+        pytest.skip(
+            f"the machine stayed loaded for {QUIET_WAIT_S:.0f} s "
+            f"(load average {load:.2f} on {cpus} CPUs)"
+        )
     X = np.random.default_rng(0).random((64, 32))
     before, own = _ticks(), os.times()
     (r,) = measure_latency(_matmul, X, batch_sizes=(8,), budget_s=0.6, min_samples=20)
