@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QStyle,
     QStyleOptionButton,
+    QStyleOptionSpinBox,
     QVBoxLayout,
 )
 
@@ -95,3 +96,23 @@ def test_a_spin_box_shows_its_frame(card):
     edge.setHeight(3)
     assert _strongest(image, edge, base) >= VISIBLE // 2
     assert spin.text() == "0.00 s per batch size"
+
+
+def test_a_spin_box_at_its_minimum_still_shows_both_arrows(card):
+    """At its lowest value (the Optimise tab's opset reads "skl2onnx's latest") the down
+    arrow is dimmed, not gone: a spin box with one arrow looks broken."""
+    spin = card.spin
+    assert spin.value() == spin.minimum()
+    option = QStyleOptionSpinBox()
+    spin.initStyleOption(option)
+    image = spin.grab().toImage()
+    style = spin.style()
+    up, down = (
+        style.subControlRect(QStyle.ComplexControl.CC_SpinBox, option, part, spin)
+        for part in (QStyle.SubControl.SC_SpinBoxUp, QStyle.SubControl.SC_SpinBoxDown)
+    )
+    # each arrow against its button's own colour, read at the button's corner
+    for rect, least in ((up, VISIBLE), (down, VISIBLE // 2)):
+        inner = rect.adjusted(3, 2, -2, -2)
+        button = image.pixelColor(inner.left(), inner.top())
+        assert _strongest(image, inner, button) >= least, rect
