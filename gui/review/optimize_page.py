@@ -7,6 +7,7 @@ Cancel. Parity, gain and verdicts are core's; this view lays them out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,33 @@ from baton.core.present import (
     fmt_size,
     fmt_speedup,
     fmt_target_value,
+    metric_label,
+    target_label,
 )
 from baton.gui.common import theme
 from baton.gui.common.tables import ReadOnlyTable
+from baton.gui.common.verdicts import fmt_threshold
 from baton.gui.common.widgets import Banner, PlainLabel, card, muted_label
+
+#: The parity checks that are not a quality metric, as the parity card names them.
+CHECK_LABELS = {
+    "agreement": "Prediction agreement",
+    "max_probability_difference": "Largest probability difference",
+}
+
+
+def check_label(name: str) -> str:
+    """A failed parity check as people name it: a metric's label, or the check's."""
+    return CHECK_LABELS.get(name) or metric_label(name)
+
+
+def target_text(row: Mapping[str, Any]) -> str:
+    """``Latency p95 at batch size 1 ≤ 50 ms`` for a gain's target row (its ``expr``)."""
+    from baton.core.contract.targets import parse_target
+
+    t = parse_target(row["expr"])
+    threshold = fmt_threshold({"metric": t.metric, "op": t.op, "threshold": t.threshold})
+    return f"{target_label(t.key)} {threshold}"
 
 
 class OptimizeView(QWidget):
@@ -188,7 +212,7 @@ class OptimizeView(QWidget):
         else:
             self.banner.show_message(
                 "Parity lost: the optimised model does not predict as the original; nothing "
-                f"was signed. Failed checks: {', '.join(p['failed'])}.",
+                f"was signed. Failed checks: {', '.join(map(check_label, p['failed']))}.",
                 "error",
             )
             self.line.setText("")
@@ -205,7 +229,7 @@ class OptimizeView(QWidget):
         self.metrics_table.set_rows(
             [
                 [
-                    m["metric"],
+                    metric_label(m["metric"]),
                     fmt_target_value(m["metric"], m["original"]),
                     fmt_target_value(m["metric"], m["optimised"]),
                     fmt_target_value(m["metric"], m["difference"]),
@@ -247,7 +271,7 @@ class OptimizeView(QWidget):
         self.targets_table.set_rows(
             [
                 [
-                    t["expr"],
+                    target_text(t),
                     fmt_target_value(t["metric"], t["original"]),
                     fmt_target_value(t["metric"], t["optimised"]),
                     t["verdict"],

@@ -57,6 +57,8 @@ def test_the_engineer_optimises_from_the_bundle_page(qtbot, handover, tmp_path):
     assert view.line.text().startswith("optimised by Eli from bc-lr 1 (root digest ")
     assert "169 of 169 rows (100 %; required 100 %)" in view.parity_summary.text()
     assert set(view.metrics_table.column("Parity")) == {"yes"}
+    # named as on every other page, not by their keys
+    assert {"Accuracy", "Balanced accuracy", "ROC AUC"} <= set(view.metrics_table.column("Metric"))
     assert view.latency_table.column("Batch")[0] == "1"
     assert view.passphrase.text() == ""  # not kept once used
     page.grab().save(str(tmp_path / "optimise.png"))
@@ -73,7 +75,7 @@ def test_a_lossy_conversion_is_shown_as_lost_and_not_signed(qtbot, handover, tmp
     assert not blocker.args[0].passed and not out.exists()
     text = view.banner.label.text()
     assert text.startswith("Parity lost: the optimised model does not predict as the original")
-    assert "Failed checks: agreement, max_probability_difference, accuracy" in text
+    assert "Failed checks: Prediction agreement, Largest probability difference, Accuracy" in text
     assert "no" in view.metrics_table.column("Parity")
     assert view.latency_table.isHidden()
 
@@ -102,3 +104,10 @@ def test_the_menu_opens_a_bundle_on_its_optimise_tab(qtbot, handover, tmp_path, 
     assert window.action_optimize_bundle.text() == "O&ptimise bundle…"
     page = verified(qtbot, window.optimize_bundle(w.bundle))
     assert page.tabs.currentIndex() == page.optimize_tab
+
+
+def test_the_gains_targets_are_named_as_on_the_contract_page():
+    from baton.gui.review.optimize_page import target_text
+
+    assert target_text({"expr": "latency_p95_ms@1<=50"}) == "Latency p95 at batch size 1 ≤ 50 ms"
+    assert target_text({"expr": "memory_mb<=512"}) == "Memory ≤ 512 MB"
