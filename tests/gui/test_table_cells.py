@@ -24,25 +24,26 @@ def _hover(qtbot, table, row: int, column: int) -> str:
     return QToolTip.text() if QToolTip.isVisible() else ""
 
 
-def test_hovering_an_elided_cell_shows_its_whole_text(qtbot):
+def _shown(qtbot, first: str, width: int) -> ReadOnlyTable:
+    """Two changes, the first one ``first``, in a table ``width`` pixels wide."""
     table = ReadOnlyTable(["Target", "What changed"])
     qtbot.addWidget(table)
-    table.set_rows([["accuracy", DIGEST], ["roc_auc", "removed"]])
-    table.resize(260, 120)
+    table.set_rows([["accuracy", first], ["roc_auc", "removed"]])
+    table.resize(width, 120)
     table.show()
     qtbot.waitExposed(table)
+    return table
+
+
+def test_hovering_an_elided_cell_shows_its_whole_text(qtbot):
+    table = _shown(qtbot, DIGEST, 260)
     assert not cell_fits(table, 0, 1) and cell_fits(table, 1, 1)
     assert _hover(qtbot, table, 0, 1) == DIGEST
     assert _hover(qtbot, table, 1, 1) == ""  # a cell that fits needs no tooltip
 
 
 def test_a_long_cell_wraps_and_its_row_follows_the_width(qtbot):
-    table = ReadOnlyTable(["Target", "What changed"])
-    qtbot.addWidget(table)
-    table.set_rows([["accuracy", LONG], ["roc_auc", "removed"]])
-    table.resize(300, 120)
-    table.show()
-    qtbot.waitExposed(table)
+    table = _shown(qtbot, LONG, 300)
     line = table.fontMetrics().height()
     one_line = table.verticalHeader().defaultSectionSize()  # a row's height, its padding in
     qtbot.waitUntil(lambda: cell_fits(table, 0, 1))  # whole, on several lines
