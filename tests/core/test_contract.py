@@ -870,7 +870,7 @@ def test_add_and_remove_targets(contract):
         "accuracy>=0.95, roc_auc>=0.99, latency_p95_ms@64<=1, memory_mb<=64"
     )
     with pytest.raises(
-        ContractError, match=r"there is no targets\[7\]; the contract has 4 target\(s\)"
+        ContractError, match=r"there is no targets\[7\]; the contract has 4 targets: accuracy"
     ):
         remove_target(contract, 7)
 
