@@ -242,6 +242,25 @@ def fmt_percent(share: Any, uncertainty: Any = None) -> str:
     return f"{_figure(pct, None if u is None else u * 100)} %"
 
 
+def fmt_psi(value: Any) -> str:
+    """A population stability index, read against its marks of 0.1 and 0.25: three
+    decimals (``0.008``, ``7.506``), ``< 0.001`` for a smaller one that is not zero."""
+    special = _special(value)
+    if special is not None:
+        return special
+    v = float(value)
+    return "< 0.001" if 0 < v < 0.0005 else f"{v:,.3f}"
+
+
+def fmt_p_value(p: Any) -> str:
+    """A test's p-value: ``0.9784``, ``0.0123``; ``< 0.0001`` below that, where its
+    digits say nothing more."""
+    special = _special(p)
+    if special is not None:
+        return special
+    return "< 0.0001" if float(p) < 1e-4 else fmt_ratio(p)
+
+
 def fmt_count(value: Any, uncertainty: Any = None) -> str:
     """A whole number with grouped thousands, never decimals: ``12,345``; to the hundred
     (``12,300``) when it is uncertain by a few hundred."""

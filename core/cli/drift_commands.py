@@ -16,7 +16,7 @@ from baton.core.cli.base import (
     stderr_progress,
     table,
 )
-from baton.core.present import fmt_ratio
+from baton.core.present import fmt_p_value, fmt_psi
 
 
 @click.command()
@@ -61,8 +61,8 @@ def _rows(found: list[dict]) -> list[dict]:
         {
             "column": r["column"],
             "kind": r["kind"],
-            "PSI": fmt_ratio(r["psi"]),
-            "KS p": fmt_ratio(r["ks_p"]),
+            "PSI": fmt_psi(r["psi"]),
+            "KS p": fmt_p_value(r["ks_p"]),
             "flag": r["flag"].upper() if r["flag"] != "stable" else "stable",
             "note": r.get("note") or "",
         }

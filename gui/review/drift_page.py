@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from baton.core.errors import BatonError
-from baton.core.present import fmt_ratio
+from baton.core.present import fmt_p_value, fmt_psi
 from baton.gui.common import theme
 from baton.gui.common.review_worker import Job, run
 from baton.gui.common.tables import ReadOnlyTable
@@ -35,12 +35,6 @@ def drift_job(bundle: Path, batch: Path) -> Job:
         return check_drift(catalog, bundle, batch, progress=progress, cancel=cancel)
 
     return job
-
-
-def _p_value(p: Any) -> str:
-    if p is None:
-        return "—"
-    return "< 0.0001" if p < 1e-4 else fmt_ratio(p)
 
 
 class DriftView(QWidget):
@@ -195,8 +189,8 @@ class DriftView(QWidget):
                 (
                     r["column"],
                     r["kind"],
-                    "—" if r["psi"] is None else fmt_ratio(r["psi"]),
-                    _p_value(r["ks_p"]),
+                    fmt_psi(r["psi"]),
+                    fmt_p_value(r["ks_p"]),
                     FLAG_TEXT[r["flag"]],
                     r.get("note") or "",
                 )

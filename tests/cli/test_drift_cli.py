@@ -59,6 +59,7 @@ def test_a_shifted_feature_is_flagged_and_exits_1(w, batches):
     assert "Thresholds: PSI ≥ 0.1 watch, ≥ 0.25 drift; KS p < 0.01 drift" in text
     row = next(line for line in text.splitlines() if line.startswith(SHIFTED))
     assert "DRIFT" in row
+    assert "< 0.0001" in row  # its KS p, as the drift page prints it
     assert "not compared (not in the baseline): region" in text
     d = as_json(ok(run(w.mle, "drift", w.bundle, batches["shifted"], "--json"), 1))
     flagged = {r["column"]: r for r in d["features"]}

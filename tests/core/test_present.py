@@ -61,3 +61,16 @@ def test_a_count_reads_with_its_noun_in_the_numbers_form():
     assert P.counted(12_345, "row") == "12,345 rows"
     assert P.counted(2, "batch", "batches") == "2 batches"
     assert P.counted(1, "batch", "batches") == "1 batch"
+
+
+def test_drift_figures_read_against_their_marks():
+    # PSI to three decimals, compared with 0.1 and 0.25; not four significant figures
+    assert P.fmt_psi(7.50612) == "7.506"
+    assert P.fmt_psi(0.008493) == "0.008"
+    assert P.fmt_psi(0.0006214) == "0.001"
+    assert P.fmt_psi(0.0002) == "< 0.001"
+    assert P.fmt_psi(0.0) == "0.000"
+    assert P.fmt_psi(None) == P.DASH
+    assert P.fmt_p_value(0.97841) == "0.9784"
+    assert P.fmt_p_value(3e-9) == "< 0.0001"
+    assert P.fmt_p_value(None) == P.DASH
