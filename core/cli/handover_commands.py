@@ -137,7 +137,8 @@ def pack(
 
 def pack_text(d: dict) -> str:
     failed = (
-        f"\n{counted(d['targets_failed'], 'target')} FAILED: the bundle is signed, but the contract says so."
+        f"\n{counted(d['targets_failed'], 'target')} FAILED: the bundle is signed, but the "
+        "contract says so."
         if d["targets_failed"]
         else ""
     )

@@ -199,7 +199,8 @@ def _target_index(contract: Mapping[str, Any], which: int | str | Target) -> int
         if 0 <= which < len(targets):
             return which
         raise UnknownField(
-            f"there is no targets[{which}]; the contract has {counted(len(targets), 'target')}: {listing}"
+            f"there is no targets[{which}]; the contract has "
+            f"{counted(len(targets), 'target')}: {listing}"
         )
     if isinstance(which, Target):
         key = which.key

@@ -275,7 +275,8 @@ def name_features(
     names = [str(n).strip() for n in names]
     if len(names) != len(features):
         raise FeatureMismatch(
-            f"the model reads {counted(len(features), 'input feature')} but {where} names {len(names)}"
+            f"the model reads {counted(len(features), 'input feature')} but {where} names "
+            f"{len(names)}"
             f"{': ' + _listed(names) if names else ''}"
         )
     if not all(names):

@@ -175,7 +175,8 @@ def _check_positive_int(name: str, value: Any) -> int:
 
 def _call_failed(exc: BaseException, rows: int) -> ModelError:
     return ModelError(
-        f"The model failed while predicting a batch of {counted(rows, 'row')}: {type(exc).__name__}: {exc}"
+        f"The model failed while predicting a batch of {counted(rows, 'row')}: "
+        f"{type(exc).__name__}: {exc}"
     )
 
 

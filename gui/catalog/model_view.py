@@ -356,15 +356,15 @@ class ModelPage(QWidget):
             note = "The model does not declare its inputs."
         elif named:
             note = (
-                f"{counted(len(features), 'feature')}, named by {source or 'the model'}. Every dataset is "
-                "matched to them by name: columns in another order are reordered, missing or "
-                "extra columns are refused."
+                f"{counted(len(features), 'feature')}, named by {source or 'the model'}. Every "
+                "dataset is matched to them by name: columns in another order are reordered, "
+                "missing or extra columns are refused."
             )
         else:
             note = (
-                f"{counted(len(features), 'unnamed feature')}. The first evaluation names them after its "
-                "dataset's columns, in order; or name them now after a dataset the model was "
-                "trained or tested on."
+                f"{counted(len(features), 'unnamed feature')}. The first evaluation names them "
+                "after its dataset's columns, in order; or name them now after a dataset the "
+                "model was trained or tested on."
             )
         self.inputs_note.setText(note)
         self.naming.setVisible(bool(features) and not named)

@@ -250,7 +250,8 @@ class CompareVersionsDialog(QDialog):
         better = sum(1 for c in self.changes if c.better is True)
         worse = sum(1 for c in self.changes if c.better is False)
         self.summary = muted_label(
-            f"{counted(len(self.changes), 'change')} from the stored draft of version {old_id['version']}"
+            f"{counted(len(self.changes), 'change')} from the stored draft of version "
+            f"{old_id['version']}"
             + (f": {better} better, {worse} worse" if better or worse else "")
             + ". Green is better, red is worse, by each figure's direction."
             if self.changes
