@@ -46,6 +46,8 @@ from baton.gui.common.verdicts import (
 from baton.gui.common.widgets import mono_font, plain_text, plain_tooltip
 
 MAX_COLUMN_WIDTH = 360
+#: Added to a row fitted to its wrapped text, above and below its lines together.
+ROW_MARGIN = 10
 
 
 class VerdictCellDelegate(QStyledItemDelegate):
@@ -227,6 +229,11 @@ class ReadOnlyTable(QTableWidget):
             )
         if self._rows_fitted:
             self.resizeRowsToContents()
+            # Qt fits a row to its text alone: give the lines the margin a one-line row
+            # has, and keep one-line rows at the usual height.
+            one_line = self.verticalHeader().defaultSectionSize()
+            for r in range(self.rowCount()):
+                self.setRowHeight(r, max(self.rowHeight(r) + ROW_MARGIN, one_line))
         self.fit_height()
 
     def fit_height(self) -> None:
