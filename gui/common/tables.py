@@ -229,11 +229,12 @@ class ReadOnlyTable(QTableWidget):
             )
         if self._rows_fitted:
             self.resizeRowsToContents()
-            # Qt fits a row to its text alone: give the lines the margin a one-line row
-            # has, and keep one-line rows at the usual height.
+            # Qt fits a row to its text alone: give a row of several lines a margin, and
+            # keep a row of one line at the usual height.
             one_line = self.verticalHeader().defaultSectionSize()
             for r in range(self.rowCount()):
-                self.setRowHeight(r, max(self.rowHeight(r) + ROW_MARGIN, one_line))
+                text = self.rowHeight(r)
+                self.setRowHeight(r, text + ROW_MARGIN if text > one_line else one_line)
         self.fit_height()
 
     def fit_height(self) -> None:
