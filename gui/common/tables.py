@@ -84,13 +84,12 @@ def cell_fits(table: QTableWidget, row: int, column: int) -> bool:
     option = QStyleOptionViewItem()
     table.initViewItemOption(option)
     index = table.model().index(row, column)
-    width = table.columnWidth(column)
-    if table.wordWrap():
-        option.rect = QRect(0, 0, width, table.rowHeight(row))
+    width, height = table.columnWidth(column), table.rowHeight(row)
+    if not table.wordWrap():
+        return table.itemDelegateForIndex(index).sizeHint(option, index).width() <= width
+    option.rect = QRect(0, 0, width, height)
     needed = table.itemDelegateForIndex(index).sizeHint(option, index)
-    if table.wordWrap():
-        return needed.width() <= width and needed.height() <= table.rowHeight(row)
-    return needed.width() <= width
+    return needed.width() <= width and needed.height() <= height
 
 
 class ReadOnlyTable(QTableWidget):
