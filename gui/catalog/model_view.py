@@ -548,6 +548,7 @@ class ModelPage(QWidget):
             f"Evaluating {model} on {dataset}",
             jobs.evaluate_job(model, dataset, bootstrap=self.bootstrap.value()),
             on_success=lambda m, model=model: self._measured(model, "evaluation"),
+            on_done=lambda key=("evaluation", model): self._job_ended(key),
         )
         self._track("evaluation", model, worker)
 
@@ -559,13 +560,14 @@ class ModelPage(QWidget):
             f"Profiling {model} on {dataset}",
             jobs.profile_job(model, dataset, budget_s=self.budget.value()),
             on_success=lambda m, model=model: self._measured(model, "profile"),
+            on_done=lambda key=("profile", model): self._job_ended(key),
         )
         self._track("profile", model, worker)
 
     def _track(self, what: str, model: str, worker: Any) -> None:
-        """Follow a started measurement on this page until it ends, however it ends."""
+        """Follow a started measurement on this page until it ends (``_job_ended``, which
+        ``submit`` connected before the job started)."""
         self._jobs[(what, model)] = worker
-        worker.signals.done.connect(lambda key=(what, model): self._job_ended(key))
         self.tabs.setCurrentWidget(self.evaluation if what == "evaluation" else self.profiling)
         self._show_jobs()
 

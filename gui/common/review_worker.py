@@ -91,6 +91,7 @@ def run(
     on_success: Callable[[Any], None],
     on_failure: Callable[[BatonError], None],
     on_cancel: Callable[[str], None] | None = None,
+    on_progress: Callable[[Any, Any, str], None] | None = None,
     writes: bool = True,
 ):
     """``runner.submit`` for a page that shows its own errors, typed.
@@ -111,6 +112,7 @@ def run(
         on_success=relay.deliver,
         on_failure=relay.crashed,
         on_cancel=relay.cancelled,
+        on_progress=on_progress,
         writes=writes,
     )
     if on_cancel is not None:
@@ -127,6 +129,7 @@ def submit(
     on_success: Callable[[Any], None],
     on_failure: Callable[[str], None],
     on_cancel: Callable[[str], None] | None = None,
+    on_progress: Callable[[Any, Any, str], None] | None = None,
     writes: bool = True,
 ):
     """:func:`run` for a page that shows a failure's text only."""
@@ -138,6 +141,7 @@ def submit(
         on_success=on_success,
         on_failure=lambda error: on_failure(str(error)),
         on_cancel=on_cancel,
+        on_progress=on_progress,
         writes=writes,
     )
 

@@ -397,9 +397,8 @@ class SignedDocumentPage(theme.FollowsTheme, QWidget):
             on_success=self._verified,
             on_failure=self._refused,
             on_cancel=self._cancelled,
+            on_progress=self._progress if self.shows_progress else None,
         )
-        if self.shows_progress:
-            self._worker.signals.progress.connect(self._progress)
 
     def cancel_verification(self) -> None:
         if self._worker is not None:

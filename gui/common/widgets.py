@@ -564,7 +564,7 @@ class JobProgress(QFrame):
         self.worker = worker
         s = worker.signals
         s.started.connect(self._refresh)
-        s.progress.connect(self._progressed)
+        s.progress.connect(self._refresh)
         s.done.connect(self._done)
         self.cancel_button.setToolTip(f"Stop: {worker.title}")
         self._refresh()
@@ -585,20 +585,14 @@ class JobProgress(QFrame):
         s = self.worker.signals
         for signal, slot in (
             (s.started, self._refresh),
-            (s.progress, self._progressed),
+            (s.progress, self._refresh),
             (s.done, self._done),
         ):
             with contextlib.suppress(RuntimeError, TypeError):  # already disconnected
                 signal.disconnect(slot)
         self.worker = None
 
-    def _progressed(self, done: Any, total: Any, message: str) -> None:
-        self._refresh(
-            max(0.0, min(1.0, float(done) / float(total))) if done is not None and total else None,
-            message,
-        )
-
-    def _refresh(self, fraction: float | None = None, message: str = "") -> None:
+    def _refresh(self, *_: object) -> None:
         worker = self.worker
         if worker is None:
             return
@@ -607,11 +601,11 @@ class JobProgress(QFrame):
         elif not worker.running:
             text = f"{worker.title}: waiting for the work before it to finish"
         else:
+            message = worker.last_message
             text = f"{worker.title}: {message}" if message else f"{worker.title}…"
         self.label.setText(text)
         self.label.setToolTip(plain_tooltip(text))
-        if fraction is None:
-            fraction = worker.last_fraction
+        fraction = worker.last_fraction
         if fraction is None:
             self.bar.setRange(0, 0)  # busy, with no measure of how far
         else:

@@ -78,10 +78,18 @@ class Worker(QRunnable):
         return self.cancel_token.cancelled
 
     def report(self, done: float | None, total: float | None, message: str = "") -> None:
-        """The ``progress`` callback handed to core; safe to call from any thread."""
+        """The ``progress`` callback handed to core; safe to call from any thread.
+
+        The worker keeps what the job last said before it signals it: a view that starts
+        following the worker after a report was signalled reads it from here (a queued
+        signal reaches only the slots connected when it was emitted)."""
         now = time.monotonic()
         final = done is not None and total is not None and done >= total
+        fraction = (
+            max(0.0, min(1.0, float(done) / float(total))) if done is not None and total else None
+        )
         with self._lock:
+            self.last_message, self.last_fraction = message or "", fraction
             if not final and now - self._last_emit < PROGRESS_INTERVAL_S:
                 return
             self._last_emit = now
@@ -140,14 +148,21 @@ class TaskRunner(QObject):
         on_success: Callable[[Any], None] | None = None,
         on_failure: Callable[[str], None] | None = None,
         on_cancel: Callable[[str], None] | None = None,
+        on_done: Callable[[], None] | None = None,
+        on_progress: Callable[[Any, Any, str], None] | None = None,
         writes: bool = True,
         needs_catalog: bool = True,
     ) -> Worker:
-        """Queue ``job``; callbacks run on the GUI thread when it ends."""
+        """Queue ``job``; callbacks run on the GUI thread as it reports and when it ends
+        (``on_done`` after any end). They are connected before the job starts: a queued signal reaches only the
+        slots connected when it is emitted, and a quick job can end before ``submit``
+        returns."""
         worker = Worker(self.home, job, title=title, needs_catalog=needs_catalog)
         s = worker.signals
         s.started.connect(self.changed)
-        s.progress.connect(lambda done, total, msg, w=worker: self._progress(w, done, total, msg))
+        s.progress.connect(self.changed)  # the worker holds what it last said
+        if on_progress is not None:
+            s.progress.connect(on_progress)
         if on_success is not None:
             s.finished.connect(on_success)
         s.failed.connect(lambda msg, w=worker: self.task_failed.emit(w.title, msg))
@@ -157,17 +172,12 @@ class TaskRunner(QObject):
         if on_cancel is not None:
             s.cancelled.connect(on_cancel)
         s.done.connect(lambda w=worker: self._done(w))
+        if on_done is not None:
+            s.done.connect(on_done)
         self._workers.append(worker)
         (self._writers if writes else self._readers).start(worker)
         self.changed.emit()
         return worker
-
-    def _progress(self, worker: Worker, done: Any, total: Any, message: str) -> None:
-        worker.last_message = message
-        worker.last_fraction = (
-            max(0.0, min(1.0, float(done) / float(total))) if done is not None and total else None
-        )
-        self.changed.emit()
 
     def _done(self, worker: Worker) -> None:
         if worker in self._workers:

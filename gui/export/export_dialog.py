@@ -514,8 +514,8 @@ class ExportDialog(QDialog):
             on_success=self._exported,
             on_failure=self._failed,
             on_cancel=self._cancelled,
+            on_progress=self._progress,
         )
-        self.worker.signals.progress.connect(self._progress)
         self._update()
         for widget in (self.passphrase, self.destination, self.budget, *self.include.values()):
             widget.setEnabled(False)

@@ -125,9 +125,7 @@ class DriftView(QWidget):
             on_success=self._checked,
             on_failure=self._failed,
             on_cancel=self._cancelled,
-        )
-        self._worker.signals.progress.connect(
-            lambda _done, _total, message: self.status.setText(message)
+            on_progress=lambda _done, _total, message: self.status.setText(message),
         )
 
     def cancel(self) -> None:

@@ -348,8 +348,8 @@ class BundlePage(SignedDocumentPage):
             on_success=self._reproduced,
             on_failure=self._reproduce_failed,
             on_cancel=self._reproduce_cancelled,
+            on_progress=self.reproduce_view.set_progress,
         )
-        self._reproduce_worker.signals.progress.connect(self.reproduce_view.set_progress)
 
     def cancel_reproduce(self) -> None:
         if self._reproduce_worker is not None:
@@ -413,8 +413,8 @@ class BundlePage(SignedDocumentPage):
             on_success=self._optimized,
             on_failure=self._optimize_failed,
             on_cancel=self._optimize_cancelled,
+            on_progress=self.optimize_view.set_progress,
         )
-        self._optimize_worker.signals.progress.connect(self.optimize_view.set_progress)
 
     def cancel_optimize(self) -> None:
         if self._optimize_worker is not None:

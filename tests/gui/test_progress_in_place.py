@@ -81,3 +81,25 @@ def test_progress_follows_the_model_it_belongs_to(measured_copy, window_on, qtbo
     qtbot.waitUntil(strip.isHidden)
     assert page.evaluate_button.isEnabled()
     assert page.evaluation.currentWidget() is page.evaluation.page  # the recorded evaluation
+
+
+def test_a_measurement_that_ends_before_the_page_follows_it_frees_its_button(
+    measured_copy, window_on, qtbot, monkeypatch
+):
+    monkeypatch.setattr(jobs, "profile_job", lambda *_a, **_k: lambda catalog, progress, cancel: {})
+    window = window_on(measured_copy)
+    assert window.select_item("models", "wine-lr")
+    page = window.model_page
+    held: list[bool] = []
+
+    def held_up() -> None:  # the GUI thread is busy until the job has run to its end
+        if not held:
+            held.append(window.runner.wait(WAIT_MS))
+
+    window.runner.changed.connect(held_up)
+    qtbot.mouseClick(page.profile_button, Qt.MouseButton.LeftButton)
+    assert held == [True]
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=WAIT_MS)
+    qtbot.waitUntil(page.profile_button.isEnabled, timeout=WAIT_MS)
+    assert page.action_profile.isEnabled() and page.job_progress["profile"].isHidden()
+    assert page.profiling.empty.text() == NO_PROFILE
