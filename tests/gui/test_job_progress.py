@@ -55,5 +55,5 @@ def test_a_job_that_ends_before_submit_returns_still_reaches_its_callbacks(qtbot
         on_done=lambda: heard.append("ended"),
     )
     assert runner.wait(WAIT_MS)  # over before the GUI thread looks at its events
-    qtbot.waitUntil(lambda: not runner.busy(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "ended" in heard and not runner.busy(), timeout=WAIT_MS)
     assert heard == ["Reading the bundle", "done", "ended"]
