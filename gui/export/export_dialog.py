@@ -547,6 +547,7 @@ class ExportDialog(QDialog):
         self.changes_box.hide()
         self.progress.hide()
         self.cancel_button.setText("Cancel")
+        self.cancel_button.setEnabled(True)
         for widget in (self.destination, self.budget, *self.include.values()):
             widget.setEnabled(True)
         self.passphrase.setEnabled(self.me is not None)
@@ -647,8 +648,7 @@ class ExportDialog(QDialog):
         if self.worker is not None:
             self.worker.cancel()
             self.status.setText("Cancelling…")
-            self.cancel_button.setEnabled(False)
-            self.worker.signals.done.connect(lambda: self.cancel_button.setEnabled(True))
+            self.cancel_button.setEnabled(False)  # until the run ends (_finish_run)
             return
         if self.result is not None:
             self.accept()

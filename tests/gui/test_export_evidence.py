@@ -71,3 +71,37 @@ def test_changed_figures_are_listed_and_stop_writes_nothing(
     assert editor.targets.verdict_text(1) == "PASS"
     assert contract.state_label.text() == "Saved"
     assert _rows(measured_copy) == {**before, "handovers": 1, "profiles": before["profiles"] + 1}
+
+
+def test_cancel_pressed_as_the_export_ends_leaves_the_dialog_closable(
+    measured_copy, window_on, qtbot, tmp_path, monkeypatch
+):
+    from baton.core.errors import BatonError
+    from baton.gui.common import jobs
+
+    def failing_export(*_args, **_kwargs):
+        def job(_catalog, _progress, _cancel):
+            raise BatonError("no space left on device while writing the bundle")
+
+        return job
+
+    with Catalog(measured_copy) as catalog:
+        trust.create_identity(catalog, "Dana", "dana@example.org", PASS)
+    window = window_on(measured_copy)
+    editor = _draft(qtbot, window, "bc-lr").editor
+    editor.use_edit.setFocus()
+    qtbot.keyClicks(editor.use_edit, "Second reader for biopsies.")
+    monkeypatch.setattr(jobs, "export_job", failing_export)
+    dialog = window.export_bundle()
+    dialog.destination.setText(str(tmp_path / "bc-lr-1.baton"))
+    dialog.passphrase.setText(PASS)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    # The job has ended, its end not yet delivered, when the user presses Cancel.
+    assert window.runner.wait(WAIT_MS)
+    dialog.cancel()
+    qtbot.waitUntil(lambda: dialog.worker is None, timeout=WAIT_MS)
+    assert dialog.cancel_button.isEnabled() and dialog.cancel_button.text() == "Cancel"
+    assert dialog.problems.text() == (
+        "The bundle was not written: no space left on device while writing the bundle"
+    )
+    dialog.reject()
