@@ -154,9 +154,9 @@ class TaskRunner(QObject):
         needs_catalog: bool = True,
     ) -> Worker:
         """Queue ``job``; callbacks run on the GUI thread as it reports and when it ends
-        (``on_done`` after any end). They are connected before the job starts: a queued signal reaches only the
-        slots connected when it is emitted, and a quick job can end before ``submit``
-        returns."""
+        (``on_done`` after any end). They are connected before the job starts: a queued
+        signal reaches only the slots connected when it is emitted, and a quick job can
+        end before ``submit`` returns."""
         worker = Worker(self.home, job, title=title, needs_catalog=needs_catalog)
         s = worker.signals
         s.started.connect(self.changed)
