@@ -24,6 +24,7 @@ from PySide6 import QtGui
 from PySide6.QtCore import QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -328,6 +329,27 @@ def group(*widgets: QWidget, spacing: int = 6) -> QWidget:
     return box
 
 
+def hash_field_fits(field: QLineEdit) -> bool:
+    """Whether a read-only field shows its whole text (none of it scrolled out of sight)."""
+    return field.width() >= _hash_width(field)
+
+
+def _hash_width(field: QLineEdit) -> int:
+    """The width ``field`` needs to show its whole text: the text, the field's own 2 px
+    margin on each side, its text and contents margins."""
+    text = field.textMargins()
+    box = field.contentsMargins()
+    return (
+        field.fontMetrics().horizontalAdvance(field.text())
+        + 4
+        + text.left()
+        + text.right()
+        + box.left()
+        + box.right()
+        + 2
+    )
+
+
 class KeyValueGrid(QWidget):
     """Rows of ``label: value`` in one or more independent columns.
 
@@ -343,6 +365,8 @@ class KeyValueGrid(QWidget):
         self._outer.setSpacing(6)
         self._columns = max(1, columns)
         self._values: dict[str, QWidget] = {}
+        self._names: dict[str, QLabel] = {}
+        self._hash_rows: list[tuple[QBoxLayout, QLabel, QLineEdit]] = []
         self._body: QWidget | None = None
 
     def set_rows(self, rows: Iterable[tuple[str, Any]], mono: Sequence[str] = ()) -> None:
@@ -351,6 +375,7 @@ class KeyValueGrid(QWidget):
             self._body.hide()  # until it is deleted, it would still paint under the new one
             self._body.deleteLater()
         self._values.clear()
+        self._names.clear()
         body = QWidget()
         outer = QVBoxLayout(body)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -378,34 +403,60 @@ class KeyValueGrid(QWidget):
                 grid.addWidget(name, r, 0, Qt.AlignmentFlag.AlignTop)
                 grid.addWidget(text, r, 1, Qt.AlignmentFlag.AlignTop)
                 self._values[key] = text
+                self._names[key] = name
             grid.setColumnStretch(1, 1)
             grid.setRowStretch(len(chunk), 1)
             columns.addLayout(grid, 1)
         outer.addLayout(columns)
-        if hashes:
-            grid = QGridLayout()
-            grid.setHorizontalSpacing(12)
-            grid.setVerticalSpacing(4)
-            for r, (key, value) in enumerate(hashes):
-                grid.addWidget(muted_label(key, wrap=False), r, 0)
-                field = QLineEdit(plain_text(value))
-                field.setObjectName("HashField")
-                field.setReadOnly(True)
-                field.setFrame(False)
-                field.setFont(mono_font())
-                field.setCursorPosition(0)
-                field.setToolTip(plain_tooltip(f"{key}: {value}"))
-                field.setStyleSheet("background: transparent;")
-                grid.addWidget(field, r, 1)
-                self._values[key] = field
-            grid.setColumnStretch(1, 1)
-            outer.addLayout(grid)
+        self._hash_rows = []
+        for key, value in hashes:
+            self._names[key] = name = muted_label(key, wrap=False)
+            field = QLineEdit(plain_text(value))
+            field.setObjectName("HashField")
+            field.setReadOnly(True)
+            field.setFrame(False)
+            field.setFont(mono_font())
+            field.setCursorPosition(0)
+            field.setToolTip(plain_tooltip(f"{key}: {value}"))
+            field.setStyleSheet("background: transparent;")
+            row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+            row.setSpacing(12)
+            row.addWidget(name)
+            row.addWidget(field, 1)
+            outer.addLayout(row)
+            self._values[key] = field
+            self._hash_rows.append((row, name, field))
         self._outer.addWidget(body)
         self._body = body
+        self._place_hashes()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        self._place_hashes()
+
+    def _place_hashes(self) -> None:
+        """Each hash beside its name when the grid is wide enough to show it whole there,
+        else under its name (a hash is never broken, and a field scrolled short of its end
+        looks cut off)."""
+        if not self._hash_rows:
+            return
+        names = max(name.sizeHint().width() for _, name, _ in self._hash_rows)
+        fields = max(_hash_width(field) for _, _, field in self._hash_rows)
+        beside = names + 12 + fields <= self.width()
+        direction = QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom
+        for row, name, _ in self._hash_rows:
+            name.setMinimumWidth(names if beside else 0)
+            if row.direction() != direction:
+                row.setDirection(direction)
+                row.setSpacing(12 if beside else 2)
 
     def value(self, key: str) -> str:
         widget = self._values.get(key)
         return widget.text() if widget is not None else ""
+
+    def name_label(self, key: str) -> QLabel | None:
+        """The label that names ``key``'s value."""
+        return self._names.get(key)
 
     def keys(self) -> list[str]:
         return list(self._values)

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QAbstractScrollArea,
     QApplication,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QScrollBar,
     QSizeGrip,
@@ -105,6 +106,15 @@ def _button_problem(button: QAbstractButton) -> str | None:
     return None
 
 
+def _field_problem(field: QLineEdit) -> str | None:
+    """A read-only field (a hash) scrolled short of its end looks cut off."""
+    from baton.gui.common.widgets import hash_field_fits
+
+    if not field.isReadOnly() or not field.text() or hash_field_fits(field):
+        return None
+    return f"{_name(field)} {field.text()[:24]!r}… is cut off at {field.width()} px"
+
+
 def _overlaps(parent: QWidget) -> list[str]:
     if isinstance(parent, QStackedWidget | QAbstractScrollArea):
         return []  # stacked pages, and a viewport with its bars, overlap by design
@@ -167,6 +177,8 @@ def problems(root: QWidget) -> list[str]:
             found.append(_label_problem(widget) or "")
         elif isinstance(widget, QAbstractButton):
             found.append(_button_problem(widget) or "")
+        elif isinstance(widget, QLineEdit):
+            found.append(_field_problem(widget) or "")
         elif isinstance(widget, QAbstractScrollArea):
             found.append(_cut_off(widget) or "")
             if isinstance(widget, QTableWidget):
