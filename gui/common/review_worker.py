@@ -65,6 +65,7 @@ class _Relay(QObject):
 
     succeeded = Signal(object)
     failed = Signal(object)  # a BatonError
+    stopped = Signal(str)  # cancelled, with the runner's message
 
     def deliver(self, outcome: Any) -> None:
         if isinstance(outcome, _Expected):
@@ -78,7 +79,8 @@ class _Relay(QObject):
         self.failed.emit(BatonError(message))
         self.deleteLater()
 
-    def cancelled(self, _message: str) -> None:
+    def cancelled(self, message: str) -> None:
+        self.stopped.emit(message)
         self.deleteLater()
 
 
@@ -106,6 +108,8 @@ def run(
     relay = _Relay(owner)
     relay.succeeded.connect(on_success)
     relay.failed.connect(on_failure)
+    if on_cancel is not None:
+        relay.stopped.connect(on_cancel)
     worker = runner.submit(
         title,
         _expected_failures_as_results(job),
@@ -115,8 +119,6 @@ def run(
         on_progress=on_progress,
         writes=writes,
     )
-    if on_cancel is not None:
-        worker.signals.cancelled.connect(on_cancel)
     return worker
 
 
