@@ -232,6 +232,21 @@ def _m008_baseline_profiles(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m009_short_word_search(db: sqlite_utils.Database) -> None:
+    """A search of one short word ranks from a side index instead of ranking every match
+    (:mod:`~baton.core.catalog.search_index`); the rows already in the catalog are indexed
+    here, the next ones as they are added."""
+    from baton.core.catalog import search_index
+
+    for statement in search_index.schema_statements():
+        db.execute(statement)
+    for table, (code, _) in search_index.TABLES.items():  # the rows already there
+        db.execute(
+            f"INSERT INTO [search_state] ([fts], [inserted]) SELECT {code}, count(*) FROM [{table}]"
+        )
+    search_index.catch_up(db.conn)
+
+
 class Migration(NamedTuple):
     version: int
     name: str
@@ -247,7 +262,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "search_ranked_over_all_matches", _m006_search_ranked_over_all_matches),
     Migration(7, "stage_lookups", _m007_stage_lookups),
     Migration(8, "baseline_profiles", _m008_baseline_profiles),
+    Migration(9, "short_word_search", _m009_short_word_search),
 )
 
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
+SEARCH_INDEX_VERSION = 9  # from this schema on, the catalog keeps search_index's tables

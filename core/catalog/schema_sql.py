@@ -1,7 +1,7 @@
 """The statements that build a new catalog, written out from the migrations by
 ``python -m baton.core.catalog.schema``: do not edit (see :mod:`~baton.core.catalog.schema`)."""
 
-VERSION = 8
+VERSION = 9
 
 STATEMENTS = (
     (
@@ -211,6 +211,72 @@ STATEMENTS = (
         '   "created_at" TEXT,\n'
         '   PRIMARY KEY ("sha256", "key")\n'
         ")"
+    ),
+    (
+        "CREATE TABLE [search_state] (\n"
+        "   [fts] INTEGER PRIMARY KEY,\n"
+        "   [inserted] INTEGER NOT NULL DEFAULT 0,\n"
+        "   [changed] INTEGER NOT NULL DEFAULT 0,\n"
+        "   [seen_inserted] INTEGER NOT NULL DEFAULT 0,\n"
+        "   [seen_changed] INTEGER NOT NULL DEFAULT 0,\n"
+        "   [last_row] INTEGER NOT NULL DEFAULT 0,\n"
+        "   [rows] INTEGER NOT NULL DEFAULT 0,\n"
+        "   [tokens] INTEGER NOT NULL DEFAULT 0\n"
+        ")"
+    ),
+    (
+        "CREATE TABLE [search_postings] (\n"
+        "   [fts] INTEGER NOT NULL,\n"
+        "   [prefix] TEXT NOT NULL,\n"
+        "   [tf] INTEGER NOT NULL,\n"
+        "   [dl] INTEGER NOT NULL,\n"
+        "   [row] INTEGER NOT NULL,\n"
+        "   PRIMARY KEY ([fts], [prefix], [tf], [dl], [row])\n"
+        ") WITHOUT ROWID"
+    ),
+    (
+        "CREATE TABLE [search_prefixes] (\n"
+        "   [fts] INTEGER NOT NULL,\n"
+        "   [prefix] TEXT NOT NULL,\n"
+        "   [rows] INTEGER NOT NULL,\n"
+        "   PRIMARY KEY ([fts], [prefix])\n"
+        ") WITHOUT ROWID"
+    ),
+    (
+        "CREATE TRIGGER [models_search_ai] AFTER INSERT ON [models] BEGIN\n"
+        "  INSERT INTO [search_state] ([fts], [inserted]) VALUES (0, 1)\n"
+        "    ON CONFLICT ([fts]) DO UPDATE SET [inserted] = [inserted] + 1;\n"
+        "END"
+    ),
+    (
+        "CREATE TRIGGER [models_search_au] AFTER UPDATE OF [name], [description], [tags], [estimator], [file_name] ON [models] BEGIN\n"
+        "  INSERT INTO [search_state] ([fts], [changed]) VALUES (0, 1)\n"
+        "    ON CONFLICT ([fts]) DO UPDATE SET [changed] = [changed] + 1;\n"
+        "END"
+    ),
+    (
+        "CREATE TRIGGER [models_search_ad] AFTER DELETE ON [models] BEGIN\n"
+        "  INSERT INTO [search_state] ([fts], [changed]) VALUES (0, 1)\n"
+        "    ON CONFLICT ([fts]) DO UPDATE SET [changed] = [changed] + 1;\n"
+        "END"
+    ),
+    (
+        "CREATE TRIGGER [datasets_search_ai] AFTER INSERT ON [datasets] BEGIN\n"
+        "  INSERT INTO [search_state] ([fts], [inserted]) VALUES (1, 1)\n"
+        "    ON CONFLICT ([fts]) DO UPDATE SET [inserted] = [inserted] + 1;\n"
+        "END"
+    ),
+    (
+        "CREATE TRIGGER [datasets_search_au] AFTER UPDATE OF [name], [description], [tags], [column_names], [file_name] ON [datasets] BEGIN\n"
+        "  INSERT INTO [search_state] ([fts], [changed]) VALUES (1, 1)\n"
+        "    ON CONFLICT ([fts]) DO UPDATE SET [changed] = [changed] + 1;\n"
+        "END"
+    ),
+    (
+        "CREATE TRIGGER [datasets_search_ad] AFTER DELETE ON [datasets] BEGIN\n"
+        "  INSERT INTO [search_state] ([fts], [changed]) VALUES (1, 1)\n"
+        "    ON CONFLICT ([fts]) DO UPDATE SET [changed] = [changed] + 1;\n"
+        "END"
     ),
     "INSERT INTO [models_fts]([models_fts]) VALUES('rebuild')",
     "INSERT INTO [models_fts]([models_fts], rank) VALUES('rank', 'bm25()')",

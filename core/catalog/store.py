@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeGuard, cast
 from baton.core import jsonsafe
 from baton.core.catalog.drafts import Drafts
 from baton.core.catalog.handovers import Handovers
-from baton.core.catalog.migrations import MIGRATIONS, SCHEMA_VERSION
+from baton.core.catalog.migrations import MIGRATIONS, SCHEMA_VERSION, SEARCH_INDEX_VERSION
 from baton.core.catalog.records import feature_names
 from baton.core.catalog.rows import decode, encode, timestamp
 from baton.core.catalog.sessions import Session, sweep_dead
@@ -124,6 +124,7 @@ class Catalog:
         self.trusted_keys = TrustedKeys(self)
         self._db: sqlite_utils.Database | None = None
         self._session: Session | None = None
+        self._search_indexed = False  # until the schema has the index (migration 9)
         unclean = self._start_session()
         self.integrity_checked = False
         try:
@@ -132,6 +133,7 @@ class Catalog:
                 self._check_integrity()
             if migrate_to is not None or not self._create_schema():
                 self._migrate(SCHEMA_VERSION if migrate_to is None else migrate_to)
+            self._search_indexed = self.schema_version >= SEARCH_INDEX_VERSION
             self._settle_interrupted_packs()
         except sqlite3.DatabaseError as exc:
             self._abandon()
@@ -265,6 +267,14 @@ class Catalog:
                 f"{table} search index",
                 f"the full-text index of {table} against its rows",
                 fts(table),
+            )
+        if self._search_indexed:
+            from baton.core.catalog import search_index
+
+            run(
+                "short-word search",
+                "the side index of words of up to three letters against the full-text indexes",
+                lambda: search_index.problem(self.conn),
             )
         run("schema", f"the applied migrations against schema {SCHEMA_VERSION}", schema)
         self.integrity_checked = True
@@ -400,6 +410,7 @@ class Catalog:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield lazy
+                self._catch_up_search()
             except BaseException:
                 if self.conn.in_transaction:  # SQLite may have rolled back already
                     self.conn.execute("ROLLBACK")
@@ -422,6 +433,8 @@ class Catalog:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                if self.conn.in_transaction:
+                    self._catch_up_search()
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
@@ -435,9 +448,18 @@ class Catalog:
         """Commit the open :meth:`all_or_nothing` transaction now (no-op outside one)."""
         if self.conn.in_transaction:
             try:
+                self._catch_up_search()
                 self.conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
                 raise database_error(self.path, exc) from exc
+
+    def _catch_up_search(self) -> None:
+        """Before a commit: the one-letter search index takes in the rows just added
+        (:mod:`~baton.core.catalog.search_index`), in the same transaction."""
+        if self._search_indexed:
+            from baton.core.catalog import search_index
+
+            search_index.catch_up(self.conn)
 
     # -- models and datasets
 
@@ -702,18 +724,22 @@ class Catalog:
         Hits are ordered by FTS5's bm25 (the tables' ``rank``) computed over every match of
         each table (SQLite keeps only the best ``limit`` while it ranks), then merged across
         the two tables, models first on equal rank. Ranking costs about half a microsecond
-        per match, so a word of one or two letters, which matches most of a large catalog,
-        takes longer than a precise one (at 100 000 models, "s" matches 98 000: 55 ms).
+        per match; a word of one to three letters, which can match most of a large catalog
+        (at 100 000 models, "s" matches 98 000: 55 ms), is ranked from a side index to the
+        same result (:mod:`~baton.core.catalog.search_index`).
         Hits carry the summary columns (``SUMMARY_COLUMNS``) plus ``kind``; fetch the full
         record with :meth:`get_model` / :meth:`get_dataset`.
         """
         query = fts_query(text)
         if not query or limit < 1:
             return []
+        words = query_words(text)
+        prefix = words[0].lower() if len(words) == 1 else None
         candidates: list[tuple[float, int, str, int]] = []
         for order, table in enumerate(("models", "datasets")):
             candidates += [
-                (rank, order, table, rowid) for rowid, rank in self._ranked(table, query, limit)
+                (rank, order, table, rowid)
+                for rowid, rank in self._ranked(table, query, limit, prefix)
             ]
         candidates.sort(key=lambda c: (c[0], c[1]))  # stable within a table
         chosen = candidates[:limit]
@@ -740,9 +766,16 @@ class Catalog:
             hits.append(record)
         return hits
 
-    def _ranked(self, table: str, query: str, limit: int) -> list:
+    def _ranked(self, table: str, query: str, limit: int, prefix: str | None = None) -> list:
         """The best ``limit`` (rowid, rank) pairs of ``table`` for an FTS5 ``query`` (as
-        :func:`fts_query` writes it), best first, ranked over every match."""
+        :func:`fts_query` writes it), best first, ranked over every match; from the side
+        index when the query is the one word ``prefix`` and the index can answer."""
+        if prefix is not None and self._search_indexed:
+            from baton.core.catalog import search_index
+
+            found = search_index.ranked(self.conn, table, prefix, limit)
+            if found is not None:
+                return found
         fts = f"{table}_fts"
         # bm25() itself, which is what ``rank`` stands for (migration 6 sets it): ORDER BY
         # rank makes FTS5 rank every match in a sorter of its own before SQLite's LIMIT,
@@ -767,10 +800,14 @@ class _LazyDatabase:
         return self._catalog.db[table]
 
 
+def query_words(text: str) -> list[str]:
+    """The words of what a user types, as :func:`fts_query` quotes them."""
+    return re.findall(r"\w+", text, flags=re.UNICODE)
+
+
 def fts_query(text: str) -> str:
     """Turn what a user types into a safe FTS5 query: each word quoted, prefix-matched."""
-    words = re.findall(r"\w+", text, flags=re.UNICODE)
-    return " ".join(f'"{w}"*' for w in words)
+    return " ".join(f'"{w}"*' for w in query_words(text))
 
 
 def _damaged(path: Path, reason: str) -> str:

@@ -32,10 +32,17 @@ def test_migrations_from_empty_are_recorded(catalog):
         "search_ranked_over_all_matches",
         "stage_lookups",
         "baseline_profiles",
+        "short_word_search",
     ]
-    assert {"models", "datasets", "trusted_keys", "handovers", "reviews", "models_fts"} <= set(
-        catalog.db.table_names()
-    )
+    assert {
+        "models",
+        "datasets",
+        "trusted_keys",
+        "handovers",
+        "reviews",
+        "models_fts",
+        "search_postings",
+    } <= set(catalog.db.table_names())
 
 
 def test_migration_from_previous_schema_keeps_data(home):

@@ -70,8 +70,25 @@ def test_doctor_prints_what_it_checked(home):
         "foreign keys",
         "models search index",
         "datasets search index",
+        "short-word search",
         "schema",
     ]
+
+
+def test_doctor_exits_1_on_a_short_word_index_out_of_step(home):
+    with Catalog(home) as catalog:
+        catalog.add_model(_model("m1"))
+        catalog.add_model(_model("m2"))
+    conn = sqlite3.connect(home / "catalog.db")
+    conn.execute("update search_prefixes set rows = rows + 1 where fts = 0 and prefix = 'm'")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(cli, ["--home", str(home), "doctor"])
+    assert result.exit_code == 1
+    assert (
+        "  short-word search        FAILED: it has 3 models under 'm', the full-text index 2"
+        in result.stdout
+    )
 
 
 def test_doctor_exits_1_on_a_search_index_out_of_step(home):
