@@ -190,6 +190,16 @@ def _tokenizer(conn: sqlite3.Connection) -> None:
     )
 
 
+def _in_use(conn: sqlite3.Connection, code: int) -> tuple[int, int] | None:
+    """A table's rows and tokens if its index has seen every change, else None."""
+    state = conn.execute(
+        "select inserted = seen_inserted and changed = seen_changed, rows, tokens "
+        "from search_state where fts = ?",
+        [code],
+    ).fetchone()
+    return (state[1], state[2]) if state is not None and state[0] else None
+
+
 def ranked(conn: sqlite3.Connection, table: str, prefix: str, limit: int) -> list | None:
     """The best ``limit`` ``(rowid, bm25)`` of ``table`` for the FTS5 query ``"prefix"*``,
     best first, exactly as FTS5 ranks them (rows of equal score in any order); None when
@@ -201,14 +211,10 @@ def ranked(conn: sqlite3.Connection, table: str, prefix: str, limit: int) -> lis
     ):
         return None
     code = TABLES[table][0]
-    state = conn.execute(
-        "select inserted = seen_inserted and changed = seen_changed, rows, tokens "
-        "from search_state where fts = ?",
-        [code],
-    ).fetchone()
-    if state is None or not state[0]:
+    state = _in_use(conn, code)
+    if state is None:
         return None
-    n_row, n_token = state[1], state[2]
+    n_row, n_token = state
     hit = conn.execute(
         "select rows from search_prefixes where fts = ? and prefix = ?", [code, prefix]
     ).fetchone()
@@ -246,16 +252,12 @@ def problem(conn: sqlite3.Connection) -> str:
     letter's or digit's number of matching rows, that differs from FTS5's; "" if none (an
     index that has not caught up yet is not in use, so not wrong)."""
     for table, (code, _) in TABLES.items():
-        state = conn.execute(
-            "select inserted = seen_inserted and changed = seen_changed, rows "
-            "from search_state where fts = ?",
-            [code],
-        ).fetchone()
-        if state is None or not state[0]:
+        state = _in_use(conn, code)
+        if state is None:
             continue
         (count,) = conn.execute(f"select count(*) from [{table}]").fetchone()
-        if state[1] != count:
-            return f"it counts {state[1]} {table}, the table holds {count}"
+        if state[0] != count:
+            return f"it counts {state[0]} {table}, the table holds {count}"
         for first in "abcdefghijklmnopqrstuvwxyz0123456789":
             held = conn.execute(
                 "select rows from search_prefixes where fts = ? and prefix = ?", [code, first]
