@@ -454,12 +454,22 @@ class Catalog:
                 raise database_error(self.path, exc) from exc
 
     def _catch_up_search(self) -> None:
-        """Before a commit: the one-letter search index takes in the rows just added
-        (:mod:`~baton.core.catalog.search_index`), in the same transaction."""
-        if self._search_indexed:
-            from baton.core.catalog import search_index
+        """Before a commit: the short-word search index takes in the rows just added
+        (:mod:`~baton.core.catalog.search_index`), in the same transaction.
 
+        The index only speeds search up, so it never fails a write: if indexing fails, its
+        part is undone and the index stays behind the catalog, which keeps it unread
+        (search ranks with FTS5) until a later write catches it up."""
+        if not self._search_indexed:
+            return
+        from baton.core.catalog import search_index
+
+        self.conn.execute("SAVEPOINT baton_search_index")
+        try:
             search_index.catch_up(self.conn)
+        except sqlite3.Error:
+            self.conn.execute("ROLLBACK TO SAVEPOINT baton_search_index")
+        self.conn.execute("RELEASE SAVEPOINT baton_search_index")
 
     # -- models and datasets
 

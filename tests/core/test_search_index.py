@@ -213,3 +213,31 @@ def test_a_catalog_migrated_from_schema_8_indexes_what_it_holds(tmp_path):
         for letter in "smld0":
             _assert_same_top(catalog.conn, "models", letter, 20)
             _assert_same_top(catalog.conn, "datasets", letter, 20)
+
+
+def test_an_index_that_cannot_catch_up_never_fails_an_import(tmp_path, monkeypatch):
+    rng = random.Random(13)
+    with Catalog(tmp_path / "home") as catalog:
+        _add(catalog, rng, 0, 50, 5)
+        real = search_index.catch_up
+
+        def failing(conn):
+            conn.execute("insert into search_postings values (0, 'zz', 1, 1, 999999)")
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(search_index, "catch_up", failing)
+        added = catalog.add_model(
+            {"name": "late-model", "format": "onnx", "sha256": "c" * 64, "estimator": "Ridge"}
+        )
+        assert catalog.get_model("late-model")["id"] == added["id"]  # the import stands
+        # The index is behind the catalog, so search ranks with FTS5 and still finds it.
+        assert search_index.ranked(catalog.conn, "models", "l", 10) is None
+        assert [h["name"] for h in catalog.search("late")] == ["late-model"]
+        assert "late-model" in [h["name"] for h in catalog.search("l", limit=1000)]
+        assert not catalog.conn.execute(
+            "select 1 from search_postings where prefix = 'zz'"
+        ).fetchall()
+        monkeypatch.setattr(search_index, "catch_up", real)
+        with catalog.write():  # the next write catches it up
+            pass
+        _assert_same_top(catalog.conn, "models", "l", 10)
