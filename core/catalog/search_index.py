@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections import Counter
 
 # Table -> (its code in the side tables, the columns its FTS5 index holds, in order).
 TABLES: dict[str, tuple[int, tuple[str, ...]]] = {
@@ -157,23 +158,23 @@ def _index_after(
             break
         last = chunk[0]
         counts = conn.execute(_PREFIX_COUNTS).fetchall()
-        lengths = dict(
-            conn.execute(f"select doc, count(*) from temp.{_VOCAB} group by doc").fetchall()
-        )
+        # A row's length: every token has one first letter, so its 1-letter counts add up.
+        lengths: Counter[int] = Counter()
+        for doc, prefix, tf in counts:
+            if len(prefix) == 1:
+                lengths[doc] += tf
         conn.executemany(
             "insert into search_postings (fts, prefix, tf, dl, row) values (?, ?, ?, ?, ?)",
             [(code, prefix, tf, lengths[doc], doc) for doc, prefix, tf in counts],
         )
-        per_prefix: dict[str, int] = {}
-        for _, prefix, _ in counts:
-            per_prefix[prefix] = per_prefix.get(prefix, 0) + 1
+        per_prefix = Counter(prefix for _, prefix, _ in counts)
         conn.executemany(
             "insert into search_prefixes (fts, prefix, rows) values (?, ?, ?) "
             "on conflict (fts, prefix) do update set rows = rows + excluded.rows",
             [(code, prefix, n) for prefix, n in per_prefix.items()],
         )
         rows += chunk[1]
-        tokens += sum(lengths.values())
+        tokens += lengths.total()
     conn.execute(f"delete from temp.{_TOKENS}")
     return last, rows, tokens
 

@@ -336,7 +336,7 @@ def hash_field_fits(field: QLineEdit) -> bool:
 
 def _hash_width(field: QLineEdit) -> int:
     """The width ``field`` needs to show its whole text: the text, the field's own 2 px
-    margin on each side, its text and contents margins."""
+    margin on each side, its text and contents margins, and 2 px for the text cursor."""
     text = field.textMargins()
     box = field.contentsMargins()
     return (
